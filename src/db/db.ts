@@ -1,0 +1,26 @@
+/**
+ * One database interface over PGlite (embedded) and node-postgres (DATABASE_URL).
+ * Both speak the same PostgreSQL dialect; callers never know which one they have.
+ */
+export const DIALECTS = ['pglite', 'postgres'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+/** Something that runs SQL: the database itself or an open transaction. */
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+}
+
+export interface Db extends Queryable {
+  readonly dialect: Dialect;
+  /**
+   * Runs fn inside one transaction: COMMIT when it resolves, ROLLBACK when it throws.
+   * Resolves only after the commit is durable (on PGlite: after the file system sync).
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
