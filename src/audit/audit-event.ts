@@ -1,0 +1,123 @@
+import type { AuditEvent, Coding } from '@medplum/fhirtypes';
+import type { Action, Purpose, Role } from '../auth/access.ts';
+
+/** What happened, in the words of the audit trail. */
+export const AUDIT_ACTIONS = [
+  'read',
+  'vread',
+  'search',
+  'history',
+  'create',
+  'update',
+  'delete',
+  'transaction',
+  'operation',
+  'export',
+  'merge',
+  'disclose',
+  'login',
+  'logout',
+  'break-glass',
+  'admin',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export type AuditOutcome = 'success' | 'denied' | 'failure';
+
+/** One audit entry before it becomes a FHIR AuditEvent. */
+export interface AuditEntry {
+  action: AuditAction;
+  outcome: AuditOutcome;
+  /** The user name, or what a failed login claimed. */
+  username: string;
+  userId?: string | undefined;
+  role?: Role | undefined;
+  purpose?: Purpose | undefined;
+  sourceAddress?: string | undefined;
+  patientIds?: string[] | undefined;
+  /** References such as `Observation/123`. */
+  entities?: string[] | undefined;
+  /** The request, e.g. `GET /fhir/R4/Patient?name=x`. */
+  query?: string | undefined;
+  detail?: string | undefined;
+}
+
+const REST_TYPE: Coding = { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' };
+const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
+
+const TYPE_BY_ACTION: Partial<Record<AuditAction, Coding>> = {
+  login: { system: DCM, code: '110114', display: 'User Authentication' },
+  logout: { system: DCM, code: '110114', display: 'User Authentication' },
+  export: { system: DCM, code: '110106', display: 'Export' },
+  disclose: { system: DCM, code: '110106', display: 'Export' },
+  'break-glass': { system: DCM, code: '110113', display: 'Security Alert' },
+};
+
+const CRUDE: Record<AuditAction, AuditEvent['action']> = {
+  read: 'R',
+  vread: 'R',
+  search: 'E',
+  history: 'R',
+  create: 'C',
+  update: 'U',
+  delete: 'D',
+  transaction: 'E',
+  operation: 'E',
+  export: 'R',
+  merge: 'U',
+  disclose: 'R',
+  login: 'E',
+  logout: 'E',
+  'break-glass': 'E',
+  admin: 'E',
+};
+
+const OUTCOME_CODE: Record<AuditOutcome, AuditEvent['outcome']> = { success: '0', denied: '4', failure: '8' };
+
+/** Maps a route's permission action to the audit vocabulary. */
+export function auditActionFor(action: Action): AuditAction {
+  return action;
+}
+
+export function toAuditEvent(id: string, entry: AuditEntry, recorded: string): AuditEvent {
+  const patientEntities = (entry.patientIds ?? []).map((p) => ({
+    what: { reference: `Patient/${p}` },
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+  }));
+  const otherEntities = (entry.entities ?? [])
+    .filter((e) => !(entry.patientIds ?? []).some((p) => e === `Patient/${p}`))
+    .map((e) => ({ what: { reference: e } }));
+  const queryEntity = entry.query
+    ? [{ type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' }, query: Buffer.from(entry.query).toString('base64'), description: entry.query }]
+    : [];
+  const entities = [...patientEntities, ...otherEntities, ...queryEntity];
+  return {
+    resourceType: 'AuditEvent',
+    id,
+    type: TYPE_BY_ACTION[entry.action] ?? REST_TYPE,
+    subtype: [{ system: 'urn:custodian:audit-action', code: entry.action }],
+    action: CRUDE[entry.action],
+    recorded,
+    outcome: OUTCOME_CODE[entry.outcome],
+    ...(entry.detail ? { outcomeDesc: entry.detail } : {}),
+    ...(entry.purpose
+      ? { purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: entry.purpose }] }] }
+      : {}),
+    agent: [
+      {
+        who: { identifier: { system: 'urn:custodian:user', value: entry.username }, display: entry.username },
+        name: entry.username,
+        ...(entry.userId ? { altId: entry.userId } : {}),
+        requestor: true,
+        ...(entry.role ? { role: [{ coding: [{ system: 'urn:custodian:role', code: entry.role }] }] } : {}),
+        ...(entry.purpose
+          ? { purposeOfUse: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: entry.purpose }] }] }
+          : {}),
+        ...(entry.sourceAddress ? { network: { address: entry.sourceAddress, type: '2' as const } } : {}),
+      },
+    ],
+    source: { observer: { display: 'Custodian' }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4' }] },
+    ...(entities.length > 0 ? { entity: entities } : {}),
+  };
+}

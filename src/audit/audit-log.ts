@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { AuditEvent } from '@medplum/fhirtypes';
+import type { Db, Queryable } from '../db/index.ts';
+import { newId, writeVersions } from '../fhir/repo.ts';
+import { toAuditEvent, type AuditEntry } from './audit-event.ts';
+
+const CHAIN_LOCK = 724002;
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with sorted keys, so a hash survives jsonb's reordering of object keys. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function chainHash(prevHash: string, seq: number, event: AuditEvent): string {
+  // meta is the store's bookkeeping, not part of what was recorded.
+  const { meta: _meta, ...recorded } = event;
+  return createHash('sha256').update(`${prevHash}\n${seq}\n${canonicalJson(recorded)}`).digest('hex');
+}
+
+/**
+ * Appends AuditEvents inside the caller's transaction: they commit or roll back with the change
+ * they record. The chain lock serialises appenders so each event hashes its predecessor.
+ */
+export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise<AuditEvent[]> {
+  if (entries.length === 0) return [];
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+  const last = await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1');
+  let seq = Number(last.rows[0]?.seq ?? 0);
+  let prev = last.rows[0]?.hash ?? GENESIS_HASH;
+  const recorded = new Date().toISOString();
+  const events = entries.map((e) => toAuditEvent(newId(), e, recorded));
+  await writeVersions(
+    tx,
+    events.map((resource) => ({ resource: resource as AuditEvent & { id: string }, previousVersion: 0, deleted: false })),
+  );
+  const rows = { seq: [] as number[], id: [] as string[], patients: [] as string[], prev: [] as string[], hash: [] as string[] };
+  events.forEach((event, i) => {
+    seq += 1;
+    const hash = chainHash(prev, seq, event);
+    rows.seq.push(seq);
+    rows.id.push(event.id ?? '');
+    rows.patients.push(JSON.stringify(entries[i]?.patientIds ?? []));
+    rows.prev.push(prev);
+    rows.hash.push(hash);
+    prev = hash;
+  });
+  await tx.query(
+    `INSERT INTO audit_chain (seq, event_id, patient_ids, recorded, prev_hash, hash)
+     SELECT s, i, ARRAY(SELECT jsonb_array_elements_text(p::jsonb)), $6::timestamptz, ph, h
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS x(s, i, p, ph, h)`,
+    [rows.seq, rows.id, rows.patients, rows.prev, rows.hash, recorded],
+  );
+  return events;
+}
+
+/** Records entries in a transaction of their own (reads, searches, logins). */
+export async function recordAudit(db: Db, entries: AuditEntry[]): Promise<void> {
+  await db.transaction((tx) => appendAudit(tx, entries));
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  /** The first event that breaks the chain, and why. */
+  problem?: { seq: number; eventId: string; reason: string };
+}
+
+/** Recomputes the whole chain in order; reports the first edited, deleted or reordered event. */
+export async function verifyAuditChain(q: Queryable, onProgress?: (done: number) => void): Promise<VerifyResult> {
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1;
+  let checked = 0;
+  const pageSize = 2000;
+  for (;;) {
+    const page = await q.query<{ seq: number; event_id: string; prev_hash: string; hash: string; content: AuditEvent | null }>(
+      `SELECT c.seq, c.event_id, c.prev_hash, c.hash, r.content
+         FROM audit_chain c LEFT JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
+        WHERE c.seq >= $1 ORDER BY c.seq LIMIT $2`,
+      [expectedSeq, pageSize],
+    );
+    for (const row of page.rows) {
+      const seq = Number(row.seq);
+      const fail = (reason: string): VerifyResult => ({ ok: false, checked, problem: { seq, eventId: row.event_id, reason } });
+      if (seq !== expectedSeq) return fail(`event(s) ${expectedSeq}..${seq - 1} are missing before this one`);
+      if (row.prev_hash !== prev) return fail('its link to the previous event does not match (reordered or predecessor changed)');
+      if (!row.content) return fail('the AuditEvent it records has been deleted');
+      if (chainHash(prev, seq, row.content) !== row.hash) return fail('its content was edited after it was recorded');
+      prev = row.hash;
+      expectedSeq += 1;
+      checked += 1;
+    }
+    onProgress?.(checked);
+    if (page.rows.length < pageSize) break;
+  }
+  // An AuditEvent with no chain entry was inserted behind the log's back.
+  const orphan = await q.query<{ id: string }>(
+    `SELECT r.id FROM fhir_resource r LEFT JOIN audit_chain c ON c.event_id = r.id
+      WHERE r.resource_type = 'AuditEvent' AND c.event_id IS NULL LIMIT 1`,
+  );
+  if (orphan.rows[0]) {
+    return { ok: false, checked, problem: { seq: expectedSeq, eventId: orphan.rows[0].id, reason: 'an AuditEvent exists outside the chain' } };
+  }
+  return { ok: true, checked };
+}

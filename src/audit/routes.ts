@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { listBreakGlass, reviewBreakGlass } from '../auth/break-glass.ts';
+import type { Db } from '../db/index.ts';
+import { badRequest, unauthorized } from '../fhir/outcomes.ts';
+import { accessReport } from './access-report.ts';
+import { verifyAuditChain } from './audit-log.ts';
+
+/** The privacy officer's views of the audit trail. */
+export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db }): void {
+  const { db } = deps;
+  const read = { access: { resource: 'AuditEvent', action: 'read' } } as const;
+
+  app.get<{ Querystring: { patient?: string } }>('/audit/access-report', { config: read }, async (request) => {
+    const patient = request.query.patient;
+    if (!patient || !/^[A-Za-z0-9\-.]{1,64}$/.test(patient)) throw badRequest('?patient=<id> is required');
+    request.auditPatients = [patient];
+    return { patient, lines: await accessReport(db, patient) };
+  });
+
+  app.get<{ Querystring: { unreviewed?: string } }>('/audit/break-glass', { config: read }, async (request) => ({
+    grants: await listBreakGlass(db, { unreviewedOnly: request.query.unreviewed === 'true' }),
+  }));
+
+  app.post<{ Params: { id: string } }>(
+    '/audit/break-glass/:id/review',
+    { config: { access: { resource: 'AuditEvent', action: 'read' } } },
+    async (request) => {
+      if (!request.ctx) throw unauthorized();
+      const note = (request.body as { note?: unknown } | undefined)?.note;
+      return reviewBreakGlass(db, request.params.id, request.ctx.username, typeof note === 'string' ? note : '');
+    },
+  );
+
+  app.get('/audit/verify', { config: read }, async () => verifyAuditChain(db));
+}

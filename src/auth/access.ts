@@ -1,0 +1,63 @@
+/**
+ * The access vocabulary every HTTP route declares. The server's hooks read a route's
+ * `config.access` to authenticate, authorise (role x resource x action) and audit the call;
+ * a route without `config.access` and without `config.public` is refused at start-up.
+ */
+export const ACTIONS = ['read', 'search', 'create', 'update', 'delete', 'export', 'disclose', 'merge'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const ROLES = [
+  'him-technician',
+  'coder',
+  'provider',
+  'cancer-registrar',
+  'roi-specialist',
+  'privacy-officer',
+  'him-director',
+  'admin',
+  'auditor',
+  'system',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** HL7 v3 PurposeOfUse codes a request may carry. */
+export const PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'PATRQT', 'HLEGAL', 'HRESCH', 'PUBHLTH', 'HSYSADMIN', 'ETREAT'] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+/**
+ * What a route touches. `resource` is a FHIR resource type, or one of the pseudo-resources
+ * for non-FHIR features: 'CodeSystem' (code sets), 'User' (user admin), 'AuditEvent',
+ * 'MpiReview' (duplicate worklist), 'CodingWork' (encounter coding).
+ * When the route's resource is decided by the URL (FHIR `/:type`), `resource` is '*'
+ * and the handler checks the concrete type itself through `assertAllowed`.
+ */
+export interface RouteAccess {
+  resource: string;
+  action: Action;
+}
+
+/** Who is calling, as seen by every handler and the audit trail. */
+export interface RequestContext {
+  userId: string;
+  username: string;
+  role: Role;
+  purpose: Purpose;
+  sourceAddress: string;
+  tokenId: string;
+  /** Patients whose sensitive records this user may see now (break-the-glass grants). */
+  brokenGlassPatients: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    public?: boolean;
+    /** The handler goes through FhirStore, which writes its own AuditEvents. */
+    auditedByStore?: boolean;
+  }
+  interface FastifyRequest {
+    ctx?: RequestContext;
+    /** Patients a non-store route touched, for its audit entry. */
+    auditPatients?: string[];
+  }
+}

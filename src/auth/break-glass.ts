@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/index.ts';
+import { badRequest, notFound } from '../fhir/outcomes.ts';
+
+/** How long a break-the-glass grant lasts. */
+export const BREAK_GLASS_MINUTES = 30;
+
+export interface BreakGlassGrant {
+  id: string;
+  userId: string;
+  username?: string;
+  patientId: string;
+  reason: string;
+  grantedAt: string;
+  expiresAt: string;
+  reviewedBy: string | null;
+  reviewedAt: string | null;
+  reviewNote: string | null;
+}
+
+interface GrantRow {
+  id: string;
+  user_id: string;
+  username?: string;
+  patient_id: string;
+  reason: string;
+  granted_at: Date | string;
+  expires_at: Date | string;
+  reviewed_by: string | null;
+  reviewed_at: Date | string | null;
+  review_note: string | null;
+}
+
+const iso = (d: Date | string | null): string | null => (d ? new Date(d).toISOString() : null);
+
+const toGrant = (r: GrantRow): BreakGlassGrant => ({
+  id: r.id,
+  userId: r.user_id,
+  ...(r.username ? { username: r.username } : {}),
+  patientId: r.patient_id,
+  reason: r.reason,
+  grantedAt: iso(r.granted_at) ?? '',
+  expiresAt: iso(r.expires_at) ?? '',
+  reviewedBy: r.reviewed_by,
+  reviewedAt: iso(r.reviewed_at),
+  reviewNote: r.review_note,
+});
+
+/** Grants a user time-limited access to one patient's sensitive records, for a stated reason. */
+export async function breakGlass(
+  q: Queryable,
+  input: { userId: string; patientId: string; reason: string; minutes?: number },
+): Promise<BreakGlassGrant> {
+  const reason = input.reason.trim();
+  if (reason.length < 10) throw badRequest('State the reason for breaking the glass (at least 10 characters)');
+  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(input.patientId)) throw badRequest('A patient id is required');
+  const patient = await q.query(`SELECT 1 FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted`, [input.patientId]);
+  if (patient.rows.length === 0) throw notFound(`Patient/${input.patientId} not found`);
+  const res = await q.query<GrantRow>(
+    `INSERT INTO break_glass (id, user_id, patient_id, reason, expires_at)
+     VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5)) RETURNING *`,
+    [randomUUID(), input.userId, input.patientId, reason, input.minutes ?? BREAK_GLASS_MINUTES],
+  );
+  return toGrant(res.rows[0] as GrantRow);
+}
+
+/** Every grant, unreviewed first: the privacy officer's review list. */
+export async function listBreakGlass(q: Queryable, options: { unreviewedOnly?: boolean } = {}): Promise<BreakGlassGrant[]> {
+  const res = await q.query<GrantRow>(
+    `SELECT b.*, u.username FROM break_glass b JOIN app_user u ON u.id = b.user_id
+      ${options.unreviewedOnly ? 'WHERE b.reviewed_at IS NULL' : ''}
+      ORDER BY (b.reviewed_at IS NULL) DESC, b.granted_at DESC LIMIT 500`,
+  );
+  return res.rows.map(toGrant);
+}
+
+export async function reviewBreakGlass(q: Queryable, id: string, reviewer: string, note: string): Promise<BreakGlassGrant> {
+  const res = await q.query<GrantRow>(
+    `UPDATE break_glass SET reviewed_by = $2, reviewed_at = now(), review_note = $3 WHERE id = $1 RETURNING *`,
+    [id, reviewer, note],
+  );
+  if (!res.rows[0]) throw notFound(`No break-the-glass grant ${id}`);
+  return toGrant(res.rows[0]);
+}

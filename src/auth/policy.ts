@@ -1,0 +1,73 @@
+import type { Action, Role } from './access.ts';
+
+/**
+ * The permission table: per role, which resource types and actions are allowed.
+ * Pure data and pure functions, testable without a database.
+ */
+
+/** Pseudo-resources for features that are not FHIR resource types. */
+export const ADMIN_RESOURCES = ['User'] as const;
+const AUDIT = 'AuditEvent';
+
+type Grant = { resources: '*' | readonly string[]; actions: readonly Action[] };
+
+const READ: readonly Action[] = ['read', 'search'];
+const WRITE: readonly Action[] = ['read', 'search', 'create', 'update'];
+const CODING_TYPES = ['Encounter', 'Condition', 'Procedure', 'Claim', 'ExplanationOfBenefit', 'Task', 'CodeSystem', 'ValueSet', 'CodingWork'];
+
+export const PERMISSIONS: Record<Role, readonly Grant[]> = {
+  'him-technician': [
+    { resources: '*', actions: WRITE },
+    { resources: ['Patient', 'MpiReview'], actions: ['merge'] },
+  ],
+  coder: [
+    { resources: '*', actions: READ },
+    { resources: CODING_TYPES, actions: ['create', 'update'] },
+  ],
+  provider: [{ resources: '*', actions: WRITE }],
+  'cancer-registrar': [
+    { resources: '*', actions: READ },
+    { resources: ['Task', 'Composition', 'DocumentReference'], actions: ['create', 'update'] },
+  ],
+  'roi-specialist': [
+    { resources: '*', actions: [...READ, 'export', 'disclose'] },
+    { resources: ['Task', 'Consent', 'Communication', 'DocumentReference'], actions: ['create', 'update'] },
+  ],
+  'privacy-officer': [
+    { resources: '*', actions: [...READ, 'export'] },
+    { resources: ['Consent', 'Task'], actions: ['create', 'update'] },
+  ],
+  'him-director': [{ resources: '*', actions: [...WRITE, 'delete', 'export', 'disclose', 'merge'] }],
+  admin: [{ resources: '*', actions: ['read', 'search', 'create', 'update', 'delete', 'export', 'disclose', 'merge'] }],
+  auditor: [{ resources: [AUDIT], actions: READ }],
+  system: [{ resources: '*', actions: ['read', 'search', 'create', 'update', 'delete', 'export', 'merge'] }],
+};
+
+/** Roles that may see sensitive (labelled) records without breaking the glass. */
+export const SENSITIVE_ROLES: ReadonlySet<Role> = new Set<Role>(['privacy-officer']);
+
+/** Only these roles may administer users. */
+const USER_ADMINS: ReadonlySet<Role> = new Set<Role>(['admin']);
+/** The audit trail is read by these roles; nobody writes it through the API. */
+const AUDIT_READERS: ReadonlySet<Role> = new Set<Role>(['auditor', 'privacy-officer', 'admin', 'him-director']);
+
+export function isAllowed(role: Role, resource: string, action: Action): boolean {
+  // Every signed-in user may look at and end their own session, and break the glass.
+  if (resource === 'Session') return true;
+  if (resource === 'User') return USER_ADMINS.has(role);
+  if (resource === AUDIT) return AUDIT_READERS.has(role) && (action === 'read' || action === 'search');
+  return PERMISSIONS[role].some(
+    (g) => (g.resources === '*' || g.resources.includes(resource)) && g.actions.includes(action),
+  );
+}
+
+/**
+ * Confidentiality codes (HL7 v3 Confidentiality and ActCode sensitivity) that make a record
+ * sensitive: restricted, very restricted, behavioral health, substance use (42 CFR Part 2),
+ * HIV, psychiatry, sexual and reproductive health, employee / VIP (celebrity).
+ */
+export const SENSITIVE_LABELS = ['R', 'V', 'BH', 'ETH', 'SUD', 'HIV', 'PSY', 'SDV', 'SEX', 'EMP', 'CEL', 'VIP'] as const;
+
+export function deniedLabelsFor(role: Role): string[] {
+  return SENSITIVE_ROLES.has(role) ? [] : [...SENSITIVE_LABELS];
+}

@@ -1,0 +1,136 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { appendAudit, recordAudit } from '../audit/audit-log.ts';
+import type { Db } from '../db/index.ts';
+import { badRequest, unauthorized } from '../fhir/outcomes.ts';
+import type { RequestContext } from './access.ts';
+import { breakGlass } from './break-glass.ts';
+import { login, revokeToken } from './tokens.ts';
+import { createUser, listUsers, resetPassword, setDisabled, setRole } from './users.ts';
+
+const ctxOf = (request: FastifyRequest): RequestContext => {
+  if (!request.ctx) throw unauthorized();
+  return request.ctx;
+};
+
+function field(body: unknown, name: string): string | undefined {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function required(body: unknown, name: string): string {
+  const v = field(body, name);
+  if (!v) throw badRequest(`'${name}' is required`);
+  return v;
+}
+
+/** OAuth2 token endpoint, session, user administration and break-the-glass. */
+export async function registerAuthRoutes(app: FastifyInstance, deps: { db: Db; tokenTtlSeconds: number }): Promise<void> {
+  const { db } = deps;
+  await app.register(rateLimit, { global: false });
+
+  app.post(
+    '/oauth2/token',
+    { config: { public: true, rateLimit: { max: 30, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const body = request.body;
+      const grant = field(body, 'grant_type');
+      const isClient = grant === 'client_credentials';
+      if (grant !== 'password' && !isClient) {
+        return reply.code(400).send({ error: 'unsupported_grant_type', error_description: 'Use grant_type=password or client_credentials' });
+      }
+      const username = field(body, isClient ? 'client_id' : 'username') ?? '';
+      const password = field(body, isClient ? 'client_secret' : 'password') ?? '';
+      if (!username || !password) {
+        return reply.code(400).send({ error: 'invalid_request', error_description: isClient ? 'client_id and client_secret are required' : 'username and password are required' });
+      }
+      const purpose = field(body, 'purpose_of_use') ?? field(body, 'purpose');
+      const result = await db.transaction(async (tx) => {
+        const r = await login(tx, username, password, purpose, deps.tokenTtlSeconds);
+        await appendAudit(tx, [
+          {
+            action: 'login',
+            outcome: r.ok ? 'success' : 'denied',
+            username,
+            userId: r.userId,
+            sourceAddress: request.ip,
+            ...(r.ok ? { role: r.role, purpose: r.purpose } : { detail: `login refused: ${r.reason}` }),
+          },
+        ]);
+        return r;
+      });
+      if (!result.ok) {
+        const text = {
+          invalid: 'Wrong user name or password',
+          locked: 'The account is locked after too many failed logins; try again later',
+          disabled: 'The account is disabled',
+          'bad-purpose': 'Unknown purpose of use',
+        }[result.reason];
+        return reply.code(result.reason === 'bad-purpose' ? 400 : 401).send({ error: result.reason === 'bad-purpose' ? 'invalid_request' : 'invalid_grant', error_description: text });
+      }
+      return reply.header('Cache-Control', 'no-store').send({
+        access_token: result.accessToken,
+        token_type: 'Bearer',
+        expires_in: result.expiresIn,
+        role: result.role,
+        purpose_of_use: result.purpose,
+      });
+    },
+  );
+
+  const session = { access: { resource: 'Session', action: 'update' } } as const;
+  app.post('/oauth2/logout', { config: { ...session, auditedByStore: true } }, async (request, reply) => {
+    const ctx = ctxOf(request);
+    await db.transaction(async (tx) => {
+      await revokeToken(tx, ctx.tokenId);
+      await appendAudit(tx, [{ action: 'logout', outcome: 'success', username: ctx.username, userId: ctx.userId, role: ctx.role, purpose: ctx.purpose, sourceAddress: request.ip }]);
+    });
+    return reply.send({ ok: true });
+  });
+
+  app.get('/auth/me', { config: { access: { resource: 'Session', action: 'read' } } }, async (request) => {
+    const ctx = ctxOf(request);
+    return { userId: ctx.userId, username: ctx.username, role: ctx.role, purpose: ctx.purpose, brokenGlassPatients: ctx.brokenGlassPatients };
+  });
+
+  app.post('/auth/break-glass', { config: { ...session, auditedByStore: true } }, async (request, reply) => {
+    const ctx = ctxOf(request);
+    const patientId = required(request.body, 'patient');
+    const reason = field(request.body, 'reason') ?? '';
+    try {
+      const grant = await db.transaction(async (tx) => {
+        const g = await breakGlass(tx, { userId: ctx.userId, patientId, reason });
+        await appendAudit(tx, [
+          { action: 'break-glass', outcome: 'success', username: ctx.username, userId: ctx.userId, role: ctx.role, purpose: 'ETREAT', sourceAddress: request.ip, patientIds: [patientId], detail: `break the glass: ${g.reason}` },
+        ]);
+        return g;
+      });
+      return reply.code(201).send(grant);
+    } catch (err) {
+      await recordAudit(db, [
+        { action: 'break-glass', outcome: 'failure', username: ctx.username, userId: ctx.userId, role: ctx.role, sourceAddress: request.ip, patientIds: [patientId], detail: err instanceof Error ? err.message : String(err) },
+      ]);
+      throw err;
+    }
+  });
+
+  const admin = (action: 'read' | 'create' | 'update') => ({ access: { resource: 'User', action } });
+  app.get('/admin/users', { config: admin('read') }, async () => ({ users: await listUsers(db) }));
+  app.post('/admin/users', { config: admin('create') }, async (request, reply) => {
+    const body = request.body;
+    const user = await db.transaction((tx) =>
+      createUser(tx, { username: required(body, 'username'), password: required(body, 'password'), role: required(body, 'role'), ...(field(body, 'displayName') ? { displayName: field(body, 'displayName') as string } : {}) }),
+    );
+    return reply.code(201).send(user);
+  });
+  app.put<{ Params: { username: string } }>('/admin/users/:username/role', { config: admin('update') }, async (request) =>
+    db.transaction((tx) => setRole(tx, request.params.username, required(request.body, 'role'))),
+  );
+  app.post<{ Params: { username: string } }>('/admin/users/:username/disable', { config: admin('update') }, async (request) =>
+    db.transaction((tx) => setDisabled(tx, request.params.username, field(request.body, 'enable') !== 'true')),
+  );
+  app.post<{ Params: { username: string } }>('/admin/users/:username/password', { config: admin('update') }, async (request) =>
+    db.transaction((tx) => resetPassword(tx, request.params.username, required(request.body, 'password'))),
+  );
+}
+

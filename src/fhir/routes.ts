@@ -1,0 +1,107 @@
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../db/index.ts';
+import { processBundle } from './bundle.ts';
+import { capabilityStatement } from './capability.ts';
+import { badRequest, unauthorized } from './outcomes.ts';
+import { FhirStore, parseIfMatch } from './store.ts';
+
+export const FHIR_BASE = '/fhir/R4';
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+type Params = { type: string; id: string; vid: string };
+
+/** The request's store: the caller's context and this server's base URL. */
+export function storeFor(db: Db, request: FastifyRequest): FhirStore {
+  if (!request.ctx) throw unauthorized();
+  const base = `${request.protocol}://${request.host}${FHIR_BASE}`;
+  return new FhirStore(db, request.ctx, base);
+}
+
+function sendResource(reply: FastifyReply, resource: Resource | Bundle, status = 200): FastifyReply {
+  if (resource.meta?.versionId) reply.header('ETag', `W/"${resource.meta.versionId}"`);
+  if (resource.meta?.lastUpdated) reply.header('Last-Modified', new Date(resource.meta.lastUpdated).toUTCString());
+  return reply.code(status).type(FHIR_JSON).send(resource);
+}
+
+function queryOf(request: FastifyRequest): URLSearchParams {
+  const i = request.url.indexOf('?');
+  return new URLSearchParams(i >= 0 ? request.url.slice(i + 1) : '');
+}
+
+const lenient = (request: FastifyRequest): boolean => /handling\s*=\s*lenient/.test(String(request.headers.prefer ?? ''));
+
+/** FHIR R4 REST interactions: thin adapters from HTTP to FhirStore. */
+export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void {
+  const { db } = deps;
+  const store = { auditedByStore: true } as const;
+  const any = (action: 'read' | 'search' | 'create' | 'update' | 'delete') => ({ ...store, access: { resource: '*', action } });
+
+  app.get(`${FHIR_BASE}/metadata`, { config: { public: true } }, async (request, reply) =>
+    reply.type(FHIR_JSON).send(capabilityStatement(`${request.protocol}://${request.host}${FHIR_BASE}`)),
+  );
+
+  app.post(`${FHIR_BASE}`, { config: any('create') }, async (request, reply) =>
+    reply.type(FHIR_JSON).send(await processBundle(storeFor(db, request), request.body)),
+  );
+
+  app.get(`${FHIR_BASE}/_history`, { config: any('read') }, async (request, reply) =>
+    reply.type(FHIR_JSON).send(await storeFor(db, request).history(undefined, undefined, queryOf(request))),
+  );
+
+  app.get<{ Params: Params }>(`${FHIR_BASE}/Patient/:id/$everything`, { config: any('read') }, async (request, reply) =>
+    reply.type(FHIR_JSON).send(await storeFor(db, request).everything(request.params.id)),
+  );
+
+  app.get<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('search') }, async (request, reply) =>
+    reply.type(FHIR_JSON).send(await storeFor(db, request).search(request.params.type, queryOf(request), { lenient: lenient(request) })),
+  );
+
+  app.post<{ Params: Params }>(`${FHIR_BASE}/:type/_search`, { config: any('search') }, async (request, reply) => {
+    const query = queryOf(request);
+    for (const [k, v] of new URLSearchParams((request.body as Record<string, string> | undefined) ?? {})) query.append(k, v);
+    return reply.type(FHIR_JSON).send(await storeFor(db, request).search(request.params.type, query, { lenient: lenient(request) }));
+  });
+
+  app.get<{ Params: Params }>(`${FHIR_BASE}/:type/_history`, { config: any('read') }, async (request, reply) =>
+    reply.type(FHIR_JSON).send(await storeFor(db, request).history(request.params.type, undefined, queryOf(request))),
+  );
+
+  app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('read') }, async (request, reply) =>
+    sendResource(reply, await storeFor(db, request).read(request.params.type, request.params.id)),
+  );
+
+  app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id/_history`, { config: any('read') }, async (request, reply) =>
+    reply.type(FHIR_JSON).send(await storeFor(db, request).history(request.params.type, request.params.id, queryOf(request))),
+  );
+
+  app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id/_history/:vid`, { config: any('read') }, async (request, reply) =>
+    sendResource(reply, await storeFor(db, request).vread(request.params.type, request.params.id, request.params.vid)),
+  );
+
+  app.post<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('create') }, async (request, reply) => {
+    const body = request.body as Resource;
+    if (body && typeof body === 'object' && body.resourceType !== request.params.type) {
+      throw badRequest(`Body resourceType '${String(body.resourceType)}' does not match URL type '${request.params.type}'`);
+    }
+    const ifNoneExist = request.headers['if-none-exist'];
+    const { resource, created } = await storeFor(db, request).create(
+      body,
+      typeof ifNoneExist === 'string' ? { ifNoneExist } : {},
+    );
+    if (created) reply.header('Location', `${FHIR_BASE}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`);
+    return sendResource(reply, resource, created ? 201 : 200);
+  });
+
+  app.put<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('update') }, async (request, reply) => {
+    const ifMatch = parseIfMatch(request.headers['if-match']);
+    const { resource, created } = await storeFor(db, request).update(request.params.type, request.params.id, request.body, { ifMatch });
+    if (created) reply.header('Location', `${FHIR_BASE}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`);
+    return sendResource(reply, resource, created ? 201 : 200);
+  });
+
+  app.delete<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('delete') }, async (request, reply) => {
+    await storeFor(db, request).delete(request.params.type, request.params.id, { ifMatch: parseIfMatch(request.headers['if-match']) });
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { assertAllowed } from './fhir/access-check.ts';
+import { recordAudit } from './audit/audit-log.ts';
+import { registerAuditRoutes } from './audit/routes.ts';
+import { registerAuthRoutes } from './auth/routes.ts';
+import { authenticate } from './auth/tokens.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/index.ts';
+import { loadDefinitions } from './fhir/definitions.ts';
+import { isOutcomeError, outcome, unauthorized } from './fhir/outcomes.ts';
+import { FHIR_JSON, registerFhirRoutes } from './fhir/routes.ts';
+import { registerWebApp } from './web-app.ts';
+
+export interface AppDeps {
+  db: Db;
+  config: Pick<Config, 'tokenTtlSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'tlsCert' | 'tlsKey'>;
+  /** Serve the built web UI (off in API-only tests). */
+  web?: boolean;
+}
+
+/**
+ * The HTTP application, read as a table of contents: security hooks, then one router per
+ * module. Every route must declare `config.access` (or `config.public`), checked at start.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  loadDefinitions();
+  const { db, config } = deps;
+  const https =
+    config.tlsCert && config.tlsKey ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } } : {};
+  const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: false, ...https }) as unknown as FastifyInstance;
+
+  await app.register(helmet, { contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'frame-src': ["'self'", 'blob:', 'data:'], 'object-src': ["'self'", 'blob:', 'data:'] } } });
+  if (config.corsOrigins.length > 0) {
+    const cors = (await import('@fastify/cors')).default;
+    await app.register(cors, { origin: config.corsOrigins });
+  }
+  await app.register(formbody);
+  registerJsonParsers(app);
+
+  app.addHook('onRoute', (route) => {
+    const cfg = route.config as { access?: unknown; public?: boolean } | undefined;
+    // '/*' is the static file route of the built web UI: no patient data lives there.
+    if (route.method === 'HEAD' || route.url === '/*' || cfg?.public || cfg?.access) return;
+    throw new Error(`Route ${String(route.method)} ${route.url} declares neither config.access nor config.public`);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const cfg = request.routeOptions.config;
+    if (cfg.public || !request.routeOptions.url) return;
+    const header = request.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m?.[1]) throw unauthorized('A Bearer token is required (POST /oauth2/token)');
+    const ctx = await authenticate(db, m[1], request.ip);
+    if (!ctx) throw unauthorized('The token is unknown, expired or revoked');
+    request.ctx = ctx;
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (request.ctx && access && access.resource !== '*') assertAllowed(request.ctx, access.resource, access.action);
+  });
+
+  // Routes that don't go through FhirStore are audited here, success or refusal alike.
+  app.addHook('onResponse', async (request, reply) => {
+    const cfg = request.routeOptions.config;
+    if (!request.ctx || cfg.public || cfg.auditedByStore || !cfg.access) return;
+    const status = reply.statusCode;
+    await recordAudit(db, [
+      {
+        action: cfg.access.action,
+        outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
+        username: request.ctx.username,
+        userId: request.ctx.userId,
+        role: request.ctx.role,
+        purpose: request.ctx.purpose,
+        sourceAddress: request.ip,
+        query: `${request.method} ${request.url}`,
+        patientIds: request.auditPatients,
+      },
+    ]).catch((err: unknown) => app.log.error(err));
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isOutcomeError(err)) return reply.code(err.status).type(FHIR_JSON).send(err.outcome);
+    const status = err.statusCode ?? 500;
+    if (status === 413) return reply.code(413).type(FHIR_JSON).send(outcome('error', 'too-costly', 'The request body is too large'));
+    if (status === 415) {
+      return reply.code(415).type(FHIR_JSON).send(outcome('error', 'not-supported', `Unsupported content type '${request.headers['content-type'] ?? ''}': send application/fhir+json`));
+    }
+    if (status === 429) return reply.code(429).type(FHIR_JSON).send(outcome('error', 'throttled', 'Too many requests; try again later'));
+    if (status >= 400 && status < 500) return reply.code(status).type(FHIR_JSON).send(outcome('error', 'invalid', err.message));
+    console.error(err);
+    return reply.code(500).type(FHIR_JSON).send(outcome('error', 'exception', 'Internal server error'));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).type(FHIR_JSON).send(outcome('error', 'not-found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+  );
+
+  await registerAuthRoutes(app, { db, tokenTtlSeconds: config.tokenTtlSeconds });
+  registerFhirRoutes(app, { db });
+  registerAuditRoutes(app, { db });
+  if (deps.web) await registerWebApp(app);
+  return app;
+}
+
+function registerJsonParsers(app: FastifyInstance): void {
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser(
+    ['application/json', 'application/fhir+json', 'application/json-patch+json'],
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (err) {
+        const e = Object.assign(new Error(`Malformed JSON: ${(err as Error).message}`), { statusCode: 400 });
+        done(e, undefined);
+      }
+    },
+  );
+}
