@@ -1,0 +1,256 @@
+/**
+ * Field comparison: string similarity measures and the graded agreement level of each field.
+ * Levels (exact / close / weak / different / missing) are what the Fellegi-Sunter model weighs.
+ */
+import { FIELDS, LEVEL_INDEX, MISSING } from './types.ts';
+import type { DateParts, Field, StandardRecord } from './types.ts';
+
+const EXACT = LEVEL_INDEX.exact;
+const CLOSE = LEVEL_INDEX.close;
+const WEAK = LEVEL_INDEX.weak;
+const DIFFERENT = LEVEL_INDEX.different;
+
+// Scratch buffers reused across calls: comparison runs millions of times in a batch.
+let flagsA = new Uint8Array(64);
+let flagsB = new Uint8Array(64);
+
+/** Jaro-Winkler similarity in [0, 1] (prefix scale 0.1, up to 4 prefix characters). */
+export function jaroWinkler(a: string, b: string): number {
+  if (a === b) return a === '' ? 0 : 1;
+  const la = a.length;
+  const lb = b.length;
+  if (la === 0 || lb === 0) return 0;
+  if (flagsA.length < la) flagsA = new Uint8Array(la * 2);
+  if (flagsB.length < lb) flagsB = new Uint8Array(lb * 2);
+  flagsA.fill(0, 0, la);
+  flagsB.fill(0, 0, lb);
+  const window = Math.max(0, Math.floor(Math.max(la, lb) / 2) - 1);
+  let matches = 0;
+  for (let i = 0; i < la; i++) {
+    const lo = Math.max(0, i - window);
+    const hi = Math.min(lb - 1, i + window);
+    const c = a.charCodeAt(i);
+    for (let j = lo; j <= hi; j++) {
+      if (flagsB[j] === 0 && b.charCodeAt(j) === c) {
+        flagsA[i] = 1;
+        flagsB[j] = 1;
+        matches++;
+        break;
+      }
+    }
+  }
+  if (matches === 0) return 0;
+  let transpositions = 0;
+  let k = 0;
+  for (let i = 0; i < la; i++) {
+    if (flagsA[i] === 0) continue;
+    while (flagsB[k] === 0) k++;
+    if (a.charCodeAt(i) !== b.charCodeAt(k)) transpositions++;
+    k++;
+  }
+  const m = matches;
+  const jaro = (m / la + m / lb + (m - transpositions / 2) / m) / 3;
+  let prefix = 0;
+  const maxPrefix = Math.min(4, la, lb);
+  while (prefix < maxPrefix && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  return jaro + prefix * 0.1 * (1 - jaro);
+}
+
+let rowPrev2 = new Int32Array(64);
+let rowPrev = new Int32Array(64);
+let rowCur = new Int32Array(64);
+
+/**
+ * Damerau-Levenshtein distance (optimal string alignment: insert, delete, substitute, swap two
+ * neighbours). Stops early and returns limit + 1 once the distance must exceed limit.
+ */
+export function damerauLevenshtein(a: string, b: string, limit = Number.MAX_SAFE_INTEGER): number {
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > limit) return limit + 1;
+  if (la === 0) return lb;
+  if (lb === 0) return la;
+  if (rowCur.length <= lb) {
+    rowPrev2 = new Int32Array(lb * 2 + 1);
+    rowPrev = new Int32Array(lb * 2 + 1);
+    rowCur = new Int32Array(lb * 2 + 1);
+  }
+  for (let j = 0; j <= lb; j++) rowPrev[j] = j;
+  for (let i = 1; i <= la; i++) {
+    rowCur[0] = i;
+    let rowMin = i;
+    const ca = a.charCodeAt(i - 1);
+    for (let j = 1; j <= lb; j++) {
+      const cb = b.charCodeAt(j - 1);
+      const cost = ca === cb ? 0 : 1;
+      let v = Math.min((rowPrev[j] ?? 0) + 1, (rowCur[j - 1] ?? 0) + 1, (rowPrev[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) {
+        v = Math.min(v, (rowPrev2[j - 2] ?? 0) + 1);
+      }
+      rowCur[j] = v;
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > limit) return limit + 1;
+    const t = rowPrev2;
+    rowPrev2 = rowPrev;
+    rowPrev = rowCur;
+    rowCur = t;
+  }
+  return rowPrev[lb] ?? 0;
+}
+
+/** Level of two names: same (or same formal name), close spelling, sound-alike, different. */
+export function compareNames(
+  a: string,
+  b: string,
+  formalA: string,
+  formalB: string,
+  keyA: string,
+  keyB: string,
+): number {
+  if (a === '' || b === '') return MISSING;
+  if (a === b || formalA === formalB) return EXACT;
+  const jw = Math.max(jaroWinkler(a, b), jaroWinkler(formalA, formalB));
+  if (jw >= 0.92) return CLOSE;
+  if (jw >= 0.8 || (keyA !== '' && keyA === keyB)) return WEAK;
+  return DIFFERENT;
+}
+
+/** Level of two free-text values (address lines, locality) by Jaro-Winkler similarity. */
+export function compareText(a: string, b: string): number {
+  if (a === '' || b === '') return MISSING;
+  if (a === b) return EXACT;
+  const jw = jaroWinkler(a, b);
+  if (jw >= 0.9) return CLOSE;
+  if (jw >= 0.75) return WEAK;
+  return DIFFERENT;
+}
+
+/** Level of two codes (postcode, street number, identifier, phone) by edit distance. */
+export function compareCode(a: string, b: string, weakDistance = 1): number {
+  if (a === '' || b === '') return MISSING;
+  if (a === b) return EXACT;
+  const d = damerauLevenshtein(a, b, 2);
+  if (d <= 1) return CLOSE;
+  if (d <= weakDistance) return WEAK;
+  return DIFFERENT;
+}
+
+/** Level of two codes that either agree or not (state, sex). */
+export function compareExact(a: string, b: string): number {
+  if (a === '' || b === '') return MISSING;
+  return a === b ? EXACT : DIFFERENT;
+}
+
+/**
+ * Level of two dates: the same; close (day and month transposed, one digit wrong, or two
+ * neighbouring digits swapped); weak (same year and month, or same month and day a year-digit
+ * apart); different.
+ */
+export function compareDates(a: DateParts, b: DateParts): number {
+  if (a.digits === '' || b.digits === '') return MISSING;
+  if (a.digits === b.digits) return EXACT;
+  if (a.year === b.year && a.month !== null && a.month === b.day && a.day === b.month) return CLOSE;
+  if (damerauLevenshtein(a.digits, b.digits, 1) <= 1) return CLOSE;
+  if (a.year !== null && a.year === b.year && a.month === b.month) return WEAK;
+  if (
+    a.month !== null &&
+    a.month === b.month &&
+    a.day === b.day &&
+    damerauLevenshtein(a.digits.slice(0, 4), b.digits.slice(0, 4), 1) <= 1
+  ) {
+    return WEAK;
+  }
+  return DIFFERENT;
+}
+
+/** Badness of a level for choosing between direct and swapped comparison. */
+function score(x: number): number {
+  return x === MISSING ? 3 : x;
+}
+
+/**
+ * Compares two records field by field and writes one level per field (in FIELDS order) to out.
+ * Swapped given/family names and swapped address lines are recognised: the swap is taken when it
+ * agrees better, and counts at most as close.
+ */
+export function compareRecords(a: StandardRecord, b: StandardRecord, out: Uint8Array): Uint8Array {
+  let given = compareNames(a.given, b.given, a.givenFormal, b.givenFormal, a.givenPhonetic, b.givenPhonetic);
+  let family = compareNames(a.family, b.family, a.family, b.family, a.familyPhonetic, b.familyPhonetic);
+  if (given + family >= 4 && a.given !== '' && b.family !== '') {
+    const g2 = compareNames(a.given, b.family, a.givenFormal, b.family, a.givenPhonetic, b.familyPhonetic);
+    const f2 = compareNames(a.family, b.given, a.family, b.givenFormal, a.familyPhonetic, b.givenPhonetic);
+    if (score(g2) + score(f2) < score(given) + score(family)) {
+      // Math.max keeps missing (the highest index) and caps agreement at close.
+      given = Math.max(CLOSE, g2);
+      family = Math.max(CLOSE, f2);
+    }
+  }
+  let address1 = compareText(a.address1, b.address1);
+  let address2 = compareText(a.address2, b.address2);
+  if (address1 !== EXACT && (a.address1 !== '' || a.address2 !== '')) {
+    const s1 = compareText(a.address1, b.address2);
+    const s2 = compareText(a.address2, b.address1);
+    if (score(s1) + score(s2) < score(address1) + score(address2)) {
+      address1 = Math.max(CLOSE, s1);
+      address2 = Math.max(CLOSE, s2);
+    }
+  }
+  out[0] = given;
+  out[1] = family;
+  out[2] = compareDates(a.birth, b.birth);
+  out[3] = compareCode(a.identifier, b.identifier, 2);
+  out[4] = compareCode(a.streetNumber, b.streetNumber);
+  out[5] = address1;
+  out[6] = address2;
+  out[7] = compareText(a.locality, b.locality);
+  out[8] = compareCode(a.postcode, b.postcode);
+  out[9] = compareExact(a.state, b.state);
+  out[10] = compareCode(a.phone, b.phone);
+  return out;
+}
+
+/** Packs levels (one per field) into one integer, base 5: the comparison pattern. */
+export function packPattern(levels: Uint8Array): number {
+  let p = 0;
+  for (let i = FIELDS.length - 1; i >= 0; i--) p = p * 5 + (levels[i] ?? MISSING);
+  return p;
+}
+
+/** Unpacks a comparison pattern into levels. */
+export function unpackPattern(pattern: number, out = new Uint8Array(FIELDS.length)): Uint8Array {
+  let p = pattern;
+  for (let i = 0; i < FIELDS.length; i++) {
+    out[i] = p % 5;
+    p = Math.floor(p / 5);
+  }
+  return out;
+}
+
+/** The standardised value(s) of a field as shown in an explanation. */
+export function fieldValue(record: StandardRecord, field: Field): string {
+  switch (field) {
+    case 'given_name':
+      return record.given;
+    case 'family_name':
+      return record.family;
+    case 'birth_date':
+      return record.birth.digits;
+    case 'identifier':
+      return record.identifier;
+    case 'street_number':
+      return record.streetNumber;
+    case 'address_1':
+      return record.address1;
+    case 'address_2':
+      return record.address2;
+    case 'locality':
+      return record.locality;
+    case 'postcode':
+      return record.postcode;
+    case 'state':
+      return record.state;
+    case 'phone':
+      return record.phone;
+  }
+}

@@ -1,0 +1,32 @@
+/** Public surface of the master patient index module. */
+export type { PersonRecord, StandardRecord, DateParts, Level, Field } from './types.ts';
+export { LEVELS, FIELDS } from './types.ts';
+export {
+  standardiseRecord,
+  standardiseName,
+  standardiseAddress,
+  standardisePhone,
+  standardiseIdentifier,
+  parseDate,
+  formalName,
+  phoneticKey,
+} from './standardise.ts';
+export { formalGivenName } from './nicknames.ts';
+export { nysiis, soundex } from './phonetic.ts';
+export { jaroWinkler, damerauLevenshtein, compareRecords, compareDates, compareNames } from './compare.ts';
+export { trainModel, scorePair, decide, patternScorer, DEFAULT_THRESHOLDS } from './model.ts';
+export type {
+  MatchModel,
+  MatchThresholds,
+  MatchDecision,
+  ScoredPair,
+  FieldExplanation,
+  EmOptions,
+} from './model.ts';
+export { DEFAULT_BLOCKING_RULES, blockingKeys, forEachCandidatePair } from './blocking.ts';
+export type { BlockingRule, BlockingOptions, BlockingStats } from './blocking.ts';
+export { linkRecords, standardiseAll } from './link.ts';
+export type { LinkOptions, LinkResult, LinkedPair, LinkStage } from './link.ts';
+export { readFebrlFile, evaluatePairs, febrlEntity, InputFileError, FEBRL_COLUMNS } from './febrl.ts';
+export type { LinkageQuality } from './febrl.ts';
+export { registerMpiCommands, runLinkCommand } from './cli.ts';

@@ -1,0 +1,191 @@
+/**
+ * Batch linkage: standardise, block, compare, estimate the model by EM, score. Works on plain
+ * PersonRecords, so FEBRL files, FHIR Patients and HL7 messages all go through the same path.
+ */
+import { forEachCandidatePair } from './blocking.ts';
+import type { BlockingRule, BlockingStats } from './blocking.ts';
+import { compareRecords, packPattern } from './compare.ts';
+import { patternScorer, trainModel } from './model.ts';
+import type { EmOptions, MatchModel, PatternCounts } from './model.ts';
+import { seededRandom } from './random.ts';
+import { standardiseRecord } from './standardise.ts';
+import { FIELDS } from './types.ts';
+import type { PersonRecord, StandardRecord } from './types.ts';
+
+export type LinkStage = 'standardise' | 'compare' | 'train' | 'score';
+
+export interface LinkOptions {
+  /** Pairs at or above this match probability are returned (default 0.9). */
+  threshold?: number;
+  rules?: readonly BlockingRule[];
+  maxBlockSize?: number;
+  /** Random pairs drawn to start u (default 20,000). */
+  randomPairs?: number;
+  seed?: number;
+  em?: EmOptions;
+  /** Called now and then with the stage, work done and work expected. */
+  onProgress?: (stage: LinkStage, done: number, total: number) => void;
+}
+
+/** A linked pair: indexes into the input (a into A, b into B; both into A when de-duplicating). */
+export interface LinkedPair {
+  a: number;
+  b: number;
+  matchProbability: number;
+}
+
+export interface LinkResult {
+  mode: 'dedupe' | 'link';
+  model: MatchModel;
+  pairs: LinkedPair[];
+  candidatePairs: number;
+  blocking: BlockingStats[];
+  /** Distinct comparison patterns seen among candidates. */
+  patterns: number;
+  millis: Record<LinkStage, number>;
+}
+
+/** Candidate pairs and their comparison patterns, kept in growable typed arrays (12 bytes a pair). */
+class PairStore {
+  a: Int32Array = new Int32Array(1 << 16);
+  b: Int32Array = new Int32Array(1 << 16);
+  pattern: Int32Array = new Int32Array(1 << 16);
+  size = 0;
+
+  push(a: number, b: number, pattern: number): void {
+    if (this.size === this.a.length) {
+      const grow = (old: Int32Array): Int32Array => {
+        const next = new Int32Array(old.length * 2);
+        next.set(old);
+        return next;
+      };
+      this.a = grow(this.a);
+      this.b = grow(this.b);
+      this.pattern = grow(this.pattern);
+    }
+    this.a[this.size] = a;
+    this.b[this.size] = b;
+    this.pattern[this.size] = pattern;
+    this.size++;
+  }
+}
+
+function countRandomPatterns(
+  records: readonly StandardRecord[],
+  countA: number,
+  linking: boolean,
+  samples: number,
+  seed: number,
+): PatternCounts {
+  const random = seededRandom(seed);
+  const counts: PatternCounts = new Map();
+  const levels = new Uint8Array(FIELDS.length);
+  const n = records.length;
+  if (n < 2) return counts;
+  for (let s = 0; s < samples; s++) {
+    const i = Math.floor(random() * (linking ? countA : n));
+    let j = linking ? countA + Math.floor(random() * (n - countA)) : Math.floor(random() * n);
+    if (j === i) j = (j + 1) % n;
+    const ra = records[i];
+    const rb = records[j];
+    if (!ra || !rb) continue;
+    const p = packPattern(compareRecords(ra, rb, levels));
+    counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Standardises records, reporting progress every 10,000. */
+export function standardiseAll(
+  records: readonly PersonRecord[],
+  onProgress?: (done: number, total: number) => void,
+): StandardRecord[] {
+  const out = new Array<StandardRecord>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r) out[i] = standardiseRecord(r);
+    if (onProgress && i % 10_000 === 0) onProgress(i, records.length);
+  }
+  onProgress?.(records.length, records.length);
+  return out;
+}
+
+/**
+ * De-duplicates recordsA (when recordsB is absent) or links recordsA to recordsB. Returns every
+ * pair at or above the threshold with its match probability, plus the trained model.
+ */
+export function linkRecords(
+  recordsA: readonly PersonRecord[],
+  recordsB: readonly PersonRecord[] | undefined,
+  options: LinkOptions = {},
+): LinkResult {
+  const threshold = options.threshold ?? 0.9;
+  const progress = options.onProgress;
+  const millis: Record<LinkStage, number> = { standardise: 0, compare: 0, train: 0, score: 0 };
+  const linking = recordsB !== undefined;
+  const all = linking ? [...recordsA, ...recordsB] : recordsA;
+
+  let t = performance.now();
+  const standard = standardiseAll(all, progress ? (d, n) => progress('standardise', d, n) : undefined);
+  millis.standardise = performance.now() - t;
+
+  t = performance.now();
+  let source: Uint8Array | undefined;
+  if (linking) {
+    source = new Uint8Array(standard.length);
+    source.fill(1, recordsA.length);
+  }
+  const store = new PairStore();
+  const candidateCounts: PatternCounts = new Map();
+  const levels = new Uint8Array(FIELDS.length);
+  const blocking = forEachCandidatePair(
+    standard,
+    (i, j) => {
+      const ra = standard[i];
+      const rb = standard[j];
+      if (!ra || !rb) return;
+      const p = packPattern(compareRecords(ra, rb, levels));
+      candidateCounts.set(p, (candidateCounts.get(p) ?? 0) + 1);
+      store.push(i, j, p);
+      if (progress && (store.size & 0xffff) === 0) progress('compare', store.size, standard.length);
+    },
+    { rules: options.rules, source, maxBlockSize: options.maxBlockSize },
+  );
+  millis.compare = performance.now() - t;
+
+  t = performance.now();
+  progress?.('train', 0, 1);
+  const randomCounts = countRandomPatterns(
+    standard,
+    recordsA.length,
+    linking,
+    options.randomPairs ?? 20_000,
+    options.seed ?? 42,
+  );
+  const model = trainModel(candidateCounts, randomCounts, options.em);
+  progress?.('train', 1, 1);
+  millis.train = performance.now() - t;
+
+  t = performance.now();
+  const score = patternScorer(model);
+  const pairs: LinkedPair[] = [];
+  const offsetB = linking ? recordsA.length : 0;
+  for (let k = 0; k < store.size; k++) {
+    const p = score(store.pattern[k] ?? 0);
+    if (p >= threshold)
+      pairs.push({ a: store.a[k] ?? 0, b: (store.b[k] ?? 0) - offsetB, matchProbability: p });
+    if (progress && (k & 0xfffff) === 0) progress('score', k, store.size);
+  }
+  progress?.('score', store.size, store.size);
+  millis.score = performance.now() - t;
+
+  return {
+    mode: linking ? 'link' : 'dedupe',
+    model,
+    pairs,
+    candidatePairs: store.size,
+    blocking,
+    patterns: candidateCounts.size,
+    millis,
+  };
+}
