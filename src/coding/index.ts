@@ -1,0 +1,10 @@
+// Public surface of the coding module: code sets, search, tabular notes and coding edits.
+export { loadCodeSets, codeSetsLoaded } from './loader.ts';
+export { searchCodes } from './search.ts';
+export { codeNotes } from './notes.ts';
+export { lookupCode, type CodeDetail } from './lookup.ts';
+export { validateCoding, fiscalYear } from './edits.ts';
+export { registerCodingRoutes } from './routes.ts';
+export { registerCodesCommands } from './cli.ts';
+export { CODE_SYSTEMS, SYSTEM_URIS, systemFromUri, type CodeSystemId } from './systems.ts';
+export type { CodeHit, CodeNote, CodeSetSummary, CodingRequest, Edit, LoadReport, NoteKind, NoteLevel, SearchParams } from './types.ts';
