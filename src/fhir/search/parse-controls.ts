@@ -1,0 +1,122 @@
+import { badRequest } from '../outcomes.ts';
+import { isKnownResourceType, paramFor, paramsFor } from './definitions.ts';
+import { decodeCursor } from './cursor.ts';
+import { splitValues } from './parse-values.ts';
+import { DEFAULT_COUNT, MAX_COUNT, type Cursor, type IncludeSpec, type SortKey } from './types.ts';
+
+/** Result parameters (not filters): paging, sorting, includes, summary. */
+export const CONTROL_PARAMS = new Set([
+  '_count',
+  '_sort',
+  '_summary',
+  '_total',
+  '_include',
+  '_revinclude',
+  '_elements',
+  '_cursor',
+  '_format',
+  '_pretty',
+]);
+
+export interface Controls {
+  sort: SortKey[];
+  count: number;
+  cursor?: Cursor;
+  summaryCount: boolean;
+  totalAccurate: boolean;
+  include: IncludeSpec[];
+  revinclude: IncludeSpec[];
+  elements?: string[];
+}
+
+export function emptyControls(): Controls {
+  return {
+    sort: [],
+    count: DEFAULT_COUNT,
+    summaryCount: false,
+    totalAccurate: false,
+    include: [],
+    revinclude: [],
+  };
+}
+
+const SORTABLE = new Set(['string', 'date', 'token', 'number', 'quantity', 'reference', 'uri']);
+
+export function parseControl(resourceType: string, key: string, value: string, controls: Controls): void {
+  const [name = '', modifier] = key.split(':', 2);
+  if (
+    modifier !== undefined &&
+    !((name === '_include' || name === '_revinclude') && modifier === 'iterate')
+  ) {
+    throw badRequest(`Unsupported modifier in '${key}'`);
+  }
+  switch (name) {
+    case '_count': {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw badRequest(`_count must be a whole number, not '${value}'`);
+      controls.count = Math.min(n, MAX_COUNT);
+      if (n === 0) controls.summaryCount = true;
+      return;
+    }
+    case '_sort':
+      controls.sort = parseSort(resourceType, value);
+      return;
+    case '_summary':
+      if (!['true', 'false', 'text', 'data', 'count'].includes(value))
+        throw badRequest(`Invalid _summary '${value}'`);
+      controls.summaryCount = value === 'count';
+      return;
+    case '_total':
+      if (!['none', 'estimate', 'accurate'].includes(value)) throw badRequest(`Invalid _total '${value}'`);
+      controls.totalAccurate = value === 'accurate';
+      return;
+    case '_include':
+      controls.include.push(...parseInclude(value, modifier === 'iterate', false));
+      return;
+    case '_revinclude':
+      controls.revinclude.push(...parseInclude(value, modifier === 'iterate', true));
+      return;
+    case '_elements':
+      controls.elements = splitValues(value).filter(Boolean);
+      return;
+    case '_cursor':
+      controls.cursor = decodeCursor(value);
+      return;
+    default:
+      // _format and _pretty belong to the HTTP layer.
+      return;
+  }
+}
+
+function parseSort(resourceType: string, value: string): SortKey[] {
+  return splitValues(value)
+    .filter(Boolean)
+    .map((item) => {
+      const descending = item.startsWith('-');
+      const code = descending ? item.slice(1) : item;
+      const param = paramFor(resourceType, code);
+      if (!param || !SORTABLE.has(param.type)) throw badRequest(`Cannot sort ${resourceType} by '${code}'`);
+      return { param, descending };
+    });
+}
+
+/** `Type:param`, `Type:param:Target` or `Type:*` (every reference parameter of Type). */
+function parseInclude(value: string, iterate: boolean, reverse: boolean): IncludeSpec[] {
+  const [sourceType = '', code = '', targetType, extra] = value.split(':');
+  const what = reverse ? '_revinclude' : '_include';
+  if (extra !== undefined || !isKnownResourceType(sourceType) || !code) {
+    throw badRequest(`Invalid ${what} '${value}': expected Type:param[:Target]`);
+  }
+  const params =
+    code === '*'
+      ? [...paramsFor(sourceType).values()].filter((p) => p.type === 'reference')
+      : [paramFor(sourceType, code)];
+  return params.map((param) => {
+    if (!param || param.type !== 'reference')
+      throw badRequest(`Invalid ${what} '${value}': not a reference parameter`);
+    if (targetType !== undefined && param.targets.length > 0 && !param.targets.includes(targetType)) {
+      throw badRequest(`Invalid ${what} '${value}': ${param.code} cannot refer to ${targetType}`);
+    }
+    return { sourceType, param, ...(targetType ? { targetType } : {}), iterate };
+  });
+}

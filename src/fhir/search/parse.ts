@@ -1,0 +1,135 @@
+import { badRequest } from '../outcomes.ts';
+import { isKnownResourceType, paramFor, paramsFor, type ParamDef } from './definitions.ts';
+import { parseControl, CONTROL_PARAMS, type Controls, emptyControls } from './parse-controls.ts';
+import {
+  parseDateValue,
+  parseNumberValue,
+  parseReferenceValue,
+  parseTokenValue,
+  splitValues,
+  unescape,
+} from './parse-values.ts';
+import { normalizeString } from './normalize.ts';
+import type { Filter, SearchRequest } from './types.ts';
+
+/** A parameter or modifier this server does not support: ignorable in lenient mode. */
+class Unsupported extends Error {}
+
+export interface ParseOptions {
+  lenient: boolean;
+}
+
+/**
+ * Turns a FHIR search query string into a SearchRequest. Unknown parameters and modifiers are
+ * 400 errors (strict) or ignored and listed in `ignored` (lenient, `Prefer: handling=lenient`);
+ * malformed values are always 400 errors.
+ */
+export function parseSearch(
+  resourceType: string,
+  query: URLSearchParams,
+  options: ParseOptions,
+): SearchRequest {
+  if (!isKnownResourceType(resourceType)) throw badRequest(`Unknown resource type ${resourceType}`);
+  const filters: Filter[] = [];
+  const controls: Controls = emptyControls();
+  const ignored: string[] = [];
+  const linkParams: Array<[string, string]> = [];
+  for (const [key, value] of query) {
+    try {
+      if (CONTROL_PARAMS.has(key.split(':')[0] ?? key)) parseControl(resourceType, key, value, controls);
+      else filters.push(parseFilter(resourceType, key, value));
+      if (key !== '_cursor') linkParams.push([key, value]);
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+      if (!options.lenient) throw badRequest(err.message, [key]);
+      ignored.push(key);
+    }
+  }
+  const { cursor, ...rest } = controls;
+  if (cursor && cursor.values.length !== rest.sort.length)
+    throw badRequest('The _cursor does not match _sort');
+  return { resourceType, filters, ...rest, ...(cursor ? { cursor } : {}), ignored, linkParams };
+}
+
+/** Parses `code[:modifier][.chained...]=value` against the resource type's parameters. */
+export function parseFilter(resourceType: string, key: string, raw: string): Filter {
+  const dot = key.indexOf('.');
+  if (dot > 0) return parseChain(resourceType, key.slice(0, dot), key.slice(dot + 1), raw);
+  const [code = '', modifier] = key.split(':', 2);
+  const param = paramFor(resourceType, code);
+  if (!param) throw new Unsupported(`Unknown search parameter '${code}' for ${resourceType}`);
+  if (modifier === 'missing') {
+    if (raw !== 'true' && raw !== 'false') throw badRequest(`:missing takes true or false, not '${raw}'`);
+    return { kind: 'missing', param, missing: raw === 'true' };
+  }
+  if (raw === '') throw badRequest(`Empty value for ${key}`);
+  const values = splitValues(raw);
+  switch (param.type) {
+    case 'token':
+      return tokenFilter(param, modifier, values);
+    case 'string':
+      if (modifier !== undefined && modifier !== 'exact' && modifier !== 'contains') throw unsupported(key);
+      return {
+        kind: 'string',
+        param,
+        modifier: modifier ?? 'none',
+        values: values.map((v) => (modifier === 'exact' ? unescape(v) : normalizeString(unescape(v)))),
+      };
+    case 'uri':
+      if (modifier !== undefined && modifier !== 'below' && modifier !== 'above') throw unsupported(key);
+      return { kind: 'uri', param, modifier: modifier ?? 'none', values: values.map(unescape) };
+    case 'date':
+      if (modifier !== undefined) throw unsupported(key);
+      return { kind: 'date', param, values: values.map((v) => parseDateValue(code, v)) };
+    case 'number':
+    case 'quantity':
+      if (modifier !== undefined) throw unsupported(key);
+      return { kind: 'number', param, values: values.map((v) => parseNumberValue(code, v)) };
+    case 'reference': {
+      if (modifier !== undefined && !param.targets.includes(modifier)) throw unsupported(key);
+      return { kind: 'reference', param, values: values.map((v) => parseReferenceValue(code, v, modifier)) };
+    }
+  }
+}
+
+function unsupported(key: string): Unsupported {
+  return new Unsupported(`Unsupported modifier in '${key}'`);
+}
+
+function tokenFilter(param: ParamDef, modifier: string | undefined, values: string[]): Filter {
+  if (modifier === 'text') {
+    return {
+      kind: 'token',
+      param,
+      modifier: 'text',
+      values: [],
+      texts: values.map((v) => normalizeString(unescape(v))),
+    };
+  }
+  if (modifier !== undefined && modifier !== 'not') throw unsupported(`${param.code}:${modifier}`);
+  if (param.column && modifier) throw unsupported(`${param.code}:${modifier}`);
+  return {
+    kind: 'token',
+    param,
+    modifier: modifier ?? 'none',
+    values: values.map((v) => parseTokenValue(param.code, v)),
+    texts: [],
+  };
+}
+
+/** `subject:Patient.name=x`, `patient.name=x`: the chained part is parsed against each target type. */
+function parseChain(resourceType: string, head: string, rest: string, raw: string): Filter {
+  const [code = '', typeModifier] = head.split(':', 2);
+  const param = paramFor(resourceType, code);
+  if (!param) throw new Unsupported(`Unknown search parameter '${code}' for ${resourceType}`);
+  if (param.type !== 'reference') throw badRequest(`Cannot chain on '${code}': not a reference parameter`);
+  if (typeModifier && !param.targets.includes(typeModifier)) throw unsupported(head);
+  const chainedCode = rest.split(/[:.]/, 1)[0] ?? '';
+  const candidates = typeModifier
+    ? [typeModifier]
+    : param.targets.filter((t) => paramsFor(t).has(chainedCode));
+  if (candidates.length === 0)
+    throw new Unsupported(`No target of '${code}' has a parameter '${chainedCode}'`);
+  const targets = candidates.map((type) => ({ type, filter: parseFilter(type, rest, raw) }));
+  return { kind: 'chain', param, targets };
+}

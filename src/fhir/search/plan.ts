@@ -1,0 +1,234 @@
+import { badRequest } from '../outcomes.ts';
+import type { ParamDef } from './definitions.ts';
+import type { Filter, QuantityValue, RangeValue, ReferenceValue, TokenValue } from './types.ts';
+
+/**
+ * The plan stage: each Filter becomes a condition tree over the index tables, still free of SQL
+ * text. Conditions are relative to a scope: a resource (fhir_resource row) or, inside a chain,
+ * a search_reference row whose target is the resource being tested.
+ */
+export type IndexTable =
+  'search_token' | 'search_string' | 'search_date' | 'search_reference' | 'search_number';
+export type SqlType = 'text' | 'timestamptz' | 'numeric';
+export type Op = '=' | '<' | '<=' | '>' | '>=';
+
+export type Cond =
+  | { kind: 'and' | 'or'; items: Cond[] }
+  | { kind: 'not'; item: Cond }
+  | { kind: 'cmp'; column: string; op: Op; value: string; type: SqlType }
+  | { kind: 'anyOf'; column: string; values: string[] }
+  | { kind: 'like'; column: string; pattern: string }
+  /** The stored value is a prefix of the given text (uri :above). */
+  | { kind: 'prefixOf'; column: string; value: string }
+  | { kind: 'isNull'; column: string }
+  /** The id of the resource in scope (fhir_resource.id, or the chain's target_id). */
+  | { kind: 'resourceId'; values: string[] }
+  | { kind: 'exists'; table: IndexTable; resourceType: string; param: string; where: Cond | undefined };
+
+const and = (...items: Cond[]): Cond => (items.length === 1 ? (items[0] as Cond) : { kind: 'and', items });
+const or = (items: Cond[]): Cond => (items.length === 1 ? (items[0] as Cond) : { kind: 'or', items });
+const not = (item: Cond): Cond => ({ kind: 'not', item });
+const text = (column: string, value: string, op: Op = '='): Cond => ({
+  kind: 'cmp',
+  column,
+  op,
+  value,
+  type: 'text',
+});
+const exists = (table: IndexTable, param: ParamDef, where?: Cond): Cond => ({
+  kind: 'exists',
+  table,
+  resourceType: param.resourceType,
+  param: param.code,
+  where,
+});
+
+/** Escapes LIKE wildcards so user text is matched literally (backslash is the default escape). */
+export function likeLiteral(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function planFilter(filter: Filter, inChain = false): Cond {
+  switch (filter.kind) {
+    case 'token':
+      return planToken(filter.param, filter.modifier, filter.values, filter.texts);
+    case 'string': {
+      const values = filter.values.map((v): Cond => {
+        if (filter.modifier === 'exact') return text('exact', v);
+        const pattern = filter.modifier === 'contains' ? `%${likeLiteral(v)}%` : `${likeLiteral(v)}%`;
+        return { kind: 'like', column: 'norm', pattern };
+      });
+      return exists('search_string', filter.param, or(values));
+    }
+    case 'uri': {
+      const values = filter.values.map((v): Cond => {
+        if (filter.modifier === 'below')
+          return { kind: 'like', column: 'code', pattern: `${likeLiteral(v)}%` };
+        if (filter.modifier === 'above') return { kind: 'prefixOf', column: 'code', value: v };
+        return text('code', v);
+      });
+      return exists('search_token', filter.param, or(values));
+    }
+    case 'date':
+      return planDate(filter.param, filter.values, inChain);
+    case 'number':
+      return exists('search_number', filter.param, or(filter.values.map(numberCond)));
+    case 'reference':
+      return exists('search_reference', filter.param, referenceCond(filter.values));
+    case 'missing': {
+      if (filter.param.column) return filter.missing ? { kind: 'or', items: [] } : { kind: 'and', items: [] };
+      const any = exists(tableOf(filter.param), filter.param);
+      return filter.missing ? not(any) : any;
+    }
+    case 'chain':
+      return exists(
+        'search_reference',
+        filter.param,
+        or(filter.targets.map((t) => and(text('target_type', t.type), planFilter(t.filter, true)))),
+      );
+  }
+}
+
+export function tableOf(param: ParamDef): IndexTable {
+  switch (param.type) {
+    case 'token':
+    case 'uri':
+      return 'search_token';
+    case 'string':
+      return 'search_string';
+    case 'date':
+      return 'search_date';
+    case 'reference':
+      return 'search_reference';
+    case 'number':
+    case 'quantity':
+      return 'search_number';
+  }
+}
+
+function planToken(
+  param: ParamDef,
+  modifier: 'none' | 'not' | 'text',
+  values: TokenValue[],
+  texts: string[],
+): Cond {
+  if (param.column) {
+    // _id: the resource's own id; a system part is meaningless there and ignored.
+    const ids = values.map((v) => v.code).filter((c): c is string => c !== undefined);
+    const cond: Cond = { kind: 'resourceId', values: ids };
+    return modifier === 'not' ? not(cond) : cond;
+  }
+  if (modifier === 'text') {
+    // Prefix of the display text or of any word in it.
+    const words = texts.flatMap((t): Cond[] => [
+      { kind: 'like', column: 'text_value', pattern: `${likeLiteral(t)}%` },
+      { kind: 'like', column: 'text_value', pattern: `% ${likeLiteral(t)}%` },
+    ]);
+    return exists('search_token', param, or(words));
+  }
+  const bareCodes = values
+    .filter((v) => v.system === undefined && v.code !== undefined)
+    .map((v) => v.code as string);
+  const conds: Cond[] = bareCodes.length > 0 ? [{ kind: 'anyOf', column: 'code', values: bareCodes }] : [];
+  for (const v of values) {
+    if (v.system === undefined) continue;
+    const system: Cond = v.system === null ? { kind: 'isNull', column: 'system' } : text('system', v.system);
+    conds.push(v.code === undefined ? system : and(text('code', v.code), system));
+  }
+  const match = exists('search_token', param, or(conds));
+  return modifier === 'not' ? not(match) : match;
+}
+
+/** FHIR date semantics over ranges: the stored [low, high] against the searched [low, high]. */
+function planDate(param: ParamDef, values: RangeValue[], inChain: boolean): Cond {
+  const onColumn = param.column !== undefined;
+  if (onColumn && inChain) throw badRequest(`${param.code} cannot be used in a chain`);
+  const [lowCol, highCol] = onColumn ? ['last_updated', 'last_updated'] : ['low', 'high'];
+  const ts = (column: string, op: Op, value: string): Cond => ({
+    kind: 'cmp',
+    column,
+    op,
+    value,
+    type: 'timestamptz',
+  });
+  const conds = values.map((v): Cond => {
+    switch (v.prefix) {
+      case 'eq':
+        return and(ts(lowCol, '>=', v.low), ts(highCol, '<=', v.high));
+      case 'ne':
+        return not(and(ts(lowCol, '>=', v.low), ts(highCol, '<=', v.high)));
+      case 'gt':
+        return ts(highCol, '>', v.high);
+      case 'lt':
+        return ts(lowCol, '<', v.low);
+      case 'ge':
+        return ts(highCol, '>=', v.low);
+      case 'le':
+        return ts(lowCol, '<=', v.high);
+      case 'sa':
+        return ts(lowCol, '>', v.high);
+      case 'eb':
+        return ts(highCol, '<', v.low);
+      case 'ap': {
+        const [low, high] = approximate(v);
+        return and(ts(lowCol, '<=', high), ts(highCol, '>=', low));
+      }
+    }
+  });
+  return onColumn ? or(conds) : exists('search_date', param, or(conds));
+}
+
+/** `ap`: the searched range widened by 10% of its distance from now, at least one day. */
+function approximate(v: RangeValue): [string, string] {
+  const low = Date.parse(v.low);
+  const high = Date.parse(v.high);
+  const margin = Math.max(Math.abs(Date.now() - low) * 0.1, 86_400_000);
+  return [new Date(low - margin).toISOString(), new Date(high + margin).toISOString()];
+}
+
+function numberCond(v: QuantityValue): Cond {
+  const num = (op: Op, value: string): Cond => ({ kind: 'cmp', column: 'value', op, value, type: 'numeric' });
+  const inRange = and(num('>=', v.low), num('<', v.high));
+  let cond: Cond;
+  switch (v.prefix) {
+    case 'eq':
+      cond = inRange;
+      break;
+    case 'ne':
+      cond = not(inRange);
+      break;
+    case 'gt':
+    case 'sa':
+      cond = num('>', v.value);
+      break;
+    case 'lt':
+    case 'eb':
+      cond = num('<', v.value);
+      break;
+    case 'ge':
+      cond = num('>=', v.value);
+      break;
+    case 'le':
+      cond = num('<=', v.value);
+      break;
+    case 'ap': {
+      const n = Number(v.value);
+      const margin = Math.abs(n) * 0.1;
+      cond = and(num('>=', String(n - margin)), num('<=', String(n + margin)));
+      break;
+    }
+  }
+  const extra: Cond[] = [];
+  if (v.system) extra.push(text('system', v.system));
+  if (v.unit) extra.push(text('unit', v.unit));
+  return and(cond, ...extra);
+}
+
+function referenceCond(values: ReferenceValue[]): Cond {
+  const untyped = values.filter((v) => !v.type).map((v) => v.id);
+  const conds: Cond[] = untyped.length > 0 ? [{ kind: 'anyOf', column: 'target_id', values: untyped }] : [];
+  for (const v of values) {
+    if (v.type) conds.push(and(text('target_id', v.id), text('target_type', v.type)));
+  }
+  return or(conds);
+}

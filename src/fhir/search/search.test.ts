@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
+import { openTestDb } from '../../db/test-db.ts';
+import type { Db } from '../../db/db.ts';
+import { isOutcomeError } from '../outcomes.ts';
+import { deleteSearchRows, parseSearch, searchBundle } from './index.ts';
+import { exampleResources, storeResources, syntheaPatient } from './test-support.ts';
+
+const BASE = 'http://test/fhir';
+let db: Db;
+
+async function search(type: string, query: string, lenient = false): Promise<Bundle> {
+  return searchBundle(db, parseSearch(type, new URLSearchParams(query), { lenient }), { baseUrl: BASE });
+}
+async function ids(type: string, query: string): Promise<string[]> {
+  const bundle = await search(type, `${query}&_count=1000`);
+  return (bundle.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource?.id as string);
+}
+
+const synthea = syntheaPatient(0);
+const syntheaPatientRes = synthea.find((r): r is Patient => r.resourceType === 'Patient') as Patient;
+
+beforeAll(async () => {
+  db = await openTestDb();
+  const extra: Patient[] = [
+    {
+      resourceType: 'Patient',
+      id: 'accent',
+      name: [{ family: 'Gómez', given: ['José'] }],
+      birthDate: '1970-03-15',
+      gender: 'male',
+    },
+    {
+      resourceType: 'Patient',
+      id: 'month',
+      name: [{ family: 'Gomez', given: ['Ana'] }],
+      birthDate: '1970-03',
+      gender: 'female',
+    },
+    {
+      resourceType: 'Patient',
+      id: 'y1971',
+      name: [{ family: 'Gomezz' }],
+      birthDate: '1971-01-01',
+      gender: 'female',
+    },
+  ];
+  await storeResources(db, [...exampleResources(), ...extra]);
+  await storeResources(db, synthea);
+});
+afterAll(async () => {
+  await db.close();
+});
+
+describe('string parameters', () => {
+  it('match by prefix, case- and accent-insensitively', async () => {
+    expect(await ids('Patient', 'family=gomez')).toEqual(['accent', 'month', 'y1971']);
+    expect(await ids('Patient', 'family=GÓMEZ')).toEqual(['accent', 'month', 'y1971']);
+    expect(await ids('Patient', 'given=jos')).toEqual(['accent']);
+    expect(await ids('Patient', 'name=peter')).toContain('example');
+    expect(await ids('Patient', 'address-postalcode=3999')).toContain('example');
+  });
+  it(':exact and :contains', async () => {
+    expect(await ids('Patient', 'family:exact=Gómez')).toEqual(['accent']);
+    expect(await ids('Patient', 'family:exact=gómez')).toEqual([]);
+    expect(await ids('Patient', 'family:contains=ome')).toEqual(['accent', 'month', 'y1971']);
+  });
+  it('comma is OR, repetition is AND', async () => {
+    expect(await ids('Patient', 'given=jose,ana')).toEqual(['accent', 'month']);
+    expect(await ids('Patient', 'family=gomez&given=ana')).toEqual(['month']);
+  });
+});
+
+describe('token parameters', () => {
+  it('code, system|code, |code, system|', async () => {
+    expect(await ids('Patient', 'identifier=12345')).toContain('example');
+    expect(await ids('Patient', 'identifier=urn:oid:1.2.36.146.595.217.0.1|12345')).toEqual(['example']);
+    expect(await ids('Patient', 'identifier=urn:oid:wrong|12345')).toEqual([]);
+    expect(await ids('Patient', 'gender=|female')).toEqual(expect.arrayContaining(['month', 'y1971']));
+    const bySystem = await ids('Encounter', 'class=http://terminology.hl7.org/CodeSystem/v3-ActCode|');
+    expect(bySystem.length).toBeGreaterThan(5);
+  });
+  it(':not and :text', async () => {
+    const all = await ids('Patient', '_count=1000');
+    const male = await ids('Patient', 'gender=male');
+    const notMale = await ids('Patient', 'gender:not=male');
+    expect(male.length + notMale.length).toBe(all.length);
+    expect(notMale).not.toContain('accent');
+    expect(await ids('Condition', 'code:text=fever')).toContain('f201');
+  });
+  it('phone and email on ContactPoint, _id', async () => {
+    expect(await ids('Patient', 'phone=(03) 5555 6473')).toEqual(['example']);
+    expect(await ids('Patient', '_id=accent,month')).toEqual(['accent', 'month']);
+    expect(await ids('Encounter', 'status=finished').then((l) => l.length)).toBeGreaterThan(0);
+  });
+});
+
+describe('date parameters', () => {
+  it('precision ranges: 1970 and 1970-03 contain more precise dates', async () => {
+    expect(await ids('Patient', 'birthdate=1970')).toEqual(['accent', 'month']);
+    expect(await ids('Patient', 'birthdate=1970-03')).toEqual(['accent', 'month']);
+    // A month is not contained in one day.
+    expect(await ids('Patient', 'birthdate=1970-03-15')).toEqual(['accent']);
+  });
+  it('prefixes', async () => {
+    const family = 'family=gomez';
+    expect(await ids('Patient', `${family}&birthdate=gt1970`)).toEqual(['y1971']);
+    expect(await ids('Patient', `${family}&birthdate=ge1970-03-10`)).toEqual(['accent', 'month', 'y1971']);
+    expect(await ids('Patient', `${family}&birthdate=lt1970-03-10`)).toEqual(['month']);
+    expect(await ids('Patient', `${family}&birthdate=sa1970-12-31`)).toEqual(['y1971']);
+    expect(await ids('Patient', `${family}&birthdate=eb1971`)).toEqual(['accent', 'month']);
+    expect(await ids('Patient', `${family}&birthdate=ne1971`)).toEqual(['accent', 'month']);
+    expect(await ids('Patient', `${family}&birthdate=ge1970&birthdate=lt1971`)).toEqual(['accent', 'month']);
+  });
+  it('periods and dateTimes on Encounter, Procedure', async () => {
+    // f203's period is 2013-03-11..2013-03-20.
+    expect(await ids('Encounter', 'date=ge2013-01-01&date=lt2014-01-01')).toContain('f203');
+    expect(await ids('Encounter', 'date=2013-03')).toContain('f203');
+    expect(await ids('Encounter', 'date=2013-03-15')).not.toContain('f203');
+    expect(await ids('Encounter', 'date=ap2013-03-15')).toContain('f203');
+    expect(await ids('Procedure', 'date=2013-04-05')).toContain('example');
+  });
+});
+
+describe('reference parameters and chains', () => {
+  it('Type/id, bare id, absolute URL, type modifier', async () => {
+    expect(await ids('Encounter', 'patient=Patient/f201')).toEqual(
+      expect.arrayContaining(['f201', 'f202', 'f203']),
+    );
+    expect(await ids('Encounter', 'subject=f201')).toEqual(expect.arrayContaining(['f201', 'f202', 'f203']));
+    expect(await ids('Encounter', 'subject:Patient=f201')).toEqual(expect.arrayContaining(['f201', 'f202']));
+    expect(await ids('Encounter', 'subject=http://other/fhir/Patient/f201')).toContain('f201');
+    expect(await ids('Encounter', 'subject:Group=f201')).toEqual([]);
+  });
+  it('chained parameters', async () => {
+    const byChain = await ids('Encounter', 'subject:Patient.name=roel');
+    expect(byChain).toEqual(expect.arrayContaining(['f201', 'f202', 'f203']));
+    expect(await ids('Encounter', 'patient.name=roel')).toEqual(byChain);
+    expect(await ids('Encounter', 'patient.family=nobody')).toEqual([]);
+    const family = syntheaPatientRes.name?.[0]?.family as string;
+    const conditions = await ids(
+      'Condition',
+      `patient.family=${family}&patient.birthdate=${syntheaPatientRes.birthDate}`,
+    );
+    expect(conditions.length).toBe(synthea.filter((r) => r.resourceType === 'Condition').length);
+  });
+});
+
+describe('number and quantity', () => {
+  it('matches Observation values by prefix and unit', async () => {
+    const obs = synthea.filter((r) => r.resourceType === 'Observation' && 'valueQuantity' in r) as Array<
+      Resource & { valueQuantity: { value: number; code?: string } }
+    >;
+    const sample = obs[0]!.valueQuantity;
+    const exact = await ids('Observation', `value-quantity=${sample.value}`);
+    expect(exact).toContain(obs[0]!.id);
+    const withUnit = await ids(
+      'Observation',
+      `value-quantity=${sample.value}|http://unitsofmeasure.org|${sample.code}`,
+    );
+    expect(withUnit).toContain(obs[0]!.id);
+    const above = await ids('Observation', `value-quantity=gt${sample.value}`);
+    expect(above).not.toContain(obs[0]!.id);
+  });
+});
+
+describe('errors', () => {
+  const status = (fn: () => unknown): number | undefined => {
+    try {
+      fn();
+    } catch (err) {
+      return isOutcomeError(err) ? err.status : -1;
+    }
+    return undefined;
+  };
+  it('answers 400 for unknown parameters, bad modifiers and bad values', () => {
+    const p =
+      (q: string, lenient = false) =>
+      () =>
+        parseSearch('Patient', new URLSearchParams(q), { lenient });
+    expect(status(p('nonsense=1'))).toBe(400);
+    expect(status(p('family:fuzzy=x'))).toBe(400);
+    expect(status(p('birthdate=1970-13'))).toBe(400);
+    expect(status(p('birthdate=xx1970'))).toBe(400);
+    expect(status(p('birthdate=not-a-date'))).toBe(400);
+    expect(status(p('_count=-1'))).toBe(400);
+    expect(status(p('_sort=nonsense'))).toBe(400);
+    expect(status(p('_include=Patient:family'))).toBe(400);
+    expect(status(p('_cursor=garbage'))).toBe(400);
+    expect(status(() => parseSearch('Nonsense', new URLSearchParams(''), { lenient: false }))).toBe(400);
+  });
+  it('ignores and reports unknown parameters when lenient, but not bad values', () => {
+    const req = parseSearch('Patient', new URLSearchParams('nonsense=1&family=x'), { lenient: true });
+    expect(req.ignored).toEqual(['nonsense']);
+    expect(req.filters).toHaveLength(1);
+    expect(req.linkParams).toEqual([['family', 'x']]);
+    expect(
+      status(() => parseSearch('Patient', new URLSearchParams('birthdate=bad'), { lenient: true })),
+    ).toBe(400);
+  });
+});
+
+describe('deleted resources', () => {
+  it('never match', async () => {
+    await storeResources(db, [{ resourceType: 'Patient', id: 'gone', name: [{ family: 'Vanishing' }] }]);
+    expect(await ids('Patient', 'family=vanishing')).toEqual(['gone']);
+    await db.query(
+      `UPDATE fhir_resource SET deleted = true, content = NULL WHERE resource_type = 'Patient' AND id = 'gone'`,
+    );
+    await deleteSearchRows(db, 'Patient', 'gone');
+    expect(await ids('Patient', 'family=vanishing')).toEqual([]);
+    expect(await ids('Patient', '_id=gone')).toEqual([]);
+  });
+});

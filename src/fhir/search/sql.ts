@@ -1,0 +1,139 @@
+import type { Cond, IndexTable, SqlType } from './plan.ts';
+import { tableOf } from './plan.ts';
+import type { Cursor, SearchAccess, SortKey } from './types.ts';
+
+/** Collects query parameters: every value reaches SQL as `$n`, never as text. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  private aliases = 0;
+  add(value: unknown, cast: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${cast}`;
+  }
+  alias(): string {
+    this.aliases += 1;
+    return `x${this.aliases}`;
+  }
+}
+
+/** What conditions are relative to: a table alias and its column holding the resource id. */
+export interface Scope {
+  alias: string;
+  idColumn: string;
+}
+
+export const ROOT: Scope = { alias: 'r', idColumn: 'id' };
+
+export function renderCond(cond: Cond, scope: Scope, p: SqlParams): string {
+  const col = (name: string): string => `${scope.alias}.${name}`;
+  switch (cond.kind) {
+    case 'and':
+    case 'or': {
+      if (cond.items.length === 0) return cond.kind === 'and' ? 'TRUE' : 'FALSE';
+      const joiner = cond.kind === 'and' ? ' AND ' : ' OR ';
+      return `(${cond.items.map((c) => renderCond(c, scope, p)).join(joiner)})`;
+    }
+    case 'not':
+      return `NOT ${renderCond(cond.item, scope, p)}`;
+    case 'cmp':
+      return `${col(cond.column)} ${cond.op} ${p.add(cond.value, cond.type)}`;
+    case 'anyOf':
+      return cond.values.length === 1
+        ? `${col(cond.column)} = ${p.add(cond.values[0], 'text')}`
+        : `${col(cond.column)} = ANY(${p.add(cond.values, 'text[]')})`;
+    case 'like':
+      return `${col(cond.column)} LIKE ${p.add(cond.pattern, 'text')}`;
+    case 'prefixOf':
+      return `starts_with(${p.add(cond.value, 'text')}, ${col(cond.column)})`;
+    case 'isNull':
+      return `${col(cond.column)} IS NULL`;
+    case 'resourceId':
+      return `${col(scope.idColumn)} = ANY(${p.add(cond.values, 'text[]')})`;
+    case 'exists': {
+      const x = p.alias();
+      const inner: Scope = { alias: x, idColumn: 'target_id' };
+      const where = cond.where ? ` AND ${renderCond(cond.where, inner, p)}` : '';
+      return (
+        `EXISTS (SELECT 1 FROM ${cond.table} ${x} WHERE ${x}.resource_type = ${p.add(cond.resourceType, 'text')}` +
+        ` AND ${x}.resource_id = ${col(scope.idColumn)} AND ${x}.param = ${p.add(cond.param, 'text')}${where})`
+      );
+    }
+  }
+}
+
+/**
+ * Access filter on the resource alias `r`: hide resources carrying a denied security label, or
+ * belonging to a patient whose Patient row carries one, unless that patient is allowed
+ * (break-the-glass). Part of the WHERE clause, so counts and pages never include hidden rows.
+ */
+export function renderAccess(
+  access: SearchAccess | undefined,
+  p: SqlParams,
+  alias = 'r',
+): string | undefined {
+  if (!access || access.deniedLabels.length === 0) return undefined;
+  const denied = p.add(access.deniedLabels, 'text[]');
+  const owner = `COALESCE(${alias}.patient_id, CASE WHEN ${alias}.resource_type = 'Patient' THEN ${alias}.id END)`;
+  const visible =
+    `(NOT (${alias}.security && ${denied}) AND NOT EXISTS (SELECT 1 FROM fhir_resource ap ` +
+    `WHERE ap.resource_type = 'Patient' AND ap.id = ${owner} AND ap.security && ${denied}))`;
+  if (access.allowedPatients.length === 0) return visible;
+  return `(${visible} OR COALESCE(${owner} = ANY(${p.add(access.allowedPatients, 'text[]')}), false))`;
+}
+
+export interface SortColumn {
+  expr: string;
+  type: SqlType;
+  descending: boolean;
+}
+
+const SORT_VALUE: Record<IndexTable, [string, string, SqlType]> = {
+  // [ascending aggregate, descending aggregate, type]: dates sort by start ascending, by end descending.
+  search_token: ['min(s.code)', 'max(s.code)', 'text'],
+  search_string: ['min(s.norm)', 'max(s.norm)', 'text'],
+  search_date: ['min(s.low)', 'max(s.high)', 'timestamptz'],
+  search_reference: ['min(s.target_id)', 'max(s.target_id)', 'text'],
+  search_number: ['min(s.value)', 'max(s.value)', 'numeric'],
+};
+
+export function sortColumns(sort: SortKey[], p: SqlParams): SortColumn[] {
+  return sort.map(({ param, descending }) => {
+    if (param.column === 'id') return { expr: 'r.id', type: 'text', descending };
+    if (param.column === 'last_updated') return { expr: 'r.last_updated', type: 'timestamptz', descending };
+    const table = tableOf(param);
+    const [asc, desc, type] = SORT_VALUE[table];
+    const expr =
+      `(SELECT ${descending ? desc : asc} FROM ${table} s WHERE s.resource_type = ${p.add(param.resourceType, 'text')}` +
+      ` AND s.resource_id = r.id AND s.param = ${p.add(param.code, 'text')})`;
+    return { expr, type, descending };
+  });
+}
+
+export function renderOrderBy(columns: SortColumn[]): string {
+  const keys = columns.map((c) => `${c.expr} ${c.descending ? 'DESC' : 'ASC'} NULLS LAST`);
+  return [...keys, 'r.id ASC'].join(', ');
+}
+
+/**
+ * Rows strictly after the cursor in ORDER BY order (sort keys with NULLS LAST, then id): the
+ * keyset condition that keeps paging stable while rows are inserted or deleted.
+ */
+export function renderKeyset(columns: SortColumn[], cursor: Cursor, p: SqlParams): string {
+  const branches: string[] = [];
+  const equalSoFar: string[] = [];
+  columns.forEach((c, i) => {
+    const value = cursor.values[i] ?? null;
+    if (value !== null) {
+      const v = p.add(value, c.type);
+      branches.push(
+        [...equalSoFar, `(${c.expr} ${c.descending ? '<' : '>'} ${v} OR ${c.expr} IS NULL)`].join(' AND '),
+      );
+      equalSoFar.push(`${c.expr} = ${v}`);
+    } else {
+      // Nothing sorts after NULL (NULLS LAST) except rows whose key is NULL too.
+      equalSoFar.push(`${c.expr} IS NULL`);
+    }
+  });
+  branches.push([...equalSoFar, `r.id > ${p.add(cursor.id, 'text')}`].join(' AND '));
+  return `(${branches.map((b) => `(${b})`).join(' OR ')})`;
+}

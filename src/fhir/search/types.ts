@@ -1,0 +1,95 @@
+import type { ParamDef } from './definitions.ts';
+
+/** Comparison prefixes of date, number and quantity values. */
+export const PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'] as const;
+export type Prefix = (typeof PREFIXES)[number];
+
+export interface TokenValue {
+  /** undefined: any system; null: explicitly no system (`|code`). */
+  system?: string | null;
+  /** undefined: any code (`system|`). */
+  code?: string;
+}
+
+export interface RangeValue {
+  prefix: Prefix;
+  /** Lower and upper bound of the value at its precision (ISO instants or numbers as text). */
+  low: string;
+  high: string;
+}
+
+export interface QuantityValue extends RangeValue {
+  /** The number as given (low/high are its implicit precision range). */
+  value: string;
+  system?: string;
+  unit?: string;
+}
+
+export interface ReferenceValue {
+  type?: string;
+  id: string;
+}
+
+/** One parameter occurrence: its values are ORed; filters in a request are ANDed. */
+export type Filter =
+  | {
+      kind: 'token';
+      param: ParamDef;
+      modifier: 'none' | 'not' | 'text';
+      values: TokenValue[];
+      texts: string[];
+    }
+  | { kind: 'string'; param: ParamDef; modifier: 'none' | 'exact' | 'contains'; values: string[] }
+  | { kind: 'uri'; param: ParamDef; modifier: 'none' | 'below' | 'above'; values: string[] }
+  | { kind: 'date'; param: ParamDef; values: RangeValue[] }
+  | { kind: 'number'; param: ParamDef; values: QuantityValue[] }
+  | { kind: 'reference'; param: ParamDef; values: ReferenceValue[] }
+  | { kind: 'missing'; param: ParamDef; missing: boolean }
+  | { kind: 'chain'; param: ParamDef; targets: Array<{ type: string; filter: Filter }> };
+
+export interface SortKey {
+  param: ParamDef;
+  descending: boolean;
+}
+
+export interface IncludeSpec {
+  /** The resource type holding the reference parameter. */
+  sourceType: string;
+  param: ParamDef;
+  targetType?: string;
+  iterate: boolean;
+}
+
+/** Opaque paging position: the last row's sort values and id. */
+export interface Cursor {
+  values: Array<string | null>;
+  id: string;
+}
+
+export interface SearchRequest {
+  resourceType: string;
+  filters: Filter[];
+  sort: SortKey[];
+  count: number;
+  cursor?: Cursor;
+  /** `_summary=count` (or `_count=0`): only the total. */
+  summaryCount: boolean;
+  /** `_total=accurate`: compute the total even when it costs a count query. */
+  totalAccurate: boolean;
+  include: IncludeSpec[];
+  revinclude: IncludeSpec[];
+  elements?: string[];
+  /** Parameters ignored in lenient mode (reported back to the client). */
+  ignored: string[];
+  /** The query as it should appear in Bundle links, without the cursor. */
+  linkParams: Array<[string, string]>;
+}
+
+/** Who is asking, for the security-label filter in the WHERE clause. */
+export interface SearchAccess {
+  deniedLabels: string[];
+  allowedPatients: string[];
+}
+
+export const DEFAULT_COUNT = 20;
+export const MAX_COUNT = 1000;
