@@ -40,7 +40,12 @@ const MAX_TEXT = 250;
  * MSA-1 the code, MSA-2 the original MSH-10), with a unique MSH-10, MSH-11 mirrored, MSA-3 the text,
  * and for AE/AR an ERR segment (ERR-2 location, ERR-3 table 0357 code, ERR-4 severity, ERR-8 text).
  */
-export function buildAck(message: Hl7Message, code: AckCode, text?: string, detail: AckDetail = {}): Hl7Message {
+export function buildAck(
+  message: Hl7Message,
+  code: AckCode,
+  text?: string,
+  detail: AckDetail = {},
+): Hl7Message {
   const d = delimitersOf(message.context);
   const original = message.getSegment('MSH');
   const shortText = text === undefined ? undefined : truncate(text);
@@ -63,9 +68,15 @@ export function buildAck(message: Hl7Message, code: AckCode, text?: string, deta
   return result;
 }
 
-function errSegmentFor(message: Hl7Message, code: AckCode, text: string | undefined, detail: AckDetail): Hl7Segment {
+function errSegmentFor(
+  message: Hl7Message,
+  code: AckCode,
+  text: string | undefined,
+  detail: AckDetail,
+): Hl7Segment {
   const d = delimitersOf(message.context);
-  const errorCode = detail.errorCode ?? (code === 'AR' ? HL7_ERROR.unsupportedMessageType : HL7_ERROR.internalError);
+  const errorCode =
+    detail.errorCode ?? (code === 'AR' ? HL7_ERROR.unsupportedMessageType : HL7_ERROR.internalError);
   const location = detail.location
     ? [detail.location.segment, detail.location.sequence ?? '', detail.location.field ?? ''].join(d.component)
     : '';
@@ -100,7 +111,11 @@ function truncate(text: string): string {
  * still be read: when an MSH line with usable encoding characters is present, its applications,
  * control id and version; otherwise a bare header with an empty MSA-2.
  */
-export function buildNak(rawText: string, reason: string, errorCode: Hl7ErrorCode = HL7_ERROR.segmentSequence): Hl7Message {
+export function buildNak(
+  rawText: string,
+  reason: string,
+  errorCode: Hl7ErrorCode = HL7_ERROR.segmentSequence,
+): Hl7Message {
   const mshLine = rawText
     .replace(/^\uFEFF/, '')
     .split(/\r\n|\r|\n/)

@@ -21,7 +21,8 @@ function merge(result: AdtMapResult): AdtMerge {
   return result.action;
 }
 
-const sysValue = (ids: Identifier[] | undefined): string[] => (ids ?? []).map((i) => `${i.system ?? ''}|${i.value ?? ''}`);
+const sysValue = (ids: Identifier[] | undefined): string[] =>
+  (ids ?? []).map((i) => `${i.system ?? ''}|${i.value ?? ''}`);
 const local = (name: string): string => `urn:custodian:hl7:assigning-authority:${name}`;
 const SSN = 'http://hl7.org/fhir/sid/us-ssn';
 
@@ -40,7 +41,12 @@ describe('shared test data (microsoft/FHIR-Converter samples)', () => {
 
   it('v2.8 long A01: identifiers, names, birth, sex, address, telecom, death and the visit', () => {
     const action = upsert(adtTextToAction(readAdt('ADT-A01-01.hl7')));
-    expect(action.header).toMatchObject({ controlId: 'MSG00001', trigger: 'A01', version: '2.8', sendingApplication: 'ADTApp' });
+    expect(action.header).toMatchObject({
+      controlId: 'MSG00001',
+      trigger: 'A01',
+      version: '2.8',
+      sendingApplication: 'ADTApp',
+    });
     const p = action.patient;
     expect(sysValue(p.identifier)).toEqual([`${local('test1')}|PATID1234`, `${SSN}|123456789`]);
     expect(p.identifier?.[0]?.type?.coding?.[0]?.code).toBe('MR');
@@ -51,7 +57,12 @@ describe('shared test data (microsoft/FHIR-Converter samples)', () => {
       prefix: ['Dr.'],
       suffix: ['III', 'MD', 'PF'],
     });
-    expect(p.name?.[1]).toMatchObject({ use: 'official', family: 'Josh', given: ['stanley'], period: { start: '1924-10-10', end: '1924-10-15' } });
+    expect(p.name?.[1]).toMatchObject({
+      use: 'official',
+      family: 'Josh',
+      given: ['stanley'],
+      period: { start: '1924-10-10', end: '1924-10-15' },
+    });
     // 198808181126+0215: the calendar date as written, the instant in UTC.
     expect(p.birthDate).toBe('1988-08-18');
     expect(p.extension?.[0]?.valueDateTime).toBe('1988-08-18T09:11:00Z');
@@ -91,7 +102,10 @@ describe('shared test data (microsoft/FHIR-Converter samples)', () => {
       expect(action.encounter?.status, file).toBe(status);
     }
     const discharge = upsert(adtTextToAction(readAdt('ADT-A03-01.hl7')));
-    expect(discharge.encounter?.period).toEqual({ start: '2015-02-08T10:24:19Z', end: '2015-02-09T10:24:19Z' });
+    expect(discharge.encounter?.period).toEqual({
+      start: '2015-02-08T10:24:19Z',
+      end: '2015-02-09T10:24:19Z',
+    });
     expect(discharge.encounter?.location?.[0]?.status).toBe('completed');
   });
 
@@ -108,13 +122,21 @@ describe('shared test data (microsoft/FHIR-Converter samples)', () => {
     expect(sysValue(duck.patient.identifier)).toEqual([`${local('1')}|10006579`, `${SSN}|123121234`]);
     expect(duck.patient.name?.[0]).toMatchObject({ family: 'DUCK', given: ['DONALD', 'D'] });
     expect(duck.patient.birthDate).toBe('1924-10-10');
-    expect(duck.encounter).toMatchObject({ status: 'in-progress', class: { code: 'IMP' }, period: { start: '2005-01-09T21:55:02Z' } });
+    expect(duck.encounter).toMatchObject({
+      status: 'in-progress',
+      class: { code: 'IMP' },
+      period: { start: '2005-01-09T21:55:02Z' },
+    });
     expect(sysValue(duck.encounter?.identifier)).toEqual([`${local('AccMgr')}|40007716`]);
 
     const adam = upsert(adtTextToAction(readAdt('ADT01-28.hl7')));
     expect(sysValue(adam.patient.identifier)).toEqual([`${local('ADT1')}|PATID1234`, `${SSN}|123456789`]);
     expect(adam.patient.birthDate).toBe('1961-06-15');
-    expect(adam.patient.address?.[0]).toMatchObject({ line: ['2222 HOME STREET'], city: 'GREENSBORO', postalCode: '27401-1020' });
+    expect(adam.patient.address?.[0]).toMatchObject({
+      line: ['2222 HOME STREET'],
+      city: 'GREENSBORO',
+      postalCode: '27401-1020',
+    });
 
     const mario = upsert(adtTextToAction(readAdt('ADT04-23.hl7')));
     // 123456789^^^^MR has no assigning authority: it is the sending facility's (MSH-4 NINTENDO).
@@ -123,7 +145,11 @@ describe('shared test data (microsoft/FHIR-Converter samples)', () => {
     expect(mario.encounter?.class.code).toBe('AMB');
 
     const jane = upsert(adtTextToAction(readAdt('ADT04-251.hl7')));
-    expect(jane.patient).toMatchObject({ gender: 'female', birthDate: '1978-01-01', name: [{ family: 'Doe', given: ['Jane'] }] });
+    expect(jane.patient).toMatchObject({
+      gender: 'female',
+      birthDate: '1978-01-01',
+      name: [{ family: 'Doe', given: ['Jane'] }],
+    });
     expect(jane.encounter?.class.code).toBe('EMER');
 
     const timothy = upsert(adtTextToAction(readAdt('ADT04-28.hl7')));
@@ -213,7 +239,9 @@ describe('HL7 v2.5 chapter 3 example forms', () => {
   it('A04: explicit null "" is treated as absent, visit number and admit time kept', () => {
     const action = upsert(adtTextToAction(cr(A04)));
     expect(sysValue(action.patient.identifier)).toEqual([`${local('GENHOS')}|191919`, `${SSN}|371-66-9256`]);
-    expect(action.patient.address).toEqual([{ line: ['171 ZOBERLEIN'], city: 'ISHPEMING', state: 'MI', postalCode: '49849' }]);
+    expect(action.patient.address).toEqual([
+      { line: ['171 ZOBERLEIN'], city: 'ISHPEMING', state: 'MI', postalCode: '49849' },
+    ]);
     expect(action.encounter).toMatchObject({ status: 'arrived', class: { code: 'AMB' } });
     expect(sysValue(action.encounter?.identifier)).toEqual([`${local('MCM')}|1400`]);
     expect(action.encounter?.period).toEqual({ start: '1995-01-10T14:10:00Z' });
@@ -258,7 +286,12 @@ describe('HL7 v2.5 chapter 3 example forms', () => {
 
   it('segments ended by CR, LF or CRLF, blank lines and a BOM all give the same action', () => {
     const expected = upsert(adtTextToAction(cr(A01)));
-    for (const text of [A01.join('\n'), A01.join('\r\n'), `\uFEFF${A01.join('\r\n')}\r\n\r\n`, A01.join('\n\n')]) {
+    for (const text of [
+      A01.join('\n'),
+      A01.join('\r\n'),
+      `\uFEFF${A01.join('\r\n')}\r\n\r\n`,
+      A01.join('\n\n'),
+    ]) {
       expect(upsert(adtTextToAction(text)).patient).toEqual(expected.patient);
     }
   });
@@ -275,7 +308,8 @@ describe('HL7 v2.5 chapter 3 example forms', () => {
   });
 
   it('birth dates at every TS precision; a bad one is a warning, not a lost admission', () => {
-    const birth = (ts: string): AdtUpsert => upsert(adtTextToAction(a01WithPid(`PID|1||P1^^^ADT1^MR||DOE^JO||${ts}|F`)));
+    const birth = (ts: string): AdtUpsert =>
+      upsert(adtTextToAction(a01WithPid(`PID|1||P1^^^ADT1^MR||DOE^JO||${ts}|F`)));
     expect(birth('1961').patient.birthDate).toBe('1961');
     expect(birth('196106').patient.birthDate).toBe('1961-06');
     expect(birth('19610615').patient.birthDate).toBe('1961-06-15');
@@ -290,7 +324,12 @@ describe('HL7 v2.5 chapter 3 example forms', () => {
   });
 
   it('times without an offset take MSH-7 offset', () => {
-    const lines = [A01[0]!.replace('|198808181126|', '|198808181126-0500|'), A01[1]!, A01[2]!, `PV1|1|I|2000^2012^01${'|'.repeat(41)}199501101410`];
+    const lines = [
+      A01[0]!.replace('|198808181126|', '|198808181126-0500|'),
+      A01[1]!,
+      A01[2]!,
+      `PV1|1|I|2000^2012^01${'|'.repeat(41)}199501101410`,
+    ];
     const action = upsert(adtTextToAction(cr(lines)));
     expect(action.header.messageTime).toBe('1988-08-18T16:26:00Z');
     expect(action.encounter?.period?.start).toBe('1995-01-10T19:10:00Z');
@@ -298,7 +337,7 @@ describe('HL7 v2.5 chapter 3 example forms', () => {
 
   it('assigning authorities: OID, URI, namespace OID, well-known SSN, local name, none', () => {
     const pid =
-      'PID|1||A1^^^&2.16.840.1.113883.19.5&ISO^MR~A2^^^&https://id.example.org/mrn&URI^MR~A3^^^1.2.3.4^PI~A4^^^SSA^SS~A5^^^St. Mary\'s^MR~A6^^^^PI||DOE^JO';
+      "PID|1||A1^^^&2.16.840.1.113883.19.5&ISO^MR~A2^^^&https://id.example.org/mrn&URI^MR~A3^^^1.2.3.4^PI~A4^^^SSA^SS~A5^^^St. Mary's^MR~A6^^^^PI||DOE^JO";
     const ids = upsert(adtTextToAction(a01WithPid(pid))).patient.identifier ?? [];
     expect(sysValue(ids)).toEqual([
       'urn:oid:2.16.840.1.113883.19.5|A1',
@@ -313,7 +352,8 @@ describe('HL7 v2.5 chapter 3 example forms', () => {
   });
 
   it('telecom: email, fax, work, mobile', () => {
-    const pid = 'PID|1||P1^^^ADT1^MR||DOE^JO|||F|||||^PRN^PH^^1^919^5551212~^NET^Internet^jo@example.org|^WPN^FX^^^919^5559999^42';
+    const pid =
+      'PID|1||P1^^^ADT1^MR||DOE^JO|||F|||||^PRN^PH^^1^919^5551212~^NET^Internet^jo@example.org|^WPN^FX^^^919^5559999^42';
     expect(upsert(adtTextToAction(a01WithPid(pid))).patient.telecom).toEqual([
       { system: 'phone', value: '+1 (919) 5551212', use: 'home' },
       { system: 'email', value: 'jo@example.org', use: 'home' },
@@ -323,7 +363,9 @@ describe('HL7 v2.5 chapter 3 example forms', () => {
 
   it('death: PID-29 date/time, else PID-30 indicator', () => {
     const dead = (fields: string): AdtUpsert =>
-      upsert(adtTextToAction(a01WithPid(`PID|1||P1^^^ADT1^MR||DOE^JO||19400101|M${'|'.repeat(21)}${fields}`)));
+      upsert(
+        adtTextToAction(a01WithPid(`PID|1||P1^^^ADT1^MR||DOE^JO||19400101|M${'|'.repeat(21)}${fields}`)),
+      );
     expect(dead('20240102030405+0100|Y').patient.deceasedDateTime).toBe('2024-01-02T02:04:05Z');
     expect(dead('|Y').patient.deceasedBoolean).toBe(true);
     expect(dead('|N').patient.deceasedBoolean).toBe(false);
@@ -332,7 +374,9 @@ describe('HL7 v2.5 chapter 3 example forms', () => {
 
 describe('rejections', () => {
   it('an unsupported trigger is AR 201', () => {
-    const result = adtTextToAction(cr([A01[0]!.replace('ADT^A01^ADT_A01', 'ADT^A05^ADT_A05'), ...A01.slice(1)]));
+    const result = adtTextToAction(
+      cr([A01[0]!.replace('ADT^A01^ADT_A01', 'ADT^A05^ADT_A05'), ...A01.slice(1)]),
+    );
     expect(result).toEqual({
       ok: false,
       rejection: {
@@ -351,7 +395,11 @@ describe('rejections', () => {
 
   it('no PID is AE 100; no PID-3 is AE 101 at PID-3', () => {
     const noPid = adtTextToAction(cr([A01[0]!, A01[1]!, A01[4]!]));
-    expect(noPid.ok ? undefined : noPid.rejection).toMatchObject({ ackCode: 'AE', errorCode: '100', reason: 'required segment PID is missing' });
+    expect(noPid.ok ? undefined : noPid.rejection).toMatchObject({
+      ackCode: 'AE',
+      errorCode: '100',
+      reason: 'required segment PID is missing',
+    });
     const noId = adtTextToAction(a01WithPid('PID|1||||EVERYMAN^ADAM'));
     expect(noId.ok ? undefined : noId.rejection).toEqual({
       ackCode: 'AE',
@@ -363,9 +411,16 @@ describe('rejections', () => {
 
   it('A40 without MRG, with an empty MRG-1, or merging a patient into itself is AE', () => {
     const noMrg = adtTextToAction(cr(A40.slice(0, 3)));
-    expect(noMrg.ok ? undefined : noMrg.rejection).toMatchObject({ ackCode: 'AE', reason: 'PID #1 has no MRG segment' });
+    expect(noMrg.ok ? undefined : noMrg.rejection).toMatchObject({
+      ackCode: 'AE',
+      reason: 'PID #1 has no MRG segment',
+    });
     const emptyMrg = adtTextToAction(cr([...A40.slice(0, 3), 'MRG|||ACCT1']));
-    expect(emptyMrg.ok ? undefined : emptyMrg.rejection).toMatchObject({ ackCode: 'AE', errorCode: '101', location: { segment: 'MRG', sequence: 1, field: 1 } });
+    expect(emptyMrg.ok ? undefined : emptyMrg.rejection).toMatchObject({
+      ackCode: 'AE',
+      errorCode: '101',
+      location: { segment: 'MRG', sequence: 1, field: 1 },
+    });
     const self = adtTextToAction(cr([...A40.slice(0, 3), 'MRG|MR1^^^XYZ^MR']));
     expect(self.ok ? undefined : self.rejection).toMatchObject({ ackCode: 'AE', errorCode: '205' });
   });

@@ -1,5 +1,13 @@
 import type { Hl7Message, Hl7Segment } from '@medplum/core';
-import type { Address, CodeableConcept, ContactPoint, Encounter, Extension, Identifier, Patient } from '@medplum/fhirtypes';
+import type {
+  Address,
+  CodeableConcept,
+  ContactPoint,
+  Encounter,
+  Extension,
+  Identifier,
+  Patient,
+} from '@medplum/fhirtypes';
 import {
   addressFromXad,
   authoritySystem,
@@ -158,7 +166,10 @@ function firstText(segment: Hl7Segment, field: number, ctx: MapContext, componen
 }
 
 function isTrigger(value: string): value is AdtTrigger {
-  return (UPSERT_TRIGGERS as readonly string[]).includes(value) || (MERGE_TRIGGERS as readonly string[]).includes(value);
+  return (
+    (UPSERT_TRIGGERS as readonly string[]).includes(value) ||
+    (MERGE_TRIGGERS as readonly string[]).includes(value)
+  );
 }
 
 function headerOf(
@@ -168,11 +179,16 @@ function headerOf(
 ): { ok: true; header: AdtHeader } | { ok: false; rejection: AdtRejection } {
   const messageType = firstText(msh, 9, ctx, 1)?.toUpperCase();
   if (messageType !== 'ADT') {
-    return reject('AR', HL7_ERROR.unsupportedMessageType, `message type ${messageType ?? '(none)'} is not ADT`, {
-      segment: 'MSH',
-      sequence: 1,
-      field: 9,
-    });
+    return reject(
+      'AR',
+      HL7_ERROR.unsupportedMessageType,
+      `message type ${messageType ?? '(none)'} is not ADT`,
+      {
+        segment: 'MSH',
+        sequence: 1,
+        field: 9,
+      },
+    );
   }
   const evn = message.getSegment('EVN');
   // MSH-9 is authoritative: some v2.8 senders leave EVN-1 at A01 whatever the event (see the
@@ -226,7 +242,10 @@ function upsertAction(message: Hl7Message, header: AdtHeader, ctx: MapContext): 
     });
   }
   const pv1 = message.getSegment('PV1');
-  const encounter = pv1 && VISIT_TRIGGERS.has(header.trigger) ? encounterFromPv1(pv1, header.trigger, patient, ctx) : undefined;
+  const encounter =
+    pv1 && VISIT_TRIGGERS.has(header.trigger)
+      ? encounterFromPv1(pv1, header.trigger, patient, ctx)
+      : undefined;
   return {
     ok: true,
     action: { kind: 'upsert', header, patient, ...(encounter ? { encounter } : {}), warnings: ctx.warnings },
@@ -349,7 +368,10 @@ function maritalStatusOf(pid: Hl7Segment, ctx: MapContext): CodeableConcept | un
   }
   if (code && /^[A-Z]$/i.test(code)) {
     // A table 0002 code without a v3 equivalent (C common law, G living together, ...) stays a v2 code.
-    return { coding: [{ system: V2_MARITAL, code: code.toUpperCase() }], ...(display ? { text: display } : {}) };
+    return {
+      coding: [{ system: V2_MARITAL, code: code.toUpperCase() }],
+      ...(display ? { text: display } : {}),
+    };
   }
   // Free text such as "Married" (or an unknown code) is kept as text, not passed off as a code.
   const words = display ?? code;
@@ -428,7 +450,11 @@ export function encounterFromPv1(
     ...(subjectIdentifier ? { subject: { identifier: subjectIdentifier } } : {}),
     ...(start || end ? { period: { ...(start ? { start } : {}), ...(end ? { end } : {}) } } : {}),
     ...(location
-      ? { location: [{ location: { display: location }, status: status === 'finished' ? 'completed' : 'active' }] }
+      ? {
+          location: [
+            { location: { display: location }, status: status === 'finished' ? 'completed' : 'active' },
+          ],
+        }
       : {}),
   };
 }
@@ -466,7 +492,9 @@ function mergeAction(message: Hl7Message, header: AdtHeader, ctx: MapContext): A
       pairs.push(current);
     } else if (segment.name === 'MRG') {
       if (!current || current.mrg) {
-        return reject('AE', HL7_ERROR.segmentSequence, 'MRG segment without a PID before it', { segment: 'MRG' });
+        return reject('AE', HL7_ERROR.segmentSequence, 'MRG segment without a PID before it', {
+          segment: 'MRG',
+        });
       }
       current.mrg = segment;
     }
@@ -504,11 +532,16 @@ function mergeAction(message: Hl7Message, header: AdtHeader, ctx: MapContext): A
     const survivorKeys = new Set(survivor.map(key));
     const same = nonSurvivor.find((i) => survivorKeys.has(key(i)));
     if (same) {
-      return reject('AE', HL7_ERROR.duplicateKey, `pair #${index} merges identifier ${same.value ?? ''} into itself`, {
-        segment: 'MRG',
-        sequence: index,
-        field: 1,
-      });
+      return reject(
+        'AE',
+        HL7_ERROR.duplicateKey,
+        `pair #${index} merges identifier ${same.value ?? ''} into itself`,
+        {
+          segment: 'MRG',
+          sequence: index,
+          field: 1,
+        },
+      );
     }
     merges.push({ survivor, nonSurvivor, survivorPatient });
   }

@@ -1,4 +1,4 @@
-import type { Address, CodeableConcept, ContactPoint, HumanName, Identifier, Period } from '@medplum/fhirtypes';
+import type { Address, ContactPoint, HumanName, Identifier, Period } from '@medplum/fhirtypes';
 import { decodeHl7Text } from './escape.ts';
 import type { Hl7Delimiters } from './escape.ts';
 
@@ -88,7 +88,8 @@ function validParts(p: TimeParts): boolean {
   if (p.hour !== undefined && p.hour > 23) return false;
   if (p.minute !== undefined && p.minute > 59) return false;
   if (p.second !== undefined && p.second > 59) return false;
-  if (p.offset !== undefined && (Number(p.offset.slice(1, 3)) > 14 || Number(p.offset.slice(3)) > 59)) return false;
+  if (p.offset !== undefined && (Number(p.offset.slice(1, 3)) > 14 || Number(p.offset.slice(3)) > 59))
+    return false;
   return true;
 }
 
@@ -133,7 +134,15 @@ export function hl7DateTime(raw: string | undefined, ctx: MapContext, what: stri
   const sign = offset.startsWith('-') ? -1 : 1;
   const offsetMinutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3, 5)));
   const utc =
-    Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute ?? 0, parts.second ?? 0, parts.millis ?? 0) -
+    Date.UTC(
+      parts.year,
+      parts.month - 1,
+      parts.day,
+      parts.hour,
+      parts.minute ?? 0,
+      parts.second ?? 0,
+      parts.millis ?? 0,
+    ) -
     offsetMinutes * 60_000;
   const iso = new Date(utc).toISOString();
   return parts.millis === undefined ? iso.replace(/\.\d{3}Z$/, 'Z') : iso;
@@ -184,7 +193,11 @@ export function authoritySystem(hd: HierarchicDesignator): string | undefined {
   return system === undefined ? undefined : (WELL_KNOWN_SYSTEMS.get(system) ?? system);
 }
 
-function rawAuthoritySystem({ namespaceId, universalId, universalIdType }: HierarchicDesignator): string | undefined {
+function rawAuthoritySystem({
+  namespaceId,
+  universalId,
+  universalIdType,
+}: HierarchicDesignator): string | undefined {
   const type = universalIdType?.toUpperCase();
   if (namespaceId && WELL_KNOWN_SYSTEMS.has(namespaceId.toUpperCase())) {
     return namespaceId.toUpperCase();
@@ -211,7 +224,11 @@ export function hdFromSubcomponents(comps: Components, n: number, ctx: MapContex
 }
 
 export function hdFromComponents(comps: Components, ctx: MapContext): HierarchicDesignator {
-  return { namespaceId: text(comps, 1, ctx), universalId: text(comps, 2, ctx), universalIdType: text(comps, 3, ctx) };
+  return {
+    namespaceId: text(comps, 1, ctx),
+    universalId: text(comps, 2, ctx),
+    universalIdType: text(comps, 3, ctx),
+  };
 }
 
 const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
@@ -225,7 +242,10 @@ export function identifierFromCx(comps: Components, ctx: MapContext): Identifier
   if (!value) return undefined;
   const system = authoritySystem(hdFromSubcomponents(comps, 4, ctx)) ?? ctx.defaultSystem;
   const typeCode = text(comps, 5, ctx);
-  const validity = period(hl7Date(text(comps, 7, ctx), ctx, 'CX.7'), hl7Date(text(comps, 8, ctx), ctx, 'CX.8'));
+  const validity = period(
+    hl7Date(text(comps, 7, ctx), ctx, 'CX.7'),
+    hl7Date(text(comps, 8, ctx), ctx, 'CX.8'),
+  );
   return {
     ...(typeCode === 'MR' ? { use: 'usual' as const } : {}),
     ...(typeCode ? { type: { coding: [{ system: V2_0203, code: typeCode }] } } : {}),
@@ -321,8 +341,14 @@ export function addressFromXad(comps: Components, ctx: MapContext): Address | un
   const typeCode = text(comps, 7, ctx);
   const useType = typeCode ? ADDRESS_TYPE[typeCode.toUpperCase()] : undefined;
   const validity =
-    period(hl7DateTime(text(comps, 13, ctx), ctx, 'XAD.13'), hl7DateTime(text(comps, 14, ctx), ctx, 'XAD.14')) ??
-    period(hl7DateTime(text(comps, 12, ctx, 1), ctx, 'XAD.12'), hl7DateTime(text(comps, 12, ctx, 2), ctx, 'XAD.12'));
+    period(
+      hl7DateTime(text(comps, 13, ctx), ctx, 'XAD.13'),
+      hl7DateTime(text(comps, 14, ctx), ctx, 'XAD.14'),
+    ) ??
+    period(
+      hl7DateTime(text(comps, 12, ctx, 1), ctx, 'XAD.12'),
+      hl7DateTime(text(comps, 12, ctx, 2), ctx, 'XAD.12'),
+    );
   return {
     ...useType,
     ...(line.length ? { line } : {}),
@@ -396,21 +422,6 @@ function composedNumber(comps: Components, ctx: MapContext): string | undefined 
   return [country ? `+${country}` : '', area ? `(${area})` : '', local, extension ? `x${extension}` : '']
     .filter(Boolean)
     .join(' ');
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Coded values
-
-/** A CWE/CE/IS as a CodeableConcept: code in `system` (or the CWE's own coding system) and its text. */
-export function codeableFromCwe(comps: Components, ctx: MapContext, system?: string): CodeableConcept | undefined {
-  const code = text(comps, 1, ctx);
-  const display = text(comps, 2, ctx);
-  if (!code && !display) return undefined;
-  const codeSystem = system ?? text(comps, 3, ctx);
-  return {
-    ...(code ? { coding: [{ ...(codeSystem ? { system: codeSystem } : {}), code, ...(display ? { display } : {}) }] } : {}),
-    ...(display ? { text: display } : {}),
-  };
 }
 
 export function isString(value: string | undefined): value is string {

@@ -1,5 +1,11 @@
 // HL7 v2 ADT intake: parse, map to FHIR actions, acknowledge, and listen over MLLP.
-export { adtTextToAction, adtToAction, encounterFromPv1, patientFromPid, primaryIdentifier } from './adt-to-fhir.ts';
+export {
+  adtTextToAction,
+  adtToAction,
+  encounterFromPv1,
+  patientFromPid,
+  primaryIdentifier,
+} from './adt-to-fhir.ts';
 export { MERGE_TRIGGERS, UPSERT_TRIGGERS } from './adt-to-fhir.ts';
 export type {
   AdtAction,

@@ -66,7 +66,10 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
     socket.on('data', (chunk: Buffer) => {
       for (const event of framer.push(chunk)) {
         const work = chain.then(async () => {
-          const reply = event.type === 'frame' ? await handleFrame(event.data, options, emit) : oversizeNak(event.head, options, emit);
+          const reply =
+            event.type === 'frame'
+              ? await handleFrame(event.data, options, emit)
+              : oversizeNak(event.head, options, emit);
           if (!socket.destroyed && socket.writable) {
             socket.write(mllpFrame(reply));
           }
@@ -109,7 +112,11 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
   };
 }
 
-async function handleFrame(data: Buffer, options: MllpListenerOptions, emit: (e: MllpEvent) => void): Promise<string> {
+async function handleFrame(
+  data: Buffer,
+  options: MllpListenerOptions,
+  emit: (e: MllpEvent) => void,
+): Promise<string> {
   const started = performance.now();
   const text = decodeMessageBytes(data);
   const parsed = parseHl7Message(text);
@@ -120,7 +127,14 @@ async function handleFrame(data: Buffer, options: MllpListenerOptions, emit: (e:
   const message = parsed.message;
   const controlId = message.getSegment('MSH')?.getField(10)?.toString() ?? '';
   const done = (code: AckCode, reason?: string, trigger?: string): void =>
-    emit({ type: 'ack', code, controlId, ...(trigger ? { trigger } : {}), ...(reason ? { reason } : {}), ms: performance.now() - started });
+    emit({
+      type: 'ack',
+      code,
+      controlId,
+      ...(trigger ? { trigger } : {}),
+      ...(reason ? { reason } : {}),
+      ms: performance.now() - started,
+    });
   let mapped;
   try {
     mapped = adtToAction(message, options.mapOptions);
@@ -157,7 +171,10 @@ function oversizeNak(head: Buffer, options: MllpListenerOptions, emit: (e: MllpE
  * Message bytes as text: UTF-8 unless MSH-18 names Latin-1 (8859/1), which older feeds still send.
  */
 export function decodeMessageBytes(data: Buffer): string {
-  const head = data.subarray(0, 2048).toString('latin1').replace(/^\u00EF\u00BB\u00BF/, '');
+  const head = data
+    .subarray(0, 2048)
+    .toString('latin1')
+    .replace(/^\u00EF\u00BB\u00BF/, '');
   const firstLine = head.split(/[\r\n]/, 1)[0] ?? '';
   // MSH-18 (character set) is the 17th separator-delimited piece after the segment name.
   const charset = firstLine.split(firstLine.charAt(3) || '|')[17] ?? '';

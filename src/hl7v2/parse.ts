@@ -58,7 +58,7 @@ function checkMsh(line: string): string | undefined {
  * always returning a field but returns undefined past the end.)
  */
 export function fieldOf(segment: Hl7Segment, index: number): Hl7Field | undefined {
-  return segment.getField(index) as Hl7Field | undefined;
+  return segment.getField(index);
 }
 
 /** The repetitions of a field as raw component arrays, skipping empty repetitions. */
