@@ -88,9 +88,12 @@ export async function writeSearchRows(tx: Queryable, items: IndexItem[]): Promis
   const params: unknown[] = [items.map((i) => i.resource.resourceType), items.map((i) => i.resource.id)];
   const ctes = ['owners AS (SELECT * FROM unnest($1::text[], $2::text[]) AS o(resource_type, resource_id))'];
   for (const table of INDEX_TABLES) {
+    // Delete by ctid found through a LATERAL lookup: always an index probe per owner, whatever
+    // the planner's statistics say (PGlite never runs autovacuum, so it often has none).
     ctes.push(
-      `del_${table} AS (DELETE FROM ${table} t USING owners o ` +
-        `WHERE t.resource_type = o.resource_type AND t.resource_id = o.resource_id)`,
+      `del_${table} AS (DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM owners o ` +
+        `CROSS JOIN LATERAL (SELECT t.ctid FROM ${table} t ` +
+        `WHERE t.resource_type = o.resource_type AND t.resource_id = o.resource_id) x)))`,
     );
     const cols = columns.get(table) as Columns;
     if (cols.ids.length === 0) continue;
