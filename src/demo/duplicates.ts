@@ -94,12 +94,19 @@ export function makeDuplicate(rng: Rng, original: Demographics, sex: Sex): Dupli
   applySsn(rng, d, errors);
   // One in ten duplicates is exact apart from the new MRN: the easy case an MPI must never miss.
   const count = rng.chance(0.1) ? 0 : rng.pickWeighted(COUNT);
+  let current = d;
   for (let attempt = 0; errors.length < count + ssnErrors(errors) && attempt < 12; attempt++) {
     const kind = rng.pickWeighted(ERROR_WEIGHTS);
     if (errors.includes(kind)) continue;
-    if (apply(rng, d, kind, sex)) errors.push(kind);
+    // Work on a copy and keep it only if the record now really differs from the original in
+    // what this error touches (a second typo may undo the first; a new surname may be the same).
+    const candidate: Demographics = { ...current, line: [...current.line] };
+    if (apply(rng, candidate, kind, sex) && differs(kind, original, candidate)) {
+      current = candidate;
+      errors.push(kind);
+    }
   }
-  return { demographics: d, errors };
+  return { demographics: current, errors };
 }
 
 const COUNT = weighted<number>([
@@ -107,6 +114,33 @@ const COUNT = weighted<number>([
   [2, 35],
   [3, 15],
 ]);
+
+function differs(kind: DuplicateError, a: Demographics, b: Demographics): boolean {
+  switch (kind) {
+    case 'birth-date-day-month-swap':
+    case 'birth-date-digit':
+      return a.birthDate !== b.birthDate;
+    case 'missing-phone':
+      return a.phone !== undefined && b.phone === undefined;
+    case 'moved-address':
+      return a.line.join('|') !== b.line.join('|') || a.postalCode !== b.postalCode;
+    case 'missing-ssn':
+    case 'ssn-digit':
+      return a.ssn !== b.ssn;
+    case 'name-transposition':
+    case 'name-dropped-letter':
+    case 'name-doubled-letter':
+    case 'name-keyboard-neighbour':
+    case 'nickname':
+    case 'family-name-change':
+    case 'swapped-names':
+      return a.given !== b.given || a.family !== b.family;
+    default: {
+      const unknown: never = kind;
+      throw new Error(`unknown duplicate error ${String(unknown)}`);
+    }
+  }
+}
 
 function ssnErrors(errors: readonly DuplicateError[]): number {
   return errors.filter((e) => e === 'missing-ssn' || e === 'ssn-digit').length;
@@ -210,7 +244,8 @@ function changeFamily(rng: Rng, d: Demographics): boolean {
 }
 
 /** One keying slip in a name; the first letter survives, as it usually does in practice. */
-export type TypoKind = 'name-transposition' | 'name-dropped-letter' | 'name-doubled-letter' | 'name-keyboard-neighbour';
+export type TypoKind =
+  'name-transposition' | 'name-dropped-letter' | 'name-doubled-letter' | 'name-keyboard-neighbour';
 
 export function typo(rng: Rng, name: string, kind: TypoKind): string {
   if (name.length < 3) return name;
