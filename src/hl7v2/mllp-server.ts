@@ -60,6 +60,8 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setKeepAlive(true, 60_000);
+    // ACKs are small and the sender waits for each one: send them at once.
+    socket.setNoDelay(true);
     const framer = new MllpFramer(options.maxMessageBytes);
     // One chain per connection keeps ACKs in message order and updates to a patient in sequence.
     let chain: Promise<void> = Promise.resolve();
