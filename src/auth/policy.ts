@@ -44,7 +44,7 @@ export const PERMISSIONS: Record<Role, readonly Grant[]> = {
 };
 
 /** Roles that may see sensitive (labelled) records without breaking the glass. */
-export const SENSITIVE_ROLES: ReadonlySet<Role> = new Set<Role>(['privacy-officer']);
+export const SENSITIVE_ROLES: ReadonlySet<Role> = new Set<Role>(['privacy-officer', 'system']);
 
 /** Only these roles may administer users. */
 const USER_ADMINS: ReadonlySet<Role> = new Set<Role>(['admin']);

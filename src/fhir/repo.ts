@@ -54,17 +54,44 @@ export async function readVersion(q: Queryable, type: string, id: string, versio
 export async function lockCurrentVersions(
   q: Queryable,
   keys: ReadonlyArray<{ type: string; id: string }>,
-): Promise<Map<string, { version: number; deleted: boolean }>> {
-  const found = new Map<string, { version: number; deleted: boolean }>();
+): Promise<Map<string, LockedVersion>> {
+  const found = new Map<string, LockedVersion>();
   if (keys.length === 0) return found;
-  const res = await q.query<{ resource_type: string; id: string; version_id: number; deleted: boolean }>(
-    `SELECT r.resource_type, r.id, r.version_id, r.deleted FROM fhir_resource r
+  const res = await q.query<{ resource_type: string; id: string; version_id: number; deleted: boolean; last_updated: Date | string }>(
+    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.last_updated FROM fhir_resource r
        JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
       ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
     [keys.map((k) => k.type), keys.map((k) => k.id)],
   );
-  for (const r of res.rows) found.set(`${r.resource_type}/${r.id}`, { version: Number(r.version_id), deleted: r.deleted });
+  for (const r of res.rows) {
+    found.set(`${r.resource_type}/${r.id}`, {
+      version: Number(r.version_id),
+      deleted: r.deleted,
+      lastUpdated: new Date(r.last_updated).toISOString(),
+    });
+  }
   return found;
+}
+
+export interface LockedVersion {
+  version: number;
+  deleted: boolean;
+  lastUpdated: string;
+}
+
+/**
+ * Which of these resources are identical (apart from meta) to their stored current version:
+ * writing them again would only add a version, so re-imports leave them alone.
+ */
+export async function unchangedResources(q: Queryable, resources: ReadonlyArray<Resource & { id: string }>): Promise<Set<string>> {
+  if (resources.length === 0) return new Set();
+  const res = await q.query<{ t: string; i: string }>(
+    `SELECT k.t, k.i FROM unnest($1::text[], $2::text[], $3::text[]) AS k(t, i, c)
+       JOIN fhir_resource r ON r.resource_type = k.t AND r.id = k.i
+      WHERE NOT r.deleted AND (r.content - 'meta') = (k.c::jsonb - 'meta')`,
+    [resources.map((r) => r.resourceType), resources.map((r) => r.id), resources.map((r) => JSON.stringify(r))],
+  );
+  return new Set(res.rows.map((r) => `${r.t}/${r.i}`));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.ts';
 import { processBundle } from './bundle.ts';
 import { capabilityStatement } from './capability.ts';
-import { badRequest, unauthorized } from './outcomes.ts';
+import { badRequest, unauthorized, unsupportedMediaType } from './outcomes.ts';
 import { FhirStore, parseIfMatch } from './store.ts';
 
 export const FHIR_BASE = '/fhir/R4';
@@ -29,6 +29,14 @@ function queryOf(request: FastifyRequest): URLSearchParams {
   return new URLSearchParams(i >= 0 ? request.url.slice(i + 1) : '');
 }
 
+/** FHIR writes take JSON only; anything else is 415 before the body is looked at. */
+function requireJson(request: FastifyRequest): void {
+  const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/fhir+json' && type !== 'application/json') {
+    throw unsupportedMediaType(`Unsupported content type '${type ?? ''}': send application/fhir+json`);
+  }
+}
+
 const lenient = (request: FastifyRequest): boolean => /handling\s*=\s*lenient/.test(String(request.headers.prefer ?? ''));
 
 /** FHIR R4 REST interactions: thin adapters from HTTP to FhirStore. */
@@ -41,7 +49,7 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
     reply.type(FHIR_JSON).send(capabilityStatement(`${request.protocol}://${request.host}${FHIR_BASE}`)),
   );
 
-  app.post(`${FHIR_BASE}`, { config: any('create') }, async (request, reply) =>
+  app.post(`${FHIR_BASE}`, { config: any('create'), preValidation: async (r) => requireJson(r) }, async (request, reply) =>
     reply.type(FHIR_JSON).send(await processBundle(storeFor(db, request), request.body)),
   );
 
@@ -79,7 +87,7 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
     sendResource(reply, await storeFor(db, request).vread(request.params.type, request.params.id, request.params.vid)),
   );
 
-  app.post<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('create') }, async (request, reply) => {
+  app.post<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('create'), preValidation: async (r) => requireJson(r) }, async (request, reply) => {
     const body = request.body as Resource;
     if (body && typeof body === 'object' && body.resourceType !== request.params.type) {
       throw badRequest(`Body resourceType '${String(body.resourceType)}' does not match URL type '${request.params.type}'`);
@@ -93,7 +101,7 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
     return sendResource(reply, resource, created ? 201 : 200);
   });
 
-  app.put<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('update') }, async (request, reply) => {
+  app.put<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('update'), preValidation: async (r) => requireJson(r) }, async (request, reply) => {
     const ifMatch = parseIfMatch(request.headers['if-match']);
     const { resource, created } = await storeFor(db, request).update(request.params.type, request.params.id, request.body, { ifMatch });
     if (created) reply.header('Location', `${FHIR_BASE}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`);

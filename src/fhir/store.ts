@@ -6,7 +6,16 @@ import type { Db, Queryable } from '../db/index.ts';
 import { assertAllowed, assertMaySee, searchAccess } from './access-check.ts';
 import { assertResourceType, assertValidResource, patientOf } from './definitions.ts';
 import { badRequest, gone, isOutcomeError, methodNotAllowed, notFound, preconditionFailed } from './outcomes.ts';
-import { lockCurrentVersions, newId, readCurrent, readVersion, writeVersions, type CurrentRow } from './repo.ts';
+import {
+  lockCurrentVersions,
+  newId,
+  readCurrent,
+  readVersion,
+  unchangedResources,
+  writeVersions,
+  type CurrentRow,
+  type VersionWrite,
+} from './repo.ts';
 import { parseSearch, searchBundle } from './search/index.ts';
 
 export interface WriteResult {
@@ -266,17 +275,33 @@ export class FhirStore {
     return matches[0]?.resource;
   }
 
-  /** The store writes several versions in the caller's transaction (used by bundle processing). */
-  async writeInTransaction(tx: Queryable, resources: Array<Resource & { id: string }>, deletes: Array<{ type: string; id: string }>): Promise<Map<string, boolean>> {
+  /**
+   * Writes several resources and deletes in the caller's transaction (bundle processing).
+   * A resource identical to its current version is left as it is (a no-op update).
+   * Returns, per `Type/id`, whether it was created.
+   */
+  async writeInTransaction(
+    tx: Queryable,
+    resources: Array<Resource & { id: string }>,
+    deletes: Array<{ type: string; id: string }>,
+  ): Promise<Map<string, boolean>> {
     const keys = [...resources.map((r) => ({ type: r.resourceType, id: r.id })), ...deletes];
     const current = await lockCurrentVersions(tx, keys);
+    const unchanged = await unchangedResources(tx, resources.filter((r) => current.has(`${r.resourceType}/${r.id}`)));
     const created = new Map<string, boolean>();
-    const writes = resources.map((resource) => {
+    const writes: VersionWrite[] = [];
+    const changed: Resource[] = [];
+    for (const resource of resources) {
       const key = `${resource.resourceType}/${resource.id}`;
       const prev = current.get(key);
       created.set(key, !prev || prev.deleted);
-      return { resource, previousVersion: prev?.version ?? 0, deleted: false };
-    });
+      if (prev && unchanged.has(key)) {
+        resource.meta = { ...resource.meta, versionId: String(prev.version), lastUpdated: prev.lastUpdated };
+        continue;
+      }
+      writes.push({ resource, previousVersion: prev?.version ?? 0, deleted: false });
+      changed.push(resource);
+    }
     for (const d of deletes) {
       const prev = current.get(`${d.type}/${d.id}`);
       if (prev && !prev.deleted) {
@@ -284,10 +309,17 @@ export class FhirStore {
       }
     }
     await writeVersions(tx, writes);
-    await appendAudit(tx, [
-      ...resources.map((r) => this.changeEntry(created.get(`${r.resourceType}/${r.id}`) ? 'create' : 'update', r)),
-      ...deletes.map((d) => this.entry('delete', 'success', { entities: [`${d.type}/${d.id}`] })),
-    ]);
+    // One AuditEvent for the whole bundle: every changed resource and patient is named in it.
+    if (changed.length + deletes.length > 0) {
+      const patients = new Set(changed.map((r) => patientOf(r)).filter((p): p is string => !!p));
+      await appendAudit(tx, [
+        this.entry('transaction', 'success', {
+          patientIds: [...patients],
+          entities: [...changed.map((r) => `${r.resourceType}/${r.id ?? ''}`), ...deletes.map((d) => `${d.type}/${d.id}`)],
+          detail: `${changed.length} written, ${deletes.length} deleted`,
+        }),
+      ]);
+    }
     return created;
   }
 

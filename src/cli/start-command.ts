@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { startServer } from '../app-runtime.ts';
+import { loadConfig } from '../config.ts';
+import { prepareFreshDatabase } from '../first-start.ts';
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('Run the Custodian server (web UI, FHIR API, HL7 v2 listener)')
+    .action(async () => {
+      const config = loadConfig();
+      const server = await startServer(config);
+      console.log(`Custodian is running at ${server.url}/ (FHIR API at ${server.url}/fhir/R4)`);
+      await prepareFreshDatabase(server.db, config, (line) => console.log(line));
+      const stop = async () => {
+        await server.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+}

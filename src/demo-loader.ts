@@ -1,0 +1,25 @@
+import { stableIds } from './bulk/import.ts';
+import { generatePatients, type DemoOptions } from './demo/index.ts';
+import { processBundle } from './fhir/bundle.ts';
+import type { FhirStore } from './fhir/store.ts';
+
+/**
+ * Loads generated demo patients through the store, one transaction per patient. The generator
+ * is seeded and its urn:uuid ids become resource ids, so loading the same seed twice changes nothing.
+ */
+export async function loadDemoData(
+  store: FhirStore,
+  options: DemoOptions,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ patients: number; resources: number }> {
+  let patients = 0;
+  let resources = 0;
+  const total = Math.round(options.patients * (1 + (options.duplicateRate ?? 0)));
+  for (const demo of generatePatients(options)) {
+    await processBundle(store, stableIds(demo.bundle));
+    patients += 1;
+    resources += demo.bundle.entry?.length ?? 0;
+    onProgress?.(patients, Math.max(total, patients));
+  }
+  return { patients, resources };
+}
