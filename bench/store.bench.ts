@@ -1,0 +1,140 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import type { Bundle, Patient } from '@medplum/fhirtypes';
+import { startServer } from '../src/app-runtime.ts';
+import { stableIds } from '../src/bulk/import.ts';
+import { cliContext } from '../src/cli/context.ts';
+import { loadConfig, sharedTestdataDir } from '../src/config.ts';
+import { openDb, type Db } from '../src/db/index.ts';
+import { processBundle } from '../src/fhir/bundle.ts';
+import { FhirStore } from '../src/fhir/store.ts';
+import { writeVersions } from '../src/fhir/repo.ts';
+import { timeEach } from './stats.ts';
+
+const PASSWORD = 'bench-password-123';
+
+/** An HTTP server that answers nothing but an empty 200: the cost of a round trip alone. */
+async function emptyServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const srv = createServer((_req, res) => res.end('{}'));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const addr = srv.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
+async function seedPatients(db: Db, n: number, onProgress?: (done: number) => void): Promise<void> {
+  const families = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin'];
+  const given = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth'];
+  const batch = 2000;
+  for (let start = 0; start < n; start += batch) {
+    const writes = [];
+    for (let i = start; i < Math.min(n, start + batch); i++) {
+      const day = new Date(Date.UTC(1930 + (i % 80), (i * 7) % 12, 1 + (i % 28)));
+      const resource: Patient & { id: string } = {
+        resourceType: 'Patient',
+        id: `bench-${i}`,
+        identifier: [{ system: 'urn:custodian:mrn', value: `B${i}` }],
+        name: [{ family: `${families[i % families.length] ?? 'X'}${Math.floor(i / 400)}`, given: [given[i % given.length] ?? 'Y'] }],
+        gender: i % 2 ? 'male' : 'female',
+        birthDate: day.toISOString().slice(0, 10),
+      };
+      writes.push({ resource, previousVersion: 0, deleted: false });
+    }
+    await db.transaction((tx) => writeVersions(tx, writes));
+    onProgress?.(Math.min(n, start + batch));
+  }
+  await db.query('ANALYZE');
+}
+
+export interface StoreBenchResult {
+  dialect: string;
+  patients: number;
+  read: { http: object; rawSql: object; emptyHttp: object; ratioToRawPlusEmpty: number };
+  search: { http: object; rawSql: object; ratio: number };
+  import?: { resources: number; seconds: number; resourcesPerSecond: number; rawSqlResourcesPerSecond: number; ratio: number };
+}
+
+export async function runStoreBench(options: { databaseUrl?: string; patients: number; importSynthea: boolean; log: (s: string) => void }): Promise<StoreBenchResult> {
+  const db = await openDb({ databaseUrl: options.databaseUrl });
+  const dialect = db.dialect;
+  const existing = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = 'Patient' AND id LIKE 'bench-%'`);
+  if (Number(existing.rows[0]?.n ?? 0) < options.patients) {
+    options.log(`[${dialect}] seeding ${options.patients} patients ...`);
+    await seedPatients(db, options.patients, (d) => d % 20000 === 0 && options.log(`  ${d}`));
+  }
+  const config = { ...loadConfig({}), port: 0, adminUser: 'bench-admin', adminPassword: PASSWORD };
+  const server = await startServer(config, { db, web: false, log: () => undefined });
+  const tokenRes = await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'bench-admin', password: PASSWORD }) });
+  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+  const headers = { authorization: `Bearer ${token}` };
+  const empty = await emptyServer();
+  const n = 300;
+  const id = (i: number) => `bench-${(i * 7919) % options.patients}`;
+
+  // Warm up both paths.
+  for (let i = 0; i < 30; i++) await fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text());
+  const readHttp = await timeEach(n, (i) => fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text()));
+  const readRaw = await timeEach(n, (i) => db.query(`SELECT content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1`, [id(i)]));
+  const emptyHttp = await timeEach(n, () => fetch(empty.url).then((r) => r.text()));
+
+  const family = (i: number) => ['smith', 'jones', 'brown', 'davis', 'moore'][i % 5] ?? 'smith';
+  const dob = (i: number) => new Date(Date.UTC(1930 + (i % 80), (i * 7) % 12, 1 + (i % 28))).toISOString().slice(0, 10);
+  const searchHttp = await timeEach(n, (i) =>
+    fetch(`${server.url}/fhir/R4/Patient?family=${family(i)}${Math.floor(i / 3)}&birthdate=${dob(i)}`, { headers }).then((r) => r.text()),
+  );
+  const searchRaw = await timeEach(n, (i) =>
+    db.query(
+      `SELECT r.content FROM fhir_resource r
+        WHERE r.resource_type = 'Patient' AND NOT r.deleted
+          AND EXISTS (SELECT 1 FROM search_string s WHERE s.resource_type = 'Patient' AND s.resource_id = r.id AND s.param = 'family' AND s.norm LIKE $1)
+          AND EXISTS (SELECT 1 FROM search_date d WHERE d.resource_type = 'Patient' AND d.resource_id = r.id AND d.param = 'birthdate' AND d.low >= $2::timestamptz AND d.high < ($2::date + 1)::timestamptz)
+        LIMIT 20`,
+      [`${family(i)}${Math.floor(i / 3)}%`, dob(i)],
+    ),
+  );
+  const result: StoreBenchResult = {
+    dialect,
+    patients: options.patients,
+    read: { http: readHttp, rawSql: readRaw, emptyHttp, ratioToRawPlusEmpty: round(readHttp.p50 / (readRaw.p50 + emptyHttp.p50)) },
+    search: { http: searchHttp, rawSql: searchRaw, ratio: round(searchHttp.p95 / searchRaw.p95) },
+  };
+
+  if (options.importSynthea) {
+    const dir = join(sharedTestdataDir(), 'synthea');
+    const files = readdirSync(dir).sort();
+    const shared = files.filter((f) => /^(hospital|practitioner)Information/.test(f));
+    const store = new FhirStore(db, cliContext());
+    for (const f of shared) await processBundle(store, JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle);
+    const bundles = files.filter((f) => !shared.includes(f)).map((f) => stableIds(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle));
+    const resources = bundles.reduce((a, b) => a + (b.entry?.length ?? 0), 0);
+    const t = performance.now();
+    for (const b of bundles) await processBundle(store, b);
+    const seconds = (performance.now() - t) / 1000;
+    // Raw SQL doing the same storage work: one multi-row insert of the documents per bundle.
+    await db.query(`CREATE TEMP TABLE IF NOT EXISTS raw_import (resource_type text, id text, content jsonb)`);
+    const t2 = performance.now();
+    for (const b of bundles) {
+      const entries = b.entry ?? [];
+      await db.query(`INSERT INTO raw_import SELECT t, i, c::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, i, c)`, [
+        entries.map((e) => e.resource?.resourceType ?? ''),
+        entries.map((_e, i) => `r${i}`),
+        entries.map((e) => JSON.stringify(e.resource)),
+      ]);
+    }
+    const rawSeconds = (performance.now() - t2) / 1000;
+    result.import = {
+      resources,
+      seconds: round(seconds),
+      resourcesPerSecond: Math.round(resources / seconds),
+      rawSqlResourcesPerSecond: Math.round(resources / rawSeconds),
+      ratio: round(seconds / rawSeconds),
+    };
+  }
+  await empty.close();
+  await server.stop();
+  await db.close();
+  return result;
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
