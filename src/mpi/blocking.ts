@@ -49,17 +49,33 @@ function streetName(r: StandardRecord): string {
   return space < 0 ? line : line.slice(0, space);
 }
 
-/** The default rules, most selective first. Every key combines two facts so blocks stay small. */
+/**
+ * The default rules. Each key joins facts so that blocks stay small even with a million patients
+ * (common given names and big postcodes are never a key on their own): the expected pairs of a
+ * rule grow with the sum of squared key frequencies.
+ */
 export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   { name: 'identifier', key: (r) => (r.identifier.length >= 4 ? r.identifier : '') },
   { name: 'birth_date_initials', key: (r) => both(dob(r), initials(r)) },
   { name: 'birth_date_postcode', key: (r) => both(dob(r), r.postcode) },
   { name: 'birth_date_street_number', key: (r) => both(dob(r), r.streetNumber) },
-  { name: 'family_phonetic_birth_year', key: (r) => both(r.familyPhonetic, year(r)) },
-  { name: 'given_phonetic_birth_year', key: (r) => both(r.givenPhonetic, year(r)) },
-  { name: 'name_phonetics', key: phonetics },
-  { name: 'postcode_given_initial', key: (r) => both(r.postcode, r.given.slice(0, 1)) },
-  { name: 'locality_family_initial', key: (r) => both(r.locality.replace(/ /g, ''), r.family.slice(0, 1)) },
+  {
+    name: 'family_phonetic_birth_year_given_initial',
+    key: (r) => both(both(r.familyPhonetic, year(r)), r.given.slice(0, 1)),
+  },
+  {
+    name: 'given_phonetic_birth_year_family_initial',
+    key: (r) => both(both(r.givenPhonetic, year(r)), r.family.slice(0, 1)),
+  },
+  {
+    name: 'name_phonetics_birth_month',
+    key: (r) => both(phonetics(r), r.birth.month === null ? '' : String(r.birth.month)),
+  },
+  { name: 'postcode_family_phonetic', key: (r) => both(r.postcode, r.familyPhonetic) },
+  {
+    name: 'locality_given_phonetic_family_initial',
+    key: (r) => both(both(r.locality.replace(/ /g, ''), r.givenPhonetic), r.family.slice(0, 1)),
+  },
   { name: 'street_number_street_name', key: (r) => both(r.streetNumber, streetName(r)) },
   { name: 'phone', key: (r) => (r.phone.length >= 6 ? r.phone : '') },
 ];
@@ -145,6 +161,21 @@ export interface BlockingStats {
   pairs: number;
 }
 
+/** Block number of every record under one rule (-1: no key); equal numbers mean equal keys. */
+export function blockNumbers(records: readonly StandardRecord[], rule: BlockingRule): Int32Array {
+  return groupByKey(records, rule).blockOf;
+}
+
+/** Sorts the members of an oversized block by name and date of birth (sorted neighbourhood). */
+function sortByName(records: readonly StandardRecord[], members: Int32Array): number[] {
+  const keyed = Array.from(members, (i) => {
+    const r = records[i];
+    return { i, key: r ? r.family + ' ' + r.given + ' ' + r.birth.digits : '' };
+  });
+  keyed.sort((p, q) => (p.key < q.key ? -1 : p.key > q.key ? 1 : p.i - q.i));
+  return keyed.map((k) => k.i);
+}
+
 /**
  * Calls emit(i, j) once for every candidate pair (record indexes; i < j in de-duplication, and
  * source[i] = 0, source[j] = 1 when linking). Returns per-rule statistics.
@@ -155,30 +186,30 @@ export function forEachCandidatePair(
   options: BlockingOptions = {},
 ): BlockingStats[] {
   const rules = options.rules ?? DEFAULT_BLOCKING_RULES;
-  const maxBlock = options.maxBlockSize ?? 400;
-  const windowSize = options.windowSize ?? 30;
+  const maxBlock = options.maxBlockSize ?? 100;
+  const windowSize = options.windowSize ?? 10;
   const source = options.source;
-  const earlier: RuleBlocks[] = [];
-  const earlierOversized: Uint8Array[] = [];
-  // Pairs produced inside oversized blocks cannot be recognised from block numbers alone.
-  const windowPairs = new Set<number>();
   const n = records.length;
+  /** Per earlier rule: block numbers, and each record's rank in its block when that was oversized. */
+  const earlier: { blockOf: Int32Array; rank: Int32Array }[] = [];
   const stats: BlockingStats[] = [];
 
+  // True when an earlier rule already produced (i, j): same block, and within the window if the
+  // block was oversized. Recomputing this beats remembering millions of pairs.
   const seenBefore = (i: number, j: number): boolean => {
-    for (let r = 0; r < earlier.length; r++) {
-      const b = earlier[r]?.blockOf[i] ?? -1;
-      if (b < 0 || b !== earlier[r]?.blockOf[j]) continue;
-      if (earlierOversized[r]?.[b] !== 1) return true;
-      if (windowPairs.has(i * n + j)) return true;
+    for (const { blockOf, rank } of earlier) {
+      const b = blockOf[i] ?? -1;
+      if (b < 0 || b !== blockOf[j]) continue;
+      const ri = rank[i] ?? -1;
+      if (ri < 0 || Math.abs(ri - (rank[j] ?? 0)) <= windowSize) return true;
     }
     return false;
   };
 
   for (const rule of rules) {
     const blocks = groupByKey(records, rule);
+    const rank = new Int32Array(n).fill(-1);
     const blockCount = blocks.start.length - 1;
-    const oversized = new Uint8Array(blockCount);
     const stat: BlockingStats = {
       rule: rule.name,
       blocks: blockCount,
@@ -186,7 +217,7 @@ export function forEachCandidatePair(
       oversizedBlocks: 0,
       pairs: 0,
     };
-    const offer = (x: number, y: number, fromWindow: boolean): void => {
+    const offer = (x: number, y: number): void => {
       let i = x;
       let j = y;
       if (source) {
@@ -194,10 +225,6 @@ export function forEachCandidatePair(
         if (source[i] === 1) [i, j] = [j, i];
       } else if (i > j) [i, j] = [j, i];
       if (seenBefore(i, j)) return;
-      if (fromWindow) {
-        if (windowPairs.has(i * n + j)) return;
-        windowPairs.add(i * n + j);
-      }
       stat.pairs++;
       emit(i, j);
     };
@@ -209,25 +236,19 @@ export function forEachCandidatePair(
       if (size < 2) continue;
       if (size <= maxBlock) {
         for (let x = from; x < to; x++) {
-          for (let y = x + 1; y < to; y++) offer(blocks.order[x] ?? 0, blocks.order[y] ?? 0, false);
+          for (let y = x + 1; y < to; y++) offer(blocks.order[x] ?? 0, blocks.order[y] ?? 0);
         }
         continue;
       }
-      oversized[b] = 1;
       stat.oversizedBlocks++;
-      const members = Array.from(blocks.order.subarray(from, to));
-      const sortKey = (i: number): string => {
-        const r = records[i];
-        return r ? r.family + ' ' + r.given + ' ' + r.birth.digits : '';
-      };
-      members.sort((p, q) => (sortKey(p) < sortKey(q) ? -1 : sortKey(p) > sortKey(q) ? 1 : 0));
+      const members = sortByName(records, blocks.order.subarray(from, to));
+      members.forEach((i, position) => (rank[i] = position));
       for (let x = 0; x < members.length; x++) {
         for (let y = x + 1; y <= x + windowSize && y < members.length; y++)
-          offer(members[x] ?? 0, members[y] ?? 0, true);
+          offer(members[x] ?? 0, members[y] ?? 0);
       }
     }
-    earlier.push(blocks);
-    earlierOversized.push(oversized);
+    earlier.push({ blockOf: blocks.blockOf, rank });
     stats.push(stat);
   }
   return stats;

@@ -10,9 +10,21 @@ const CLOSE = LEVEL_INDEX.close;
 const WEAK = LEVEL_INDEX.weak;
 const DIFFERENT = LEVEL_INDEX.different;
 
-// Scratch buffers reused across calls: comparison runs millions of times in a batch.
-let flagsA = new Uint8Array(64);
-let flagsB = new Uint8Array(64);
+// Scratch buffers reused across calls: comparison runs millions of times in a batch. A slot is
+// "set" when it holds the current generation number, which saves clearing them on every call.
+const jw = { matchedA: new Int32Array(256), matchedB: new Int32Array(256), generation: 0 };
+
+function jwScratch(la: number, lb: number): number {
+  if (jw.matchedA.length < la) jw.matchedA = new Int32Array(la * 2);
+  if (jw.matchedB.length < lb) jw.matchedB = new Int32Array(lb * 2);
+  jw.generation++;
+  if (jw.generation === 0x7fffffff) {
+    jw.matchedA.fill(0);
+    jw.matchedB.fill(0);
+    jw.generation = 1;
+  }
+  return jw.generation;
+}
 
 /** Jaro-Winkler similarity in [0, 1] (prefix scale 0.1, up to 4 prefix characters). */
 export function jaroWinkler(a: string, b: string): number {
@@ -20,20 +32,19 @@ export function jaroWinkler(a: string, b: string): number {
   const la = a.length;
   const lb = b.length;
   if (la === 0 || lb === 0) return 0;
-  if (flagsA.length < la) flagsA = new Uint8Array(la * 2);
-  if (flagsB.length < lb) flagsB = new Uint8Array(lb * 2);
-  flagsA.fill(0, 0, la);
-  flagsB.fill(0, 0, lb);
-  const window = Math.max(0, Math.floor(Math.max(la, lb) / 2) - 1);
+  const gen = jwScratch(la, lb);
+  const matchedA = jw.matchedA;
+  const matchedB = jw.matchedB;
+  const window = Math.max(0, ((la > lb ? la : lb) >> 1) - 1);
   let matches = 0;
   for (let i = 0; i < la; i++) {
-    const lo = Math.max(0, i - window);
-    const hi = Math.min(lb - 1, i + window);
+    const lo = i - window > 0 ? i - window : 0;
+    const hi = i + window < lb - 1 ? i + window : lb - 1;
     const c = a.charCodeAt(i);
     for (let j = lo; j <= hi; j++) {
-      if (flagsB[j] === 0 && b.charCodeAt(j) === c) {
-        flagsA[i] = 1;
-        flagsB[j] = 1;
+      if (matchedB[j] !== gen && b.charCodeAt(j) === c) {
+        matchedA[i] = gen;
+        matchedB[j] = gen;
         matches++;
         break;
       }
@@ -43,8 +54,8 @@ export function jaroWinkler(a: string, b: string): number {
   let transpositions = 0;
   let k = 0;
   for (let i = 0; i < la; i++) {
-    if (flagsA[i] === 0) continue;
-    while (flagsB[k] === 0) k++;
+    if (matchedA[i] !== gen) continue;
+    while (matchedB[k] !== gen) k++;
     if (a.charCodeAt(i) !== b.charCodeAt(k)) transpositions++;
     k++;
   }
@@ -54,6 +65,33 @@ export function jaroWinkler(a: string, b: string): number {
   const maxPrefix = Math.min(4, la, lb);
   while (prefix < maxPrefix && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
   return jaro + prefix * 0.1 * (1 - jaro);
+}
+
+/**
+ * Whether two strings are at most one edit apart (substitution, insertion, deletion or a swap of
+ * neighbours): the common fast case of Damerau-Levenshtein <= 1.
+ */
+export function withinOneEdit(a: string, b: string): boolean {
+  const la = a.length;
+  const lb = b.length;
+  if (la === lb) {
+    let first = -1;
+    let mismatches = 0;
+    for (let i = 0; i < la; i++) {
+      if (a.charCodeAt(i) !== b.charCodeAt(i)) {
+        if (++mismatches > 2) return false;
+        if (first < 0) first = i;
+        else if (i !== first + 1) return false;
+      }
+    }
+    if (mismatches < 2) return true;
+    return a.charCodeAt(first) === b.charCodeAt(first + 1) && a.charCodeAt(first + 1) === b.charCodeAt(first);
+  }
+  if (Math.abs(la - lb) !== 1) return false;
+  const [long, short] = la > lb ? [a, b] : [b, a];
+  let i = 0;
+  while (i < short.length && long.charCodeAt(i) === short.charCodeAt(i)) i++;
+  return long.slice(i + 1) === short.slice(i);
 }
 
 let rowPrev2 = new Int32Array(64);
@@ -110,9 +148,10 @@ export function compareNames(
 ): number {
   if (a === '' || b === '') return MISSING;
   if (a === b || formalA === formalB) return EXACT;
-  const jw = Math.max(jaroWinkler(a, b), jaroWinkler(formalA, formalB));
-  if (jw >= 0.92) return CLOSE;
-  if (jw >= 0.8 || (keyA !== '' && keyA === keyB)) return WEAK;
+  let similarity = jaroWinkler(a, b);
+  if (formalA !== a || formalB !== b) similarity = Math.max(similarity, jaroWinkler(formalA, formalB));
+  if (similarity >= 0.92) return CLOSE;
+  if (similarity >= 0.8 || (keyA !== '' && keyA === keyB)) return WEAK;
   return DIFFERENT;
 }
 
@@ -120,9 +159,9 @@ export function compareNames(
 export function compareText(a: string, b: string): number {
   if (a === '' || b === '') return MISSING;
   if (a === b) return EXACT;
-  const jw = jaroWinkler(a, b);
-  if (jw >= 0.9) return CLOSE;
-  if (jw >= 0.75) return WEAK;
+  const similarity = jaroWinkler(a, b);
+  if (similarity >= 0.9) return CLOSE;
+  if (similarity >= 0.75) return WEAK;
   return DIFFERENT;
 }
 
@@ -130,9 +169,8 @@ export function compareText(a: string, b: string): number {
 export function compareCode(a: string, b: string, weakDistance = 1): number {
   if (a === '' || b === '') return MISSING;
   if (a === b) return EXACT;
-  const d = damerauLevenshtein(a, b, 2);
-  if (d <= 1) return CLOSE;
-  if (d <= weakDistance) return WEAK;
+  if (withinOneEdit(a, b)) return CLOSE;
+  if (weakDistance >= 2 && damerauLevenshtein(a, b, 2) <= 2) return WEAK;
   return DIFFERENT;
 }
 
@@ -177,7 +215,10 @@ function score(x: number): number {
 export function compareRecords(a: StandardRecord, b: StandardRecord, out: Uint8Array): Uint8Array {
   let given = compareNames(a.given, b.given, a.givenFormal, b.givenFormal, a.givenPhonetic, b.givenPhonetic);
   let family = compareNames(a.family, b.family, a.family, b.family, a.familyPhonetic, b.familyPhonetic);
-  if (given + family >= 4 && a.given !== '' && b.family !== '') {
+  // A swap is only worth testing when a first letter crosses over (cheap, and rarely wrong).
+  const crossed =
+    a.given.charCodeAt(0) === b.family.charCodeAt(0) || a.family.charCodeAt(0) === b.given.charCodeAt(0);
+  if (given + family >= 4 && crossed && a.given !== '' && b.family !== '') {
     const g2 = compareNames(a.given, b.family, a.givenFormal, b.family, a.givenPhonetic, b.familyPhonetic);
     const f2 = compareNames(a.family, b.given, a.family, b.givenFormal, a.familyPhonetic, b.givenPhonetic);
     if (score(g2) + score(f2) < score(given) + score(family)) {
@@ -188,7 +229,10 @@ export function compareRecords(a: StandardRecord, b: StandardRecord, out: Uint8A
   }
   let address1 = compareText(a.address1, b.address1);
   let address2 = compareText(a.address2, b.address2);
-  if (address1 !== EXACT && (a.address1 !== '' || a.address2 !== '')) {
+  const linesCrossed =
+    a.address1.charCodeAt(0) === b.address2.charCodeAt(0) ||
+    a.address2.charCodeAt(0) === b.address1.charCodeAt(0);
+  if (address1 !== EXACT && linesCrossed && (a.address1 !== '' || a.address2 !== '')) {
     const s1 = compareText(a.address1, b.address2);
     const s2 = compareText(a.address2, b.address1);
     if (score(s1) + score(s2) < score(address1) + score(address2)) {

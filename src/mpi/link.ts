@@ -2,15 +2,36 @@
  * Batch linkage: standardise, block, compare, estimate the model by EM, score. Works on plain
  * PersonRecords, so FEBRL files, FHIR Patients and HL7 messages all go through the same path.
  */
-import { forEachCandidatePair } from './blocking.ts';
+import { blockNumbers, DEFAULT_BLOCKING_RULES, forEachCandidatePair } from './blocking.ts';
 import type { BlockingRule, BlockingStats } from './blocking.ts';
-import { compareRecords, packPattern } from './compare.ts';
-import { patternScorer, trainModel } from './model.ts';
-import type { EmOptions, MatchModel, PatternCounts } from './model.ts';
+import { compareRecords, packPattern, unpackPattern } from './compare.ts';
+import { combineEstimates, estimatePrior, levelFrequencies, patternScorer, trainModel } from './model.ts';
+import type { EmOptions, MatchModel, PatternCounts, RuleEstimate } from './model.ts';
 import { seededRandom } from './random.ts';
 import { standardiseRecord } from './standardise.ts';
-import { FIELDS } from './types.ts';
-import type { PersonRecord, StandardRecord } from './types.ts';
+import { FIELDS, MISSING } from './types.ts';
+import type { Field, PersonRecord, StandardRecord } from './types.ts';
+
+/**
+ * A blocking rule whose pairs train the model (Splink's approach): EM runs on the pairs sharing
+ * the rule's key, with u fixed from random pairs, and estimates m for every field except those
+ * the key forces to agree (masked). Rules on different fields estimate each other's m.
+ */
+export interface TrainingRule {
+  rule: BlockingRule;
+  masked: readonly Field[];
+}
+
+function defaultRule(name: string): BlockingRule {
+  const rule = DEFAULT_BLOCKING_RULES.find((r) => r.name === name);
+  if (!rule) throw new Error(`no default blocking rule ${name}`);
+  return rule;
+}
+
+export const DEFAULT_TRAINING_RULES: readonly TrainingRule[] = [
+  { rule: defaultRule('identifier'), masked: ['identifier'] },
+  { rule: defaultRule('birth_date_initials'), masked: ['birth_date'] },
+];
 
 export type LinkStage = 'standardise' | 'compare' | 'train' | 'score';
 
@@ -18,8 +39,9 @@ export interface LinkOptions {
   /** Pairs at or above this match probability are returned (default 0.9). */
   threshold?: number;
   rules?: readonly BlockingRule[];
+  trainingRules?: readonly TrainingRule[];
   maxBlockSize?: number;
-  /** Random pairs drawn to start u (default 20,000). */
+  /** Random pairs drawn to estimate u (default 200,000). */
   randomPairs?: number;
   seed?: number;
   em?: EmOptions;
@@ -68,6 +90,13 @@ class PairStore {
     this.pattern[this.size] = pattern;
     this.size++;
   }
+}
+
+/** The pattern with some fields set to missing (levels is scratch space). */
+function maskPattern(pattern: number, masked: readonly number[], levels: Uint8Array<ArrayBuffer>): number {
+  unpackPattern(pattern, levels);
+  for (const f of masked) levels[f] = MISSING;
+  return packPattern(levels);
 }
 
 function countRandomPatterns(
@@ -138,6 +167,11 @@ export function linkRecords(
   const store = new PairStore();
   const candidateCounts: PatternCounts = new Map();
   const levels = new Uint8Array(FIELDS.length);
+  const training = (options.trainingRules ?? DEFAULT_TRAINING_RULES).map((t) => ({
+    blockOf: blockNumbers(standard, t.rule),
+    masked: t.masked.map((f) => FIELDS.indexOf(f)),
+    counts: new Map<number, number>(),
+  }));
   const blocking = forEachCandidatePair(
     standard,
     (i, j) => {
@@ -147,6 +181,13 @@ export function linkRecords(
       const p = packPattern(compareRecords(ra, rb, levels));
       candidateCounts.set(p, (candidateCounts.get(p) ?? 0) + 1);
       store.push(i, j, p);
+      for (const t of training) {
+        const b = t.blockOf[i] ?? -1;
+        if (b < 0 || b !== t.blockOf[j]) continue;
+        const masked = maskPattern(p, t.masked, levels);
+        t.counts.set(masked, (t.counts.get(masked) ?? 0) + 1);
+        unpackPattern(p, levels);
+      }
       if (progress && (store.size & 0xffff) === 0) progress('compare', store.size, standard.length);
     },
     { rules: options.rules, source, maxBlockSize: options.maxBlockSize },
@@ -159,10 +200,18 @@ export function linkRecords(
     standard,
     recordsA.length,
     linking,
-    options.randomPairs ?? 20_000,
+    options.randomPairs ?? 200_000,
     options.seed ?? 42,
   );
-  const model = trainModel(candidateCounts, randomCounts, options.em);
+  const u = levelFrequencies(randomCounts);
+  const estimates: RuleEstimate[] = training.map((t) => ({
+    model: trainModel(t.counts, randomCounts, { initialLambda: 0.5, ...options.em, fixU: true }),
+    masked: t.masked,
+  }));
+  const totalPairs = linking
+    ? recordsA.length * (all.length - recordsA.length)
+    : (all.length * (all.length - 1)) / 2;
+  const model = estimatePrior(combineEstimates(estimates, u), candidateCounts, totalPairs);
   progress?.('train', 1, 1);
   millis.train = performance.now() - t;
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { packPattern } from './compare.ts';
-import { decide, levelFrequencies, patternScorer, scorePair, trainModel } from './model.ts';
+import {
+  combineEstimates,
+  decide,
+  estimatePrior,
+  levelFrequencies,
+  patternScorer,
+  scorePair,
+  trainModel,
+} from './model.ts';
 import type { PatternCounts } from './model.ts';
 import { seededRandom } from './random.ts';
 import { standardiseRecord } from './standardise.ts';
@@ -115,6 +123,25 @@ describe('Fellegi-Sunter EM', () => {
     expect(score(packPattern(new Uint8Array(FIELDS.length).fill(0)))).toBeGreaterThan(
       score(packPattern(new Uint8Array(FIELDS.length).fill(3))),
     );
+  });
+
+  it('combines per-rule m estimates and sets the prior over the whole comparison space', () => {
+    const candidates = simulate(2000, 8000, TRUE_M, TRUE_U, 6);
+    const random = simulate(0, 20000, TRUE_M, TRUE_U, 7);
+    const u = levelFrequencies(random);
+    const byRule = [
+      { model: trainModel(candidates, random, { fixU: true, initialLambda: 0.5 }), masked: [0] },
+      { model: trainModel(candidates, random, { fixU: true, initialLambda: 0.5 }), masked: [1] },
+    ];
+    const combined = combineEstimates(byRule, u);
+    // A field masked by one rule takes its m from the other rule only.
+    combined.m[0]?.forEach((v, l) => expect(v).toBeCloseTo(byRule[1]?.model.m[0]?.[l] ?? -1, 9));
+    combined.m[1]?.forEach((v, l) => expect(v).toBeCloseTo(byRule[0]?.model.m[1]?.[l] ?? -1, 9));
+    expect(combined.u).toBe(u);
+    // 2,000 matches among 10,000 candidates drawn from 1,000,000 possible pairs.
+    const model = estimatePrior(combined, candidates, 1_000_000);
+    expect(model.lambda).toBeGreaterThan(0.0015);
+    expect(model.lambda).toBeLessThan(0.0025);
   });
 
   it('sorts probabilities into decisions by threshold', () => {

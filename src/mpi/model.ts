@@ -92,7 +92,7 @@ export function trainModel(
   options: EmOptions = {},
 ): MatchModel {
   const maxIterations = options.maxIterations ?? 200;
-  const tolerance = options.tolerance ?? 1e-6;
+  const tolerance = options.tolerance ?? 1e-5;
   let lambda = options.initialLambda ?? 0.1;
   let m = initialM();
   let u = levelFrequencies(randomCounts);
@@ -141,6 +141,68 @@ export function trainModel(
     converged = delta < tolerance;
   }
   return { lambda, m, u, iterations, converged };
+}
+
+/** One EM run on the pairs of a training blocking rule, and the fields that rule forces to agree. */
+export interface RuleEstimate {
+  model: MatchModel;
+  /** Field indexes masked (treated as missing) because the rule's key is made of them. */
+  masked: readonly number[];
+}
+
+/**
+ * Combines per-rule estimates: a field's m is the average over the rules that did not mask it;
+ * u is the random-pair u they all share. The prior is set later by estimatePrior.
+ */
+export function combineEstimates(estimates: readonly RuleEstimate[], u: number[][]): MatchModel {
+  const m = FIELDS.map((_, f) => {
+    const sources = estimates.filter((e) => !e.masked.includes(f));
+    if (sources.length === 0) return u[f]?.slice() ?? [];
+    const sum = new Array<number>(EVIDENCE_LEVELS).fill(0);
+    for (const e of sources)
+      for (let l = 0; l < EVIDENCE_LEVELS; l++) sum[l] = (sum[l] ?? 0) + (e.model.m[f]?.[l] ?? 0);
+    return normalise(sum);
+  });
+  return {
+    lambda: 0.5,
+    m,
+    u,
+    iterations: Math.max(0, ...estimates.map((e) => e.model.iterations)),
+    converged: estimates.every((e) => e.model.converged),
+  };
+}
+
+/**
+ * The prior probability that two records drawn from the whole comparison space (every pair, not
+ * just candidates) are a match, by EM on the prior alone: pairs outside the candidates count as
+ * non-matches. With u from random pairs this makes probabilities hold for any pair.
+ */
+export function estimatePrior(
+  model: MatchModel,
+  candidates: PatternCounts,
+  totalPairs: number,
+  iterations = 100,
+): MatchModel {
+  const levels = new Uint8Array(FIELDS.length);
+  const bayesFactors = [...candidates.entries()].map(([pattern, count]) => {
+    unpackPattern(pattern, levels);
+    let bits = 0;
+    for (let f = 0; f < FIELDS.length; f++) bits += levelWeight(model, f, levels[f] ?? MISSING);
+    return { factor: Math.pow(2, bits), count };
+  });
+  let lambda = Math.min(0.5, Math.max(FLOOR, candidates.size / Math.max(1, totalPairs)));
+  for (let k = 0; k < iterations; k++) {
+    const odds = lambda / (1 - lambda);
+    let expected = 0;
+    for (const { factor, count } of bayesFactors) expected += (count * odds * factor) / (1 + odds * factor);
+    const next = Math.min(0.5, Math.max(1e-12, expected / Math.max(1, totalPairs)));
+    if (Math.abs(next - lambda) < lambda * 1e-6) {
+      lambda = next;
+      break;
+    }
+    lambda = next;
+  }
+  return { ...model, lambda };
 }
 
 function maxDelta(a: number[][], b: number[][]): number {
