@@ -6,6 +6,7 @@ import { assertAllowed } from './fhir/access-check.ts';
 import { recordAudit } from './audit/audit-log.ts';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
+import { registerChartRoutes } from './chart/index.ts';
 import { authenticate } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
@@ -13,6 +14,19 @@ import { loadDefinitions } from './fhir/definitions.ts';
 import { isOutcomeError, outcome, unauthorized } from './fhir/outcomes.ts';
 import { FHIR_JSON, registerFhirRoutes } from './fhir/routes.ts';
 import { registerWebApp } from './web-app.ts';
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  public: boolean;
+}
+
+const catalogs = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route the app registered: the security tests walk this list so no route escapes them. */
+export function registeredRoutes(app: FastifyInstance): RouteInfo[] {
+  return catalogs.get(app) ?? [];
+}
 
 export interface AppDeps {
   db: Db;
@@ -40,8 +54,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(formbody);
   registerJsonParsers(app);
 
+  const catalog: RouteInfo[] = [];
+  catalogs.set(app, catalog);
   app.addHook('onRoute', (route) => {
     const cfg = route.config as { access?: unknown; public?: boolean } | undefined;
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') catalog.push({ method, url: route.url, public: !!cfg?.public || route.url === '/*' });
+    }
     // '/*' is the static file route of the built web UI: no patient data lives there.
     if (route.method === 'HEAD' || route.url === '/*' || cfg?.public || cfg?.access) return;
     throw new Error(`Route ${String(route.method)} ${route.url} declares neither config.access nor config.public`);
@@ -103,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerAuthRoutes(app, { db, tokenTtlSeconds: config.tokenTtlSeconds });
   registerFhirRoutes(app, { db });
   registerAuditRoutes(app, { db });
+  registerChartRoutes(app, { db });
   if (deps.web) await registerWebApp(app);
   return app;
 }

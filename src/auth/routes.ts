@@ -95,7 +95,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: { db: Db; t
 
   app.post('/auth/break-glass', { config: { ...session, auditedByStore: true } }, async (request, reply) => {
     const ctx = ctxOf(request);
-    const patientId = required(request.body, 'patient');
+    const patientId = field(request.body, 'patient') ?? '';
     const reason = field(request.body, 'reason') ?? '';
     try {
       const grant = await db.transaction(async (tx) => {
@@ -108,7 +108,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: { db: Db; t
       return reply.code(201).send(grant);
     } catch (err) {
       await recordAudit(db, [
-        { action: 'break-glass', outcome: 'failure', username: ctx.username, userId: ctx.userId, role: ctx.role, sourceAddress: request.ip, patientIds: [patientId], detail: err instanceof Error ? err.message : String(err) },
+        { action: 'break-glass', outcome: 'failure', username: ctx.username, userId: ctx.userId, role: ctx.role, sourceAddress: request.ip, patientIds: patientId ? [patientId] : [], detail: err instanceof Error ? err.message : String(err) },
       ]);
       throw err;
     }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.ts';
 import { processBundle } from './bundle.ts';
 import { capabilityStatement } from './capability.ts';
-import { badRequest, unauthorized, unsupportedMediaType } from './outcomes.ts';
+import { unauthorized, unsupportedMediaType } from './outcomes.ts';
 import { FhirStore, parseIfMatch } from './store.ts';
 
 export const FHIR_BASE = '/fhir/R4';
@@ -39,6 +39,12 @@ function requireJson(request: FastifyRequest): void {
 
 const lenient = (request: FastifyRequest): boolean => /handling\s*=\s*lenient/.test(String(request.headers.prefer ?? ''));
 
+/** A bundle's own failures (not a valid Bundle, a transaction rolled back) are audited too. */
+function runBundle(store: FhirStore, body: unknown) {
+  const type = (body as { type?: unknown } | null)?.type;
+  return store.audited('transaction', `Bundle (${String(type)})`, () => processBundle(store, body));
+}
+
 /** FHIR R4 REST interactions: thin adapters from HTTP to FhirStore. */
 export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void {
   const { db } = deps;
@@ -50,7 +56,7 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
   );
 
   app.post(`${FHIR_BASE}`, { config: any('create'), preValidation: async (r) => requireJson(r) }, async (request, reply) =>
-    reply.type(FHIR_JSON).send(await processBundle(storeFor(db, request), request.body)),
+    reply.type(FHIR_JSON).send(await runBundle(storeFor(db, request), request.body)),
   );
 
   app.get(`${FHIR_BASE}/_history`, { config: any('read') }, async (request, reply) =>
@@ -88,15 +94,11 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
   );
 
   app.post<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('create'), preValidation: async (r) => requireJson(r) }, async (request, reply) => {
-    const body = request.body as Resource;
-    if (body && typeof body === 'object' && body.resourceType !== request.params.type) {
-      throw badRequest(`Body resourceType '${String(body.resourceType)}' does not match URL type '${request.params.type}'`);
-    }
     const ifNoneExist = request.headers['if-none-exist'];
-    const { resource, created } = await storeFor(db, request).create(
-      body,
-      typeof ifNoneExist === 'string' ? { ifNoneExist } : {},
-    );
+    const { resource, created } = await storeFor(db, request).create(request.body, {
+      type: request.params.type,
+      ...(typeof ifNoneExist === 'string' ? { ifNoneExist } : {}),
+    });
     if (created) reply.header('Location', `${FHIR_BASE}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`);
     return sendResource(reply, resource, created ? 201 : 200);
   });

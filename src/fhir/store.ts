@@ -3,7 +3,7 @@ import type { Action, RequestContext } from '../auth/access.ts';
 import { appendAudit, recordAudit } from '../audit/audit-log.ts';
 import type { AuditAction, AuditEntry } from '../audit/audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
-import { assertAllowed, assertMaySee, searchAccess } from './access-check.ts';
+import { assertAllowed, assertMaySee, BreakGlassRequired, searchAccess } from './access-check.ts';
 import { assertResourceType, assertValidResource, patientOf } from './definitions.ts';
 import { badRequest, gone, isOutcomeError, methodNotAllowed, notFound, preconditionFailed } from './outcomes.ts';
 import {
@@ -66,13 +66,17 @@ export class FhirStore {
   }
 
   /** Runs a public operation: audits refusals and failures, which never reach their own audit. */
-  private async audited<T>(action: AuditAction, query: string, work: () => Promise<T>): Promise<T> {
+  async audited<T>(action: AuditAction, query: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
       const status = isOutcomeError(err) ? err.status : 500;
       const outcome = status === 401 || status === 403 ? 'denied' : 'failure';
-      await recordAudit(this.db, [this.entry(action, outcome, { query, detail: err instanceof Error ? err.message : String(err) })]);
+      // A refused look at a restricted chart names the patient, so the access report shows it.
+      const patient = err instanceof BreakGlassRequired ? err.patientId : /^Patient\/([^/?]+)/.exec(query)?.[1];
+      await recordAudit(this.db, [
+        this.entry(action, outcome, { query, patientIds: ids(patient), detail: err instanceof Error ? err.message : String(err) }),
+      ]);
       throw err;
     }
   }
@@ -112,10 +116,14 @@ export class FhirStore {
     return row.content;
   }
 
-  async create(body: unknown, options: { ifNoneExist?: string } = {}): Promise<WriteResult> {
-    const type = (body as { resourceType?: unknown } | null)?.resourceType;
+  async create(body: unknown, options: { ifNoneExist?: string; type?: string } = {}): Promise<WriteResult> {
+    const type = options.type ?? (body as { resourceType?: unknown } | null)?.resourceType;
     return this.audited('create', String(type), async () => {
+      if (options.type) assertResourceType(options.type);
       assertValidResource(body);
+      if (options.type && body.resourceType !== options.type) {
+        throw badRequest(`Body resourceType '${body.resourceType}' does not match URL type '${options.type}'`);
+      }
       this.allow(body.resourceType, 'create');
       this.assertWritable(body.resourceType);
       return this.db.transaction(async (tx) => {

@@ -1,0 +1,179 @@
+import type { Bundle, Patient } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registeredRoutes } from '../server.ts';
+import { startTestServer, TEST_PASSWORD, type TestServer } from '../testing/test-server.ts';
+import type { Role } from './access.ts';
+
+let server: TestServer;
+let patientId = '';
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const res = await server.call('admin', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient', name: [{ family: 'Routeson' }] });
+  patientId = ((await res.json()) as Patient).id ?? '';
+});
+afterAll(async () => server?.stop());
+
+const auditCount = async (): Promise<number> =>
+  Number((await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_chain')).rows[0]?.n);
+
+/** Fills a route pattern's parameters with values that exist where that matters. */
+function concrete(url: string, id: string): string {
+  return url
+    .replace(':type', 'Patient')
+    .replace(':id', id)
+    .replace(':vid', '1')
+    .replace(':username', 'nobody-user')
+    .replace(':system', 'icd10cm')
+    .replace(':code', 'E11.9')
+    .replace(/:[a-zA-Z]+/g, 'x')
+    .replace('*', 'x');
+}
+
+describe('every route', () => {
+  it('refuses anonymous calls and audits calls by an allowed user', async () => {
+    const routes = registeredRoutes(server.app).filter((r) => !r.public);
+    expect(routes.length).toBeGreaterThan(15);
+    // The walk deletes its own patient and logs out its own session.
+    const own = (await (await server.call('admin', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient' })).json()) as Patient;
+    const login = await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: TEST_PASSWORD }) });
+    const walkToken = ((await login.json()) as { access_token: string }).access_token;
+    const logout = routes.filter((r) => r.url === '/oauth2/logout');
+    for (const route of [...routes.filter((r) => r.url !== '/oauth2/logout'), ...logout]) {
+      const path = concrete(route.url, own.id ?? '');
+      const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : {};
+      const anon = await server.call(null, route.method, path, body, body ? { 'content-type': 'application/json' } : {});
+      expect(anon.status, `${route.method} ${route.url} anonymous`).toBe(401);
+      const before = await auditCount();
+      const res = await server.call(null, route.method, path, body, {
+        authorization: `Bearer ${walkToken}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      });
+      expect(res.status, `${route.method} ${route.url}`).not.toBe(401);
+      expect(await auditCount(), `${route.method} ${route.url} audited`).toBeGreaterThan(before);
+    }
+  });
+});
+
+/** The permission table as a person would read it: role, resource, action -> allowed. */
+const MATRIX: Array<[Role, 'read' | 'create' | 'delete' | 'audit' | 'users', boolean]> = [
+  ['him-technician', 'read', true],
+  ['him-technician', 'create', true],
+  ['him-technician', 'delete', false],
+  ['him-technician', 'audit', false],
+  ['him-technician', 'users', false],
+  ['coder', 'read', true],
+  ['coder', 'create', false],
+  ['coder', 'delete', false],
+  ['provider', 'read', true],
+  ['provider', 'create', true],
+  ['provider', 'delete', false],
+  ['cancer-registrar', 'read', true],
+  ['cancer-registrar', 'create', false],
+  ['roi-specialist', 'read', true],
+  ['roi-specialist', 'create', false],
+  ['privacy-officer', 'read', true],
+  ['privacy-officer', 'audit', true],
+  ['privacy-officer', 'create', false],
+  ['him-director', 'read', true],
+  ['him-director', 'delete', true],
+  ['him-director', 'audit', true],
+  ['him-director', 'users', false],
+  ['admin', 'users', true],
+  ['admin', 'delete', true],
+  ['auditor', 'read', false],
+  ['auditor', 'audit', true],
+  ['auditor', 'create', false],
+  ['system', 'create', true],
+  ['system', 'users', false],
+];
+
+describe('role x action matrix', () => {
+  it.each(MATRIX)('%s %s -> %s', async (role, action, allowed) => {
+    let res: Response;
+    switch (action) {
+      case 'read':
+        res = await server.call(role, 'GET', `/fhir/R4/Patient/${patientId}`);
+        break;
+      case 'create':
+        res = await server.call(role, 'POST', '/fhir/R4/Patient', { resourceType: 'Patient', name: [{ family: `Matrix${role}` }] });
+        break;
+      case 'delete': {
+        const made = (await (await server.call('admin', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient' })).json()) as Patient;
+        res = await server.call(role, 'DELETE', `/fhir/R4/Patient/${made.id ?? ''}`);
+        break;
+      }
+      case 'audit':
+        res = await server.call(role, 'GET', `/fhir/R4/AuditEvent?patient=Patient/${patientId}`);
+        break;
+      case 'users':
+        res = await server.call(role, 'GET', '/admin/users');
+        break;
+    }
+    if (allowed) expect(res.status, await res.clone().text()).toBeLessThan(300);
+    else expect(res.status).toBe(403);
+  });
+});
+
+describe('sessions', () => {
+  it('locks an account after 5 failed logins and revokes tokens on logout', async () => {
+    await server.call('admin', 'POST', '/admin/users', { username: 'lockme', password: TEST_PASSWORD, role: 'coder' }, { 'content-type': 'application/json' });
+    const login = (password: string) =>
+      fetch(`${server.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'lockme', password }) });
+    for (let i = 0; i < 5; i++) expect((await login('wrong-password-1')).status).toBe(401);
+    const locked = await login(TEST_PASSWORD);
+    expect(locked.status).toBe(401);
+    expect(((await locked.json()) as { error_description: string }).error_description).toMatch(/locked/);
+
+    const weak = await server.call('admin', 'POST', '/admin/users', { username: 'weak', password: 'short', role: 'coder' }, { 'content-type': 'application/json' });
+    expect(weak.status).toBe(400);
+
+    const tokenRes = await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'coder-user', password: TEST_PASSWORD, purpose_of_use: 'HPAYMT' }) });
+    const { access_token: token, purpose_of_use: purpose } = (await tokenRes.json()) as { access_token: string; purpose_of_use: string };
+    expect(purpose).toBe('HPAYMT');
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await fetch(`${server.url}/auth/me`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${server.url}/oauth2/logout`, { method: 'POST', headers: auth })).status).toBe(200);
+    expect((await fetch(`${server.url}/auth/me`, { headers: auth })).status).toBe(401);
+  });
+});
+
+describe('break the glass', () => {
+  it('denies a restricted chart, grants it for a stated reason, audits it, lists it for review, and expires', async () => {
+    const vip = (await (
+      await server.call('admin', 'POST', '/fhir/R4/Patient', {
+        resourceType: 'Patient',
+        meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
+        name: [{ family: 'Famous', given: ['Very'] }],
+      })
+    ).json()) as Patient;
+    await server.call('admin', 'POST', '/fhir/R4/Encounter', { resourceType: 'Encounter', status: 'finished', class: { code: 'IMP' }, subject: { reference: `Patient/${vip.id ?? ''}` } });
+
+    const denied = await server.call('him-technician', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`);
+    expect(denied.status).toBe(403);
+    expect(JSON.stringify(await denied.json())).toContain('break-glass-required');
+    const hidden = (await (await server.call('him-technician', 'GET', '/fhir/R4/Patient?family=Famous')).json()) as Bundle;
+    expect(hidden.entry ?? []).toHaveLength(0);
+    const hiddenEnc = (await (await server.call('him-technician', 'GET', `/fhir/R4/Encounter?subject=Patient/${vip.id ?? ''}`)).json()) as Bundle;
+    expect(hiddenEnc.entry ?? []).toHaveLength(0);
+    // The privacy officer's role may see it without breaking the glass.
+    expect((await server.call('privacy-officer', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`)).status).toBe(200);
+
+    const noReason = await server.call('him-technician', 'POST', '/auth/break-glass', { patient: vip.id, reason: '' }, { 'content-type': 'application/json' });
+    expect(noReason.status).toBe(400);
+    const granted = await server.call('him-technician', 'POST', '/auth/break-glass', { patient: vip.id, reason: 'Continuity of care request from ED' }, { 'content-type': 'application/json' });
+    expect(granted.status).toBe(201);
+    expect((await server.call('him-technician', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`)).status).toBe(200);
+    const found = (await (await server.call('him-technician', 'GET', `/fhir/R4/Encounter?subject=Patient/${vip.id ?? ''}`)).json()) as Bundle;
+    expect(found.entry ?? []).toHaveLength(1);
+
+    const review = (await (await server.call('privacy-officer', 'GET', '/audit/break-glass?unreviewed=true')).json()) as { grants: Array<{ patientId: string; reason: string; username: string }> };
+    expect(review.grants.some((g) => g.patientId === vip.id && g.username === 'him-technician-user' && /Continuity/.test(g.reason))).toBe(true);
+    const report = (await (await server.call('privacy-officer', 'GET', `/audit/access-report?patient=${vip.id ?? ''}`)).json()) as { lines: Array<{ action: string; who: string; outcome: string }> };
+    expect(report.lines.some((l) => l.action === 'break-glass' && l.who === 'him-technician-user')).toBe(true);
+    expect(report.lines.some((l) => l.action === 'read' && l.outcome === 'denied')).toBe(true);
+
+    await server.db.query(`UPDATE break_glass SET expires_at = now() - interval '1 minute' WHERE patient_id = $1`, [vip.id]);
+    expect((await server.call('him-technician', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`)).status).toBe(403);
+  });
+});
