@@ -119,6 +119,13 @@ function splitmix32(x: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 function hex8(n: number): string {
-  return n.toString(16).padStart(8, '0');
+  return (
+    (HEX[n >>> 24] ?? '') +
+    (HEX[(n >>> 16) & 0xff] ?? '') +
+    (HEX[(n >>> 8) & 0xff] ?? '') +
+    (HEX[n & 0xff] ?? '')
+  );
 }
