@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, testDatabaseUrl } from '../config.ts';
+import { openDb, type Db } from '../db/index.ts';
+import { openTestDb } from '../db/test-db.ts';
+import { appendAudit, verifyAuditChain } from './audit-log.ts';
+import type { AuditEntry } from './audit-event.ts';
+
+const entry = (i: number): AuditEntry => ({ action: 'read', outcome: 'success', username: `user${i}`, role: 'coder', purpose: 'HPAYMT', patientIds: [`p${i}`], entities: [`Patient/p${i}`] });
+
+async function seeded(): Promise<{ db: Db; ids: string[] }> {
+  const db = await openTestDb();
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const [event] = await db.transaction((tx) => appendAudit(tx, [entry(i)]));
+    ids.push(event?.id ?? '');
+  }
+  return { db, ids };
+}
+
+/** Tampering goes around the append-only triggers, as someone with database access could. */
+async function tamper(db: Db, sql: string, params: unknown[] = []): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(`SET LOCAL session_replication_role = replica`);
+    await tx.query(sql, params);
+  });
+}
+
+describe('audit trail', () => {
+  it('refuses UPDATE and DELETE on audit rows', async () => {
+    const { db, ids } = await seeded();
+    await expect(db.query(`UPDATE audit_chain SET hash = 'x' WHERE event_id = $1`, [ids[0]])).rejects.toThrow(/append-only/);
+    await expect(db.query(`DELETE FROM fhir_resource WHERE resource_type = 'AuditEvent' AND id = $1`, [ids[0]])).rejects.toThrow(/append-only/);
+    await expect(db.query(`UPDATE fhir_resource SET content = '{}' WHERE resource_type = 'AuditEvent'`)).rejects.toThrow(/append-only/);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+    await db.close();
+  });
+
+  it('names the first edited event', async () => {
+    const { db, ids } = await seeded();
+    await tamper(db, `UPDATE fhir_resource SET content = jsonb_set(content, '{outcome}', '"4"') WHERE resource_type = 'AuditEvent' AND id = $1`, [ids[2]]);
+    const result = await verifyAuditChain(db);
+    expect(result.ok).toBe(false);
+    expect(result.problem?.eventId).toBe(ids[2]);
+    expect(result.problem?.seq).toBe(3);
+    expect(result.problem?.reason).toMatch(/edited/);
+    await db.close();
+  });
+
+  it('names a deleted event and a gap in the chain', async () => {
+    const { db, ids } = await seeded();
+    await tamper(db, `DELETE FROM fhir_resource WHERE resource_type = 'AuditEvent' AND id = $1`, [ids[1]]);
+    expect((await verifyAuditChain(db)).problem?.eventId).toBe(ids[1]);
+    await tamper(db, `DELETE FROM audit_chain WHERE event_id = $1`, [ids[1]]);
+    const gap = await verifyAuditChain(db);
+    expect(gap.ok).toBe(false);
+    expect(gap.problem?.seq).toBe(3);
+    expect(gap.problem?.reason).toMatch(/missing/);
+    await db.close();
+  });
+
+  it('names reordered events', async () => {
+    const { db, ids } = await seeded();
+    await tamper(db, `UPDATE audit_chain SET seq = -seq WHERE seq IN (4, 5)`);
+    await tamper(db, `UPDATE audit_chain SET seq = CASE seq WHEN -4 THEN 5 ELSE 4 END WHERE seq IN (-4, -5)`);
+    const result = await verifyAuditChain(db);
+    expect(result.ok).toBe(false);
+    expect(result.problem?.seq).toBe(4);
+    expect(result.problem?.eventId).toBe(ids[4]);
+    await db.close();
+  });
+
+  it.skipIf(!!testDatabaseUrl())('custodian audit verify exits non-zero and names the event', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'custodian-audit-'));
+    const db = await openDb({ dataDir: join(dataDir, 'db') });
+    const events = await db.transaction((tx) => appendAudit(tx, [entry(1), entry(2), entry(3)]));
+    const cli = (): ReturnType<typeof spawnSync> =>
+      spawnSync(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'audit', 'verify'], {
+        env: { ...process.env, CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '' },
+        encoding: 'utf8',
+      });
+    await db.close();
+    const good = cli();
+    expect(good.status).toBe(0);
+    expect(good.stdout).toMatch(/3 events verified/);
+    const again = await openDb({ dataDir: join(dataDir, 'db') });
+    await tamper(again, `UPDATE fhir_resource SET content = jsonb_set(content, '{recorded}', '"2001-01-01T00:00:00Z"') WHERE resource_type = 'AuditEvent' AND id = $1`, [events[1]?.id]);
+    await again.close();
+    const bad = cli();
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(events[1]?.id ?? 'missing');
+  });
+});
