@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Bundle, Patient } from '@medplum/fhirtypes';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, testDatabaseUrl } from '../config.ts';
+
+const PASSWORD = 'durability-pass-42';
+
+/** Starts the real product (`custodian start`) as a child process and waits until it listens. */
+async function startProduct(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'start'], {
+    env: { ...process.env, CUSTODIAN_PORT: '0', CUSTODIAN_DEMO: '0', CUSTODIAN_CODESETS_DIR: 'none', CUSTODIAN_MLLP_PORT: '0', CUSTODIAN_ADMIN_USER: 'admin', CUSTODIAN_ADMIN_PASSWORD: PASSWORD, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /running at (http:\/\/[^/\s]+)/.exec(output);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited ${String(code)}: ${output}`)));
+  });
+  return { child, url };
+}
+
+async function token(url: string): Promise<string> {
+  const res = await fetch(`${url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: PASSWORD }) });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+function killNow(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+async function checkSurvives(env: Record<string, string>): Promise<void> {
+  const first = await startProduct(env);
+  const auth = { authorization: `Bearer ${await token(first.url)}`, 'content-type': 'application/fhir+json' };
+  const family = `Durable${Date.now()}`;
+  const created = await fetch(`${first.url}/fhir/R4/Patient`, { method: 'POST', headers: auth, body: JSON.stringify({ resourceType: 'Patient', name: [{ family }] }) });
+  expect(created.status).toBe(201);
+  const patient = (await created.json()) as Patient;
+  const tx = await fetch(`${first.url}/fhir/R4`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: Array.from({ length: 50 }, (_, i) => ({
+        resource: { resourceType: 'Observation', status: 'final', code: { text: `durable ${i}` }, subject: { reference: `Patient/${patient.id ?? ''}` } },
+        request: { method: 'POST', url: 'Observation' },
+      })),
+    }),
+  });
+  expect(tx.status).toBe(200);
+  // Killed right after answering: no chance to flush anything on the way out.
+  await killNow(first.child);
+
+  const second = await startProduct(env);
+  try {
+    const auth2 = { authorization: `Bearer ${await token(second.url)}` };
+    const back = await fetch(`${second.url}/fhir/R4/Patient/${patient.id ?? ''}`, { headers: auth2 });
+    expect(back.status).toBe(200);
+    expect(((await back.json()) as Patient).name?.[0]?.family).toBe(family);
+    const obs = (await (await fetch(`${second.url}/fhir/R4/Observation?subject=Patient/${patient.id ?? ''}&_summary=count`, { headers: auth2 })).json()) as Bundle;
+    // All of the transaction or none of it; it was acknowledged, so all.
+    expect(obs.total).toBe(50);
+  } finally {
+    await killNow(second.child);
+  }
+}
+
+describe('acknowledged writes survive SIGKILL', () => {
+  it.skipIf(!!testDatabaseUrl())('on embedded PGlite', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'custodian-durable-'));
+    await checkSurvives({ CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '' });
+  });
+
+  it.skipIf(!testDatabaseUrl())('on the PostgreSQL server', async () => {
+    const serverUrl = testDatabaseUrl() ?? '';
+    const name = `custodian_durable_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    await checkSurvives({ DATABASE_URL: url.toString() });
+  });
+});
