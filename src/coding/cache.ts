@@ -147,11 +147,20 @@ async function buildCache(db: Db): Promise<CodeCache> {
     first_code: string;
     last_code: string;
     parent_id: string | null;
-  }>('SELECT system, version, level, group_id, title, first_code, last_code, parent_id FROM code_group ORDER BY sort_order');
+  }>(
+    'SELECT system, version, level, group_id, title, first_code, last_code, parent_id FROM code_group ORDER BY sort_order',
+  );
   for (const g of groups.rows) {
     const set = setFor(g.system, g.version);
     if (!set) continue;
-    const row: GroupRow = { level: g.level, id: g.group_id, title: g.title, first: g.first_code, last: g.last_code, parentId: g.parent_id };
+    const row: GroupRow = {
+      level: g.level,
+      id: g.group_id,
+      title: g.title,
+      first: g.first_code,
+      last: g.last_code,
+      parentId: g.parent_id,
+    };
     (g.level === 'chapter' ? set.chapters : set.sections).push(row);
   }
   const notes = await db.query<{
@@ -162,7 +171,9 @@ async function buildCache(db: Db): Promise<CodeCache> {
     kind: NoteKind;
     chr: string | null;
     text: string;
-  }>('SELECT system, version, owner_level, owner_id, kind, chr, text FROM code_note ORDER BY owner_level, owner_id, kind, seq');
+  }>(
+    'SELECT system, version, owner_level, owner_id, kind, chr, text FROM code_note ORDER BY owner_level, owner_id, kind, seq',
+  );
   for (const n of notes.rows) {
     const set = setFor(n.system, n.version);
     if (!set) continue;

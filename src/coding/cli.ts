@@ -7,17 +7,24 @@ import { isCodeSystemId } from './systems.ts';
 
 /** `custodian codes load <paths...>` and `custodian codes search <q>`. */
 export function registerCodesCommands(program: Command, openDb: () => Promise<Db>): void {
-  const codes = program.command('codes').description('load and search code sets (ICD-10-CM, ICD-10-PCS, HCPCS)');
+  const codes = program
+    .command('codes')
+    .description('load and search code sets (ICD-10-CM, ICD-10-PCS, HCPCS)');
 
   codes
     .command('load')
-    .description('load official release files (folders are searched; .gz and the HCPCS zip are read as they are)')
+    .description(
+      'load official release files (folders are searched; .gz and the HCPCS zip are read as they are)',
+    )
     .argument('<paths...>', 'folders or files')
     .action(async (paths: string[]) => {
       const db = await openDb();
       try {
         for (const path of paths) {
-          const bar = new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} rows | {label}' }, Presets.shades_classic);
+          const bar = new SingleBar(
+            { format: ' {bar} {percentage}% | {value}/{total} rows | {label}' },
+            Presets.shades_classic,
+          );
           let started = false;
           const report = await loadCodeSets(db, path, (done, total, label) => {
             if (!started) {
@@ -28,7 +35,9 @@ export function registerCodesCommands(program: Command, openDb: () => Promise<Db
           });
           if (started) bar.stop();
           for (const f of report.files) {
-            console.log(`${f.status === 'loaded' ? 'loaded   ' : 'unchanged'} ${f.system} ${f.version} ${f.part} ${f.rows} rows  ${f.file}`);
+            console.log(
+              `${f.status === 'loaded' ? 'loaded   ' : 'unchanged'} ${f.system} ${f.version} ${f.part} ${f.rows} rows  ${f.file}`,
+            );
           }
           for (const s of report.skipped) console.log(`skipped   ${s} (not a known release file)`);
           console.log(`${path}: ${report.files.length} file(s) in ${(report.millis / 1000).toFixed(1)} s`);
@@ -52,7 +61,8 @@ export function registerCodesCommands(program: Command, openDb: () => Promise<Db
       try {
         const system = opts.system && isCodeSystemId(opts.system) ? opts.system : undefined;
         const hits = await searchCodes(db, { q, system, fy: opts.fy, limit: Number(opts.limit) || 20 });
-        for (const h of hits) console.log(`${h.code.padEnd(9)} ${h.billable ? ' ' : 'H'} ${h.system} ${h.version}  ${h.display}`);
+        for (const h of hits)
+          console.log(`${h.code.padEnd(9)} ${h.billable ? ' ' : 'H'} ${h.system} ${h.version}  ${h.display}`);
         if (hits.length === 0) console.log('no codes found');
       } finally {
         await db.close();

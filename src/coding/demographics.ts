@@ -26,7 +26,11 @@ export function demographicRule(set: CodeSetData, key: string): DemographicRule 
     if (!rule.age) {
       for (const note of set.notes.get(level.ownerKey) ?? []) {
         if (note.kind !== 'notes') continue;
-        const kind = MATERNAL_NOTE.test(note.text) ? 'maternity' : NEWBORN_NOTE.test(note.text) ? 'newborn' : undefined;
+        const kind = MATERNAL_NOTE.test(note.text)
+          ? 'maternity'
+          : NEWBORN_NOTE.test(note.text)
+            ? 'newborn'
+            : undefined;
         if (kind) {
           rule.age = { kind, from: level.name, reason: note.text };
           break;

@@ -37,10 +37,18 @@ interface Dx {
 
 function checkRequest(cache: CodeCache, req: CodingRequest): Edit[] {
   const edits: Edit[] = [];
-  const dxDate = req.setting === 'inpatient' ? req.dischargeDate! : (req.serviceDate ?? req.admitDate ?? req.dischargeDate)!;
+  const dxDate =
+    req.setting === 'inpatient'
+      ? req.dischargeDate!
+      : (req.serviceDate ?? req.admitDate ?? req.dischargeDate)!;
   const fy = fiscalYear(dxDate);
   const set = cache.sets.get(setKey('icd10cm', fy));
-  const dxs: Dx[] = req.diagnoses.map((d) => ({ input: d.code, key: codeKey(d.code), row: undefined, principal: d.principal === true }));
+  const dxs: Dx[] = req.diagnoses.map((d) => ({
+    input: d.code,
+    key: codeKey(d.code),
+    row: undefined,
+    principal: d.principal === true,
+  }));
 
   if (req.diagnoses.length > 0 && !set) {
     edits.push({
@@ -56,7 +64,12 @@ function checkRequest(cache: CodeCache, req: CodingRequest): Edit[] {
   }
   checkPrincipal(req, dxs, edits);
   if (req.setting === 'inpatient') checkPoa(req, edits);
-  checkDuplicates(dxs.map((d) => ({ key: d.key, label: d.input })), 'diagnosis', 'error', edits);
+  checkDuplicates(
+    dxs.map((d) => ({ key: d.key, label: d.input })),
+    'diagnosis',
+    'error',
+    edits,
+  );
   checkProcedures(cache, req, edits);
   return edits;
 }
@@ -66,14 +79,28 @@ function dateLabel(req: CodingRequest): string {
 }
 
 function loadedVersions(cache: CodeCache, system: CodeSystemId): string {
-  const versions = [...cache.sets.values()].filter((s) => s.system === system && s.byKey.size > 0).map((s) => s.version);
+  const versions = [...cache.sets.values()]
+    .filter((s) => s.system === system && s.byKey.size > 0)
+    .map((s) => s.version);
   return versions.length > 0 ? versions.sort().join(', ') : 'none';
 }
 
-function checkDiagnosisCode(cache: CodeCache, set: CodeSetData, dx: Dx, date: string, req: CodingRequest, edits: Edit[]): CodeRow | undefined {
+function checkDiagnosisCode(
+  cache: CodeCache,
+  set: CodeSetData,
+  dx: Dx,
+  date: string,
+  req: CodingRequest,
+  edits: Edit[],
+): CodeRow | undefined {
   const code = dx.input;
   if (!/^[A-Z][0-9][0-9A-Z]{1,5}$/.test(dx.key)) {
-    edits.push({ codes: [code], severity: 'error', kind: 'invalid-code', message: `${code} is not written like an ICD-10-CM code (a letter, a digit, then 1-5 characters, e.g. E11.9).` });
+    edits.push({
+      codes: [code],
+      severity: 'error',
+      kind: 'invalid-code',
+      message: `${code} is not written like an ICD-10-CM code (a letter, a digit, then 1-5 characters, e.g. E11.9).`,
+    });
     return undefined;
   }
   const row = set.byKey.get(dx.key);
@@ -93,12 +120,20 @@ function checkDiagnosisCode(cache: CodeCache, set: CodeSetData, dx: Dx, date: st
             kind: 'not-valid-for-date',
             message: `${code} is not valid in ICD-10-CM FY ${set.version}, the fiscal year of the ${dateLabel(req)} ${date}; it is valid in FY ${elsewhere.join(', ')} (deleted or not yet created for this date).`,
           }
-        : { codes: [code], severity: 'error', kind: 'invalid-code', message: `${code} is not an ICD-10-CM code in FY ${set.version}.` },
+        : {
+            codes: [code],
+            severity: 'error',
+            kind: 'invalid-code',
+            message: `${code} is not an ICD-10-CM code in FY ${set.version}.`,
+          },
     );
     return undefined;
   }
   if (!row.billable) {
-    const children = [...set.byKey.values()].filter((r) => r.parentKey === row.key).slice(0, 5).map((r) => r.code);
+    const children = [...set.byKey.values()]
+      .filter((r) => r.parentKey === row.key)
+      .slice(0, 5)
+      .map((r) => r.code);
     edits.push({
       codes: [row.code],
       severity: 'error',
@@ -113,13 +148,23 @@ function checkDiagnosisCode(cache: CodeCache, set: CodeSetData, dx: Dx, date: st
 }
 
 /** Returns true when it reported a 7th-character problem. */
-function checkSeventh(set: CodeSetData, dx: Dx, seventh: { from: string; chars: Map<string, string> }, edits: Edit[]): boolean {
+function checkSeventh(
+  set: CodeSetData,
+  dx: Dx,
+  seventh: { from: string; chars: Map<string, string> },
+  edits: Edit[],
+): boolean {
   const valid = [...seventh.chars.entries()].map(([c, t]) => `${c} ${t}`).join('; ');
   const key = dx.key;
   if (key.length === 7) {
     const chr = key.charAt(6);
     if (!seventh.chars.has(chr)) {
-      edits.push({ codes: [dx.input], severity: 'error', kind: 'seventh-character-invalid', message: `${dx.input}: "${chr}" is not a 7th character defined at ${seventh.from}. Valid: ${valid}.` });
+      edits.push({
+        codes: [dx.input],
+        severity: 'error',
+        kind: 'seventh-character-invalid',
+        message: `${dx.input}: "${chr}" is not a 7th character defined at ${seventh.from}. Valid: ${valid}.`,
+      });
       return true;
     }
     return false;
@@ -149,7 +194,9 @@ const MANIFESTATION_TITLE = /in diseases classified elsewhere/i;
 
 function checkManifestation(set: CodeSetData, row: CodeRow, principal: boolean, edits: Edit[]): void {
   if (!principal) return;
-  const titled = levelsOf(set, row.key).find((l) => (l.level === 'code' || l.level === 'category') && MANIFESTATION_TITLE.test(l.title));
+  const titled = levelsOf(set, row.key).find(
+    (l) => (l.level === 'code' || l.level === 'category') && MANIFESTATION_TITLE.test(l.title),
+  );
   if (titled) {
     edits.push({
       codes: [row.code],
@@ -241,7 +288,8 @@ function excludes1Between(
   for (const note of notesFor(set, holder.key, ['excludes1'])) {
     // A reference that also covers the holder itself names a sub-list, not a conflict.
     const refs = refsOf(note.text).filter((r) => !refCovers(r, holder.key));
-    if (refs.some((r) => refCovers(r, other.key))) return { where: `${note.level} ${note.from}`, text: note.text, holder };
+    if (refs.some((r) => refCovers(r, other.key)))
+      return { where: `${note.level} ${note.from}`, text: note.text, holder };
   }
   return undefined;
 }
@@ -249,9 +297,19 @@ function excludes1Between(
 function checkPrincipal(req: CodingRequest, dxs: Dx[], edits: Edit[]): void {
   const principals = dxs.filter((d) => d.principal);
   if (principals.length > 1) {
-    edits.push({ codes: principals.map((d) => d.input), severity: 'error', kind: 'principal-multiple', message: 'Only one diagnosis may be the principal (first-listed) diagnosis.' });
+    edits.push({
+      codes: principals.map((d) => d.input),
+      severity: 'error',
+      kind: 'principal-multiple',
+      message: 'Only one diagnosis may be the principal (first-listed) diagnosis.',
+    });
   } else if (principals.length === 0 && dxs.length > 0 && req.setting === 'inpatient') {
-    edits.push({ codes: [], severity: 'error', kind: 'principal-missing', message: 'An inpatient claim needs one principal diagnosis (principal: true).' });
+    edits.push({
+      codes: [],
+      severity: 'error',
+      kind: 'principal-missing',
+      message: 'An inpatient claim needs one principal diagnosis (principal: true).',
+    });
   }
 }
 
@@ -259,19 +317,39 @@ function checkPoa(req: CodingRequest, edits: Edit[]): void {
   for (const d of req.diagnoses) {
     const poa = d.poa?.trim().toUpperCase();
     if (!poa) {
-      edits.push({ codes: [d.code], severity: 'error', kind: 'poa-missing', message: `${d.code} needs a present-on-admission indicator for an inpatient claim (${POA_VALUES.join(', ')}).` });
+      edits.push({
+        codes: [d.code],
+        severity: 'error',
+        kind: 'poa-missing',
+        message: `${d.code} needs a present-on-admission indicator for an inpatient claim (${POA_VALUES.join(', ')}).`,
+      });
     } else if (!(POA_VALUES as readonly string[]).includes(poa)) {
-      edits.push({ codes: [d.code], severity: 'error', kind: 'poa-invalid', message: `${d.code} has POA "${d.poa}"; valid values are Y (yes), N (no), U (unknown), W (clinically undetermined) and 1 (exempt).` });
+      edits.push({
+        codes: [d.code],
+        severity: 'error',
+        kind: 'poa-invalid',
+        message: `${d.code} has POA "${d.poa}"; valid values are Y (yes), N (no), U (unknown), W (clinically undetermined) and 1 (exempt).`,
+      });
     }
   }
 }
 
-function checkDuplicates(items: Array<{ key: string; label: string }>, what: string, severity: Edit['severity'], edits: Edit[]): void {
+function checkDuplicates(
+  items: Array<{ key: string; label: string }>,
+  what: string,
+  severity: Edit['severity'],
+  edits: Edit[],
+): void {
   const seen = new Map<string, string>();
   for (const item of items) {
     const first = seen.get(item.key);
     if (first !== undefined) {
-      edits.push({ codes: [first, item.label], severity, kind: 'duplicate', message: `${item.label} is listed more than once as a ${what}.` });
+      edits.push({
+        codes: [first, item.label],
+        severity,
+        kind: 'duplicate',
+        message: `${item.label} is listed more than once as a ${what}.`,
+      });
     } else seen.set(item.key, item.label);
   }
 }
@@ -294,18 +372,35 @@ function checkProcedures(cache: CodeCache, req: CodingRequest, edits: Edit[]): v
   for (const p of req.procedures) {
     const date = p.date ?? fallbackDate;
     const key = codeKey(p.code);
-    if (p.date && req.admitDate && req.dischargeDate && (p.date < req.admitDate || p.date > req.dischargeDate)) {
-      edits.push({ codes: [p.code], severity: 'warning', kind: 'procedure-date', message: `${p.code} is dated ${p.date}, outside the stay ${req.admitDate} to ${req.dischargeDate}.` });
+    if (
+      p.date &&
+      req.admitDate &&
+      req.dischargeDate &&
+      (p.date < req.admitDate || p.date > req.dischargeDate)
+    ) {
+      edits.push({
+        codes: [p.code],
+        severity: 'warning',
+        kind: 'procedure-date',
+        message: `${p.code} is dated ${p.date}, outside the stay ${req.admitDate} to ${req.dischargeDate}.`,
+      });
     }
     const system = procedureSystem(key);
     if (!system) {
-      edits.push({ codes: [p.code], severity: 'error', kind: 'invalid-code', message: `${p.code} is not written like an ICD-10-PCS (7 characters), HCPCS (letter and 4 digits) or CPT (5 characters) code.` });
+      edits.push({
+        codes: [p.code],
+        severity: 'error',
+        kind: 'invalid-code',
+        message: `${p.code} is not written like an ICD-10-PCS (7 characters), HCPCS (letter and 4 digits) or CPT (5 characters) code.`,
+      });
       continue;
     }
     const version = system === 'icd10pcs' ? fiscalYear(date) : date.slice(0, 4);
     let set = cache.sets.get(setKey(system, version));
     if (!set) {
-      const older = [...cache.sets.values()].filter((s) => s.system === system && s.version < version && s.byKey.size > 0).sort((a, b) => b.version.localeCompare(a.version))[0];
+      const older = [...cache.sets.values()]
+        .filter((s) => s.system === system && s.version < version && s.byKey.size > 0)
+        .sort((a, b) => b.version.localeCompare(a.version))[0];
       const period = system === 'icd10pcs' ? `fiscal year ${version}` : `${version}`;
       edits.push({
         codes: [p.code],
@@ -318,9 +413,19 @@ function checkProcedures(cache: CodeCache, req: CodingRequest, edits: Edit[]): v
     }
     const row = set.byKey.get(key);
     if (!row || row.kind === 'modifier') {
-      edits.push({ codes: [p.code], severity: 'error', kind: 'invalid-code', message: `${p.code} is not a ${SYSTEM_NAMES[system]} procedure code in the ${set.version} release.` });
+      edits.push({
+        codes: [p.code],
+        severity: 'error',
+        kind: 'invalid-code',
+        message: `${p.code} is not a ${SYSTEM_NAMES[system]} procedure code in the ${set.version} release.`,
+      });
     } else if (!row.billable) {
-      edits.push({ codes: [p.code], severity: 'error', kind: 'header-code', message: `${p.code} (${row.display}) is a header, not valid for submission.` });
+      edits.push({
+        codes: [p.code],
+        severity: 'error',
+        kind: 'header-code',
+        message: `${p.code} (${row.display}) is a header, not valid for submission.`,
+      });
     } else if ((row.validTo && date > row.validTo) || (row.validFrom && date < row.validFrom)) {
       edits.push({
         codes: [p.code],

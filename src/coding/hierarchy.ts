@@ -34,13 +34,32 @@ export function levelsOf(set: CodeSetData, key: string): Level[] {
     });
   }
   const category = key.slice(0, 3);
-  const section = findGroup(set.sections, category);
-  if (section) levels.push({ level: 'section', ownerKey: `section|${section.id}`, label: section.id, name: `section ${section.id}`, title: section.title });
-  const chapter = set.chapters.find((c) => c.id === section?.parentId) ?? findGroup(set.chapters, category);
-  if (chapter) levels.push({ level: 'chapter', ownerKey: `chapter|${chapter.id}`, label: chapter.id, name: `chapter ${chapter.id}`, title: chapter.title });
+  // Blocks nest (C00-C96 > C00-C75 > C60-C63); a nested block comes later in the file, so the
+  // matches in reverse file order run from the narrowest block outwards.
+  const sections = set.sections.filter((g) => inRange(g, category)).reverse();
+  for (const section of sections) {
+    levels.push({
+      level: 'section',
+      ownerKey: `section|${section.id}`,
+      label: section.id,
+      name: `section ${section.id}`,
+      title: section.title,
+    });
+  }
+  const chapter =
+    set.chapters.find((c) => c.id === sections[0]?.parentId) ??
+    set.chapters.find((c) => inRange(c, category));
+  if (chapter)
+    levels.push({
+      level: 'chapter',
+      ownerKey: `chapter|${chapter.id}`,
+      label: chapter.id,
+      name: `chapter ${chapter.id}`,
+      title: chapter.title,
+    });
   return levels;
 }
 
-function findGroup(groups: GroupRow[], category: string): GroupRow | undefined {
-  return groups.find((g) => g.first <= category && category <= g.last);
+function inRange(group: GroupRow, category: string): boolean {
+  return group.first <= category && category <= group.last;
 }

@@ -7,4 +7,14 @@ export { validateCoding, fiscalYear } from './edits.ts';
 export { registerCodingRoutes } from './routes.ts';
 export { registerCodesCommands } from './cli.ts';
 export { CODE_SYSTEMS, SYSTEM_URIS, systemFromUri, type CodeSystemId } from './systems.ts';
-export type { CodeHit, CodeNote, CodeSetSummary, CodingRequest, Edit, LoadReport, NoteKind, NoteLevel, SearchParams } from './types.ts';
+export type {
+  CodeHit,
+  CodeNote,
+  CodeSetSummary,
+  CodingRequest,
+  Edit,
+  LoadReport,
+  NoteKind,
+  NoteLevel,
+  SearchParams,
+} from './types.ts';

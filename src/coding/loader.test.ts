@@ -62,28 +62,51 @@ describe('loadCodeSets on the shared release files', () => {
   });
 
   it('reads HCPCS long descriptions across continuation lines, modifiers and dates', async () => {
-    const rows = await db.query<{ code: string; display: string; short_display: string; kind: string; valid_to: string | null }>(
+    const rows = await db.query<{
+      code: string;
+      display: string;
+      short_display: string;
+      kind: string;
+      valid_to: string | null;
+    }>(
       `SELECT code, display, short_display, kind, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM code_entry
        WHERE system = 'hcpcs' AND code IN ('E0114', 'RT', 'A4466') ORDER BY code`,
     );
     expect(rows.rows).toEqual([
-      { code: 'A4466', display: expect.any(String) as string, short_display: expect.any(String) as string, kind: 'code', valid_to: '2016-12-31' },
+      {
+        code: 'A4466',
+        display: expect.any(String) as string,
+        short_display: expect.any(String) as string,
+        kind: 'code',
+        valid_to: '2016-12-31',
+      },
       {
         code: 'E0114',
-        display: 'Crutches underarm, other than wood, adjustable or fixed, pair, with pads, tips and handgrips',
+        display:
+          'Crutches underarm, other than wood, adjustable or fixed, pair, with pads, tips and handgrips',
         short_display: 'Crutch underarm pair no wood',
         kind: 'code',
         valid_to: null,
       },
-      { code: 'RT', display: expect.stringMatching(/^Right side/) as string, short_display: expect.any(String) as string, kind: 'modifier', valid_to: null },
+      {
+        code: 'RT',
+        display: expect.stringMatching(/^Right side/) as string,
+        short_display: expect.any(String) as string,
+        kind: 'modifier',
+        valid_to: null,
+      },
     ]);
   });
 
   it('is idempotent: loading again changes nothing', async () => {
-    const before = await db.query<{ loaded_at: string }>('SELECT loaded_at::text FROM code_set_file ORDER BY part, system');
+    const before = await db.query<{ loaded_at: string }>(
+      'SELECT loaded_at::text FROM code_set_file ORDER BY part, system',
+    );
     const again = await loadCodeSets(db, codesetsDir);
     expect(again.files.every((f) => f.status === 'unchanged')).toBe(true);
-    const after = await db.query<{ loaded_at: string }>('SELECT loaded_at::text FROM code_set_file ORDER BY part, system');
+    const after = await db.query<{ loaded_at: string }>(
+      'SELECT loaded_at::text FROM code_set_file ORDER BY part, system',
+    );
     expect(after.rows).toEqual(before.rows);
     expect(await codeSetsLoaded(db)).toContainEqual({ system: 'icd10cm', version: '2021', count: 95358 });
   });
@@ -91,7 +114,10 @@ describe('loadCodeSets on the shared release files', () => {
   it('loads a licensed code file in the simple tab-separated format, and replaces it when it changes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'custodian-codes-'));
     const file = join(dir, 'site-cpt.codes.tsv');
-    await writeFile(file, '# system: cpt\n# version: 2024\ncode\tdisplay\n99213\tOffice visit, established patient, low\n99214\tOffice visit, established patient, moderate\n');
+    await writeFile(
+      file,
+      '# system: cpt\n# version: 2024\ncode\tdisplay\n99213\tOffice visit, established patient, low\n99214\tOffice visit, established patient, moderate\n',
+    );
     const report = await loadCodeSets(db, file);
     expect(report.files).toMatchObject([{ system: 'cpt', version: '2024', rows: 2, status: 'loaded' }]);
     await writeFile(file, '# system: cpt\n# version: 2024\n99213\tOffice visit, established patient, low\n');

@@ -65,7 +65,11 @@ export async function codeSetsLoaded(db: Db): Promise<CodeSetSummary[]> {
   );
   return res.rows
     .filter((r) => isCodeSystemId(r.system))
-    .map((r) => ({ system: r.system as CodeSetSummary['system'], version: r.version, count: Number(r.count) }));
+    .map((r) => ({
+      system: r.system as CodeSetSummary['system'],
+      version: r.version,
+      count: Number(r.count),
+    }));
 }
 
 function parseRelease(file: ReleaseFile, text: string): ParsedFile {
@@ -74,7 +78,12 @@ function parseRelease(file: ReleaseFile, text: string): ParsedFile {
     case 'icd10cm-order':
       return { part: 'entries', system: 'icd10cm', version: year, entries: parseOrderFile(text, 'icd10cm') };
     case 'icd10pcs-order':
-      return { part: 'entries', system: 'icd10pcs', version: year, entries: parseOrderFile(text, 'icd10pcs') };
+      return {
+        part: 'entries',
+        system: 'icd10pcs',
+        version: year,
+        entries: parseOrderFile(text, 'icd10pcs'),
+      };
     case 'icd10cm-tabular': {
       const { groups, notes } = parseTabularXml(text);
       return { part: 'tabular', system: 'icd10cm', version: year, groups, notes };
@@ -120,7 +129,12 @@ async function writeParsed(tx: Queryable, parsed: ParsedFile, progress: (n: numb
 }
 
 // unnest() inserts a whole batch in one statement: one round trip instead of thousands.
-async function insertEntries(tx: Queryable, system: string, version: string, rows: EntryRecord[]): Promise<void> {
+async function insertEntries(
+  tx: Queryable,
+  system: string,
+  version: string,
+  rows: EntryRecord[],
+): Promise<void> {
   await tx.query(
     `INSERT INTO code_entry (system, version, code_key, code, display, short_display, billable, kind, parent_key,
        sort_order, valid_from, valid_to)
@@ -143,7 +157,12 @@ async function insertEntries(tx: Queryable, system: string, version: string, row
   );
 }
 
-async function insertGroups(tx: Queryable, system: string, version: string, rows: GroupRecord[]): Promise<void> {
+async function insertGroups(
+  tx: Queryable,
+  system: string,
+  version: string,
+  rows: GroupRecord[],
+): Promise<void> {
   await tx.query(
     `INSERT INTO code_group (system, version, level, group_id, title, first_code, last_code, parent_id, sort_order)
      SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])`,
@@ -161,7 +180,12 @@ async function insertGroups(tx: Queryable, system: string, version: string, rows
   );
 }
 
-async function insertNotes(tx: Queryable, system: string, version: string, rows: NoteRecord[]): Promise<void> {
+async function insertNotes(
+  tx: Queryable,
+  system: string,
+  version: string,
+  rows: NoteRecord[],
+): Promise<void> {
   await tx.query(
     `INSERT INTO code_note (system, version, owner_level, owner_id, kind, seq, chr, text)
      SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[])`,

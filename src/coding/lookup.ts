@@ -11,7 +11,12 @@ export interface CodeDetail extends CodeHit {
 }
 
 /** One code with its inherited notes and where it sits, or undefined when not loaded. */
-export async function lookupCode(db: Db, system: CodeSystemId, code: string, fy?: string): Promise<CodeDetail | undefined> {
+export async function lookupCode(
+  db: Db,
+  system: CodeSystemId,
+  code: string,
+  fy?: string,
+): Promise<CodeDetail | undefined> {
   const cache = await getCodeCache(db);
   const version = fy ?? latestVersions(cache).get(system);
   const set = version ? cache.sets.get(setKey(system, version)) : undefined;

@@ -8,7 +8,12 @@ import type { CodeNote, NoteKind } from './types.ts';
  * The tabular notes that apply to a code: its own and those inherited from every level above it
  * (code, category, section, chapter), nearest level first, each tagged with where it is printed.
  */
-export async function codeNotes(db: Db, system: CodeSystemId, code: string, fy?: string): Promise<CodeNote[]> {
+export async function codeNotes(
+  db: Db,
+  system: CodeSystemId,
+  code: string,
+  fy?: string,
+): Promise<CodeNote[]> {
   const cache = await getCodeCache(db);
   const version = fy ?? latestVersions(cache).get(system);
   const set = version ? cache.sets.get(setKey(system, version)) : undefined;
@@ -20,7 +25,13 @@ export function notesFor(set: CodeSetData, key: string, kinds?: readonly NoteKin
   for (const level of levelsOf(set, key)) {
     for (const note of set.notes.get(level.ownerKey) ?? []) {
       if (kinds && !kinds.includes(note.kind)) continue;
-      out.push({ kind: note.kind, text: note.text, ...(note.chr ? { chr: note.chr } : {}), level: level.level, from: level.label });
+      out.push({
+        kind: note.kind,
+        text: note.text,
+        ...(note.chr ? { chr: note.chr } : {}),
+        level: level.level,
+        from: level.label,
+      });
     }
   }
   return out;

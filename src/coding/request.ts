@@ -7,7 +7,8 @@ const SEXES = ['male', 'female', 'other', 'unknown'] as const;
 export function parseCodingRequest(body: unknown): CodingRequest {
   const obj = record(body, 'request');
   const setting = obj.setting;
-  if (setting !== 'inpatient' && setting !== 'outpatient') throw badRequest('setting must be "inpatient" or "outpatient"', ['setting']);
+  if (setting !== 'inpatient' && setting !== 'outpatient')
+    throw badRequest('setting must be "inpatient" or "outpatient"', ['setting']);
   const patient = record(obj.patient, 'patient');
   const age = patient.age;
   if (typeof age !== 'number' || !Number.isInteger(age) || age < 0 || age > 130) {
@@ -21,7 +22,9 @@ export function parseCodingRequest(body: unknown): CodingRequest {
   const dischargeDate = optionalDate(obj.dischargeDate, 'dischargeDate');
   const serviceDate = optionalDate(obj.serviceDate, 'serviceDate');
   if (setting === 'inpatient' && (!admitDate || !dischargeDate)) {
-    throw badRequest('an inpatient request needs admitDate and dischargeDate (YYYY-MM-DD)', ['dischargeDate']);
+    throw badRequest('an inpatient request needs admitDate and dischargeDate (YYYY-MM-DD)', [
+      'dischargeDate',
+    ]);
   }
   if (setting === 'outpatient' && !serviceDate && !admitDate && !dischargeDate) {
     throw badRequest('an outpatient request needs serviceDate (or admitDate) as YYYY-MM-DD', ['serviceDate']);
@@ -32,21 +35,40 @@ export function parseCodingRequest(body: unknown): CodingRequest {
   const diagnoses = list(obj.diagnoses, 'diagnoses').map((d, i) => {
     const item = record(d, `diagnoses[${i}]`);
     const principal = item.principal;
-    if (principal !== undefined && typeof principal !== 'boolean') throw badRequest(`diagnoses[${i}].principal must be true or false`);
+    if (principal !== undefined && typeof principal !== 'boolean')
+      throw badRequest(`diagnoses[${i}].principal must be true or false`);
     const poa = item.poa;
-    if (poa !== undefined && poa !== null && typeof poa !== 'string') throw badRequest(`diagnoses[${i}].poa must be a string such as "Y"`);
-    return { code: code(item.code, `diagnoses[${i}].code`), principal, poa: typeof poa === 'string' ? poa : undefined };
+    if (poa !== undefined && poa !== null && typeof poa !== 'string')
+      throw badRequest(`diagnoses[${i}].poa must be a string such as "Y"`);
+    return {
+      code: code(item.code, `diagnoses[${i}].code`),
+      principal,
+      poa: typeof poa === 'string' ? poa : undefined,
+    };
   });
   const procedures = list(obj.procedures ?? [], 'procedures').map((p, i) => {
     const item = record(p, `procedures[${i}]`);
-    return { code: code(item.code, `procedures[${i}].code`), date: optionalDate(item.date, `procedures[${i}].date`) };
+    return {
+      code: code(item.code, `procedures[${i}].code`),
+      date: optionalDate(item.date, `procedures[${i}].date`),
+    };
   });
-  if (diagnoses.length === 0 && procedures.length === 0) throw badRequest('give at least one diagnosis or procedure', ['diagnoses']);
-  return { setting, patient: { age, sex: sex as CodingRequest['patient']['sex'] }, admitDate, dischargeDate, serviceDate, diagnoses, procedures };
+  if (diagnoses.length === 0 && procedures.length === 0)
+    throw badRequest('give at least one diagnosis or procedure', ['diagnoses']);
+  return {
+    setting,
+    patient: { age, sex: sex as CodingRequest['patient']['sex'] },
+    admitDate,
+    dischargeDate,
+    serviceDate,
+    diagnoses,
+    procedures,
+  };
 }
 
 function record(value: unknown, name: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest(`${name} must be an object`, [name]);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest(`${name} must be an object`, [name]);
   return value as Record<string, unknown>;
 }
 

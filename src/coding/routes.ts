@@ -18,21 +18,36 @@ export function registerCodingRoutes(app: FastifyInstance, deps: { db: Db }): vo
   app.get<{ Querystring: Query }>('/coding/codes', { config: access }, async (req) => {
     const { q, system, fy, limit } = req.query;
     if (!q?.trim()) throw badRequest('q is required', ['q']);
-    return { codes: await searchCodes(db, { q, system: optionalSystem(system), fy: optionalFy(fy), limit: parseLimit(limit) }) };
+    return {
+      codes: await searchCodes(db, {
+        q,
+        system: optionalSystem(system),
+        fy: optionalFy(fy),
+        limit: parseLimit(limit),
+      }),
+    };
   });
 
-  app.get<{ Params: { system: string; code: string }; Querystring: Query }>('/coding/codes/:system/:code', { config: access }, async (req) => {
-    const system = optionalSystem(req.params.system);
-    if (!system) throw badRequest('system is required');
-    const detail = await lookupCode(db, system, req.params.code, optionalFy(req.query.fy));
-    if (!detail) throw notFound(`Code ${req.params.code} is not loaded for ${system}`);
-    return detail;
-  });
+  app.get<{ Params: { system: string; code: string }; Querystring: Query }>(
+    '/coding/codes/:system/:code',
+    { config: access },
+    async (req) => {
+      const system = optionalSystem(req.params.system);
+      if (!system) throw badRequest('system is required');
+      const detail = await lookupCode(db, system, req.params.code, optionalFy(req.query.fy));
+      if (!detail) throw notFound(`Code ${req.params.code} is not loaded for ${system}`);
+      return detail;
+    },
+  );
 
   app.post('/coding/validate', { config: access }, async (req) => validateCoding(db, req.body));
 
   app.get<{ Querystring: Query }>('/fhir/R4/CodeSystem/$lookup', { config: access }, async (req, reply) => {
-    const result = await lookupOperation(db, { system: req.query.system, code: req.query.code, version: req.query.version });
+    const result = await lookupOperation(db, {
+      system: req.query.system,
+      code: req.query.code,
+      version: req.query.version,
+    });
     return reply.type('application/fhir+json').send(result);
   });
 
@@ -45,7 +60,8 @@ export function registerCodingRoutes(app: FastifyInstance, deps: { db: Db }): vo
 
 function optionalSystem(value: string | undefined): CodeSystemId | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!isCodeSystemId(value)) throw badRequest(`system must be one of icd10cm, icd10pcs, hcpcs (got "${value}")`, ['system']);
+  if (!isCodeSystemId(value))
+    throw badRequest(`system must be one of icd10cm, icd10pcs, hcpcs (got "${value}")`, ['system']);
   return value;
 }
 
@@ -58,6 +74,7 @@ function optionalFy(value: string | undefined): string | undefined {
 function parseLimit(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw badRequest(`limit must be a whole number from 1 to ${MAX_LIMIT}`, ['limit']);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT)
+    throw badRequest(`limit must be a whole number from 1 to ${MAX_LIMIT}`, ['limit']);
   return n;
 }

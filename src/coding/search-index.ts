@@ -1,7 +1,21 @@
 import type { CodeRow } from './cache.ts';
 
 /** Words that help ranking when present but are never required to match. */
-const OPTIONAL_WORDS = new Set(['a', 'an', 'and', 'by', 'for', 'in', 'of', 'or', 'the', 'to', 'with', 'nos', 'other']);
+const OPTIONAL_WORDS = new Set([
+  'a',
+  'an',
+  'and',
+  'by',
+  'for',
+  'in',
+  'of',
+  'or',
+  'the',
+  'to',
+  'with',
+  'nos',
+  'other',
+]);
 
 const MAX_PREFIX_TOKENS = 60;
 
@@ -34,12 +48,14 @@ export class SearchIndex {
   private readonly vocab: string[];
   private readonly deletions = new Map<string, string[]>();
   private readonly tokenCounts: Uint16Array;
+  private readonly lowerDisplays: string[];
 
   constructor(rows: CodeRow[]) {
     this.rows = rows;
     this.byKey = rows.map((_, i) => i).sort((a, b) => cmp(rows[a]!.key, rows[b]!.key) || a - b);
     const lists = new Map<string, number[]>();
     this.tokenCounts = new Uint16Array(rows.length);
+    this.lowerDisplays = rows.map((r) => r.display.toLowerCase());
     rows.forEach((row, id) => {
       const tokens = new Set(tokenize(row.display));
       this.tokenCounts[id] = tokens.size;
@@ -101,7 +117,8 @@ export class SearchIndex {
         }
       }
     }
-    found = found.sort((a, b) => b.score - a.score || a.row.key.localeCompare(b.row.key));
+    // Plain comparisons: localeCompare costs more than the whole search on large result sets.
+    found = found.sort((a, b) => b.score - a.score || cmp(a.row.key, b.row.key));
     return found.slice(0, limit);
   }
 
@@ -139,14 +156,8 @@ export class SearchIndex {
     if (matches.length === 0 || matches.some((m) => m.size === 0)) return [];
     const order = [...matches].sort((a, b) => a.size - b.size);
     const [first, ...others] = order;
-    const scores = new Map<number, number>();
-    for (const t of first!.tokens) {
-      for (const id of t.postings) {
-        if ((scores.get(id) ?? 0) < t.weight) scores.set(id, t.weight);
-      }
-    }
     const out: ScoredRow[] = [];
-    for (const [id, firstWeight] of scores) {
+    for (const [id, firstWeight] of candidatesOf(first!)) {
       const row = this.rows[id]!;
       if (!filter(row)) continue;
       let total = firstWeight;
@@ -166,11 +177,27 @@ export class SearchIndex {
       // Prefer the display the query describes most completely (fewest extra words), then
       // the exact phrase, then billable codes over their headers.
       const coverage = wordCount / Math.max(wordCount, this.tokenCounts[id]!);
-      const phrase = row.display.toLowerCase().includes(qLower) ? 3 : 0;
+      const phrase = this.lowerDisplays[id]!.includes(qLower) ? 3 : 0;
       out.push({ row, score: total + coverage * 8 + phrase + (row.billable ? 0.5 : 0) });
     }
     return out;
   }
+}
+
+/** Doc ids of a word's match with their best weight; a single token needs no de-duplication. */
+function* candidatesOf(match: WordMatch): Iterable<[number, number]> {
+  const [only] = match.tokens;
+  if (match.tokens.length === 1 && only) {
+    for (const id of only.postings) yield [id, only.weight];
+    return;
+  }
+  const scores = new Map<number, number>();
+  for (const t of match.tokens) {
+    for (const id of t.postings) {
+      if ((scores.get(id) ?? 0) < t.weight) scores.set(id, t.weight);
+    }
+  }
+  yield* scores;
 }
 
 function cmp(a: string, b: string): number {
@@ -217,8 +244,13 @@ export function damerau(a: string, b: string): number {
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[(i - 2) * cols + j - 2]! + 1);
+      let v = Math.min(
+        d[(i - 1) * cols + j]! + 1,
+        d[i * cols + j - 1]! + 1,
+        d[(i - 1) * cols + j - 1]! + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[(i - 2) * cols + j - 2]! + 1);
       d[i * cols + j] = v;
     }
   }

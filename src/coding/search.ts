@@ -36,7 +36,9 @@ export function searchCache(cache: CodeCache, params: SearchParams): CodeRow[] {
   };
   if (looksLikeCode(q)) {
     // A dot is ICD-10-CM notation: "E11." means the category, not HCPCS E1100.
-    const dotted = q.includes('.') ? (row: CodeRow): boolean => filter(row) && row.system === 'icd10cm' : filter;
+    const dotted = q.includes('.')
+      ? (row: CodeRow): boolean => filter(row) && row.system === 'icd10cm'
+      : filter;
     for (const row of cache.index.prefix(key, dotted, limit)) add(row);
     if (/\d/.test(key)) return out;
   } else if (/^[A-Z0-9]{2,7}$/.test(key)) {
@@ -49,7 +51,10 @@ export function searchCache(cache: CodeCache, params: SearchParams): CodeRow[] {
 
 function looksLikeCode(q: string): boolean {
   const compact = q.replace(/\s+/g, '');
-  return /^[A-Za-z]?\d[0-9A-Za-z]*\.?[0-9A-Za-z]*-?$/.test(compact) || (/^[A-Za-z]\d/.test(compact) && !/\s/.test(q.trim()));
+  return (
+    /^[A-Za-z]?\d[0-9A-Za-z]*\.?[0-9A-Za-z]*-?$/.test(compact) ||
+    (/^[A-Za-z]\d/.test(compact) && !/\s/.test(q.trim()))
+  );
 }
 
 function allowedSets(cache: CodeCache, params: SearchParams): Set<string> {

@@ -1,4 +1,4 @@
-import { formatCode, type CodeSystemId } from '../systems.ts';
+import { formatCode } from '../systems.ts';
 import { parentOf, type EntryRecord } from './records.ts';
 
 /**
@@ -20,7 +20,7 @@ export function parseOrderFile(text: string, system: 'icd10cm' | 'icd10pcs'): En
     const order = Number(line.slice(0, 5));
     entries.push({
       key,
-      code: formatCode(system as CodeSystemId, key),
+      code: formatCode(system, key),
       display: line.slice(77).trim() || line.slice(16, 76).trim(),
       shortDisplay: line.slice(16, 76).trim(),
       billable: flag === '1',

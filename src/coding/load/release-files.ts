@@ -5,7 +5,8 @@ import { gunzipSync } from 'node:zlib';
 import yauzl from 'yauzl';
 
 /** The release files the loader recognises, by the names CMS/NCHS publish them under. */
-export type ReleaseKind = 'icd10cm-order' | 'icd10cm-tabular' | 'icd10pcs-order' | 'hcpcs-zip' | 'hcpcs-text' | 'simple';
+export type ReleaseKind =
+  'icd10cm-order' | 'icd10cm-tabular' | 'icd10pcs-order' | 'hcpcs-zip' | 'hcpcs-text' | 'simple';
 
 export interface ReleaseFile {
   path: string;

@@ -8,7 +8,11 @@ import type { EntryRecord } from './records.ts';
  *   # version: 2024
  * followed by `code<TAB>display[<TAB>billable 1|0]` rows. A `code<TAB>display` header row is skipped.
  */
-export function parseSimpleFile(text: string): { system: CodeSystemId; version: string; entries: EntryRecord[] } {
+export function parseSimpleFile(text: string): {
+  system: CodeSystemId;
+  version: string;
+  entries: EntryRecord[];
+} {
   let system: CodeSystemId | undefined;
   let version: string | undefined;
   const entries: EntryRecord[] = [];
@@ -27,7 +31,8 @@ export function parseSimpleFile(text: string): { system: CodeSystemId; version: 
     if (line.startsWith('#')) continue;
     const [code = '', display = '', billable] = line.split('\t');
     if (code.toLowerCase() === 'code') continue;
-    if (!code.trim() || !display.trim()) throw new Error(`Simple code file row needs code and display: ${line}`);
+    if (!code.trim() || !display.trim())
+      throw new Error(`Simple code file row needs code and display: ${line}`);
     const key = codeKey(code);
     entries.push({
       key,
@@ -43,6 +48,7 @@ export function parseSimpleFile(text: string): { system: CodeSystemId; version: 
       validTo: null,
     });
   }
-  if (!system || !version) throw new Error('Simple code file must declare "# system:" and "# version:" lines');
+  if (!system || !version)
+    throw new Error('Simple code file must declare "# system:" and "# version:" lines');
   return { system, version, entries };
 }

@@ -13,7 +13,11 @@ interface Owner {
  * each note attached to the chapter, section or code it is printed under. Codes themselves come
  * from the order file; the tabular adds the hierarchy above categories and the notes.
  */
-export function parseTabularXml(xml: string): { version: string | null; groups: GroupRecord[]; notes: NoteRecord[] } {
+export function parseTabularXml(xml: string): {
+  version: string | null;
+  groups: GroupRecord[];
+  notes: NoteRecord[];
+} {
   const parser = sax.parser(true, { trim: false });
   const groups: GroupRecord[] = [];
   const notes: NoteRecord[] = [];
@@ -42,13 +46,29 @@ export function parseTabularXml(xml: string): { version: string | null; groups: 
     path.push(tag.name);
     text = '';
     if (tag.name === 'chapter') {
-      chapter = { level: 'chapter', id: '', title: '', first: '', last: '', parentId: null, order: groups.length + 1 };
+      chapter = {
+        level: 'chapter',
+        id: '',
+        title: '',
+        first: '',
+        last: '',
+        parentId: null,
+        order: groups.length + 1,
+      };
       groups.push(chapter);
       owners.push({ level: 'chapter', id: '' });
     } else if (tag.name === 'section') {
-      const id = String(tag.attributes.id ?? '');
+      const id = attribute(tag, 'id');
       const [first = id, last = first] = id.split('-');
-      pendingSection = { level: 'section', id, title: '', first, last, parentId: chapter?.id ?? null, order: groups.length + 1 };
+      pendingSection = {
+        level: 'section',
+        id,
+        title: '',
+        first,
+        last,
+        parentId: chapter?.id ?? null,
+        order: groups.length + 1,
+      };
       groups.push(pendingSection);
       owners.push({ level: 'section', id });
     } else if (tag.name === 'diag') {
@@ -56,7 +76,7 @@ export function parseTabularXml(xml: string): { version: string | null; groups: 
     } else if ((NOTE_KINDS as readonly string[]).includes(tag.name) && owners.length > 0) {
       noteKind = tag.name as NoteKind;
     } else if (tag.name === 'extension') {
-      extensionChr = String(tag.attributes.char ?? '') || null;
+      extensionChr = attribute(tag, 'char') || null;
     }
   };
   parser.ontext = (t) => {
@@ -97,4 +117,10 @@ export function parseTabularXml(xml: string): { version: string | null; groups: 
   };
   parser.write(xml).close();
   return { version, groups, notes };
+}
+
+/** sax gives plain strings for attributes in non-namespace mode. */
+function attribute(tag: sax.Tag | sax.QualifiedTag, name: string): string {
+  const value = tag.attributes[name];
+  return typeof value === 'string' ? value : (value?.value ?? '');
 }

@@ -1,0 +1,351 @@
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import { openTestDb } from '../db/test-db.ts';
+import { isOutcomeError } from '../fhir/outcomes.ts';
+import { validateCoding } from './edits.ts';
+import { loadCodeSets } from './loader.ts';
+import { codeNotes } from './notes.ts';
+import { registerCodingRoutes } from './routes.ts';
+import { searchCodes } from './search.ts';
+import type { CodingRequest, Edit } from './types.ts';
+
+// Search, notes, edits and routes share one database with the real release files loaded once.
+let db: Db;
+let app: FastifyInstance;
+const routes: RouteOptions[] = [];
+
+beforeAll(async () => {
+  db = await openTestDb();
+  await loadCodeSets(db, loadConfig().codesetsDir!);
+  app = Fastify();
+  app.setErrorHandler((err, _req, reply) => {
+    if (isOutcomeError(err)) return reply.code(err.status).send(err.outcome);
+    return reply.code(500).send({ message: String(err) });
+  });
+  app.addHook('onRoute', (route) => {
+    routes.push(route);
+  });
+  registerCodingRoutes(app, { db });
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  await db.close();
+});
+
+const base: Omit<CodingRequest, 'diagnoses'> = {
+  setting: 'inpatient',
+  patient: { age: 54, sex: 'male' },
+  admitDate: '2021-03-01',
+  dischargeDate: '2021-03-04',
+  procedures: [],
+};
+
+async function edits(
+  diagnoses: CodingRequest['diagnoses'],
+  extra: Partial<CodingRequest> = {},
+): Promise<Edit[]> {
+  return (await validateCoding(db, { ...base, diagnoses, ...extra })).edits;
+}
+
+async function firstBillable(where: string, params: unknown[]): Promise<string> {
+  const res = await db.query<{ code: string }>(
+    `SELECT code FROM code_entry WHERE system = 'icd10cm' AND version = '2021' AND billable AND ${where} ORDER BY sort_order LIMIT 1`,
+    params,
+  );
+  if (!res.rows[0]) throw new Error(`no code for ${where}`);
+  return res.rows[0].code;
+}
+
+describe('searchCodes', () => {
+  it('puts E11.9 in the first three for "type 2 diabetes without complications"', async () => {
+    const hits = await searchCodes(db, { q: 'type 2 diabetes without complications' });
+    expect(hits.slice(0, 3).map((h) => h.code)).toContain('E11.9');
+    expect(hits[0]).toMatchObject({ system: 'icd10cm', version: '2021', billable: true });
+  });
+
+  it('finds words in any order', async () => {
+    const hits = await searchCodes(db, { q: 'complications without diabetes 2 type', limit: 3 });
+    expect(hits.map((h) => h.code)).toContain('E11.9');
+  });
+
+  it('finds by code prefix with or without the dot', async () => {
+    const dotted = await searchCodes(db, { q: 'E11.', limit: 10 });
+    expect(dotted.map((h) => h.code).slice(0, 2)).toEqual(['E11', 'E11.0']);
+    expect(dotted.every((h) => h.code.startsWith('E11'))).toBe(true);
+    expect(dotted.every((h) => h.system === 'icd10cm')).toBe(true);
+    const plain = await searchCodes(db, { q: 'E119', system: 'icd10cm' });
+    expect(plain.map((h) => h.code)).toEqual(['E11.9']);
+    const hcpcs = await searchCodes(db, { q: 'E0114', system: 'hcpcs' });
+    expect(hcpcs[0]).toMatchObject({ code: 'E0114', billable: true });
+  });
+
+  it('tolerates typos', async () => {
+    const hits = await searchCodes(db, { q: 'diabetis mellitus type 2', limit: 5 });
+    expect(hits.map((h) => h.code)).toContain('E11.9');
+    const single = await searchCodes(db, { q: 'diabetis', limit: 10 });
+    expect(single.length).toBeGreaterThan(0);
+    expect(single.every((h) => /diabet/i.test(h.display))).toBe(true);
+  });
+
+  it('filters by system and fiscal year, and answers nothing for a year not loaded', async () => {
+    const hits = await searchCodes(db, { q: 'crutches', system: 'hcpcs' });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => h.system === 'hcpcs')).toBe(true);
+    expect(await searchCodes(db, { q: 'diabetes', fy: '2019' })).toEqual([]);
+  });
+});
+
+describe('codeNotes', () => {
+  it('gives E11.9 the Excludes1 of category E11, which names E10', async () => {
+    const notes = await codeNotes(db, 'icd10cm', 'E11.9');
+    expect(notes).toContainEqual({
+      kind: 'excludes1',
+      text: 'type 1 diabetes mellitus (E10.-)',
+      level: 'category',
+      from: 'E11',
+    });
+    expect(notes.some((n) => n.level === 'chapter' && n.from === '4')).toBe(true);
+  });
+
+  it('lets S72 codes inherit the 7th-character definitions', async () => {
+    const notes = await codeNotes(db, 'icd10cm', 'S72.001A');
+    const defs = notes.filter((n) => n.kind === 'sevenChrDef' && n.chr);
+    expect(defs.map((d) => d.chr)).toEqual(expect.arrayContaining(['A', 'B', 'C', 'D', 'S']));
+    expect(defs.every((d) => d.level === 'category' && d.from === 'S72')).toBe(true);
+  });
+
+  it('tags section-level notes with the section', async () => {
+    const res = await db.query<{ owner_id: string }>(
+      `SELECT owner_id FROM code_note WHERE owner_level = 'section' ORDER BY owner_id LIMIT 1`,
+    );
+    const section = res.rows[0]!.owner_id;
+    const code = await firstBillable('code_key >= $1', [section.split('-')[0]]);
+    const notes = await codeNotes(db, 'icd10cm', code);
+    expect(notes.some((n) => n.level === 'section' && n.from === section)).toBe(true);
+  });
+});
+
+describe('validateCoding', () => {
+  it('accepts a clean inpatient claim', async () => {
+    expect(await edits([{ code: 'E11.9', principal: true, poa: 'Y' }])).toEqual([]);
+  });
+
+  it('finds an Excludes1 conflict taken from the tabular notes', async () => {
+    // Take an Excludes1 note on a category that names another category with ".-".
+    const res = await db.query<{ owner_id: string; text: string }>(
+      `SELECT owner_id, text FROM code_note WHERE kind = 'excludes1' AND owner_level = 'code' AND length(owner_id) = 3
+         AND text ~ '\\([A-Z][0-9][0-9A-Z]\\.-\\)$' ORDER BY owner_id, seq LIMIT 1`,
+    );
+    const note = res.rows[0]!;
+    const other = /\(([A-Z][0-9][0-9A-Z])\.-\)$/.exec(note.text)![1]!;
+    const a = await firstBillable('code_key LIKE $1', [`${note.owner_id}%`]);
+    const b = await firstBillable('code_key LIKE $1', [`${other}%`]);
+    const found = await edits([
+      { code: a, principal: true, poa: 'Y' },
+      { code: b, poa: 'Y' },
+    ]);
+    expect(found).toContainEqual(
+      expect.objectContaining({ kind: 'excludes1', severity: 'error', codes: [a, b] }),
+    );
+  });
+
+  it('requires a valid 7th character where the category defines them', async () => {
+    const res = await db.query<{ owner_id: string; chars: string }>(
+      `SELECT owner_id, string_agg(chr, '') AS chars FROM code_note WHERE kind = 'sevenChrDef' AND chr IS NOT NULL
+       AND length(owner_id) = 3 GROUP BY owner_id ORDER BY owner_id LIMIT 1`,
+    );
+    const { owner_id: category, chars } = res.rows[0]!;
+    const full = await firstBillable('code_key LIKE $1 AND length(code_key) = 7', [`${category}%`]);
+    const withoutSeventh = full.replace('.', '').slice(0, 6);
+    const missing = await edits([{ code: withoutSeventh, principal: true, poa: 'Y' }]);
+    expect(missing.map((e) => e.kind)).toContain('seventh-character-missing');
+    const badChar = 'ABCDEFGHJKMNPQRSTVWXYZ'.split('').find((c) => !chars.includes(c))!;
+    const invalid = await edits([{ code: full.slice(0, -1) + badChar, principal: true, poa: 'Y' }]);
+    expect(invalid.map((e) => e.kind)).toContain('seventh-character-invalid');
+    expect(await edits([{ code: full, principal: true, poa: 'Y' }])).toEqual([]);
+  });
+
+  it('asks for placeholder X', async () => {
+    const found = await edits([{ code: 'S02.0A', principal: true, poa: 'Y' }]);
+    expect(found).toContainEqual(
+      expect.objectContaining({
+        kind: 'placeholder-missing',
+        message: expect.stringContaining('S02.0XXA') as string,
+      }),
+    );
+  });
+
+  it('rejects header codes', async () => {
+    const res = await db.query<{ code: string }>(
+      `SELECT code FROM code_entry WHERE system = 'icd10cm' AND NOT billable AND code_key LIKE 'E%' ORDER BY sort_order LIMIT 1`,
+    );
+    const header = res.rows[0]!.code;
+    expect(await edits([{ code: header, principal: true, poa: 'Y' }])).toContainEqual(
+      expect.objectContaining({ kind: 'header-code', codes: [header], severity: 'error' }),
+    );
+  });
+
+  it('flags a pregnancy code on a male and a newborn code on an adult, from the chapter notes', async () => {
+    const chapters = await db.query<{ text: string; first_code: string; last_code: string }>(
+      `SELECT n.text, g.first_code, g.last_code FROM code_note n JOIN code_group g
+         ON g.system = n.system AND g.version = n.version AND g.level = 'chapter' AND g.group_id = n.owner_id
+       WHERE n.owner_level = 'chapter' AND n.kind = 'notes' AND n.text ~* '(maternal|newborn) records'`,
+    );
+    const maternal = chapters.rows.find((r) => /only on maternal/i.test(r.text))!;
+    const newborn = chapters.rows.find((r) => /newborn records only/i.test(r.text))!;
+    const pregnancy = await firstBillable('code_key >= $1', [maternal.first_code]);
+    const perinatal = await firstBillable('code_key >= $1', [newborn.first_code]);
+    const found = await edits([
+      { code: pregnancy, principal: true, poa: 'Y' },
+      { code: perinatal, poa: 'Y' },
+    ]);
+    expect(found).toContainEqual(expect.objectContaining({ kind: 'sex-conflict', codes: [pregnancy] }));
+    expect(found).toContainEqual(expect.objectContaining({ kind: 'age-conflict', codes: [perinatal] }));
+    const girl = await edits([{ code: pregnancy, principal: true, poa: 'Y' }], {
+      patient: { age: 9, sex: 'female' },
+    });
+    expect(girl).toEqual([expect.objectContaining({ kind: 'age-conflict', severity: 'warning' })]);
+  });
+
+  it('flags a code from a male-only block on a female patient', async () => {
+    const res = await db.query<{ first_code: string; title: string }>(
+      `SELECT first_code, title FROM code_group WHERE level = 'section' AND title ~* '\\mmale\\M' AND title !~* 'female' ORDER BY sort_order LIMIT 1`,
+    );
+    const code = await firstBillable('code_key >= $1', [res.rows[0]!.first_code]);
+    const found = await edits([{ code, principal: true, poa: 'Y' }], { patient: { age: 40, sex: 'female' } });
+    expect(found).toEqual([expect.objectContaining({ kind: 'sex-conflict', codes: [code] })]);
+  });
+
+  it('does not let a manifestation code be principal', async () => {
+    const code = await firstBillable(`display ILIKE '%in diseases classified elsewhere%'`, []);
+    const found = await edits([{ code, principal: true, poa: 'Y' }]);
+    expect(found.map((e) => e.kind)).toContain('manifestation-principal');
+  });
+
+  it('checks POA for inpatients only, and duplicates', async () => {
+    const found = await edits([
+      { code: 'E11.9', principal: true },
+      { code: 'I10', poa: 'X' },
+      { code: 'E119', poa: 'Y' },
+    ]);
+    expect(found.map((e) => e.kind).sort()).toEqual(['duplicate', 'poa-invalid', 'poa-missing']);
+    const outpatient = await edits([{ code: 'E11.9', principal: true }], {
+      setting: 'outpatient',
+      serviceDate: '2021-03-01',
+    });
+    expect(outpatient).toEqual([]);
+  });
+
+  it('uses the fiscal year of discharge and says when it is not loaded', async () => {
+    const fy2021Start = await edits([{ code: 'E11.9', principal: true, poa: 'Y' }], {
+      admitDate: '2020-09-28',
+      dischargeDate: '2020-10-01',
+    });
+    expect(fy2021Start).toEqual([]);
+    const fy2020 = await edits([{ code: 'E11.9', principal: true, poa: 'Y' }], {
+      admitDate: '2020-09-28',
+      dischargeDate: '2020-09-30',
+    });
+    expect(fy2020).toEqual([
+      expect.objectContaining({
+        kind: 'code-set-not-loaded',
+        message: expect.stringContaining('fiscal year 2020') as string,
+      }),
+    ]);
+  });
+
+  it('checks HCPCS procedures against the release for their date', async () => {
+    const found = await edits([{ code: 'E11.9', principal: true, poa: 'Y' }], {
+      setting: 'outpatient',
+      admitDate: undefined,
+      dischargeDate: undefined,
+      serviceDate: '2020-11-02',
+      procedures: [
+        { code: 'E0114', date: '2020-11-02' },
+        { code: 'A4466', date: '2020-11-02' },
+        { code: 'Z9999' },
+      ],
+    });
+    expect(found.map((e) => `${e.kind}:${e.codes.join(',')}`).sort()).toEqual([
+      'invalid-code:Z9999',
+      'not-valid-for-date:A4466',
+    ]);
+  });
+
+  it('answers badRequest for a malformed request', async () => {
+    await expect(
+      validateCoding(db, { setting: 'inpatient', patient: { age: 54 }, diagnoses: [] }),
+    ).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('patient.sex') as string,
+    });
+    await expect(validateCoding(db, 'nope')).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe('coding routes', () => {
+  it('searches and looks up codes, and declares CodeSystem read access', async () => {
+    const res = await app.inject({ method: 'GET', url: '/coding/codes?q=E11.9&system=icd10cm&limit=5' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ codes: Array<{ code: string; billable: boolean }> }>();
+    expect(body.codes[0]).toMatchObject({ code: 'E11.9', billable: true });
+    const one = await app.inject({ method: 'GET', url: '/coding/codes/icd10cm/E11.9' });
+    expect(one.json()).toMatchObject({
+      code: 'E11.9',
+      hierarchy: [{ level: 'category', code: 'E11' }, { level: 'section' }, { level: 'chapter', code: '4' }],
+    });
+    expect(routes.length).toBeGreaterThanOrEqual(5);
+    for (const route of routes)
+      expect(route.config).toMatchObject({ access: { resource: 'CodeSystem', action: 'read' } });
+    expect((await app.inject({ method: 'GET', url: '/coding/codes?q=x&limit=0' })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/coding/codes/icd10cm/Q99.99' })).statusCode).toBe(404);
+  });
+
+  it('validates over HTTP', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/coding/validate',
+      payload: { ...base, diagnoses: [{ code: 'E11', principal: true, poa: 'Y' }] },
+    });
+    expect(res.json<{ edits: Edit[] }>().edits.map((e) => e.kind)).toEqual(['header-code']);
+    const bad = await app.inject({ method: 'POST', url: '/coding/validate', payload: { setting: 'home' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ resourceType: 'OperationOutcome' });
+  });
+
+  it('implements CodeSystem/$lookup and ValueSet/$expand', async () => {
+    const lookup = await app.inject({
+      method: 'GET',
+      url: '/fhir/R4/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9',
+    });
+    expect(lookup.statusCode).toBe(200);
+    const params = lookup.json<{
+      resourceType: string;
+      parameter: Array<{ name: string; valueString?: string }>;
+    }>();
+    expect(params.resourceType).toBe('Parameters');
+    expect(params.parameter.find((p) => p.name === 'display')?.valueString).toBe(
+      'Type 2 diabetes mellitus without complications',
+    );
+    expect(params.parameter.filter((p) => p.name === 'designation').length).toBeGreaterThan(5);
+    const expand = await app.inject({
+      method: 'GET',
+      url: '/fhir/R4/ValueSet/$expand?url=http://hl7.org/fhir/sid/icd-10-cm&filter=diabetes&count=5',
+    });
+    const vs = expand.json<{
+      resourceType: string;
+      expansion: { contains: Array<{ code: string; system: string }> };
+    }>();
+    expect(vs.resourceType).toBe('ValueSet');
+    expect(vs.expansion.contains).toHaveLength(5);
+    expect(vs.expansion.contains.every((c) => c.system === 'http://hl7.org/fhir/sid/icd-10-cm')).toBe(true);
+    const unknown = await app.inject({
+      method: 'GET',
+      url: '/fhir/R4/CodeSystem/$lookup?system=http://example.org&code=1',
+    });
+    expect(unknown.statusCode).toBe(400);
+  });
+});
