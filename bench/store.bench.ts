@@ -9,7 +9,7 @@ import { loadConfig, sharedTestdataDir } from '../src/config.ts';
 import { openDb, type Db } from '../src/db/index.ts';
 import { processBundle } from '../src/fhir/bundle.ts';
 import { FhirStore } from '../src/fhir/store.ts';
-import { writeVersions } from '../src/fhir/repo.ts';
+import { writeVersions, type VersionWrite } from '../src/fhir/repo.ts';
 import { timeEach } from './stats.ts';
 
 const PASSWORD = 'bench-password-123';
@@ -28,7 +28,7 @@ async function seedPatients(db: Db, n: number, onProgress?: (done: number) => vo
   const given = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth'];
   const batch = 2000;
   for (let start = 0; start < n; start += batch) {
-    const writes = [];
+    const writes: VersionWrite[] = [];
     for (let i = start; i < Math.min(n, start + batch); i++) {
       const day = new Date(Date.UTC(1930 + (i % 80), (i * 7) % 12, 1 + (i % 28)));
       const resource: Patient & { id: string } = {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startServer } from '../app-runtime.ts';
 import { loadConfig } from '../config.ts';
 import { prepareFreshDatabase } from '../first-start.ts';
+import { startAdtIntake } from '../adt-intake.ts';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -11,8 +12,14 @@ export function registerStartCommand(program: Command): void {
       const config = loadConfig();
       const server = await startServer(config);
       console.log(`Custodian is running at ${server.url}/ (FHIR API at ${server.url}/fhir/R4)`);
+      const mllp = await startAdtIntake(server.db, config).catch((err: unknown) => {
+        console.error(`HL7 v2 listener not started: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      });
+      if (mllp) console.log(`HL7 v2 ADT listener (MLLP) on ${mllp.host}:${mllp.port}`);
       await prepareFreshDatabase(server.db, config, (line) => console.log(line));
       const stop = async () => {
+        await mllp?.close();
         await server.stop();
         process.exit(0);
       };

@@ -29,7 +29,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
         },
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
         resource: r4ResourceTypes().map((type): CapabilityStatementRestResource => ({
-          type,
+          type: type as CapabilityStatementRestResource["type"],
           versioning: 'versioned',
           readHistory: true,
           updateCreate: true,

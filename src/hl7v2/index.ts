@@ -29,3 +29,5 @@ export { parseHl7Message } from './parse.ts';
 export { startMllpListener } from './mllp-server.ts';
 export type { MllpEvent, MllpListener, MllpListenerOptions } from './mllp-server.ts';
 export { MllpFramer, mllpFrame } from './mllp-framer.ts';
+export { applyAdtAction } from './apply-to-store.ts';
+export type { PatientMerger } from './apply-to-store.ts';

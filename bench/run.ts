@@ -1,0 +1,35 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../src/config.ts';
+import { runCodingBench } from './coding.bench.ts';
+import { runMpiBench } from './mpi.bench.ts';
+import { startBenchPostgres } from './pg-server.ts';
+import { runStoreBench } from './store.bench.ts';
+
+/**
+ * `npm run bench`: every module's benchmark, results as JSON in bench/results/.
+ * BENCH_ONLY=store,coding,mpi picks some; BENCH_PG_PATIENTS sets the server-side scale.
+ */
+const only = new Set((process.env.BENCH_ONLY ?? 'store,coding,mpi').split(','));
+const outDir = join(repoRoot, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+const log = (s: string) => console.log(s);
+const save = (name: string, value: unknown) => {
+  writeFileSync(join(outDir, `${name}.json`), JSON.stringify({ measuredAt: new Date().toISOString(), ...(value as object) }, null, 2));
+  console.log(`${name}:`, JSON.stringify(value, null, 2));
+};
+
+if (only.has('store')) {
+  const embedded = await runStoreBench({ patients: 20_000, importSynthea: true, log });
+  const pgServer = process.env.DATABASE_URL ? undefined : startBenchPostgres();
+  const url = process.env.DATABASE_URL ?? pgServer?.url;
+  let server: unknown = 'no PostgreSQL server available';
+  try {
+    if (url) server = await runStoreBench({ databaseUrl: url, patients: Number(process.env.BENCH_PG_PATIENTS ?? 100_000), importSynthea: false, log });
+  } finally {
+    pgServer?.stop();
+  }
+  save('store', { embedded, server });
+}
+if (only.has('coding')) save('coding', await runCodingBench());
+if (only.has('mpi')) save('mpi', await runMpiBench());
