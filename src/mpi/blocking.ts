@@ -64,8 +64,8 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     key: (r) => both(both(r.familyPhonetic, year(r)), r.given.slice(0, 1)),
   },
   {
-    name: 'given_phonetic_birth_year_family_initial',
-    key: (r) => both(both(r.givenPhonetic, year(r)), r.family.slice(0, 1)),
+    name: 'given_phonetic_birth_year_family_prefix',
+    key: (r) => both(both(r.givenPhonetic, year(r)), r.family.length >= 2 ? r.family.slice(0, 2) : ''),
   },
   {
     name: 'name_phonetics_birth_month',

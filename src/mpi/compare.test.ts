@@ -6,6 +6,7 @@ import {
   jaroWinkler,
   packPattern,
   unpackPattern,
+  withinOneEdit,
 } from './compare.ts';
 import { parseDate, standardiseRecord } from './standardise.ts';
 import { FIELDS, LEVEL_INDEX, LEVELS } from './types.ts';
@@ -30,6 +31,27 @@ describe('string measures', () => {
   });
 });
 
+describe('withinOneEdit', () => {
+  it('agrees with Damerau-Levenshtein <= 1', () => {
+    const words = [
+      'mason',
+      'masno',
+      'mason',
+      'mayson',
+      'mson',
+      'nason',
+      'amsno',
+      'masonx',
+      'xmason',
+      'moson',
+      '',
+      'm',
+    ];
+    for (const a of words)
+      for (const b of words) expect(withinOneEdit(a, b)).toBe(damerauLevenshtein(a, b) <= 1);
+  });
+});
+
 describe('date closeness', () => {
   const level = (a: string, b: string): string => LEVELS[compareDates(parseDate(a), parseDate(b))] ?? '';
   it('grades dates', () => {
@@ -37,7 +59,8 @@ describe('date closeness', () => {
     expect(level('19810304', '19810403')).toBe('close'); // day and month transposed
     expect(level('19810923', '19810928')).toBe('close'); // one digit wrong
     expect(level('19810923', '19810932')).toBe('close'); // neighbouring digits swapped
-    expect(level('19810923', '19810911')).toBe('weak'); // same year and month
+    expect(level('19810923', '19810911')).toBe('weak'); // same year
+    expect(level('19810923', '19810105')).toBe('weak'); // same year
     expect(level('19810923', '19910923')).toBe('close'); // one year digit wrong
     expect(level('19810923', '19750101')).toBe('different');
     expect(level('', '19750101')).toBe('missing');

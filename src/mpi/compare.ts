@@ -182,23 +182,14 @@ export function compareExact(a: string, b: string): number {
 
 /**
  * Level of two dates: the same; close (day and month transposed, one digit wrong, or two
- * neighbouring digits swapped); weak (same year and month, or same month and day a year-digit
- * apart); different.
+ * neighbouring digits swapped); weak (same year); different.
  */
 export function compareDates(a: DateParts, b: DateParts): number {
   if (a.digits === '' || b.digits === '') return MISSING;
   if (a.digits === b.digits) return EXACT;
   if (a.year === b.year && a.month !== null && a.month === b.day && a.day === b.month) return CLOSE;
-  if (damerauLevenshtein(a.digits, b.digits, 1) <= 1) return CLOSE;
-  if (a.year !== null && a.year === b.year && a.month === b.month) return WEAK;
-  if (
-    a.month !== null &&
-    a.month === b.month &&
-    a.day === b.day &&
-    damerauLevenshtein(a.digits.slice(0, 4), b.digits.slice(0, 4), 1) <= 1
-  ) {
-    return WEAK;
-  }
+  if (withinOneEdit(a.digits, b.digits)) return CLOSE;
+  if (a.year !== null && a.year === b.year) return WEAK;
   return DIFFERENT;
 }
 

@@ -13,8 +13,23 @@ export {
 } from './standardise.ts';
 export { formalGivenName } from './nicknames.ts';
 export { nysiis, soundex } from './phonetic.ts';
-export { jaroWinkler, damerauLevenshtein, compareRecords, compareDates, compareNames } from './compare.ts';
-export { trainModel, scorePair, decide, patternScorer, DEFAULT_THRESHOLDS } from './model.ts';
+export {
+  jaroWinkler,
+  damerauLevenshtein,
+  compareRecords,
+  compareDates,
+  compareNames,
+  withinOneEdit,
+} from './compare.ts';
+export {
+  trainModel,
+  combineEstimates,
+  estimatePrior,
+  scorePair,
+  decide,
+  patternScorer,
+  DEFAULT_THRESHOLDS,
+} from './model.ts';
 export type {
   MatchModel,
   MatchThresholds,
@@ -22,11 +37,12 @@ export type {
   ScoredPair,
   FieldExplanation,
   EmOptions,
+  RuleEstimate,
 } from './model.ts';
-export { DEFAULT_BLOCKING_RULES, blockingKeys, forEachCandidatePair } from './blocking.ts';
+export { DEFAULT_BLOCKING_RULES, blockingKeys, blockNumbers, forEachCandidatePair } from './blocking.ts';
 export type { BlockingRule, BlockingOptions, BlockingStats } from './blocking.ts';
-export { linkRecords, standardiseAll } from './link.ts';
-export type { LinkOptions, LinkResult, LinkedPair, LinkStage } from './link.ts';
+export { linkRecords, standardiseAll, DEFAULT_TRAINING_RULES } from './link.ts';
+export type { LinkOptions, LinkResult, LinkedPair, LinkStage, TrainingRule } from './link.ts';
 export { readFebrlFile, evaluatePairs, febrlEntity, InputFileError, FEBRL_COLUMNS } from './febrl.ts';
 export type { LinkageQuality } from './febrl.ts';
 export { registerMpiCommands, runLinkCommand } from './cli.ts';

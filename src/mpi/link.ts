@@ -124,15 +124,39 @@ function countRandomPatterns(
   return counts;
 }
 
+/**
+ * Shares one copy of each repeated string (names, places, codes repeat a lot): a million
+ * standardised records then take far less memory.
+ */
+function internFields(r: StandardRecord, pool: Map<string, string>): StandardRecord {
+  const intern = (s: string): string => {
+    const known = pool.get(s);
+    if (known !== undefined) return known;
+    pool.set(s, s);
+    return s;
+  };
+  r.given = intern(r.given);
+  r.givenFormal = intern(r.givenFormal);
+  r.family = intern(r.family);
+  r.givenPhonetic = intern(r.givenPhonetic);
+  r.familyPhonetic = intern(r.familyPhonetic);
+  r.locality = intern(r.locality);
+  r.postcode = intern(r.postcode);
+  r.state = intern(r.state);
+  r.streetNumber = intern(r.streetNumber);
+  return r;
+}
+
 /** Standardises records, reporting progress every 10,000. */
 export function standardiseAll(
   records: readonly PersonRecord[],
   onProgress?: (done: number, total: number) => void,
 ): StandardRecord[] {
   const out = new Array<StandardRecord>(records.length);
+  const pool = new Map<string, string>();
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    if (r) out[i] = standardiseRecord(r);
+    if (r) out[i] = internFields(standardiseRecord(r), pool);
     if (onProgress && i % 10_000 === 0) onProgress(i, records.length);
   }
   onProgress?.(records.length, records.length);

@@ -11,9 +11,9 @@ const TITLES = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'rev', '
 /** Lower case, accents removed, apostrophes dropped, other punctuation a space, spaces collapsed. */
 export function cleanText(raw: string | undefined | null): string {
   if (raw === undefined || raw === null) return '';
-  return raw
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
+  // Decomposing accents is costly; plain ASCII (most input) skips it.
+  const ascii = /^[\x20-\x7e]*$/.test(raw);
+  return (ascii ? raw : raw.normalize('NFD').replace(/[\u0300-\u036f]/g, ''))
     .toLowerCase()
     .replace(/['’`]/g, '')
     .replace(/[^a-z0-9]+/g, ' ')
