@@ -43,6 +43,12 @@ export interface ParamDef {
   /** Set for _id and _lastUpdated, which live in fhir_resource columns. */
   readonly column?: (typeof COLUMN_PARAMS)[ColumnParam];
   readonly description?: string;
+  /**
+   * Set when another parameter of the type indexes the same values: `phonetic` is `name`,
+   * `patient` is `subject` restricted to Patient targets. Such parameters get no index rows of
+   * their own (fewer rows per write) and are searched through the other one's rows.
+   */
+  readonly indexedAs?: { code: string; targetType?: string };
 }
 
 let loaded = false;
@@ -75,8 +81,42 @@ export function paramsFor(resourceType: string): ReadonlyMap<string, ParamDef> {
     const def = toParamDef(resourceType, sp);
     if (def) result.set(def.code, def);
   }
-  cache.set(resourceType, result);
+  const aliased = withAliases(result);
+  cache.set(resourceType, aliased);
+  return aliased;
+}
+
+const RESOLVE_IS = /^(.*)\.where\(\(resolve\(\) is (\w+)\)\)$/;
+
+/** Marks parameters whose values another parameter of the same type already indexes. */
+function withAliases(params: Map<string, ParamDef>): Map<string, ParamDef> {
+  const byExpression = new Map<string, ParamDef>();
+  for (const def of params.values()) {
+    if (!def.column && !byExpression.has(exprKey(def))) byExpression.set(exprKey(def), def);
+  }
+  const result = new Map<string, ParamDef>();
+  for (const [code, def] of params) {
+    const same = byExpression.get(exprKey(def));
+    const narrowed = RESOLVE_IS.exec(exprKey(def));
+    const base = narrowed?.[1] ? byExpression.get(narrowed[1]) : undefined;
+    if (!def.column && same && same !== def && same.type === def.type) {
+      result.set(code, { ...def, indexedAs: { code: same.code } });
+    } else if (def.type === 'reference' && base?.type === 'reference' && narrowed?.[2]) {
+      result.set(code, { ...def, indexedAs: { code: base.code, targetType: narrowed[2] } });
+    } else {
+      result.set(code, def);
+    }
+  }
   return result;
+}
+
+function exprKey(def: ParamDef): string {
+  return def.expression.child.toString();
+}
+
+/** The param name under which a parameter's rows are stored, and the target type it implies. */
+export function storedAs(def: ParamDef): { code: string; targetType?: string } {
+  return def.indexedAs ?? { code: def.code };
 }
 
 export function paramFor(resourceType: string, code: string): ParamDef | undefined {

@@ -58,7 +58,7 @@ export function extractSearchRows(resource: Resource): SearchRows {
   const keys = Object.keys(resource);
   const input = [toTypedValue(resource)];
   for (const def of paramsFor(resource.resourceType).values()) {
-    if (def.column || !mayHaveValues(def, keys)) continue;
+    if (def.column || def.indexedAs || !mayHaveValues(def, keys)) continue;
     let values: TypedValue[];
     try {
       values = evalFhirPathTyped(def.expression, input);
@@ -162,10 +162,7 @@ function strings(tv: TypedValue): string[] {
   switch (type) {
     case 'HumanName': {
       const n = value as HumanName;
-      const parts = [n.text, n.family, ...(n.given ?? []), ...(n.prefix ?? []), ...(n.suffix ?? [])];
-      // The whole name too, so `name=Peter Chalmers` matches as a prefix of "peter james chalmers".
-      if (n.given?.length && n.family) parts.push([...n.given, n.family].join(' '));
-      return parts.filter(isText);
+      return [n.text, n.family, ...(n.given ?? []), ...(n.prefix ?? []), ...(n.suffix ?? [])].filter(isText);
     }
     case 'Address': {
       const a = value as Address;

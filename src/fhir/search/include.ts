@@ -1,4 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { storedAs } from './definitions.ts';
 import type { Queryable } from '../../db/db.ts';
 import { renderAccess, SqlParams } from './sql.ts';
 import type { IncludeSpec, SearchAccess } from './types.ts';
@@ -53,14 +54,17 @@ async function forward(
   access: SearchAccess | undefined,
 ): Promise<Resource[]> {
   if (ids.length === 0) return [];
+  const stored = storedAs(spec.param);
   const p = new SqlParams();
   const where = [
     `x.resource_type = ${p.add(spec.sourceType, 'text')}`,
     `x.resource_id = ANY(${p.add(ids, 'text[]')})`,
-    `x.param = ${p.add(spec.param.code, 'text')}`,
+    `x.param = ${p.add(stored.code, 'text')}`,
     'NOT r.deleted',
   ];
-  if (spec.targetType) where.push(`x.target_type = ${p.add(spec.targetType, 'text')}`);
+  for (const type of [spec.targetType, stored.targetType]) {
+    if (type) where.push(`x.target_type = ${p.add(type, 'text')}`);
+  }
   const accessSql = renderAccess(access, p);
   if (accessSql) where.push(accessSql);
   const sql =
@@ -76,11 +80,12 @@ async function reverse(
   ids: string[],
   access: SearchAccess | undefined,
 ): Promise<Resource[]> {
-  if (ids.length === 0) return [];
+  const stored = storedAs(spec.param);
+  if (ids.length === 0 || (stored.targetType && stored.targetType !== targetType)) return [];
   const p = new SqlParams();
   const where = [
     `x.resource_type = ${p.add(spec.sourceType, 'text')}`,
-    `x.param = ${p.add(spec.param.code, 'text')}`,
+    `x.param = ${p.add(stored.code, 'text')}`,
     `x.target_type = ${p.add(targetType, 'text')}`,
     `x.target_id = ANY(${p.add(ids, 'text[]')})`,
     'NOT r.deleted',

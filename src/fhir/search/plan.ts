@@ -1,5 +1,5 @@
 import { badRequest } from '../outcomes.ts';
-import type { ParamDef } from './definitions.ts';
+import { storedAs, type ParamDef } from './definitions.ts';
 import type { Filter, QuantityValue, RangeValue, ReferenceValue, TokenValue } from './types.ts';
 
 /**
@@ -35,13 +35,18 @@ const text = (column: string, value: string, op: Op = '='): Cond => ({
   value,
   type: 'text',
 });
-const exists = (table: IndexTable, param: ParamDef, where?: Cond): Cond => ({
-  kind: 'exists',
-  table,
-  resourceType: param.resourceType,
-  param: param.code,
-  where,
-});
+function exists(table: IndexTable, param: ParamDef, where?: Cond): Cond {
+  const stored = storedAs(param);
+  const narrowed = stored.targetType ? text('target_type', stored.targetType) : undefined;
+  const all = [narrowed, where].filter((c): c is Cond => c !== undefined);
+  return {
+    kind: 'exists',
+    table,
+    resourceType: param.resourceType,
+    param: stored.code,
+    where: all.length > 0 ? and(...all) : undefined,
+  };
+}
 
 /** Escapes LIKE wildcards so user text is matched literally (backslash is the default escape). */
 export function likeLiteral(value: string): string {
@@ -154,7 +159,16 @@ function planDate(param: ParamDef, values: RangeValue[], inChain: boolean): Cond
   const conds = values.map((v): Cond => {
     switch (v.prefix) {
       case 'eq':
-        return and(ts(lowCol, '>=', v.low), ts(highCol, '<=', v.high));
+        // low <= high always holds, so the two redundant bounds are free and give the
+        // (param, low, high) index a closed range on low instead of an open one.
+        return onColumn
+          ? and(ts(lowCol, '>=', v.low), ts(highCol, '<=', v.high))
+          : and(
+              ts(lowCol, '>=', v.low),
+              ts(lowCol, '<=', v.high),
+              ts(highCol, '<=', v.high),
+              ts(highCol, '>=', v.low),
+            );
       case 'ne':
         return not(and(ts(lowCol, '>=', v.low), ts(highCol, '<=', v.high)));
       case 'gt':

@@ -15,14 +15,20 @@ async function search(type: string, query: string, access?: SearchAccess): Promi
 const matchIds = (b: Bundle): string[] =>
   (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource?.id as string);
 const includeKeys = (b: Bundle): string[] =>
-  (b.entry ?? []).filter((e) => e.search?.mode === 'include').map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
+  (b.entry ?? [])
+    .filter((e) => e.search?.mode === 'include')
+    .map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
 const nextQuery = (b: Bundle): string | undefined => {
   const url = b.link?.find((l) => l.relation === 'next')?.url;
   return url ? new URL(url).search.slice(1) : undefined;
 };
 
 /** Walks every page, running `between` after each one. */
-async function allPages(type: string, query: string, between?: (page: number) => Promise<void>): Promise<string[]> {
+async function allPages(
+  type: string,
+  query: string,
+  between?: (page: number) => Promise<void>,
+): Promise<string[]> {
   const seen: string[] = [];
   let q: string | undefined = query;
   for (let page = 0; q !== undefined && page < 100; page++) {
@@ -46,7 +52,11 @@ beforeAll(async () => {
   await storeResources(db, exampleResources());
   await storeResources(db, syntheaPatient(1));
   const pagers = Array.from({ length: 25 }, (_, i) =>
-    patient(`pg-${String(i).padStart(2, '0')}`, `Pager${String.fromCharCode(97 + (i % 5))}`, i % 7 === 0 ? undefined : `19${50 + i}-01-01`),
+    patient(
+      `pg-${String(i).padStart(2, '0')}`,
+      `Pager${String.fromCharCode(97 + (i % 5))}`,
+      i % 7 === 0 ? undefined : `19${50 + i}-01-01`,
+    ),
   );
   await storeResources(db, pagers);
 });
@@ -69,7 +79,9 @@ describe('_sort and paging', () => {
     const first = await search('Patient', 'family=pager&_count=10');
     expect(matchIds(first)).toHaveLength(10);
     expect(first.total).toBeUndefined();
-    expect(first.link?.find((l) => l.relation === 'self')?.url).toBe(`${BASE}/Patient?family=pager&_count=10`);
+    expect(first.link?.find((l) => l.relation === 'self')?.url).toBe(
+      `${BASE}/Patient?family=pager&_count=10`,
+    );
     const all = await allPages('Patient', 'family=pager&_count=10');
     expect(all).toHaveLength(25);
     expect(new Set(all).size).toBe(25);
@@ -94,7 +106,8 @@ describe('_sort and paging', () => {
       for (const id of before) expect(seen).toContain(id);
       expect(seen.length).toBeLessThanOrEqual(before.length + added);
       await db.query(`DELETE FROM fhir_resource WHERE id LIKE 'pg-new-%'`);
-      for (const suffix of ['a', 'z']) await deleteSearchRows(db, 'Patient', `pg-new-${sort.length}-${suffix}`);
+      for (const suffix of ['a', 'z'])
+        await deleteSearchRows(db, 'Patient', `pg-new-${sort.length}-${suffix}`);
     }
   });
 
@@ -134,10 +147,16 @@ describe('_include and _revinclude', () => {
     expect(includeKeys(b)).toEqual(['Patient/f201']);
     expect(b.entry?.[0]?.fullUrl).toBe(`${BASE}/Encounter/${matchIds(b)[0]}`);
 
+    const viaAlias = await search('Encounter', 'subject=Patient/f201&_include=Encounter:patient');
+    expect(includeKeys(viaAlias)).toEqual(['Patient/f201']);
+
     const typed = await search('Encounter', 'subject=Patient/f201&_include=Encounter:subject:Group');
     expect(includeKeys(typed)).toEqual([]);
 
-    const rev = await search('Patient', '_id=f201&_revinclude=Encounter:subject&_revinclude=Condition:patient');
+    const rev = await search(
+      'Patient',
+      '_id=f201&_revinclude=Encounter:subject&_revinclude=Condition:patient',
+    );
     expect(matchIds(rev)).toEqual(['f201']);
     const included = includeKeys(rev);
     expect(included).toEqual(expect.arrayContaining(['Encounter/f201', 'Encounter/f202', 'Condition/f201']));
@@ -156,13 +175,29 @@ describe('access filter', () => {
   beforeAll(async () => {
     const secret: Resource[] = [
       patient('vip', 'Secretperson'),
-      { resourceType: 'Encounter', id: 'vip-enc', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/vip' } },
+      {
+        resourceType: 'Encounter',
+        id: 'vip-enc',
+        status: 'finished',
+        class: { code: 'AMB' },
+        subject: { reference: 'Patient/vip' },
+      },
     ];
     await storeResources(db, [secret[0] as Resource], { security: ['V'] });
     await storeResources(db, [secret[1] as Resource]);
-    await storeResources(db, [
-      { resourceType: 'Encounter', id: 'labelled-enc', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/f201' } },
-    ], { security: ['PSY'] });
+    await storeResources(
+      db,
+      [
+        {
+          resourceType: 'Encounter',
+          id: 'labelled-enc',
+          status: 'finished',
+          class: { code: 'AMB' },
+          subject: { reference: 'Patient/f201' },
+        },
+      ],
+      { security: ['PSY'] },
+    );
   });
 
   it('hides labelled resources and the records of labelled patients, in pages and counts', async () => {
@@ -171,9 +206,9 @@ describe('access filter', () => {
     expect(matchIds(await search('Encounter', 'subject=vip', deny))).toEqual([]);
     expect(matchIds(await search('Encounter', 'subject=f201', deny))).not.toContain('labelled-enc');
     expect((await search('Encounter', 'subject=vip&_summary=count', deny)).total).toBe(0);
-    expect(includeKeys(await search('Patient', '_id=f201&_revinclude=Encounter:subject', deny))).not.toContain(
-      'Encounter/labelled-enc',
-    );
+    expect(
+      includeKeys(await search('Patient', '_id=f201&_revinclude=Encounter:subject', deny)),
+    ).not.toContain('Encounter/labelled-enc');
     // Without denied labels everything shows.
     expect(matchIds(await search('Encounter', 'subject=vip'))).toEqual(['vip-enc']);
   });

@@ -58,6 +58,7 @@ describe('string parameters', () => {
     expect(await ids('Patient', 'family=GÓMEZ')).toEqual(['accent', 'month', 'y1971']);
     expect(await ids('Patient', 'given=jos')).toEqual(['accent']);
     expect(await ids('Patient', 'name=peter')).toContain('example');
+    expect(await ids('Patient', 'phonetic=chalm')).toEqual(['example']);
     expect(await ids('Patient', 'address-postalcode=3999')).toContain('example');
   });
   it(':exact and :contains', async () => {

@@ -1,5 +1,6 @@
 import type { Cond, IndexTable, SqlType } from './plan.ts';
 import { tableOf } from './plan.ts';
+import { storedAs } from './definitions.ts';
 import type { Cursor, SearchAccess, SortKey } from './types.ts';
 
 /** Collects query parameters: every value reaches SQL as `$n`, never as text. */
@@ -102,9 +103,11 @@ export function sortColumns(sort: SortKey[], p: SqlParams): SortColumn[] {
     if (param.column === 'last_updated') return { expr: 'r.last_updated', type: 'timestamptz', descending };
     const table = tableOf(param);
     const [asc, desc, type] = SORT_VALUE[table];
+    const stored = storedAs(param);
+    const narrowed = stored.targetType ? ` AND s.target_type = ${p.add(stored.targetType, 'text')}` : '';
     const expr =
       `(SELECT ${descending ? desc : asc} FROM ${table} s WHERE s.resource_type = ${p.add(param.resourceType, 'text')}` +
-      ` AND s.resource_id = r.id AND s.param = ${p.add(param.code, 'text')})`;
+      ` AND s.resource_id = r.id AND s.param = ${p.add(stored.code, 'text')}${narrowed})`;
     return { expr, type, descending };
   });
 }

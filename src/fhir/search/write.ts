@@ -93,7 +93,7 @@ export async function writeSearchRows(tx: Queryable, items: IndexItem[]): Promis
     ctes.push(
       `del_${table} AS (DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM owners o ` +
         `CROSS JOIN LATERAL (SELECT t.ctid FROM ${table} t ` +
-        `WHERE t.resource_type = o.resource_type AND t.resource_id = o.resource_id) x)))`,
+        `WHERE t.resource_type = o.resource_type AND t.resource_id = o.resource_id OFFSET 0) x)))`,
     );
     const cols = columns.get(table) as Columns;
     if (cols.ids.length === 0) continue;
