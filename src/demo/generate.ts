@@ -80,10 +80,13 @@ export function* generatePatients(options: DemoOptions): Generator<DemoPatient> 
         demographics: person.demographics,
         mrn,
         encounters: new Rng(options.seed, i, STREAM.original, 1).pickWeighted(ENCOUNTERS),
-        mayBeOpen: true,
+        original: true,
       },
     );
     yield { bundle, personId, isDuplicate: false, mrn, errors: [] };
+    // A later registration of someone who died cannot have visits after the death.
+    const first = bundle.entry?.[0]?.resource;
+    const deceased = first?.resourceType === 'Patient' ? first.deceasedDateTime : undefined;
     const duplicates = duplicateCount(new Rng(options.seed, i, STREAM.duplicateCount), rate);
     for (let k = 1; k <= duplicates; k++) {
       const rng = new Rng(options.seed, i, STREAM.duplicate + k);
@@ -94,7 +97,8 @@ export function* generatePatients(options: DemoOptions): Generator<DemoPatient> 
         demographics,
         mrn: dupMrn,
         encounters: rng.chance(0.7) ? 1 : 2,
-        mayBeOpen: false,
+        original: false,
+        ...(deceased ? { before: Date.parse(deceased) } : {}),
       });
       yield { bundle: dupBundle, personId, isDuplicate: true, mrn: dupMrn, errors };
     }

@@ -22,9 +22,11 @@ export function planEncounters(
   birthDate: string,
   count: number,
   mayBeOpen: boolean,
+  before: number = Infinity,
 ): PlannedEncounter[] {
   const earliest = Math.max(ctx.windowStart, parseDate(birthDate) + DAY);
-  const span = Math.max(ctx.windowEnd - earliest, DAY);
+  const latest = Math.min(ctx.windowEnd, before - DAY);
+  const span = Math.max(latest - earliest, DAY);
   const starts: number[] = [];
   for (let i = 0; i < count; i++) starts.push(earliest + Math.floor(rng.next() * (span / DAY)) * DAY);
   starts.sort((a, b) => a - b);
@@ -43,7 +45,9 @@ export function planEncounters(
     planned.push({ cls, scenario, start, end, principal });
     free = (end ?? start) + DAY;
   }
-  return planned;
+  // Overlap shifting can push a visit past the limit (a death date): drop those, keep at least one.
+  const within = planned.filter((v) => v.start < before);
+  return within.length > 0 ? within : planned.slice(0, 1);
 }
 
 const CLASSES = weighted<EncounterClass>([

@@ -47,7 +47,10 @@ export interface RecordInput {
   demographics: Demographics;
   mrn: string;
   encounters: number;
-  mayBeOpen: boolean;
+  /** The first registration: only it may have a visit still open or end in death. */
+  original: boolean;
+  /** Visits of this record start before this instant (ms): the person's death, if known. */
+  before?: number;
 }
 
 /** One Patient record with its visits as a transaction Bundle. */
@@ -57,9 +60,9 @@ export function buildRecord(ctx: RecordContext, rng: Rng, extra: Rng, input: Rec
   const gp = clinician(rng, 'family');
   const patient = patientResource(d, mrn, ORGANIZATION_REF, gp.ref);
   const patientUrn = b.add(rng, patient);
-  const plan = planEncounters(rng, ctx, person, d.birthDate, input.encounters, input.mayBeOpen);
+  const plan = planEncounters(rng, ctx, person, d.birthDate, input.encounters, input.original, input.before);
   plan.forEach((p, index) => {
-    const last = index === plan.length - 1;
+    const last = input.original && index === plan.length - 1;
     const died = buildEncounter(ctx, rng, extra, b, {
       patient,
       patientUrn,
