@@ -17,7 +17,9 @@ export function startBenchPostgres(port = 55439): { url: string; stop(): void } 
   const asPostgres = (cmd: string) => execFileSync('su', ['postgres', '-c', cmd], { stdio: 'ignore' });
   chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), 0);
   asPostgres(`${bin}/initdb -D ${dir} -A trust -U postgres`);
-  asPostgres(`${bin}/pg_ctl -D ${dir} -l ${dir}/server.log -o '-p ${port} -k /tmp -c listen_addresses=127.0.0.1 -c shared_buffers=512MB' -w start`);
+  asPostgres(
+    `${bin}/pg_ctl -D ${dir} -l ${dir}/server.log -o '-p ${port} -k /tmp -c listen_addresses=127.0.0.1 -c shared_buffers=512MB' -w start`,
+  );
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: () => asPostgres(`${bin}/pg_ctl -D ${dir} -m fast stop`),

@@ -15,7 +15,10 @@ const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const log = (s: string) => console.log(s);
 const save = (name: string, value: unknown) => {
-  writeFileSync(join(outDir, `${name}.json`), JSON.stringify({ measuredAt: new Date().toISOString(), ...(value as object) }, null, 2));
+  writeFileSync(
+    join(outDir, `${name}.json`),
+    JSON.stringify({ measuredAt: new Date().toISOString(), ...(value as object) }, null, 2),
+  );
   console.log(`${name}:`, JSON.stringify(value, null, 2));
 };
 
@@ -25,7 +28,13 @@ if (only.has('store')) {
   const url = process.env.DATABASE_URL ?? pgServer?.url;
   let server: unknown = 'no PostgreSQL server available';
   try {
-    if (url) server = await runStoreBench({ databaseUrl: url, patients: Number(process.env.BENCH_PG_PATIENTS ?? 100_000), importSynthea: false, log });
+    if (url)
+      server = await runStoreBench({
+        databaseUrl: url,
+        patients: Number(process.env.BENCH_PG_PATIENTS ?? 100_000),
+        importSynthea: false,
+        log,
+      });
   } finally {
     pgServer?.stop();
   }

@@ -21,5 +21,10 @@ export async function timeEach(n: number, fn: (i: number) => Promise<unknown>): 
   }
   samples.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { n, p50: round(percentile(samples, 50)), p95: round(percentile(samples, 95)), mean: round(samples.reduce((a, b) => a + b, 0) / n) };
+  return {
+    n,
+    p50: round(percentile(samples, 50)),
+    p95: round(percentile(samples, 95)),
+    mean: round(samples.reduce((a, b) => a + b, 0) / n),
+  };
 }

@@ -24,8 +24,40 @@ async function emptyServer(): Promise<{ url: string; close(): Promise<void> }> {
 }
 
 async function seedPatients(db: Db, n: number, onProgress?: (done: number) => void): Promise<void> {
-  const families = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin'];
-  const given = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth'];
+  const families = [
+    'Smith',
+    'Johnson',
+    'Williams',
+    'Brown',
+    'Jones',
+    'Garcia',
+    'Miller',
+    'Davis',
+    'Rodriguez',
+    'Martinez',
+    'Hernandez',
+    'Lopez',
+    'Gonzalez',
+    'Wilson',
+    'Anderson',
+    'Thomas',
+    'Taylor',
+    'Moore',
+    'Jackson',
+    'Martin',
+  ];
+  const given = [
+    'James',
+    'Mary',
+    'John',
+    'Patricia',
+    'Robert',
+    'Jennifer',
+    'Michael',
+    'Linda',
+    'William',
+    'Elizabeth',
+  ];
   const batch = 2000;
   for (let start = 0; start < n; start += batch) {
     const writes: VersionWrite[] = [];
@@ -35,7 +67,12 @@ async function seedPatients(db: Db, n: number, onProgress?: (done: number) => vo
         resourceType: 'Patient',
         id: `bench-${i}`,
         identifier: [{ system: 'urn:custodian:mrn', value: `B${i}` }],
-        name: [{ family: `${families[i % families.length] ?? 'X'}${Math.floor(i / 400)}`, given: [given[i % given.length] ?? 'Y'] }],
+        name: [
+          {
+            family: `${families[i % families.length] ?? 'X'}${Math.floor(i / 400)}`,
+            given: [given[i % given.length] ?? 'Y'],
+          },
+        ],
         gender: i % 2 ? 'male' : 'female',
         birthDate: day.toISOString().slice(0, 10),
       };
@@ -52,20 +89,36 @@ export interface StoreBenchResult {
   patients: number;
   read: { http: object; rawSql: object; emptyHttp: object; ratioToRawPlusEmpty: number };
   search: { http: object; rawSql: object; ratio: number };
-  import?: { resources: number; seconds: number; resourcesPerSecond: number; rawSqlResourcesPerSecond: number; ratio: number };
+  import?: {
+    resources: number;
+    seconds: number;
+    resourcesPerSecond: number;
+    rawSqlResourcesPerSecond: number;
+    ratio: number;
+  };
 }
 
-export async function runStoreBench(options: { databaseUrl?: string; patients: number; importSynthea: boolean; log: (s: string) => void }): Promise<StoreBenchResult> {
+export async function runStoreBench(options: {
+  databaseUrl?: string;
+  patients: number;
+  importSynthea: boolean;
+  log: (s: string) => void;
+}): Promise<StoreBenchResult> {
   const db = await openDb({ databaseUrl: options.databaseUrl });
   const dialect = db.dialect;
-  const existing = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = 'Patient' AND id LIKE 'bench-%'`);
+  const existing = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = 'Patient' AND id LIKE 'bench-%'`,
+  );
   if (Number(existing.rows[0]?.n ?? 0) < options.patients) {
     options.log(`[${dialect}] seeding ${options.patients} patients ...`);
     await seedPatients(db, options.patients, (d) => d % 20000 === 0 && options.log(`  ${d}`));
   }
   const config = { ...loadConfig({}), port: 0, adminUser: 'bench-admin', adminPassword: PASSWORD };
   const server = await startServer(config, { db, web: false, log: () => undefined });
-  const tokenRes = await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'bench-admin', password: PASSWORD }) });
+  const tokenRes = await fetch(`${server.url}/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'password', username: 'bench-admin', password: PASSWORD }),
+  });
   const { access_token: token } = (await tokenRes.json()) as { access_token: string };
   const headers = { authorization: `Bearer ${token}` };
   const empty = await emptyServer();
@@ -73,15 +126,23 @@ export async function runStoreBench(options: { databaseUrl?: string; patients: n
   const id = (i: number) => `bench-${(i * 7919) % options.patients}`;
 
   // Warm up both paths.
-  for (let i = 0; i < 30; i++) await fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text());
-  const readHttp = await timeEach(n, (i) => fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text()));
-  const readRaw = await timeEach(n, (i) => db.query(`SELECT content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1`, [id(i)]));
+  for (let i = 0; i < 30; i++)
+    await fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text());
+  const readHttp = await timeEach(n, (i) =>
+    fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text()),
+  );
+  const readRaw = await timeEach(n, (i) =>
+    db.query(`SELECT content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1`, [id(i)]),
+  );
   const emptyHttp = await timeEach(n, () => fetch(empty.url).then((r) => r.text()));
 
   const family = (i: number) => ['smith', 'jones', 'brown', 'davis', 'moore'][i % 5] ?? 'smith';
-  const dob = (i: number) => new Date(Date.UTC(1930 + (i % 80), (i * 7) % 12, 1 + (i % 28))).toISOString().slice(0, 10);
+  const dob = (i: number) =>
+    new Date(Date.UTC(1930 + (i % 80), (i * 7) % 12, 1 + (i % 28))).toISOString().slice(0, 10);
   const searchHttp = await timeEach(n, (i) =>
-    fetch(`${server.url}/fhir/R4/Patient?family=${family(i)}${Math.floor(i / 3)}&birthdate=${dob(i)}`, { headers }).then((r) => r.text()),
+    fetch(`${server.url}/fhir/R4/Patient?family=${family(i)}${Math.floor(i / 3)}&birthdate=${dob(i)}`, {
+      headers,
+    }).then((r) => r.text()),
   );
   const searchRaw = await timeEach(n, (i) =>
     db.query(
@@ -96,7 +157,12 @@ export async function runStoreBench(options: { databaseUrl?: string; patients: n
   const result: StoreBenchResult = {
     dialect,
     patients: options.patients,
-    read: { http: readHttp, rawSql: readRaw, emptyHttp, ratioToRawPlusEmpty: round(readHttp.p50 / (readRaw.p50 + emptyHttp.p50)) },
+    read: {
+      http: readHttp,
+      rawSql: readRaw,
+      emptyHttp,
+      ratioToRawPlusEmpty: round(readHttp.p50 / (readRaw.p50 + emptyHttp.p50)),
+    },
     search: { http: searchHttp, rawSql: searchRaw, ratio: round(searchHttp.p95 / searchRaw.p95) },
   };
 
@@ -105,8 +171,11 @@ export async function runStoreBench(options: { databaseUrl?: string; patients: n
     const files = readdirSync(dir).sort();
     const shared = files.filter((f) => /^(hospital|practitioner)Information/.test(f));
     const store = new FhirStore(db, cliContext());
-    for (const f of shared) await processBundle(store, JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle);
-    const bundles = files.filter((f) => !shared.includes(f)).map((f) => stableIds(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle));
+    for (const f of shared)
+      await processBundle(store, JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle);
+    const bundles = files
+      .filter((f) => !shared.includes(f))
+      .map((f) => stableIds(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle));
     const resources = bundles.reduce((a, b) => a + (b.entry?.length ?? 0), 0);
     const t = performance.now();
     for (const b of bundles) await processBundle(store, b);
@@ -116,11 +185,14 @@ export async function runStoreBench(options: { databaseUrl?: string; patients: n
     const t2 = performance.now();
     for (const b of bundles) {
       const entries = b.entry ?? [];
-      await db.query(`INSERT INTO raw_import SELECT t, i, c::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, i, c)`, [
-        entries.map((e) => e.resource?.resourceType ?? ''),
-        entries.map((_e, i) => `r${i}`),
-        entries.map((e) => JSON.stringify(e.resource)),
-      ]);
+      await db.query(
+        `INSERT INTO raw_import SELECT t, i, c::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, i, c)`,
+        [
+          entries.map((e) => e.resource?.resourceType ?? ''),
+          entries.map((_e, i) => `r${i}`),
+          entries.map((e) => JSON.stringify(e.resource)),
+        ],
+      );
     }
     const rawSeconds = (performance.now() - t2) / 1000;
     result.import = {

@@ -12,10 +12,16 @@ export interface RunningServer {
 }
 
 /** Creates the first administrator on an empty user table; prints a generated password once. */
-export async function ensureAdmin(db: Db, config: Pick<Config, 'adminUser' | 'adminPassword'>, log: (line: string) => void): Promise<void> {
+export async function ensureAdmin(
+  db: Db,
+  config: Pick<Config, 'adminUser' | 'adminPassword'>,
+  log: (line: string) => void,
+): Promise<void> {
   if ((await countUsers(db)) > 0) return;
   const password = config.adminPassword ?? generatePassword();
-  await db.transaction((tx) => createUser(tx, { username: config.adminUser, password, role: 'admin', displayName: 'Administrator' }));
+  await db.transaction((tx) =>
+    createUser(tx, { username: config.adminUser, password, role: 'admin', displayName: 'Administrator' }),
+  );
   if (!config.adminPassword) {
     log(`Created administrator '${config.adminUser}' with password: ${password}`);
     log('This password is shown once. Change it with: custodian user reset-password');
@@ -23,9 +29,17 @@ export async function ensureAdmin(db: Db, config: Pick<Config, 'adminUser' | 'ad
 }
 
 /** Opens the database, prepares it, and serves HTTP. Tests call this too. */
-export async function startServer(config: Config, options: { web?: boolean; log?: (line: string) => void; db?: Db } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: { web?: boolean; log?: (line: string) => void; db?: Db } = {},
+): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : `${config.dataDir}/db` }));
+  const db =
+    options.db ??
+    (await openDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : `${config.dataDir}/db`,
+    }));
   await ensureAdmin(db, config, log);
   const app = await buildApp({ db, config, web: options.web ?? true });
   await app.listen({ port: config.port, host: config.host });

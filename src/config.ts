@@ -33,7 +33,10 @@ export const CONFIG_HELP: ReadonlyArray<readonly [string, string]> = [
   ['CUSTODIAN_DEMO_PATIENTS', 'how many demo patients a fresh database gets (default 300)'],
   ['CUSTODIAN_ADMIN_USER', 'first administrator user name (default admin)'],
   ['CUSTODIAN_ADMIN_PASSWORD', 'first administrator password (default: generated and printed once)'],
-  ['CUSTODIAN_CODESETS_DIR', 'folder of official code set release files (default ../shared/codesets if present; none = do not load)'],
+  [
+    'CUSTODIAN_CODESETS_DIR',
+    'folder of official code set release files (default ../shared/codesets if present; none = do not load)',
+  ],
   ['CUSTODIAN_MLLP_PORT', 'HL7 v2 MLLP listener port (default 2575)'],
   ['CUSTODIAN_MLLP_HOST', 'HL7 v2 MLLP listener address (default 127.0.0.1)'],
   ['CUSTODIAN_TLS_CERT / CUSTODIAN_TLS_KEY', 'PEM files: serve HTTPS when both are set'],
@@ -61,13 +64,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoPatients: int(env.CUSTODIAN_DEMO_PATIENTS, 300),
     adminUser: env.CUSTODIAN_ADMIN_USER || 'admin',
     adminPassword: env.CUSTODIAN_ADMIN_PASSWORD || undefined,
-    codesetsDir: env.CUSTODIAN_CODESETS_DIR === 'none' ? undefined : env.CUSTODIAN_CODESETS_DIR || defaultCodesetsDir(),
+    codesetsDir:
+      env.CUSTODIAN_CODESETS_DIR === 'none' ? undefined : env.CUSTODIAN_CODESETS_DIR || defaultCodesetsDir(),
     mllpPort: int(env.CUSTODIAN_MLLP_PORT, 2575),
     mllpHost: env.CUSTODIAN_MLLP_HOST || '127.0.0.1',
     tlsCert: env.CUSTODIAN_TLS_CERT || undefined,
     tlsKey: env.CUSTODIAN_TLS_KEY || undefined,
     tokenTtlSeconds: int(env.CUSTODIAN_TOKEN_TTL, 3600),
-    corsOrigins: (env.CUSTODIAN_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (env.CUSTODIAN_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     maxBodyBytes: int(env.CUSTODIAN_MAX_BODY_BYTES, 50 * 1024 * 1024),
   };
 }

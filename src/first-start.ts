@@ -8,7 +8,11 @@ import { cliContext } from './cli/context.ts';
  * A fresh database gets the configured code sets and a demo set of patients, so a new user
  * sees real-looking charts. Runs after the server is listening; each step is skipped when done.
  */
-export async function prepareFreshDatabase(db: Db, config: Config, log: (line: string) => void): Promise<void> {
+export async function prepareFreshDatabase(
+  db: Db,
+  config: Config,
+  log: (line: string) => void,
+): Promise<void> {
   const system = { ...cliContext(), username: 'custodian:first-start' };
   if (config.codesetsDir) {
     try {
@@ -27,6 +31,10 @@ export async function prepareFreshDatabase(db: Db, config: Config, log: (line: s
   const existing = await db.query(`SELECT 1 FROM fhir_resource WHERE resource_type = 'Patient' LIMIT 1`);
   if (existing.rows.length > 0) return;
   log(`Loading ${config.demoPatients} demo patients (CUSTODIAN_DEMO=0 turns this off) ...`);
-  const result = await loadDemoData(new FhirStore(db, system), { patients: config.demoPatients, seed: 2026, duplicateRate: 0.05 });
+  const result = await loadDemoData(new FhirStore(db, system), {
+    patients: config.demoPatients,
+    seed: 2026,
+    duplicateRate: 0.05,
+  });
   log(`Demo data ready: ${result.patients} patients, ${result.resources} resources.`);
 }

@@ -43,10 +43,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   loadDefinitions();
   const { db, config } = deps;
   const https =
-    config.tlsCert && config.tlsKey ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } } : {};
-  const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: false, ...https }) as unknown as FastifyInstance;
+    config.tlsCert && config.tlsKey
+      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      : {};
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.maxBodyBytes,
+    trustProxy: false,
+    ...https,
+  }) as unknown as FastifyInstance;
 
-  await app.register(helmet, { contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'frame-src': ["'self'", 'blob:', 'data:'], 'object-src': ["'self'", 'blob:', 'data:'] } } });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'"],
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'frame-src': ["'self'", 'blob:', 'data:'],
+        'object-src': ["'self'", 'blob:', 'data:'],
+      },
+    },
+  });
   if (config.corsOrigins.length > 0) {
     const cors = (await import('@fastify/cors')).default;
     await app.register(cors, { origin: config.corsOrigins });
@@ -59,11 +75,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     const cfg = route.config as { access?: unknown; public?: boolean } | undefined;
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') catalog.push({ method, url: route.url, public: !!cfg?.public || route.url === '/*' });
+      if (method !== 'HEAD')
+        catalog.push({ method, url: route.url, public: !!cfg?.public || route.url === '/*' });
     }
     // '/*' is the static file route of the built web UI: no patient data lives there.
     if (route.method === 'HEAD' || route.url === '/*' || cfg?.public || cfg?.access) return;
-    throw new Error(`Route ${String(route.method)} ${route.url} declares neither config.access nor config.public`);
+    throw new Error(
+      `Route ${String(route.method)} ${route.url} declares neither config.access nor config.public`,
+    );
   });
 
   app.addHook('onRequest', async (request) => {
@@ -79,7 +98,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('preHandler', async (request) => {
     const access = request.routeOptions.config.access;
-    if (request.ctx && access && access.resource !== '*') assertAllowed(request.ctx, access.resource, access.action);
+    if (request.ctx && access && access.resource !== '*')
+      assertAllowed(request.ctx, access.resource, access.action);
   });
 
   // Routes that don't go through FhirStore are audited here, success or refusal alike.
@@ -105,18 +125,45 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isOutcomeError(err)) return reply.code(err.status).type(FHIR_JSON).send(err.outcome);
     const status = err.statusCode ?? 500;
-    if (status === 413) return reply.code(413).type(FHIR_JSON).send(outcome('error', 'too-costly', 'The request body is too large'));
+    if (status === 413)
+      return reply
+        .code(413)
+        .type(FHIR_JSON)
+        .send(outcome('error', 'too-costly', 'The request body is too large'));
     if (status === 415) {
-      return reply.code(415).type(FHIR_JSON).send(outcome('error', 'not-supported', `Unsupported content type '${request.headers['content-type'] ?? ''}': send application/fhir+json`));
+      return reply
+        .code(415)
+        .type(FHIR_JSON)
+        .send(
+          outcome(
+            'error',
+            'not-supported',
+            `Unsupported content type '${request.headers['content-type'] ?? ''}': send application/fhir+json`,
+          ),
+        );
     }
-    if (status === 429) return reply.code(429).type(FHIR_JSON).send(outcome('error', 'throttled', 'Too many requests; try again later'));
-    if (status >= 400 && status < 500) return reply.code(status).type(FHIR_JSON).send(outcome('error', 'invalid', err.message));
+    if (status === 429)
+      return reply
+        .code(429)
+        .type(FHIR_JSON)
+        .send(outcome('error', 'throttled', 'Too many requests; try again later'));
+    if (status >= 400 && status < 500)
+      return reply
+        .code(status)
+        .type(FHIR_JSON)
+        .send(outcome('error', 'invalid', err.message));
     console.error(err);
-    return reply.code(500).type(FHIR_JSON).send(outcome('error', 'exception', 'Internal server error'));
+    return reply
+      .code(500)
+      .type(FHIR_JSON)
+      .send(outcome('error', 'exception', 'Internal server error'));
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).type(FHIR_JSON).send(outcome('error', 'not-found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+    reply
+      .code(404)
+      .type(FHIR_JSON)
+      .send(outcome('error', 'not-found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
 
   await registerAuthRoutes(app, { db, tokenTtlSeconds: config.tokenTtlSeconds });

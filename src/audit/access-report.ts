@@ -14,7 +14,11 @@ export interface AccessReportLine {
   detail: string | null;
 }
 
-const OUTCOMES: Record<string, AccessReportLine['outcome']> = { '0': 'success', '4': 'denied', '8': 'failure' };
+const OUTCOMES: Record<string, AccessReportLine['outcome']> = {
+  '0': 'success',
+  '4': 'denied',
+  '8': 'failure',
+};
 
 export function reportLine(event: AuditEvent): AccessReportLine {
   const agent = event.agent?.[0];
@@ -32,7 +36,11 @@ export function reportLine(event: AuditEvent): AccessReportLine {
 }
 
 /** Every recorded access to one patient's record, newest first. */
-export async function accessReport(q: Queryable, patientId: string, limit = 1000): Promise<AccessReportLine[]> {
+export async function accessReport(
+  q: Queryable,
+  patientId: string,
+  limit = 1000,
+): Promise<AccessReportLine[]> {
   const res = await q.query<{ content: AuditEvent }>(
     `SELECT r.content FROM audit_chain c
        JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id

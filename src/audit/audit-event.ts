@@ -42,7 +42,11 @@ export interface AuditEntry {
   detail?: string | undefined;
 }
 
-const REST_TYPE: Coding = { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' };
+const REST_TYPE: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+  code: 'rest',
+  display: 'RESTful Operation',
+};
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 
 const TYPE_BY_ACTION: Partial<Record<AuditAction, Coding>> = {
@@ -89,7 +93,13 @@ export function toAuditEvent(id: string, entry: AuditEntry, recorded: string): A
     .filter((e) => !(entry.patientIds ?? []).some((p) => e === `Patient/${p}`))
     .map((e) => ({ what: { reference: e } }));
   const queryEntity = entry.query
-    ? [{ type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' }, query: Buffer.from(entry.query).toString('base64'), description: entry.query }]
+    ? [
+        {
+          type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' },
+          query: Buffer.from(entry.query).toString('base64'),
+          description: entry.query,
+        },
+      ]
     : [];
   const entities = [...patientEntities, ...otherEntities, ...queryEntity];
   return {
@@ -102,7 +112,13 @@ export function toAuditEvent(id: string, entry: AuditEntry, recorded: string): A
     outcome: OUTCOME_CODE[entry.outcome],
     ...(entry.detail ? { outcomeDesc: entry.detail } : {}),
     ...(entry.purpose
-      ? { purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: entry.purpose }] }] }
+      ? {
+          purposeOfEvent: [
+            {
+              coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: entry.purpose }],
+            },
+          ],
+        }
       : {}),
     agent: [
       {
@@ -112,12 +128,23 @@ export function toAuditEvent(id: string, entry: AuditEntry, recorded: string): A
         requestor: true,
         ...(entry.role ? { role: [{ coding: [{ system: 'urn:custodian:role', code: entry.role }] }] } : {}),
         ...(entry.purpose
-          ? { purposeOfUse: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: entry.purpose }] }] }
+          ? {
+              purposeOfUse: [
+                {
+                  coding: [
+                    { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: entry.purpose },
+                  ],
+                },
+              ],
+            }
           : {}),
         ...(entry.sourceAddress ? { network: { address: entry.sourceAddress, type: '2' as const } } : {}),
       },
     ],
-    source: { observer: { display: 'Custodian' }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4' }] },
+    source: {
+      observer: { display: 'Custodian' },
+      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4' }],
+    },
     ...(entities.length > 0 ? { entity: entities } : {}),
   };
 }

@@ -9,7 +9,15 @@ import { openTestDb } from '../db/test-db.ts';
 import { appendAudit, verifyAuditChain } from './audit-log.ts';
 import type { AuditEntry } from './audit-event.ts';
 
-const entry = (i: number): AuditEntry => ({ action: 'read', outcome: 'success', username: `user${i}`, role: 'coder', purpose: 'HPAYMT', patientIds: [`p${i}`], entities: [`Patient/p${i}`] });
+const entry = (i: number): AuditEntry => ({
+  action: 'read',
+  outcome: 'success',
+  username: `user${i}`,
+  role: 'coder',
+  purpose: 'HPAYMT',
+  patientIds: [`p${i}`],
+  entities: [`Patient/p${i}`],
+});
 
 async function seeded(): Promise<{ db: Db; ids: string[] }> {
   const db = await openTestDb();
@@ -32,16 +40,26 @@ async function tamper(db: Db, sql: string, params: unknown[] = []): Promise<void
 describe('audit trail', () => {
   it('refuses UPDATE and DELETE on audit rows', async () => {
     const { db, ids } = await seeded();
-    await expect(db.query(`UPDATE audit_chain SET hash = 'x' WHERE event_id = $1`, [ids[0]])).rejects.toThrow(/append-only/);
-    await expect(db.query(`DELETE FROM fhir_resource WHERE resource_type = 'AuditEvent' AND id = $1`, [ids[0]])).rejects.toThrow(/append-only/);
-    await expect(db.query(`UPDATE fhir_resource SET content = '{}' WHERE resource_type = 'AuditEvent'`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`UPDATE audit_chain SET hash = 'x' WHERE event_id = $1`, [ids[0]])).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(
+      db.query(`DELETE FROM fhir_resource WHERE resource_type = 'AuditEvent' AND id = $1`, [ids[0]]),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      db.query(`UPDATE fhir_resource SET content = '{}' WHERE resource_type = 'AuditEvent'`),
+    ).rejects.toThrow(/append-only/);
     expect((await verifyAuditChain(db)).ok).toBe(true);
     await db.close();
   });
 
   it('names the first edited event', async () => {
     const { db, ids } = await seeded();
-    await tamper(db, `UPDATE fhir_resource SET content = jsonb_set(content, '{outcome}', '"4"') WHERE resource_type = 'AuditEvent' AND id = $1`, [ids[2]]);
+    await tamper(
+      db,
+      `UPDATE fhir_resource SET content = jsonb_set(content, '{outcome}', '"4"') WHERE resource_type = 'AuditEvent' AND id = $1`,
+      [ids[2]],
+    );
     const result = await verifyAuditChain(db);
     expect(result.ok).toBe(false);
     expect(result.problem?.eventId).toBe(ids[2]);
@@ -87,7 +105,11 @@ describe('audit trail', () => {
     expect(good.status).toBe(0);
     expect(good.stdout).toMatch(/3 events verified/);
     const again = await openDb({ dataDir: join(dataDir, 'db') });
-    await tamper(again, `UPDATE fhir_resource SET content = jsonb_set(content, '{recorded}', '"2001-01-01T00:00:00Z"') WHERE resource_type = 'AuditEvent' AND id = $1`, [events[1]?.id]);
+    await tamper(
+      again,
+      `UPDATE fhir_resource SET content = jsonb_set(content, '{recorded}', '"2001-01-01T00:00:00Z"') WHERE resource_type = 'AuditEvent' AND id = $1`,
+      [events[1]?.id],
+    );
     await again.close();
     const bad = cli();
     expect(bad.status).toBe(1);

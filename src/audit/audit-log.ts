@@ -22,7 +22,9 @@ export function canonicalJson(value: unknown): string {
 export function chainHash(prevHash: string, seq: number, event: AuditEvent): string {
   // meta is the store's bookkeeping, not part of what was recorded.
   const { meta: _meta, ...recorded } = event;
-  return createHash('sha256').update(`${prevHash}\n${seq}\n${canonicalJson(recorded)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${prevHash}\n${seq}\n${canonicalJson(recorded)}`)
+    .digest('hex');
 }
 
 /**
@@ -32,16 +34,28 @@ export function chainHash(prevHash: string, seq: number, event: AuditEvent): str
 export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise<AuditEvent[]> {
   if (entries.length === 0) return [];
   await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-  const last = await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1');
+  const last = await tx.query<{ seq: number; hash: string }>(
+    'SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1',
+  );
   let seq = Number(last.rows[0]?.seq ?? 0);
   let prev = last.rows[0]?.hash ?? GENESIS_HASH;
   const recorded = new Date().toISOString();
   const events = entries.map((e) => toAuditEvent(newId(), e, recorded));
   await writeVersions(
     tx,
-    events.map((resource) => ({ resource: resource as AuditEvent & { id: string }, previousVersion: 0, deleted: false })),
+    events.map((resource) => ({
+      resource: resource as AuditEvent & { id: string },
+      previousVersion: 0,
+      deleted: false,
+    })),
   );
-  const rows = { seq: [] as number[], id: [] as string[], patients: [] as string[], prev: [] as string[], hash: [] as string[] };
+  const rows = {
+    seq: [] as number[],
+    id: [] as string[],
+    patients: [] as string[],
+    prev: [] as string[],
+    hash: [] as string[],
+  };
   events.forEach((event, i) => {
     seq += 1;
     const hash = chainHash(prev, seq, event);
@@ -74,13 +88,22 @@ export interface VerifyResult {
 }
 
 /** Recomputes the whole chain in order; reports the first edited, deleted or reordered event. */
-export async function verifyAuditChain(q: Queryable, onProgress?: (done: number) => void): Promise<VerifyResult> {
+export async function verifyAuditChain(
+  q: Queryable,
+  onProgress?: (done: number) => void,
+): Promise<VerifyResult> {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   let checked = 0;
   const pageSize = 2000;
   for (;;) {
-    const page = await q.query<{ seq: number; event_id: string; prev_hash: string; hash: string; content: AuditEvent | null }>(
+    const page = await q.query<{
+      seq: number;
+      event_id: string;
+      prev_hash: string;
+      hash: string;
+      content: AuditEvent | null;
+    }>(
       `SELECT c.seq, c.event_id, c.prev_hash, c.hash, r.content
          FROM audit_chain c LEFT JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
         WHERE c.seq >= $1 ORDER BY c.seq LIMIT $2`,
@@ -88,11 +111,17 @@ export async function verifyAuditChain(q: Queryable, onProgress?: (done: number)
     );
     for (const row of page.rows) {
       const seq = Number(row.seq);
-      const fail = (reason: string): VerifyResult => ({ ok: false, checked, problem: { seq, eventId: row.event_id, reason } });
+      const fail = (reason: string): VerifyResult => ({
+        ok: false,
+        checked,
+        problem: { seq, eventId: row.event_id, reason },
+      });
       if (seq !== expectedSeq) return fail(`event(s) ${expectedSeq}..${seq - 1} are missing before this one`);
-      if (row.prev_hash !== prev) return fail('its link to the previous event does not match (reordered or predecessor changed)');
+      if (row.prev_hash !== prev)
+        return fail('its link to the previous event does not match (reordered or predecessor changed)');
       if (!row.content) return fail('the AuditEvent it records has been deleted');
-      if (chainHash(prev, seq, row.content) !== row.hash) return fail('its content was edited after it was recorded');
+      if (chainHash(prev, seq, row.content) !== row.hash)
+        return fail('its content was edited after it was recorded');
       prev = row.hash;
       expectedSeq += 1;
       checked += 1;
@@ -106,7 +135,15 @@ export async function verifyAuditChain(q: Queryable, onProgress?: (done: number)
       WHERE r.resource_type = 'AuditEvent' AND c.event_id IS NULL LIMIT 1`,
   );
   if (orphan.rows[0]) {
-    return { ok: false, checked, problem: { seq: expectedSeq, eventId: orphan.rows[0].id, reason: 'an AuditEvent exists outside the chain' } };
+    return {
+      ok: false,
+      checked,
+      problem: {
+        seq: expectedSeq,
+        eventId: orphan.rows[0].id,
+        reason: 'an AuditEvent exists outside the chain',
+      },
+    };
   }
   return { ok: true, checked };
 }

@@ -10,16 +10,24 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db }): voi
   const { db } = deps;
   const read = { access: { resource: 'AuditEvent', action: 'read' } } as const;
 
-  app.get<{ Querystring: { patient?: string } }>('/audit/access-report', { config: read }, async (request) => {
-    const patient = request.query.patient;
-    if (!patient || !/^[A-Za-z0-9\-.]{1,64}$/.test(patient)) throw badRequest('?patient=<id> is required');
-    request.auditPatients = [patient];
-    return { patient, lines: await accessReport(db, patient) };
-  });
+  app.get<{ Querystring: { patient?: string } }>(
+    '/audit/access-report',
+    { config: read },
+    async (request) => {
+      const patient = request.query.patient;
+      if (!patient || !/^[A-Za-z0-9\-.]{1,64}$/.test(patient)) throw badRequest('?patient=<id> is required');
+      request.auditPatients = [patient];
+      return { patient, lines: await accessReport(db, patient) };
+    },
+  );
 
-  app.get<{ Querystring: { unreviewed?: string } }>('/audit/break-glass', { config: read }, async (request) => ({
-    grants: await listBreakGlass(db, { unreviewedOnly: request.query.unreviewed === 'true' }),
-  }));
+  app.get<{ Querystring: { unreviewed?: string } }>(
+    '/audit/break-glass',
+    { config: read },
+    async (request) => ({
+      grants: await listBreakGlass(db, { unreviewedOnly: request.query.unreviewed === 'true' }),
+    }),
+  );
 
   app.post<{ Params: { id: string } }>(
     '/audit/break-glass/:id/review',
@@ -27,7 +35,12 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db }): voi
     async (request) => {
       if (!request.ctx) throw unauthorized();
       const note = (request.body as { note?: unknown } | undefined)?.note;
-      return reviewBreakGlass(db, request.params.id, request.ctx.username, typeof note === 'string' ? note : '');
+      return reviewBreakGlass(
+        db,
+        request.params.id,
+        request.ctx.username,
+        typeof note === 'string' ? note : '',
+      );
     },
   );
 

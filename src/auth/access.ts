@@ -3,7 +3,16 @@
  * `config.access` to authenticate, authorise (role x resource x action) and audit the call;
  * a route without `config.access` and without `config.public` is refused at start-up.
  */
-export const ACTIONS = ['read', 'search', 'create', 'update', 'delete', 'export', 'disclose', 'merge'] as const;
+export const ACTIONS = [
+  'read',
+  'search',
+  'create',
+  'update',
+  'delete',
+  'export',
+  'disclose',
+  'merge',
+] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export const ROLES = [
@@ -21,7 +30,17 @@ export const ROLES = [
 export type Role = (typeof ROLES)[number];
 
 /** HL7 v3 PurposeOfUse codes a request may carry. */
-export const PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'PATRQT', 'HLEGAL', 'HRESCH', 'PUBHLTH', 'HSYSADMIN', 'ETREAT'] as const;
+export const PURPOSES = [
+  'TREAT',
+  'HPAYMT',
+  'HOPERAT',
+  'PATRQT',
+  'HLEGAL',
+  'HRESCH',
+  'PUBHLTH',
+  'HSYSADMIN',
+  'ETREAT',
+] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
 /**

@@ -52,9 +52,13 @@ export async function breakGlass(
   input: { userId: string; patientId: string; reason: string; minutes?: number },
 ): Promise<BreakGlassGrant> {
   const reason = input.reason.trim();
-  if (reason.length < 10) throw badRequest('State the reason for breaking the glass (at least 10 characters)');
+  if (reason.length < 10)
+    throw badRequest('State the reason for breaking the glass (at least 10 characters)');
   if (!/^[A-Za-z0-9\-.]{1,64}$/.test(input.patientId)) throw badRequest('A patient id is required');
-  const patient = await q.query(`SELECT 1 FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted`, [input.patientId]);
+  const patient = await q.query(
+    `SELECT 1 FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted`,
+    [input.patientId],
+  );
   if (patient.rows.length === 0) throw notFound(`Patient/${input.patientId} not found`);
   const res = await q.query<GrantRow>(
     `INSERT INTO break_glass (id, user_id, patient_id, reason, expires_at)
@@ -65,7 +69,10 @@ export async function breakGlass(
 }
 
 /** Every grant, unreviewed first: the privacy officer's review list. */
-export async function listBreakGlass(q: Queryable, options: { unreviewedOnly?: boolean } = {}): Promise<BreakGlassGrant[]> {
+export async function listBreakGlass(
+  q: Queryable,
+  options: { unreviewedOnly?: boolean } = {},
+): Promise<BreakGlassGrant[]> {
   const res = await q.query<GrantRow>(
     `SELECT b.*, u.username FROM break_glass b JOIN app_user u ON u.id = b.user_id
       ${options.unreviewedOnly ? 'WHERE b.reviewed_at IS NULL' : ''}
@@ -74,7 +81,12 @@ export async function listBreakGlass(q: Queryable, options: { unreviewedOnly?: b
   return res.rows.map(toGrant);
 }
 
-export async function reviewBreakGlass(q: Queryable, id: string, reviewer: string, note: string): Promise<BreakGlassGrant> {
+export async function reviewBreakGlass(
+  q: Queryable,
+  id: string,
+  reviewer: string,
+  note: string,
+): Promise<BreakGlassGrant> {
   const res = await q.query<GrantRow>(
     `UPDATE break_glass SET reviewed_by = $2, reviewed_at = now(), review_note = $3 WHERE id = $1 RETURNING *`,
     [id, reviewer, note],

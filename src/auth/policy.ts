@@ -13,7 +13,17 @@ type Grant = { resources: '*' | readonly string[]; actions: readonly Action[] };
 
 const READ: readonly Action[] = ['read', 'search'];
 const WRITE: readonly Action[] = ['read', 'search', 'create', 'update'];
-const CODING_TYPES = ['Encounter', 'Condition', 'Procedure', 'Claim', 'ExplanationOfBenefit', 'Task', 'CodeSystem', 'ValueSet', 'CodingWork'];
+const CODING_TYPES = [
+  'Encounter',
+  'Condition',
+  'Procedure',
+  'Claim',
+  'ExplanationOfBenefit',
+  'Task',
+  'CodeSystem',
+  'ValueSet',
+  'CodingWork',
+];
 
 export const PERMISSIONS: Record<Role, readonly Grant[]> = {
   'him-technician': [
@@ -38,7 +48,12 @@ export const PERMISSIONS: Record<Role, readonly Grant[]> = {
     { resources: ['Consent', 'Task'], actions: ['create', 'update'] },
   ],
   'him-director': [{ resources: '*', actions: [...WRITE, 'delete', 'export', 'disclose', 'merge'] }],
-  admin: [{ resources: '*', actions: ['read', 'search', 'create', 'update', 'delete', 'export', 'disclose', 'merge'] }],
+  admin: [
+    {
+      resources: '*',
+      actions: ['read', 'search', 'create', 'update', 'delete', 'export', 'disclose', 'merge'],
+    },
+  ],
   auditor: [{ resources: [AUDIT], actions: READ }],
   system: [{ resources: '*', actions: ['read', 'search', 'create', 'update', 'delete', 'export', 'merge'] }],
 };
@@ -49,7 +64,12 @@ export const SENSITIVE_ROLES: ReadonlySet<Role> = new Set<Role>(['privacy-office
 /** Only these roles may administer users. */
 const USER_ADMINS: ReadonlySet<Role> = new Set<Role>(['admin']);
 /** The audit trail is read by these roles; nobody writes it through the API. */
-const AUDIT_READERS: ReadonlySet<Role> = new Set<Role>(['auditor', 'privacy-officer', 'admin', 'him-director']);
+const AUDIT_READERS: ReadonlySet<Role> = new Set<Role>([
+  'auditor',
+  'privacy-officer',
+  'admin',
+  'him-director',
+]);
 
 export function isAllowed(role: Role, resource: string, action: Action): boolean {
   // Every signed-in user may look at and end their own session, and break the glass.
@@ -66,7 +86,20 @@ export function isAllowed(role: Role, resource: string, action: Action): boolean
  * sensitive: restricted, very restricted, behavioral health, substance use (42 CFR Part 2),
  * HIV, psychiatry, sexual and reproductive health, employee / VIP (celebrity).
  */
-export const SENSITIVE_LABELS = ['R', 'V', 'BH', 'ETH', 'SUD', 'HIV', 'PSY', 'SDV', 'SEX', 'EMP', 'CEL', 'VIP'] as const;
+export const SENSITIVE_LABELS = [
+  'R',
+  'V',
+  'BH',
+  'ETH',
+  'SUD',
+  'HIV',
+  'PSY',
+  'SDV',
+  'SEX',
+  'EMP',
+  'CEL',
+  'VIP',
+] as const;
 
 export function deniedLabelsFor(role: Role): string[] {
   return SENSITIVE_ROLES.has(role) ? [] : [...SENSITIVE_LABELS];

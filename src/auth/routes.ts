@@ -25,7 +25,10 @@ function required(body: unknown, name: string): string {
 }
 
 /** OAuth2 token endpoint, session, user administration and break-the-glass. */
-export async function registerAuthRoutes(app: FastifyInstance, deps: { db: Db; tokenTtlSeconds: number }): Promise<void> {
+export async function registerAuthRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; tokenTtlSeconds: number },
+): Promise<void> {
   const { db } = deps;
   await app.register(rateLimit, { global: false });
 
@@ -37,12 +40,24 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: { db: Db; t
       const grant = field(body, 'grant_type');
       const isClient = grant === 'client_credentials';
       if (grant !== 'password' && !isClient) {
-        return reply.code(400).send({ error: 'unsupported_grant_type', error_description: 'Use grant_type=password or client_credentials' });
+        return reply
+          .code(400)
+          .send({
+            error: 'unsupported_grant_type',
+            error_description: 'Use grant_type=password or client_credentials',
+          });
       }
       const username = field(body, isClient ? 'client_id' : 'username') ?? '';
       const password = field(body, isClient ? 'client_secret' : 'password') ?? '';
       if (!username || !password) {
-        return reply.code(400).send({ error: 'invalid_request', error_description: isClient ? 'client_id and client_secret are required' : 'username and password are required' });
+        return reply
+          .code(400)
+          .send({
+            error: 'invalid_request',
+            error_description: isClient
+              ? 'client_id and client_secret are required'
+              : 'username and password are required',
+          });
       }
       const purpose = field(body, 'purpose_of_use') ?? field(body, 'purpose');
       const result = await db.transaction(async (tx) => {
@@ -66,7 +81,12 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: { db: Db; t
           disabled: 'The account is disabled',
           'bad-purpose': 'Unknown purpose of use',
         }[result.reason];
-        return reply.code(result.reason === 'bad-purpose' ? 400 : 401).send({ error: result.reason === 'bad-purpose' ? 'invalid_request' : 'invalid_grant', error_description: text });
+        return reply
+          .code(result.reason === 'bad-purpose' ? 400 : 401)
+          .send({
+            error: result.reason === 'bad-purpose' ? 'invalid_request' : 'invalid_grant',
+            error_description: text,
+          });
       }
       return reply.header('Cache-Control', 'no-store').send({
         access_token: result.accessToken,
@@ -83,14 +103,30 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: { db: Db; t
     const ctx = ctxOf(request);
     await db.transaction(async (tx) => {
       await revokeToken(tx, ctx.tokenId);
-      await appendAudit(tx, [{ action: 'logout', outcome: 'success', username: ctx.username, userId: ctx.userId, role: ctx.role, purpose: ctx.purpose, sourceAddress: request.ip }]);
+      await appendAudit(tx, [
+        {
+          action: 'logout',
+          outcome: 'success',
+          username: ctx.username,
+          userId: ctx.userId,
+          role: ctx.role,
+          purpose: ctx.purpose,
+          sourceAddress: request.ip,
+        },
+      ]);
     });
     return reply.send({ ok: true });
   });
 
   app.get('/auth/me', { config: { access: { resource: 'Session', action: 'read' } } }, async (request) => {
     const ctx = ctxOf(request);
-    return { userId: ctx.userId, username: ctx.username, role: ctx.role, purpose: ctx.purpose, brokenGlassPatients: ctx.brokenGlassPatients };
+    return {
+      userId: ctx.userId,
+      username: ctx.username,
+      role: ctx.role,
+      purpose: ctx.purpose,
+      brokenGlassPatients: ctx.brokenGlassPatients,
+    };
   });
 
   app.post('/auth/break-glass', { config: { ...session, auditedByStore: true } }, async (request, reply) => {
@@ -101,14 +137,33 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: { db: Db; t
       const grant = await db.transaction(async (tx) => {
         const g = await breakGlass(tx, { userId: ctx.userId, patientId, reason });
         await appendAudit(tx, [
-          { action: 'break-glass', outcome: 'success', username: ctx.username, userId: ctx.userId, role: ctx.role, purpose: 'ETREAT', sourceAddress: request.ip, patientIds: [patientId], detail: `break the glass: ${g.reason}` },
+          {
+            action: 'break-glass',
+            outcome: 'success',
+            username: ctx.username,
+            userId: ctx.userId,
+            role: ctx.role,
+            purpose: 'ETREAT',
+            sourceAddress: request.ip,
+            patientIds: [patientId],
+            detail: `break the glass: ${g.reason}`,
+          },
         ]);
         return g;
       });
       return reply.code(201).send(grant);
     } catch (err) {
       await recordAudit(db, [
-        { action: 'break-glass', outcome: 'failure', username: ctx.username, userId: ctx.userId, role: ctx.role, sourceAddress: request.ip, patientIds: patientId ? [patientId] : [], detail: err instanceof Error ? err.message : String(err) },
+        {
+          action: 'break-glass',
+          outcome: 'failure',
+          username: ctx.username,
+          userId: ctx.userId,
+          role: ctx.role,
+          sourceAddress: request.ip,
+          patientIds: patientId ? [patientId] : [],
+          detail: err instanceof Error ? err.message : String(err),
+        },
       ]);
       throw err;
     }
@@ -119,18 +174,33 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: { db: Db; t
   app.post('/admin/users', { config: admin('create') }, async (request, reply) => {
     const body = request.body;
     const user = await db.transaction((tx) =>
-      createUser(tx, { username: required(body, 'username'), password: required(body, 'password'), role: required(body, 'role'), ...(field(body, 'displayName') ? { displayName: field(body, 'displayName') as string } : {}) }),
+      createUser(tx, {
+        username: required(body, 'username'),
+        password: required(body, 'password'),
+        role: required(body, 'role'),
+        ...(field(body, 'displayName') ? { displayName: field(body, 'displayName') } : {}),
+      }),
     );
     return reply.code(201).send(user);
   });
-  app.put<{ Params: { username: string } }>('/admin/users/:username/role', { config: admin('update') }, async (request) =>
-    db.transaction((tx) => setRole(tx, request.params.username, required(request.body, 'role'))),
+  app.put<{ Params: { username: string } }>(
+    '/admin/users/:username/role',
+    { config: admin('update') },
+    async (request) =>
+      db.transaction((tx) => setRole(tx, request.params.username, required(request.body, 'role'))),
   );
-  app.post<{ Params: { username: string } }>('/admin/users/:username/disable', { config: admin('update') }, async (request) =>
-    db.transaction((tx) => setDisabled(tx, request.params.username, field(request.body, 'enable') !== 'true')),
+  app.post<{ Params: { username: string } }>(
+    '/admin/users/:username/disable',
+    { config: admin('update') },
+    async (request) =>
+      db.transaction((tx) =>
+        setDisabled(tx, request.params.username, field(request.body, 'enable') !== 'true'),
+      ),
   );
-  app.post<{ Params: { username: string } }>('/admin/users/:username/password', { config: admin('update') }, async (request) =>
-    db.transaction((tx) => resetPassword(tx, request.params.username, required(request.body, 'password'))),
+  app.post<{ Params: { username: string } }>(
+    '/admin/users/:username/password',
+    { config: admin('update') },
+    async (request) =>
+      db.transaction((tx) => resetPassword(tx, request.params.username, required(request.body, 'password'))),
   );
 }
-

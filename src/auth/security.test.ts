@@ -9,7 +9,10 @@ let patientId = '';
 
 beforeAll(async () => {
   server = await startTestServer();
-  const res = await server.call('admin', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient', name: [{ family: 'Routeson' }] });
+  const res = await server.call('admin', 'POST', '/fhir/R4/Patient', {
+    resourceType: 'Patient',
+    name: [{ family: 'Routeson' }],
+  });
   patientId = ((await res.json()) as Patient).id ?? '';
 });
 afterAll(async () => server?.stop());
@@ -35,14 +38,25 @@ describe('every route', () => {
     const routes = registeredRoutes(server.app).filter((r) => !r.public);
     expect(routes.length).toBeGreaterThan(15);
     // The walk deletes its own patient and logs out its own session.
-    const own = (await (await server.call('admin', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient' })).json()) as Patient;
-    const login = await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: TEST_PASSWORD }) });
+    const own = (await (
+      await server.call('admin', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient' })
+    ).json()) as Patient;
+    const login = await fetch(`${server.url}/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: TEST_PASSWORD }),
+    });
     const walkToken = ((await login.json()) as { access_token: string }).access_token;
     const logout = routes.filter((r) => r.url === '/oauth2/logout');
     for (const route of [...routes.filter((r) => r.url !== '/oauth2/logout'), ...logout]) {
       const path = concrete(route.url, own.id ?? '');
       const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : {};
-      const anon = await server.call(null, route.method, path, body, body ? { 'content-type': 'application/json' } : {});
+      const anon = await server.call(
+        null,
+        route.method,
+        path,
+        body,
+        body ? { 'content-type': 'application/json' } : {},
+      );
       expect(anon.status, `${route.method} ${route.url} anonymous`).toBe(401);
       const before = await auditCount();
       const res = await server.call(null, route.method, path, body, {
@@ -96,10 +110,15 @@ describe('role x action matrix', () => {
         res = await server.call(role, 'GET', `/fhir/R4/Patient/${patientId}`);
         break;
       case 'create':
-        res = await server.call(role, 'POST', '/fhir/R4/Patient', { resourceType: 'Patient', name: [{ family: `Matrix${role}` }] });
+        res = await server.call(role, 'POST', '/fhir/R4/Patient', {
+          resourceType: 'Patient',
+          name: [{ family: `Matrix${role}` }],
+        });
         break;
       case 'delete': {
-        const made = (await (await server.call('admin', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient' })).json()) as Patient;
+        const made = (await (
+          await server.call('admin', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient' })
+        ).json()) as Patient;
         res = await server.call(role, 'DELETE', `/fhir/R4/Patient/${made.id ?? ''}`);
         break;
       }
@@ -117,19 +136,45 @@ describe('role x action matrix', () => {
 
 describe('sessions', () => {
   it('locks an account after 5 failed logins and revokes tokens on logout', async () => {
-    await server.call('admin', 'POST', '/admin/users', { username: 'lockme', password: TEST_PASSWORD, role: 'coder' }, { 'content-type': 'application/json' });
+    await server.call(
+      'admin',
+      'POST',
+      '/admin/users',
+      { username: 'lockme', password: TEST_PASSWORD, role: 'coder' },
+      { 'content-type': 'application/json' },
+    );
     const login = (password: string) =>
-      fetch(`${server.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'lockme', password }) });
+      fetch(`${server.url}/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'password', username: 'lockme', password }),
+      });
     for (let i = 0; i < 5; i++) expect((await login('wrong-password-1')).status).toBe(401);
     const locked = await login(TEST_PASSWORD);
     expect(locked.status).toBe(401);
     expect(((await locked.json()) as { error_description: string }).error_description).toMatch(/locked/);
 
-    const weak = await server.call('admin', 'POST', '/admin/users', { username: 'weak', password: 'short', role: 'coder' }, { 'content-type': 'application/json' });
+    const weak = await server.call(
+      'admin',
+      'POST',
+      '/admin/users',
+      { username: 'weak', password: 'short', role: 'coder' },
+      { 'content-type': 'application/json' },
+    );
     expect(weak.status).toBe(400);
 
-    const tokenRes = await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'coder-user', password: TEST_PASSWORD, purpose_of_use: 'HPAYMT' }) });
-    const { access_token: token, purpose_of_use: purpose } = (await tokenRes.json()) as { access_token: string; purpose_of_use: string };
+    const tokenRes = await fetch(`${server.url}/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: 'coder-user',
+        password: TEST_PASSWORD,
+        purpose_of_use: 'HPAYMT',
+      }),
+    });
+    const { access_token: token, purpose_of_use: purpose } = (await tokenRes.json()) as {
+      access_token: string;
+      purpose_of_use: string;
+    };
     expect(purpose).toBe('HPAYMT');
     const auth = { authorization: `Bearer ${token}` };
     expect((await fetch(`${server.url}/auth/me`, { headers: auth })).status).toBe(200);
@@ -143,37 +188,77 @@ describe('break the glass', () => {
     const vip = (await (
       await server.call('admin', 'POST', '/fhir/R4/Patient', {
         resourceType: 'Patient',
-        meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
+        meta: {
+          security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }],
+        },
         name: [{ family: 'Famous', given: ['Very'] }],
       })
     ).json()) as Patient;
-    await server.call('admin', 'POST', '/fhir/R4/Encounter', { resourceType: 'Encounter', status: 'finished', class: { code: 'IMP' }, subject: { reference: `Patient/${vip.id ?? ''}` } });
+    await server.call('admin', 'POST', '/fhir/R4/Encounter', {
+      resourceType: 'Encounter',
+      status: 'finished',
+      class: { code: 'IMP' },
+      subject: { reference: `Patient/${vip.id ?? ''}` },
+    });
 
     const denied = await server.call('him-technician', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`);
     expect(denied.status).toBe(403);
     expect(JSON.stringify(await denied.json())).toContain('break-glass-required');
-    const hidden = (await (await server.call('him-technician', 'GET', '/fhir/R4/Patient?family=Famous')).json()) as Bundle;
+    const hidden = (await (
+      await server.call('him-technician', 'GET', '/fhir/R4/Patient?family=Famous')
+    ).json()) as Bundle;
     expect(hidden.entry ?? []).toHaveLength(0);
-    const hiddenEnc = (await (await server.call('him-technician', 'GET', `/fhir/R4/Encounter?subject=Patient/${vip.id ?? ''}`)).json()) as Bundle;
+    const hiddenEnc = (await (
+      await server.call('him-technician', 'GET', `/fhir/R4/Encounter?subject=Patient/${vip.id ?? ''}`)
+    ).json()) as Bundle;
     expect(hiddenEnc.entry ?? []).toHaveLength(0);
     // The privacy officer's role may see it without breaking the glass.
-    expect((await server.call('privacy-officer', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`)).status).toBe(200);
+    expect((await server.call('privacy-officer', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`)).status).toBe(
+      200,
+    );
 
-    const noReason = await server.call('him-technician', 'POST', '/auth/break-glass', { patient: vip.id, reason: '' }, { 'content-type': 'application/json' });
+    const noReason = await server.call(
+      'him-technician',
+      'POST',
+      '/auth/break-glass',
+      { patient: vip.id, reason: '' },
+      { 'content-type': 'application/json' },
+    );
     expect(noReason.status).toBe(400);
-    const granted = await server.call('him-technician', 'POST', '/auth/break-glass', { patient: vip.id, reason: 'Continuity of care request from ED' }, { 'content-type': 'application/json' });
+    const granted = await server.call(
+      'him-technician',
+      'POST',
+      '/auth/break-glass',
+      { patient: vip.id, reason: 'Continuity of care request from ED' },
+      { 'content-type': 'application/json' },
+    );
     expect(granted.status).toBe(201);
     expect((await server.call('him-technician', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`)).status).toBe(200);
-    const found = (await (await server.call('him-technician', 'GET', `/fhir/R4/Encounter?subject=Patient/${vip.id ?? ''}`)).json()) as Bundle;
+    const found = (await (
+      await server.call('him-technician', 'GET', `/fhir/R4/Encounter?subject=Patient/${vip.id ?? ''}`)
+    ).json()) as Bundle;
     expect(found.entry ?? []).toHaveLength(1);
 
-    const review = (await (await server.call('privacy-officer', 'GET', '/audit/break-glass?unreviewed=true')).json()) as { grants: Array<{ patientId: string; reason: string; username: string }> };
-    expect(review.grants.some((g) => g.patientId === vip.id && g.username === 'him-technician-user' && /Continuity/.test(g.reason))).toBe(true);
-    const report = (await (await server.call('privacy-officer', 'GET', `/audit/access-report?patient=${vip.id ?? ''}`)).json()) as { lines: Array<{ action: string; who: string; outcome: string }> };
-    expect(report.lines.some((l) => l.action === 'break-glass' && l.who === 'him-technician-user')).toBe(true);
+    const review = (await (
+      await server.call('privacy-officer', 'GET', '/audit/break-glass?unreviewed=true')
+    ).json()) as { grants: Array<{ patientId: string; reason: string; username: string }> };
+    expect(
+      review.grants.some(
+        (g) => g.patientId === vip.id && g.username === 'him-technician-user' && /Continuity/.test(g.reason),
+      ),
+    ).toBe(true);
+    const report = (await (
+      await server.call('privacy-officer', 'GET', `/audit/access-report?patient=${vip.id ?? ''}`)
+    ).json()) as { lines: Array<{ action: string; who: string; outcome: string }> };
+    expect(report.lines.some((l) => l.action === 'break-glass' && l.who === 'him-technician-user')).toBe(
+      true,
+    );
     expect(report.lines.some((l) => l.action === 'read' && l.outcome === 'denied')).toBe(true);
 
-    await server.db.query(`UPDATE break_glass SET expires_at = now() - interval '1 minute' WHERE patient_id = $1`, [vip.id]);
+    await server.db.query(
+      `UPDATE break_glass SET expires_at = now() - interval '1 minute' WHERE patient_id = $1`,
+      [vip.id],
+    );
     expect((await server.call('him-technician', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`)).status).toBe(403);
   });
 });

@@ -14,7 +14,8 @@ export type LoginResult =
   | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'bad-purpose'; userId?: string };
 
 export function parsePurpose(value: string | undefined, role: Role): Purpose | undefined {
-  if (!value) return role === 'system' || role === 'admin' ? 'HSYSADMIN' : role === 'provider' ? 'TREAT' : 'HOPERAT';
+  if (!value)
+    return role === 'system' || role === 'admin' ? 'HSYSADMIN' : role === 'provider' ? 'TREAT' : 'HOPERAT';
   return (PURPOSES as readonly string[]).includes(value) ? (value as Purpose) : undefined;
 }
 
@@ -33,7 +34,8 @@ export async function login(
     return { ok: false, reason: 'invalid' };
   }
   if (user.disabled) return { ok: false, reason: 'disabled', userId: user.id };
-  if (user.lockedUntil && new Date(user.lockedUntil) > new Date()) return { ok: false, reason: 'locked', userId: user.id };
+  if (user.lockedUntil && new Date(user.lockedUntil) > new Date())
+    return { ok: false, reason: 'locked', userId: user.id };
   if (!(await argon2.verify(user.passwordHash, password))) {
     const failed = user.failedLogins + 1;
     if (failed >= MAX_FAILED_LOGINS) {
@@ -64,7 +66,13 @@ export async function authenticate(
   token: string,
   sourceAddress: string,
 ): Promise<RequestContext | undefined> {
-  const res = await q.query<{ token_id: string; user_id: string; username: string; role: Role; purpose: Purpose }>(
+  const res = await q.query<{
+    token_id: string;
+    user_id: string;
+    username: string;
+    role: Role;
+    purpose: Purpose;
+  }>(
     `SELECT t.id AS token_id, u.id AS user_id, u.username, u.role, t.purpose
        FROM access_token t JOIN app_user u ON u.id = t.user_id
       WHERE t.token_hash = $1 AND NOT t.revoked AND t.expires_at > now() AND NOT u.disabled`,

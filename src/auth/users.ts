@@ -51,7 +51,8 @@ export function generatePassword(): string {
   return `${randomBytes(12).toString('base64url')}-7`;
 }
 
-export const hashPassword = (password: string): Promise<string> => argon2.hash(password, { type: argon2.argon2id });
+export const hashPassword = (password: string): Promise<string> =>
+  argon2.hash(password, { type: argon2.argon2id });
 
 export async function createUser(
   q: Queryable,
@@ -72,10 +73,15 @@ export async function createUser(
   return toUser(res.rows[0] as UserRow);
 }
 
-export async function findUser(q: Queryable, username: string): Promise<(User & { passwordHash: string; failedLogins: number }) | undefined> {
+export async function findUser(
+  q: Queryable,
+  username: string,
+): Promise<(User & { passwordHash: string; failedLogins: number }) | undefined> {
   const res = await q.query<UserRow>('SELECT * FROM app_user WHERE username = $1', [username]);
   const row = res.rows[0];
-  return row ? { ...toUser(row), passwordHash: row.password_hash, failedLogins: row.failed_logins } : undefined;
+  return row
+    ? { ...toUser(row), passwordHash: row.password_hash, failedLogins: row.failed_logins }
+    : undefined;
 }
 
 export async function getUserById(q: Queryable, id: string): Promise<User | undefined> {
@@ -89,7 +95,10 @@ export async function listUsers(q: Queryable): Promise<User[]> {
 }
 
 async function updateUser(q: Queryable, username: string, sql: string, params: unknown[]): Promise<User> {
-  const res = await q.query<UserRow>(`UPDATE app_user SET ${sql} WHERE username = $1 RETURNING *`, [username, ...params]);
+  const res = await q.query<UserRow>(`UPDATE app_user SET ${sql} WHERE username = $1 RETURNING *`, [
+    username,
+    ...params,
+  ]);
   if (!res.rows[0]) throw notFound(`No user '${username}'`);
   return toUser(res.rows[0]);
 }

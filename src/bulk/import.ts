@@ -33,8 +33,13 @@ export function stableIds(bundle: Bundle): Bundle {
   const entries = (bundle.entry ?? []).map((entry): BundleEntry => {
     const uuid = entry.fullUrl?.startsWith('urn:uuid:') ? entry.fullUrl.slice(9) : undefined;
     const resource = entry.resource;
-    if (entry.request?.method !== 'POST' || entry.request.ifNoneExist || !uuid || !ID.test(uuid) || !resource) return entry;
-    return { ...entry, resource: { ...resource, id: uuid }, request: { method: 'PUT', url: `${resource.resourceType}/${uuid}` } };
+    if (entry.request?.method !== 'POST' || entry.request.ifNoneExist || !uuid || !ID.test(uuid) || !resource)
+      return entry;
+    return {
+      ...entry,
+      resource: { ...resource, id: uuid },
+      request: { method: 'PUT', url: `${resource.resourceType}/${uuid}` },
+    };
   });
   return { ...bundle, entry: entries };
 }
@@ -58,16 +63,28 @@ export async function listImportFiles(paths: string[]): Promise<string[]> {
 
 const describe = (err: unknown): string =>
   isOutcomeError(err)
-    ? (err.outcome.issue ?? []).map((i) => `${i.diagnostics ?? i.details?.text ?? i.code}${i.expression ? ` (${i.expression.join(', ')})` : ''}`).join('; ')
+    ? (err.outcome.issue ?? [])
+        .map(
+          (i) =>
+            `${i.diagnostics ?? i.details?.text ?? i.code}${i.expression ? ` (${i.expression.join(', ')})` : ''}`,
+        )
+        .join('; ')
     : err instanceof Error
       ? err.message
       : String(err);
 
 /** Imports one bundle (transaction or batch) or one resource; failures are reported, not thrown. */
-export async function importJson(store: FhirStore, json: unknown, file: string): Promise<{ resources: number; failures: ImportFailure[] }> {
+export async function importJson(
+  store: FhirStore,
+  json: unknown,
+  file: string,
+): Promise<{ resources: number; failures: ImportFailure[] }> {
   const value = json as Resource | undefined;
   if (!value || typeof value !== 'object' || typeof value.resourceType !== 'string') {
-    return { resources: 0, failures: [{ file, where: 'file', message: 'not a FHIR resource (no resourceType)' }] };
+    return {
+      resources: 0,
+      failures: [{ file, where: 'file', message: 'not a FHIR resource (no resourceType)' }],
+    };
   }
   if (value.resourceType === 'Bundle' && (value.type === 'transaction' || value.type === 'batch')) {
     try {
@@ -75,7 +92,11 @@ export async function importJson(store: FhirStore, json: unknown, file: string):
       const failures = (result.entry ?? [])
         .map((e, i) => ({ e, i }))
         .filter(({ e }) => e.response?.status && !/^2/.test(e.response.status))
-        .map(({ e, i }) => ({ file, where: `entry ${i}`, message: (e.response?.outcome?.issue ?? []).map((x) => x.diagnostics ?? x.code).join('; ') }));
+        .map(({ e, i }) => ({
+          file,
+          where: `entry ${i}`,
+          message: (e.response?.outcome?.issue ?? []).map((x) => x.diagnostics ?? x.code).join('; '),
+        }));
       return { resources: (value.entry?.length ?? 0) - failures.length, failures };
     } catch (err) {
       return { resources: 0, failures: [{ file, where: 'bundle', message: describe(err) }] };
@@ -85,25 +106,47 @@ export async function importJson(store: FhirStore, json: unknown, file: string):
 }
 
 /** Imports plain resources: in one transaction, or one by one to say which failed. */
-async function importResources(store: FhirStore, resources: Resource[], file: string, firstLine: number): Promise<{ resources: number; failures: ImportFailure[] }> {
+async function importResources(
+  store: FhirStore,
+  resources: Resource[],
+  file: string,
+  firstLine: number,
+): Promise<{ resources: number; failures: ImportFailure[] }> {
   const toEntry = (r: Resource): BundleEntry =>
-    r.id && ID.test(r.id) ? { resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } } : { resource: r, request: { method: 'POST', url: r.resourceType } };
+    r.id && ID.test(r.id)
+      ? { resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } }
+      : { resource: r, request: { method: 'POST', url: r.resourceType } };
   try {
-    await processBundle(store, { resourceType: 'Bundle', type: 'transaction', entry: resources.map(toEntry) });
+    await processBundle(store, {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: resources.map(toEntry),
+    });
     return { resources: resources.length, failures: [] };
   } catch {
-    const result = await processBundle(store, { resourceType: 'Bundle', type: 'batch', entry: resources.map(toEntry) });
+    const result = await processBundle(store, {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: resources.map(toEntry),
+    });
     const failures: ImportFailure[] = [];
     (result.entry ?? []).forEach((e, i) => {
       if (e.response?.status && !/^2/.test(e.response.status)) {
-        failures.push({ file, where: `line ${firstLine + i}`, message: (e.response.outcome?.issue ?? []).map((x) => x.diagnostics ?? x.code).join('; ') });
+        failures.push({
+          file,
+          where: `line ${firstLine + i}`,
+          message: (e.response.outcome?.issue ?? []).map((x) => x.diagnostics ?? x.code).join('; '),
+        });
       }
     });
     return { resources: resources.length - failures.length, failures };
   }
 }
 
-async function importNdjson(store: FhirStore, file: string): Promise<{ resources: number; failures: ImportFailure[] }> {
+async function importNdjson(
+  store: FhirStore,
+  file: string,
+): Promise<{ resources: number; failures: ImportFailure[] }> {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let chunk: Resource[] = [];
   let lineNo = 0;
@@ -123,7 +166,11 @@ async function importNdjson(store: FhirStore, file: string): Promise<{ resources
     try {
       chunk.push(JSON.parse(line) as Resource);
     } catch (err) {
-      total.failures.push({ file, where: `line ${lineNo}`, message: `malformed JSON: ${(err as Error).message}` });
+      total.failures.push({
+        file,
+        where: `line ${lineNo}`,
+        message: `malformed JSON: ${(err as Error).message}`,
+      });
       continue;
     }
     if (chunk.length >= 500) await flush();
@@ -133,7 +180,11 @@ async function importNdjson(store: FhirStore, file: string): Promise<{ resources
 }
 
 /** Imports files and folders of FHIR JSON (resources, bundles) and NDJSON. Re-running is harmless. */
-export async function importFiles(store: FhirStore, paths: string[], onProgress?: ImportProgress): Promise<ImportReport> {
+export async function importFiles(
+  store: FhirStore,
+  paths: string[],
+  onProgress?: ImportProgress,
+): Promise<ImportReport> {
   const files = await listImportFiles(paths);
   const report: ImportReport = { files: files.length, resources: 0, failures: [] };
   for (const [i, file] of files.entries()) {

@@ -32,9 +32,13 @@ function expected(resource: Resource, ids: Map<string, string>, resolved: (ref: 
 }
 
 function comparable(resource: Resource): unknown {
-  const { meta: _m, id: _i, ...rest } = resource as Resource & { meta?: unknown };
+  const { meta: _m, id: _i, ...rest } = resource;
   return JSON.parse(JSON.stringify(rest), (key, value: unknown) =>
-    key === 'reference' && typeof value === 'string' && /^(Practitioner|Organization|Location|PractitionerRole)\//.test(value) ? 'CONDITIONAL' : value,
+    key === 'reference' &&
+    typeof value === 'string' &&
+    /^(Practitioner|Organization|Location|PractitionerRole)\//.test(value)
+      ? 'CONDITIONAL'
+      : value,
   ) as unknown;
 }
 
@@ -61,8 +65,12 @@ describe('Synthea bundles load as they are', () => {
         if (e.fullUrl && loc) ids.set(e.fullUrl, loc);
       });
       const patientRef = [...ids.values()].find((v) => v.startsWith('Patient/')) ?? '';
-      const everything = (await (await server.call('admin', 'GET', `/fhir/R4/${patientRef}/$everything`)).json()) as Bundle;
-      const everythingIds = new Set((everything.entry ?? []).map((e) => `${e.resource?.resourceType ?? ''}/${e.resource?.id ?? ''}`));
+      const everything = (await (
+        await server.call('admin', 'GET', `/fhir/R4/${patientRef}/$everything`)
+      ).json()) as Bundle;
+      const everythingIds = new Set(
+        (everything.entry ?? []).map((e) => `${e.resource?.resourceType ?? ''}/${e.resource?.id ?? ''}`),
+      );
       for (const [i, e] of (sent.entry ?? []).entries()) {
         const loc = ids.get(e.fullUrl ?? '') ?? '';
         expect(everythingIds.has(loc), `${f} entry ${i} ${loc} in $everything`).toBe(true);
@@ -75,7 +83,9 @@ describe('Synthea bundles load as they are', () => {
         seen.add(type);
         const loc = ids.get(e.fullUrl ?? '') ?? '';
         const back = (await (await server.call('admin', 'GET', `/fhir/R4/${loc}`)).json()) as Resource;
-        expect(comparable(back), `${f} ${loc}`).toEqual(comparable(expected(e.resource, ids, () => true) as Resource));
+        expect(comparable(back), `${f} ${loc}`).toEqual(
+          comparable(expected(e.resource, ids, () => true) as Resource),
+        );
       }
     }
   });
@@ -84,14 +94,23 @@ describe('Synthea bundles load as they are', () => {
     const store = new FhirStore(server.db, cliContext());
     const subset = patients.slice(0, 2).map((f) => join(dir, f));
     const count = async () =>
-      Number((await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM fhir_resource_history WHERE resource_type <> 'AuditEvent'`)).rows[0]?.n);
+      Number(
+        (
+          await server.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM fhir_resource_history WHERE resource_type <> 'AuditEvent'`,
+          )
+        ).rows[0]?.n,
+      );
     const first = await importFiles(store, subset);
     expect(first.failures).toEqual([]);
     const afterFirst = await count();
     const second = await importFiles(store, subset);
     expect(second.failures).toEqual([]);
     expect(await count()).toBe(afterFirst);
-    const bad = await importFiles(store, [join(sharedTestdataDir(), 'febrl', 'febrl-dataset1.csv'), join(dir, patients[0] ?? '')]);
+    const bad = await importFiles(store, [
+      join(sharedTestdataDir(), 'febrl', 'febrl-dataset1.csv'),
+      join(dir, patients[0] ?? ''),
+    ]);
     expect(bad.files).toBe(1);
   });
 });

@@ -15,7 +15,9 @@ export function registerAuditCommands(program: Command): void {
           console.log(`Audit trail intact: ${result.checked} events verified.`);
         } else {
           const p = result.problem;
-          console.error(`Audit trail BROKEN at event #${p?.seq ?? '?'} (AuditEvent/${p?.eventId ?? '?'}): ${p?.reason ?? ''}`);
+          console.error(
+            `Audit trail BROKEN at event #${p?.seq ?? '?'} (AuditEvent/${p?.eventId ?? '?'}): ${p?.reason ?? ''}`,
+          );
           console.error(`${result.checked} events before it verified.`);
           process.exitCode = 1;
         }

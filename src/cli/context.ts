@@ -18,7 +18,10 @@ export function cliContext(): RequestContext {
 
 export async function openConfiguredDb(): Promise<Db> {
   const config = loadConfig();
-  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : `${config.dataDir}/db` });
+  return openDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : `${config.dataDir}/db`,
+  });
 }
 
 /** Prints a readable error and sets a failing exit code instead of a stack trace. */

@@ -9,16 +9,23 @@ import { progressBar } from './progress.ts';
 export function registerDataCommands(program: Command): void {
   program
     .command('import')
-    .description('Import FHIR JSON (resources, batch/transaction bundles) and NDJSON files or folders; safe to re-run')
+    .description(
+      'Import FHIR JSON (resources, batch/transaction bundles) and NDJSON files or folders; safe to re-run',
+    )
     .argument('<paths...>', 'files or folders')
     .action(async (paths: string[]) => {
       const db = await openConfiguredDb();
       const bar = progressBar('import');
       try {
-        const report = await importFiles(new FhirStore(db, cliContext()), paths, (done, total, file) => bar.update(done, total, basename(file)));
+        const report = await importFiles(new FhirStore(db, cliContext()), paths, (done, total, file) =>
+          bar.update(done, total, basename(file)),
+        );
         bar.stop();
-        console.log(`Imported ${report.resources} resources from ${report.files} files; ${report.failures.length} failures.`);
-        for (const f of report.failures.slice(0, 50)) console.log(`  FAILED ${f.file} ${f.where}: ${f.message}`);
+        console.log(
+          `Imported ${report.resources} resources from ${report.files} files; ${report.failures.length} failures.`,
+        );
+        for (const f of report.failures.slice(0, 50))
+          console.log(`  FAILED ${f.file} ${f.where}: ${f.message}`);
         if (report.failures.length > 50) console.log(`  ... and ${report.failures.length - 50} more`);
         if (report.failures.length > 0) process.exitCode = 2;
       } finally {
@@ -37,13 +44,19 @@ export function registerDataCommands(program: Command): void {
       const patients = Number(opts.patients);
       const seed = Number(opts.seed);
       const duplicateRate = Number(opts.duplicates);
-      if (!Number.isInteger(patients) || patients < 1) throw new Error('--patients must be a positive whole number');
+      if (!Number.isInteger(patients) || patients < 1)
+        throw new Error('--patients must be a positive whole number');
       if (!Number.isInteger(seed)) throw new Error('--seed must be a whole number');
-      if (!(duplicateRate >= 0 && duplicateRate <= 1)) throw new Error('--duplicates must be between 0 and 1');
+      if (!(duplicateRate >= 0 && duplicateRate <= 1))
+        throw new Error('--duplicates must be between 0 and 1');
       const db = await openConfiguredDb();
       const bar = progressBar('demo');
       try {
-        const n = await loadDemoData(new FhirStore(db, cliContext()), { patients, seed, duplicateRate }, (d, t) => bar.update(d, t));
+        const n = await loadDemoData(
+          new FhirStore(db, cliContext()),
+          { patients, seed, duplicateRate },
+          (d, t) => bar.update(d, t),
+        );
         bar.stop();
         console.log(`Loaded ${n.patients} patient records (${n.resources} resources).`);
       } finally {

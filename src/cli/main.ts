@@ -8,7 +8,10 @@ import { isOutcomeError } from '../fhir/outcomes.ts';
 
 const program = new Command('custodian')
   .description('Custodian: health information management on FHIR R4')
-  .addHelpText('after', `\nConfiguration (environment):\n${CONFIG_HELP.map(([k, v]) => `  ${k.padEnd(40)} ${v}`).join('\n')}\n`);
+  .addHelpText(
+    'after',
+    `\nConfiguration (environment):\n${CONFIG_HELP.map(([k, v]) => `  ${k.padEnd(40)} ${v}`).join('\n')}\n`,
+  );
 
 registerStartCommand(program);
 registerDataCommands(program);

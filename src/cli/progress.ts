@@ -1,7 +1,10 @@
 import cliProgress from 'cli-progress';
 
 /** A progress bar on a terminal, one line per update step elsewhere (CI logs, pipes). */
-export function progressBar(label: string): { update(done: number, total: number, note?: string): void; stop(): void } {
+export function progressBar(label: string): {
+  update(done: number, total: number, note?: string): void;
+  stop(): void;
+} {
   if (!process.stderr.isTTY) {
     let lastPct = -1;
     return {
@@ -16,7 +19,11 @@ export function progressBar(label: string): { update(done: number, total: number
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% {value}/{total} {note}`, stream: process.stderr, hideCursor: true },
+    {
+      format: `${label} [{bar}] {percentage}% {value}/{total} {note}`,
+      stream: process.stderr,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { ROLES } from '../auth/access.ts';
-import { createUser, generatePassword, listUsers, resetPassword, setDisabled, setRole } from '../auth/users.ts';
+import {
+  createUser,
+  generatePassword,
+  listUsers,
+  resetPassword,
+  setDisabled,
+  setRole,
+} from '../auth/users.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Db } from '../db/index.ts';
 import { cliContext, openConfiguredDb } from './context.ts';
@@ -10,7 +17,17 @@ async function withDb<T>(what: string, fn: (db: Db) => Promise<T>): Promise<T> {
   try {
     const result = await fn(db);
     const ctx = cliContext();
-    await recordAudit(db, [{ action: 'admin', outcome: 'success', username: ctx.username, role: ctx.role, purpose: ctx.purpose, sourceAddress: ctx.sourceAddress, detail: what }]);
+    await recordAudit(db, [
+      {
+        action: 'admin',
+        outcome: 'success',
+        username: ctx.username,
+        role: ctx.role,
+        purpose: ctx.purpose,
+        sourceAddress: ctx.sourceAddress,
+        detail: what,
+      },
+    ]);
     return result;
   } finally {
     await db.close();
@@ -29,7 +46,14 @@ export function registerUserCommands(program: Command): void {
     .action(async (username: string, opts: { role: string; password?: string; name?: string }) => {
       const password = opts.password ?? generatePassword();
       await withDb(`user add ${username}`, (db) =>
-        db.transaction((tx) => createUser(tx, { username, password, role: opts.role, ...(opts.name ? { displayName: opts.name } : {}) })),
+        db.transaction((tx) =>
+          createUser(tx, {
+            username,
+            password,
+            role: opts.role,
+            ...(opts.name ? { displayName: opts.name } : {}),
+          }),
+        ),
       );
       console.log(`Added ${username} (${opts.role}).${opts.password ? '' : ` Password: ${password}`}`);
     });
@@ -58,10 +82,9 @@ export function registerUserCommands(program: Command): void {
       await withDb(`user reset-password ${username}`, (db) => resetPassword(db, username, password));
       console.log(`Password of ${username} reset.${opts.password ? '' : ` New password: ${password}`}`);
     });
-  user
-    .command('list')
-    .action(async () => {
-      const users = await withDb('user list', (db) => listUsers(db));
-      for (const u of users) console.log(`${u.username.padEnd(24)} ${u.role.padEnd(18)} ${u.disabled ? 'disabled' : 'active'}`);
-    });
+  user.command('list').action(async () => {
+    const users = await withDb('user list', (db) => listUsers(db));
+    for (const u of users)
+      console.log(`${u.username.padEnd(24)} ${u.role.padEnd(18)} ${u.disabled ? 'disabled' : 'active'}`);
+  });
 }

@@ -25,7 +25,10 @@ export class BreakGlassRequired extends OutcomeError {
         {
           severity: 'error',
           code: 'suppressed',
-          details: { coding: [{ system: 'urn:custodian:access', code: 'break-glass-required' }], text: 'break-glass-required' },
+          details: {
+            coding: [{ system: 'urn:custodian:access', code: 'break-glass-required' }],
+            text: 'break-glass-required',
+          },
           diagnostics: `This record is restricted. Break the glass with a reason to see it${patientId ? ` (patient ${patientId})` : ''}.`,
         },
       ],
@@ -37,7 +40,12 @@ export class BreakGlassRequired extends OutcomeError {
  * Sensitive records: a resource labelled (or whose patient is labelled) with a sensitive code
  * is shown only to roles allowed to see it or after the user broke the glass for that patient.
  */
-export async function assertMaySee(q: Queryable, ctx: RequestContext, resource: Resource, patientId: string | null): Promise<void> {
+export async function assertMaySee(
+  q: Queryable,
+  ctx: RequestContext,
+  resource: Resource,
+  patientId: string | null,
+): Promise<void> {
   const denied = new Set(deniedLabelsFor(ctx.role));
   if (denied.size === 0) return;
   if (patientId && ctx.brokenGlassPatients.includes(patientId)) return;

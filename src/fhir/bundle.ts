@@ -26,7 +26,10 @@ interface ParsedEntry {
 function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
   const method = entry.request?.method;
   const url = entry.request?.url;
-  if (!method || !url) throw badRequest(`Bundle entry ${index} has no request method and url`, [`Bundle.entry[${index}].request`]);
+  if (!method || !url)
+    throw badRequest(`Bundle entry ${index} has no request method and url`, [
+      `Bundle.entry[${index}].request`,
+    ]);
   if (method !== 'GET' && method !== 'POST' && method !== 'PUT' && method !== 'DELETE') {
     throw badRequest(`Bundle entry ${index}: method ${method} is not supported in bundles`);
   }
@@ -49,7 +52,9 @@ export async function processBundle(store: FhirStore, body: unknown): Promise<Bu
   const bundle = body as Bundle | undefined;
   if (!bundle || bundle.resourceType !== 'Bundle') throw badRequest('Expected a Bundle');
   if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
-    throw badRequest(`Bundle.type must be batch or transaction, not '${String(bundle.type)}'`, ['Bundle.type']);
+    throw badRequest(`Bundle.type must be batch or transaction, not '${String(bundle.type)}'`, [
+      'Bundle.type',
+    ]);
   }
   const entries = bundle.entry ?? [];
   return bundle.type === 'transaction' ? processTransaction(store, entries) : processBatch(store, entries);
@@ -91,7 +96,10 @@ async function runSingle(store: FhirStore, e: ParsedEntry): Promise<BundleEntry>
       return { resource, response: { status: '200 OK' } };
     }
     case 'POST': {
-      const { resource, created } = await store.create(e.resource, e.ifNoneExist ? { ifNoneExist: e.ifNoneExist } : {});
+      const { resource, created } = await store.create(
+        e.resource,
+        e.ifNoneExist ? { ifNoneExist: e.ifNoneExist } : {},
+      );
       return writeResponse(resource, created);
     }
     case 'PUT': {
@@ -125,7 +133,10 @@ const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, GET: 3 };
 async function processTransaction(store: FhirStore, entries: BundleEntry[]): Promise<Bundle> {
   const parsed = entries.map(parseEntry);
   for (const e of parsed) {
-    store.assertMay(e.type, e.method === 'GET' ? 'read' : e.method === 'POST' ? 'create' : e.method === 'PUT' ? 'update' : 'delete');
+    store.assertMay(
+      e.type,
+      e.method === 'GET' ? 'read' : e.method === 'POST' ? 'create' : e.method === 'PUT' ? 'update' : 'delete',
+    );
     if (e.id) assertId(e.id);
   }
   const responses = new Array<BundleEntry>(parsed.length);
@@ -149,12 +160,13 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
         }
         const id = newId();
         if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${id}`);
-        toWrite.push({ entry: e, resource: { ...requireResource(e), id } as Resource & { id: string } });
+        toWrite.push({ entry: e, resource: { ...requireResource(e), id } });
       } else if (e.method === 'PUT') {
         if (!e.id) throw badRequest(`Bundle entry ${e.index}: PUT needs Type/id`);
         if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${e.id}`);
         const resource = requireResource(e);
-        if (resource.id !== e.id) throw badRequest(`Bundle entry ${e.index}: resource id does not match ${e.url}`);
+        if (resource.id !== e.id)
+          throw badRequest(`Bundle entry ${e.index}: resource id does not match ${e.url}`);
         toWrite.push({ entry: e, resource: resource as Resource & { id: string } });
       }
     }
@@ -166,7 +178,10 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
         const [type = '', criteria = ''] = ref.split('?');
         assertResourceType(type);
         const found = await store.findExisting(tx, type, criteria);
-        if (!found?.id) throw notFound(`Bundle entry ${w.entry.index}: no ${type} matches the conditional reference '${ref}'`);
+        if (!found?.id)
+          throw notFound(
+            `Bundle entry ${w.entry.index}: no ${type} matches the conditional reference '${ref}'`,
+          );
         conditional.set(ref, `${type}/${found.id}`);
         return `${type}/${found.id}`;
       });
@@ -176,9 +191,16 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
         throw withEntry(err, w.entry.index);
       }
     }
-    const created = await store.writeInTransaction(tx, toWrite.map((w) => w.resource), deletes);
+    const created = await store.writeInTransaction(
+      tx,
+      toWrite.map((w) => w.resource),
+      deletes,
+    );
     for (const w of toWrite) {
-      responses[w.entry.index] = writeResponse(w.resource, created.get(`${w.resource.resourceType}/${w.resource.id}`) ?? true);
+      responses[w.entry.index] = writeResponse(
+        w.resource,
+        created.get(`${w.resource.resourceType}/${w.resource.id}`) ?? true,
+      );
     }
   });
   for (const e of parsed.filter((p) => p.method === 'GET')) responses[e.index] = await runSingle(store, e);
@@ -186,9 +208,12 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
 }
 
 function requireResource(e: ParsedEntry): Resource {
-  if (!e.resource || typeof e.resource !== 'object') throw badRequest(`Bundle entry ${e.index} has no resource`);
+  if (!e.resource || typeof e.resource !== 'object')
+    throw badRequest(`Bundle entry ${e.index} has no resource`);
   if (e.resource.resourceType !== e.type) {
-    throw badRequest(`Bundle entry ${e.index}: resource type ${String(e.resource.resourceType)} does not match ${e.url}`);
+    throw badRequest(
+      `Bundle entry ${e.index}: resource type ${String(e.resource.resourceType)} does not match ${e.url}`,
+    );
   }
   return e.resource;
 }
@@ -197,7 +222,10 @@ function withEntry(err: unknown, index: number): unknown {
   if (!isOutcomeError(err)) return err;
   const outcome: OperationOutcome = {
     ...err.outcome,
-    issue: (err.outcome.issue ?? []).map((i) => ({ ...i, diagnostics: `Bundle entry ${index}: ${i.diagnostics ?? i.details?.text ?? ''}` })),
+    issue: (err.outcome.issue ?? []).map((i) => ({
+      ...i,
+      diagnostics: `Bundle entry ${index}: ${i.diagnostics ?? i.details?.text ?? ''}`,
+    })),
   };
   return new OutcomeError(err.status, outcome);
 }

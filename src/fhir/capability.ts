@@ -18,7 +18,13 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
         mode: 'server',
         security: {
           cors: false,
-          service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' }] }],
+          service: [
+            {
+              coding: [
+                { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' },
+              ],
+            },
+          ],
           description: 'Bearer tokens from POST /oauth2/token (grant_type password or client_credentials).',
           extension: [
             {
@@ -29,19 +35,33 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
         },
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
         resource: r4ResourceTypes().map((type): CapabilityStatementRestResource => ({
-          type: type as CapabilityStatementRestResource["type"],
+          type: type as CapabilityStatementRestResource['type'],
           versioning: 'versioned',
           readHistory: true,
           updateCreate: true,
           conditionalCreate: true,
           conditionalUpdate: false,
           conditionalDelete: 'not-supported',
-          interaction: ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map(
-            (code) => ({ code: code as 'read' }),
-          ),
+          interaction: [
+            'read',
+            'vread',
+            'update',
+            'delete',
+            'history-instance',
+            'history-type',
+            'create',
+            'search-type',
+          ].map((code) => ({ code: code as 'read' })),
           searchParam: supportedSearchParams(type).map((p) => ({ name: p.name, type: p.type as 'token' })),
           ...(type === 'Patient'
-            ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] }
+            ? {
+                operation: [
+                  {
+                    name: 'everything',
+                    definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
+                  },
+                ],
+              }
             : {}),
         })),
       },

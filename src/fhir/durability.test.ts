@@ -12,7 +12,16 @@ const PASSWORD = 'durability-pass-42';
 /** Starts the real product (`custodian start`) as a child process and waits until it listens. */
 async function startProduct(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'start'], {
-    env: { ...process.env, CUSTODIAN_PORT: '0', CUSTODIAN_DEMO: '0', CUSTODIAN_CODESETS_DIR: 'none', CUSTODIAN_MLLP_PORT: '0', CUSTODIAN_ADMIN_USER: 'admin', CUSTODIAN_ADMIN_PASSWORD: PASSWORD, ...env },
+    env: {
+      ...process.env,
+      CUSTODIAN_PORT: '0',
+      CUSTODIAN_DEMO: '0',
+      CUSTODIAN_CODESETS_DIR: 'none',
+      CUSTODIAN_MLLP_PORT: '0',
+      CUSTODIAN_ADMIN_USER: 'admin',
+      CUSTODIAN_ADMIN_PASSWORD: PASSWORD,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -34,7 +43,10 @@ async function startProduct(env: Record<string, string>): Promise<{ child: Child
 }
 
 async function token(url: string): Promise<string> {
-  const res = await fetch(`${url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: PASSWORD }) });
+  const res = await fetch(`${url}/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: PASSWORD }),
+  });
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
@@ -49,7 +61,11 @@ async function checkSurvives(env: Record<string, string>): Promise<void> {
   const first = await startProduct(env);
   const auth = { authorization: `Bearer ${await token(first.url)}`, 'content-type': 'application/fhir+json' };
   const family = `Durable${Date.now()}`;
-  const created = await fetch(`${first.url}/fhir/R4/Patient`, { method: 'POST', headers: auth, body: JSON.stringify({ resourceType: 'Patient', name: [{ family }] }) });
+  const created = await fetch(`${first.url}/fhir/R4/Patient`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ resourceType: 'Patient', name: [{ family }] }),
+  });
   expect(created.status).toBe(201);
   const patient = (await created.json()) as Patient;
   const tx = await fetch(`${first.url}/fhir/R4`, {
@@ -59,7 +75,12 @@ async function checkSurvives(env: Record<string, string>): Promise<void> {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: Array.from({ length: 50 }, (_, i) => ({
-        resource: { resourceType: 'Observation', status: 'final', code: { text: `durable ${i}` }, subject: { reference: `Patient/${patient.id ?? ''}` } },
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: `durable ${i}` },
+          subject: { reference: `Patient/${patient.id ?? ''}` },
+        },
         request: { method: 'POST', url: 'Observation' },
       })),
     }),
@@ -74,7 +95,11 @@ async function checkSurvives(env: Record<string, string>): Promise<void> {
     const back = await fetch(`${second.url}/fhir/R4/Patient/${patient.id ?? ''}`, { headers: auth2 });
     expect(back.status).toBe(200);
     expect(((await back.json()) as Patient).name?.[0]?.family).toBe(family);
-    const obs = (await (await fetch(`${second.url}/fhir/R4/Observation?subject=Patient/${patient.id ?? ''}&_summary=count`, { headers: auth2 })).json()) as Bundle;
+    const obs = (await (
+      await fetch(`${second.url}/fhir/R4/Observation?subject=Patient/${patient.id ?? ''}&_summary=count`, {
+        headers: auth2,
+      })
+    ).json()) as Bundle;
     // All of the transaction or none of it; it was acknowledged, so all.
     expect(obs.total).toBe(50);
   } finally {

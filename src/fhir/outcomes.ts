@@ -28,7 +28,8 @@ export function outcome(
 const fail = (status: number, code: IssueCode, message: string, expression?: string[]): OutcomeError =>
   new OutcomeError(status, outcome('error', code, message, expression));
 
-export const badRequest = (message: string, expression?: string[]) => fail(400, 'invalid', message, expression);
+export const badRequest = (message: string, expression?: string[]) =>
+  fail(400, 'invalid', message, expression);
 export const unauthorized = (message = 'Authentication required') => fail(401, 'login', message);
 export const forbidden = (message = 'Forbidden') => fail(403, 'forbidden', message);
 export const notFound = (message: string) => fail(404, 'not-found', message);
@@ -46,4 +47,5 @@ export function isOutcomeError(err: unknown): err is OutcomeError {
   return err instanceof OutcomeError;
 }
 
-export const allOk = (message = 'All OK'): OperationOutcome => outcome('information', 'informational', message);
+export const allOk = (message = 'All OK'): OperationOutcome =>
+  outcome('information', 'informational', message);

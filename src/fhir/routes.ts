@@ -20,7 +20,8 @@ export function storeFor(db: Db, request: FastifyRequest): FhirStore {
 
 function sendResource(reply: FastifyReply, resource: Resource | Bundle, status = 200): FastifyReply {
   if (resource.meta?.versionId) reply.header('ETag', `W/"${resource.meta.versionId}"`);
-  if (resource.meta?.lastUpdated) reply.header('Last-Modified', new Date(resource.meta.lastUpdated).toUTCString());
+  if (resource.meta?.lastUpdated)
+    reply.header('Last-Modified', new Date(resource.meta.lastUpdated).toUTCString());
   return reply.code(status).type(FHIR_JSON).send(resource);
 }
 
@@ -31,13 +32,17 @@ function queryOf(request: FastifyRequest): URLSearchParams {
 
 /** FHIR writes take JSON only; anything else is 415 before the body is looked at. */
 function requireJson(request: FastifyRequest): void {
-  const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
   if (type !== 'application/fhir+json' && type !== 'application/json') {
     throw unsupportedMediaType(`Unsupported content type '${type ?? ''}': send application/fhir+json`);
   }
 }
 
-const lenient = (request: FastifyRequest): boolean => /handling\s*=\s*lenient/.test(String(request.headers.prefer ?? ''));
+const lenient = (request: FastifyRequest): boolean =>
+  /handling\s*=\s*lenient/.test(String(request.headers.prefer ?? ''));
 
 /** A bundle's own failures (not a valid Bundle, a transaction rolled back) are audited too. */
 function runBundle(store: FhirStore, body: unknown) {
@@ -49,69 +54,134 @@ function runBundle(store: FhirStore, body: unknown) {
 export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void {
   const { db } = deps;
   const store = { auditedByStore: true } as const;
-  const any = (action: 'read' | 'search' | 'create' | 'update' | 'delete') => ({ ...store, access: { resource: '*', action } });
+  const any = (action: 'read' | 'search' | 'create' | 'update' | 'delete') => ({
+    ...store,
+    access: { resource: '*', action },
+  });
 
   app.get(`${FHIR_BASE}/metadata`, { config: { public: true } }, async (request, reply) =>
     reply.type(FHIR_JSON).send(capabilityStatement(`${request.protocol}://${request.host}${FHIR_BASE}`)),
   );
 
-  app.post(`${FHIR_BASE}`, { config: any('create'), preValidation: async (r) => requireJson(r) }, async (request, reply) =>
-    reply.type(FHIR_JSON).send(await runBundle(storeFor(db, request), request.body)),
+  app.post(
+    `${FHIR_BASE}`,
+    { config: any('create'), preValidation: async (r) => requireJson(r) },
+    async (request, reply) =>
+      reply.type(FHIR_JSON).send(await runBundle(storeFor(db, request), request.body)),
   );
 
   app.get(`${FHIR_BASE}/_history`, { config: any('read') }, async (request, reply) =>
     reply.type(FHIR_JSON).send(await storeFor(db, request).history(undefined, undefined, queryOf(request))),
   );
 
-  app.get<{ Params: Params }>(`${FHIR_BASE}/Patient/:id/$everything`, { config: any('read') }, async (request, reply) =>
-    reply.type(FHIR_JSON).send(await storeFor(db, request).everything(request.params.id)),
+  app.get<{ Params: Params }>(
+    `${FHIR_BASE}/Patient/:id/$everything`,
+    { config: any('read') },
+    async (request, reply) =>
+      reply.type(FHIR_JSON).send(await storeFor(db, request).everything(request.params.id)),
   );
 
   app.get<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('search') }, async (request, reply) =>
-    reply.type(FHIR_JSON).send(await storeFor(db, request).search(request.params.type, queryOf(request), { lenient: lenient(request) })),
+    reply
+      .type(FHIR_JSON)
+      .send(
+        await storeFor(db, request).search(request.params.type, queryOf(request), {
+          lenient: lenient(request),
+        }),
+      ),
   );
 
-  app.post<{ Params: Params }>(`${FHIR_BASE}/:type/_search`, { config: any('search') }, async (request, reply) => {
-    const query = queryOf(request);
-    for (const [k, v] of new URLSearchParams((request.body as Record<string, string> | undefined) ?? {})) query.append(k, v);
-    return reply.type(FHIR_JSON).send(await storeFor(db, request).search(request.params.type, query, { lenient: lenient(request) }));
-  });
+  app.post<{ Params: Params }>(
+    `${FHIR_BASE}/:type/_search`,
+    { config: any('search') },
+    async (request, reply) => {
+      const query = queryOf(request);
+      for (const [k, v] of new URLSearchParams((request.body as Record<string, string> | undefined) ?? {}))
+        query.append(k, v);
+      return reply
+        .type(FHIR_JSON)
+        .send(await storeFor(db, request).search(request.params.type, query, { lenient: lenient(request) }));
+    },
+  );
 
-  app.get<{ Params: Params }>(`${FHIR_BASE}/:type/_history`, { config: any('read') }, async (request, reply) =>
-    reply.type(FHIR_JSON).send(await storeFor(db, request).history(request.params.type, undefined, queryOf(request))),
+  app.get<{ Params: Params }>(
+    `${FHIR_BASE}/:type/_history`,
+    { config: any('read') },
+    async (request, reply) =>
+      reply
+        .type(FHIR_JSON)
+        .send(await storeFor(db, request).history(request.params.type, undefined, queryOf(request))),
   );
 
   app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('read') }, async (request, reply) =>
     sendResource(reply, await storeFor(db, request).read(request.params.type, request.params.id)),
   );
 
-  app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id/_history`, { config: any('read') }, async (request, reply) =>
-    reply.type(FHIR_JSON).send(await storeFor(db, request).history(request.params.type, request.params.id, queryOf(request))),
+  app.get<{ Params: Params }>(
+    `${FHIR_BASE}/:type/:id/_history`,
+    { config: any('read') },
+    async (request, reply) =>
+      reply
+        .type(FHIR_JSON)
+        .send(await storeFor(db, request).history(request.params.type, request.params.id, queryOf(request))),
   );
 
-  app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id/_history/:vid`, { config: any('read') }, async (request, reply) =>
-    sendResource(reply, await storeFor(db, request).vread(request.params.type, request.params.id, request.params.vid)),
+  app.get<{ Params: Params }>(
+    `${FHIR_BASE}/:type/:id/_history/:vid`,
+    { config: any('read') },
+    async (request, reply) =>
+      sendResource(
+        reply,
+        await storeFor(db, request).vread(request.params.type, request.params.id, request.params.vid),
+      ),
   );
 
-  app.post<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('create'), preValidation: async (r) => requireJson(r) }, async (request, reply) => {
-    const ifNoneExist = request.headers['if-none-exist'];
-    const { resource, created } = await storeFor(db, request).create(request.body, {
-      type: request.params.type,
-      ...(typeof ifNoneExist === 'string' ? { ifNoneExist } : {}),
-    });
-    if (created) reply.header('Location', `${FHIR_BASE}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`);
-    return sendResource(reply, resource, created ? 201 : 200);
-  });
+  app.post<{ Params: Params }>(
+    `${FHIR_BASE}/:type`,
+    { config: any('create'), preValidation: async (r) => requireJson(r) },
+    async (request, reply) => {
+      const ifNoneExist = request.headers['if-none-exist'];
+      const { resource, created } = await storeFor(db, request).create(request.body, {
+        type: request.params.type,
+        ...(typeof ifNoneExist === 'string' ? { ifNoneExist } : {}),
+      });
+      if (created)
+        reply.header(
+          'Location',
+          `${FHIR_BASE}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`,
+        );
+      return sendResource(reply, resource, created ? 201 : 200);
+    },
+  );
 
-  app.put<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('update'), preValidation: async (r) => requireJson(r) }, async (request, reply) => {
-    const ifMatch = parseIfMatch(request.headers['if-match']);
-    const { resource, created } = await storeFor(db, request).update(request.params.type, request.params.id, request.body, { ifMatch });
-    if (created) reply.header('Location', `${FHIR_BASE}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`);
-    return sendResource(reply, resource, created ? 201 : 200);
-  });
+  app.put<{ Params: Params }>(
+    `${FHIR_BASE}/:type/:id`,
+    { config: any('update'), preValidation: async (r) => requireJson(r) },
+    async (request, reply) => {
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      const { resource, created } = await storeFor(db, request).update(
+        request.params.type,
+        request.params.id,
+        request.body,
+        { ifMatch },
+      );
+      if (created)
+        reply.header(
+          'Location',
+          `${FHIR_BASE}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`,
+        );
+      return sendResource(reply, resource, created ? 201 : 200);
+    },
+  );
 
-  app.delete<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('delete') }, async (request, reply) => {
-    await storeFor(db, request).delete(request.params.type, request.params.id, { ifMatch: parseIfMatch(request.headers['if-match']) });
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: Params }>(
+    `${FHIR_BASE}/:type/:id`,
+    { config: any('delete') },
+    async (request, reply) => {
+      await storeFor(db, request).delete(request.params.type, request.params.id, {
+        ifMatch: parseIfMatch(request.headers['if-match']),
+      });
+      return reply.code(204).send();
+    },
+  );
 }

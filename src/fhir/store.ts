@@ -5,7 +5,14 @@ import type { AuditAction, AuditEntry } from '../audit/audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { assertAllowed, assertMaySee, BreakGlassRequired, searchAccess } from './access-check.ts';
 import { assertResourceType, assertValidResource, patientOf } from './definitions.ts';
-import { badRequest, gone, isOutcomeError, methodNotAllowed, notFound, preconditionFailed } from './outcomes.ts';
+import {
+  badRequest,
+  gone,
+  isOutcomeError,
+  methodNotAllowed,
+  notFound,
+  preconditionFailed,
+} from './outcomes.ts';
 import {
   lockCurrentVersions,
   newId,
@@ -52,7 +59,11 @@ export class FhirStore {
     readonly baseUrl = '',
   ) {}
 
-  private entry(action: AuditAction, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry> = {}): AuditEntry {
+  private entry(
+    action: AuditAction,
+    outcome: AuditEntry['outcome'],
+    extra: Partial<AuditEntry> = {},
+  ): AuditEntry {
     return {
       action,
       outcome,
@@ -73,9 +84,14 @@ export class FhirStore {
       const status = isOutcomeError(err) ? err.status : 500;
       const outcome = status === 401 || status === 403 ? 'denied' : 'failure';
       // A refused look at a restricted chart names the patient, so the access report shows it.
-      const patient = err instanceof BreakGlassRequired ? err.patientId : /^Patient\/([^/?]+)/.exec(query)?.[1];
+      const patient =
+        err instanceof BreakGlassRequired ? err.patientId : /^Patient\/([^/?]+)/.exec(query)?.[1];
       await recordAudit(this.db, [
-        this.entry(action, outcome, { query, patientIds: ids(patient), detail: err instanceof Error ? err.message : String(err) }),
+        this.entry(action, outcome, {
+          query,
+          patientIds: ids(patient),
+          detail: err instanceof Error ? err.message : String(err),
+        }),
       ]);
       throw err;
     }
@@ -92,7 +108,9 @@ export class FhirStore {
       assertId(id);
       const row = await readCurrent(this.db, type, id);
       const resource = await this.visible(row, `${type}/${id}`);
-      await recordAudit(this.db, [this.entry('read', 'success', { patientIds: ids(row?.patient_id), entities: [`${type}/${id}`] })]);
+      await recordAudit(this.db, [
+        this.entry('read', 'success', { patientIds: ids(row?.patient_id), entities: [`${type}/${id}`] }),
+      ]);
       return resource;
     });
   }
@@ -104,7 +122,9 @@ export class FhirStore {
       if (!/^\d+$/.test(version)) throw notFound(`No version '${version}' of ${type}/${id}`);
       const row = await readVersion(this.db, type, id, Number(version));
       const resource = await this.visible(row, `${type}/${id}/_history/${version}`);
-      await recordAudit(this.db, [this.entry('vread', 'success', { patientIds: ids(row?.patient_id), entities: [`${type}/${id}`] })]);
+      await recordAudit(this.db, [
+        this.entry('vread', 'success', { patientIds: ids(row?.patient_id), entities: [`${type}/${id}`] }),
+      ]);
       return resource;
     });
   }
@@ -122,7 +142,9 @@ export class FhirStore {
       if (options.type) assertResourceType(options.type);
       assertValidResource(body);
       if (options.type && body.resourceType !== options.type) {
-        throw badRequest(`Body resourceType '${body.resourceType}' does not match URL type '${options.type}'`);
+        throw badRequest(
+          `Body resourceType '${body.resourceType}' does not match URL type '${options.type}'`,
+        );
       }
       this.allow(body.resourceType, 'create');
       this.assertWritable(body.resourceType);
@@ -131,7 +153,7 @@ export class FhirStore {
           const existing = await this.findExisting(tx, body.resourceType, options.ifNoneExist);
           if (existing) return { resource: existing, created: false };
         }
-        const resource = { ...body, id: newId() } as Resource & { id: string };
+        const resource = { ...body, id: newId() };
         await writeVersions(tx, [{ resource, previousVersion: 0, deleted: false }]);
         await appendAudit(tx, [this.changeEntry('create', resource)]);
         return { resource, created: true };
@@ -139,12 +161,18 @@ export class FhirStore {
     });
   }
 
-  async update(type: string, id: string, body: unknown, options: { ifMatch?: number | undefined } = {}): Promise<WriteResult> {
+  async update(
+    type: string,
+    id: string,
+    body: unknown,
+    options: { ifMatch?: number | undefined } = {},
+  ): Promise<WriteResult> {
     return this.audited('update', `${type}/${id}`, async () => {
       this.allow(type, 'update');
       assertId(id);
       assertValidResource(body);
-      if (body.resourceType !== type) throw badRequest(`Body resourceType '${body.resourceType}' does not match URL type '${type}'`);
+      if (body.resourceType !== type)
+        throw badRequest(`Body resourceType '${body.resourceType}' does not match URL type '${type}'`);
       if (body.id !== id) throw badRequest(`Body id '${body.id ?? ''}' does not match URL id '${id}'`);
       this.assertWritable(type);
       return this.db.transaction(async (tx) => {
@@ -154,7 +182,7 @@ export class FhirStore {
           throw preconditionFailed(`${type}/${id} is at version ${version}, not ${options.ifMatch}`);
         }
         if (current?.content) await assertMaySee(tx, this.ctx, current.content, current.patient_id);
-        const resource = { ...body, id } as Resource & { id: string };
+        const resource = { ...body, id };
         await writeVersions(tx, [{ resource, previousVersion: version, deleted: false }]);
         await appendAudit(tx, [this.changeEntry(current ? 'update' : 'create', resource)]);
         return { resource, created: !current || current.deleted };
@@ -178,7 +206,12 @@ export class FhirStore {
         if (current.content) await assertMaySee(tx, this.ctx, current.content, current.patient_id);
         const tombstone = { resourceType: type, id } as Resource & { id: string };
         await writeVersions(tx, [{ resource: tombstone, previousVersion: version, deleted: true }]);
-        await appendAudit(tx, [this.entry('delete', 'success', { patientIds: ids(current.patient_id), entities: [`${type}/${id}`] })]);
+        await appendAudit(tx, [
+          this.entry('delete', 'success', {
+            patientIds: ids(current.patient_id),
+            entities: [`${type}/${id}`],
+          }),
+        ]);
       });
     });
   }
@@ -187,9 +220,15 @@ export class FhirStore {
     return this.audited('search', `${type}?${query.toString()}`, async () => {
       this.allow(type, 'search');
       const request = parseSearch(type, query, options);
-      const bundle = await searchBundle(this.db, request, { baseUrl: this.baseUrl, access: searchAccess(this.ctx) });
+      const bundle = await searchBundle(this.db, request, {
+        baseUrl: this.baseUrl,
+        access: searchAccess(this.ctx),
+      });
       await recordAudit(this.db, [
-        this.entry('search', 'success', { query: `${type}?${query.toString()}`, patientIds: patientsIn(bundle.entry ?? []) }),
+        this.entry('search', 'success', {
+          query: `${type}?${query.toString()}`,
+          patientIds: patientsIn(bundle.entry ?? []),
+        }),
       ]);
       return bundle;
     });
@@ -199,7 +238,8 @@ export class FhirStore {
     const label = [type, id, '_history'].filter(Boolean).join('/');
     return this.audited('history', label, async () => {
       if (type) this.allow(type, 'read');
-      else if (this.ctx.role !== 'admin' && this.ctx.role !== 'system') assertAllowed(this.ctx, 'SystemHistory', 'read');
+      else if (this.ctx.role !== 'admin' && this.ctx.role !== 'system')
+        assertAllowed(this.ctx, 'SystemHistory', 'read');
       if (id) assertId(id);
       const count = Math.min(Math.max(Number(query.get('_count') ?? 100) || 100, 1), 1000);
       const since = query.get('_since');
@@ -225,7 +265,12 @@ export class FhirStore {
           if (id) throw err; // one resource's history: say it is restricted rather than hide it
         }
       }
-      await recordAudit(this.db, [this.entry('history', 'success', { query: label, patientIds: [...new Set(visible.map((r) => r.patient_id).filter((p): p is string => !!p))] })]);
+      await recordAudit(this.db, [
+        this.entry('history', 'success', {
+          query: label,
+          patientIds: [...new Set(visible.map((r) => r.patient_id).filter((p): p is string => !!p))],
+        }),
+      ]);
       return historyBundle(this.baseUrl, visible);
     });
   }
@@ -250,14 +295,26 @@ export class FhirStore {
         [patientId],
       );
       // Types the role may not read are left out rather than failing the whole chart.
-      const resources = [patientResource, ...own.rows.map((r) => r.content), ...referenced.rows.map((r) => r.content)]
-        .filter((r) => isAllowedQuiet(this.ctx, r.resourceType));
-      await recordAudit(this.db, [this.entry('operation', 'success', { query: `Patient/${patientId}/$everything`, patientIds: [patientId] })]);
+      const resources = [
+        patientResource,
+        ...own.rows.map((r) => r.content),
+        ...referenced.rows.map((r) => r.content),
+      ].filter((r) => isAllowedQuiet(this.ctx, r.resourceType));
+      await recordAudit(this.db, [
+        this.entry('operation', 'success', {
+          query: `Patient/${patientId}/$everything`,
+          patientIds: [patientId],
+        }),
+      ]);
       return {
         resourceType: 'Bundle',
         type: 'searchset',
         total: resources.length,
-        entry: resources.map((resource) => ({ fullUrl: `${this.baseUrl}/${resource.resourceType}/${resource.id ?? ''}`, resource, search: { mode: 'match' } })),
+        entry: resources.map((resource) => ({
+          fullUrl: `${this.baseUrl}/${resource.resourceType}/${resource.id ?? ''}`,
+          resource,
+          search: { mode: 'match' },
+        })),
       };
     });
   }
@@ -277,7 +334,9 @@ export class FhirStore {
   async findExisting(q: Queryable, type: string, criteria: string): Promise<Resource | undefined> {
     const query = new URLSearchParams(criteria.replace(/^\?/, ''));
     query.set('_count', '2');
-    const bundle = await searchBundle(q, parseSearch(type, query, { lenient: false }), { baseUrl: this.baseUrl });
+    const bundle = await searchBundle(q, parseSearch(type, query, { lenient: false }), {
+      baseUrl: this.baseUrl,
+    });
     const matches = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include');
     if (matches.length > 1) throw preconditionFailed(`More than one ${type} matches '${criteria}'`);
     return matches[0]?.resource;
@@ -295,7 +354,10 @@ export class FhirStore {
   ): Promise<Map<string, boolean>> {
     const keys = [...resources.map((r) => ({ type: r.resourceType, id: r.id })), ...deletes];
     const current = await lockCurrentVersions(tx, keys);
-    const unchanged = await unchangedResources(tx, resources.filter((r) => current.has(`${r.resourceType}/${r.id}`)));
+    const unchanged = await unchangedResources(
+      tx,
+      resources.filter((r) => current.has(`${r.resourceType}/${r.id}`)),
+    );
     const created = new Map<string, boolean>();
     const writes: VersionWrite[] = [];
     const changed: Resource[] = [];
@@ -313,7 +375,11 @@ export class FhirStore {
     for (const d of deletes) {
       const prev = current.get(`${d.type}/${d.id}`);
       if (prev && !prev.deleted) {
-        writes.push({ resource: { resourceType: d.type, id: d.id } as Resource & { id: string }, previousVersion: prev.version, deleted: true });
+        writes.push({
+          resource: { resourceType: d.type, id: d.id } as Resource & { id: string },
+          previousVersion: prev.version,
+          deleted: true,
+        });
       }
     }
     await writeVersions(tx, writes);
@@ -323,7 +389,10 @@ export class FhirStore {
       await appendAudit(tx, [
         this.entry('transaction', 'success', {
           patientIds: [...patients],
-          entities: [...changed.map((r) => `${r.resourceType}/${r.id ?? ''}`), ...deletes.map((d) => `${d.type}/${d.id}`)],
+          entities: [
+            ...changed.map((r) => `${r.resourceType}/${r.id ?? ''}`),
+            ...deletes.map((d) => `${d.type}/${d.id}`),
+          ],
           detail: `${changed.length} written, ${deletes.length} deleted`,
         }),
       ]);
@@ -336,7 +405,11 @@ export class FhirStore {
     if (action !== 'read' && action !== 'search') this.assertWritable(type);
   }
 
-  auditEntry(action: AuditAction, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry> = {}): AuditEntry {
+  auditEntry(
+    action: AuditAction,
+    outcome: AuditEntry['outcome'],
+    extra: Partial<AuditEntry> = {},
+  ): AuditEntry {
     return this.entry(action, outcome, extra);
   }
 }
@@ -372,12 +445,23 @@ function historyBundle(baseUrl: string, rows: CurrentRow[]): Bundle {
       const lastModified = new Date(row.last_updated).toISOString();
       const url = `${row.resource_type}/${row.id}`;
       return row.deleted || !row.content
-        ? { fullUrl: `${baseUrl}/${url}`, request: { method: 'DELETE', url }, response: { status: '410 Gone', lastModified } }
+        ? {
+            fullUrl: `${baseUrl}/${url}`,
+            request: { method: 'DELETE', url },
+            response: { status: '410 Gone', lastModified },
+          }
         : {
             fullUrl: `${baseUrl}/${url}`,
             resource: row.content,
-            request: { method: Number(row.version_id) === 1 ? 'POST' : 'PUT', url: Number(row.version_id) === 1 ? row.resource_type : url },
-            response: { status: Number(row.version_id) === 1 ? '201 Created' : '200 OK', etag: `W/"${row.version_id}"`, lastModified },
+            request: {
+              method: Number(row.version_id) === 1 ? 'POST' : 'PUT',
+              url: Number(row.version_id) === 1 ? row.resource_type : url,
+            },
+            response: {
+              status: Number(row.version_id) === 1 ? '201 Created' : '200 OK',
+              etag: `W/"${row.version_id}"`,
+              lastModified,
+            },
           };
     }),
   };

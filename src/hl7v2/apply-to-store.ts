@@ -9,18 +9,27 @@ import type { AdtAction } from './adt-to-fhir.ts';
  */
 export type PatientMerger = (store: FhirStore, sourceId: string, targetId: string) => Promise<void>;
 
-const token = (i: Identifier): string | undefined => (i.system && i.value ? `${i.system}|${i.value}` : undefined);
+const token = (i: Identifier): string | undefined =>
+  i.system && i.value ? `${i.system}|${i.value}` : undefined;
 
-async function findOne<T extends Resource>(store: FhirStore, type: T['resourceType'], identifiers: Identifier[]): Promise<T | undefined> {
+async function findOne<T extends Resource>(
+  store: FhirStore,
+  type: T['resourceType'],
+  identifiers: Identifier[],
+): Promise<T | undefined> {
   const found = new Map<string, T>();
   for (const id of identifiers) {
     const t = token(id);
     if (!t) continue;
-    const bundle = await store.search(type, new URLSearchParams({ identifier: t, _count: '5' }), { lenient: false });
+    const bundle = await store.search(type, new URLSearchParams({ identifier: t, _count: '5' }), {
+      lenient: false,
+    });
     for (const e of bundle.entry ?? []) if (e.resource?.id) found.set(e.resource.id, e.resource as T);
   }
   if (found.size > 1) {
-    throw conflict(`The identifiers match ${found.size} different ${type} records (${[...found.keys()].join(', ')}): review them as duplicates first`);
+    throw conflict(
+      `The identifiers match ${found.size} different ${type} records (${[...found.keys()].join(', ')}): review them as duplicates first`,
+    );
   }
   return [...found.values()][0];
 }
@@ -28,9 +37,13 @@ async function findOne<T extends Resource>(store: FhirStore, type: T['resourceTy
 /** Fields the message carries replace the record's; fields it leaves out keep what the record has. */
 function mergeFields<T extends Resource>(existing: T, incoming: T): T {
   const merged = { ...existing } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(incoming)) if (v !== undefined && k !== 'id' && k !== 'meta') merged[k] = v;
+  for (const [k, v] of Object.entries(incoming))
+    if (v !== undefined && k !== 'id' && k !== 'meta') merged[k] = v;
   if ('identifier' in existing || 'identifier' in incoming) {
-    const all = [...((existing as { identifier?: Identifier[] }).identifier ?? []), ...((incoming as { identifier?: Identifier[] }).identifier ?? [])];
+    const all = [
+      ...((existing as { identifier?: Identifier[] }).identifier ?? []),
+      ...((incoming as { identifier?: Identifier[] }).identifier ?? []),
+    ];
     const seen = new Set<string>();
     merged.identifier = all.filter((i) => {
       const key = token(i) ?? JSON.stringify(i);
@@ -51,10 +64,20 @@ async function upsertPatient(store: FhirStore, patient: Patient): Promise<Patien
 async function upsertEncounter(store: FhirStore, encounter: Encounter, patientId: string): Promise<void> {
   const withSubject: Encounter = { ...encounter, subject: { reference: `Patient/${patientId}` } };
   let existing = await findOne<Encounter>(store, 'Encounter', encounter.identifier ?? []);
-  if (!existing && !(encounter.identifier?.length)) {
+  if (!existing && !encounter.identifier?.length) {
     // No visit number: an update or discharge applies to the patient's latest open encounter.
-    const open = await store.search('Encounter', new URLSearchParams({ subject: `Patient/${patientId}`, 'status:not': 'finished', _sort: '-date', _count: '1' }), { lenient: false });
-    if (encounter.status !== 'in-progress' && encounter.status !== 'arrived') existing = open.entry?.[0]?.resource as Encounter | undefined;
+    const open = await store.search(
+      'Encounter',
+      new URLSearchParams({
+        subject: `Patient/${patientId}`,
+        'status:not': 'finished',
+        _sort: '-date',
+        _count: '1',
+      }),
+      { lenient: false },
+    );
+    if (encounter.status !== 'in-progress' && encounter.status !== 'arrived')
+      existing = open.entry?.[0]?.resource as Encounter | undefined;
   }
   if (!existing?.id) {
     await store.create(withSubject);
@@ -63,7 +86,11 @@ async function upsertEncounter(store: FhirStore, encounter: Encounter, patientId
   await store.update('Encounter', existing.id, mergeFields(existing, withSubject));
 }
 
-export async function applyAdtAction(store: FhirStore, action: AdtAction, merger?: PatientMerger): Promise<void> {
+export async function applyAdtAction(
+  store: FhirStore,
+  action: AdtAction,
+  merger?: PatientMerger,
+): Promise<void> {
   if (action.kind === 'upsert') {
     const patient = await upsertPatient(store, action.patient);
     if (action.encounter && patient.id) await upsertEncounter(store, action.encounter, patient.id);
@@ -73,7 +100,10 @@ export async function applyAdtAction(store: FhirStore, action: AdtAction, merger
     const source = await findOne<Patient>(store, 'Patient', pair.nonSurvivor);
     if (!source?.id || source.active === false) continue; // already merged: a resent A40
     const target = await findOne<Patient>(store, 'Patient', pair.survivor);
-    if (!target?.id) throw conflict(`A40: no patient matches the surviving identifier ${pair.survivor.map(token).join(', ')}`);
+    if (!target?.id)
+      throw conflict(
+        `A40: no patient matches the surviving identifier ${pair.survivor.map(token).join(', ')}`,
+      );
     if (!merger) throw conflict('A40: patient merge is not available on this server');
     await merger(store, source.id, target.id);
   }

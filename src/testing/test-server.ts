@@ -11,13 +11,25 @@ export interface TestServer extends RunningServer {
   /** A bearer token for a user of that role (users are created once per server). */
   token(role: Role, purpose?: string): Promise<string>;
   /** fetch against the server with a role's token; JSON bodies are sent as application/fhir+json. */
-  call(role: Role | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  call(
+    role: Role | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
 }
 
 /** A real server on a random loopback port over a fresh database (PGlite, or the CI PostgreSQL). */
 export async function startTestServer(options: { db?: Db; web?: boolean } = {}): Promise<TestServer> {
   const db = options.db ?? (await openTestDb());
-  const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', adminUser: 'admin', adminPassword: TEST_PASSWORD };
+  const config = {
+    ...loadConfig({}),
+    port: 0,
+    host: '127.0.0.1',
+    adminUser: 'admin',
+    adminPassword: TEST_PASSWORD,
+  };
   const server = await startServer(config, { db, web: options.web ?? false, log: () => undefined });
   for (const role of ROLES) {
     if (role === 'admin') continue;
@@ -28,7 +40,11 @@ export async function startTestServer(options: { db?: Db; web?: boolean } = {}):
     const key = `${role}:${purpose ?? ''}`;
     const cached = tokens.get(key);
     if (cached) return cached;
-    const form = new URLSearchParams({ grant_type: 'password', username: role === 'admin' ? 'admin' : `${role}-user`, password: TEST_PASSWORD });
+    const form = new URLSearchParams({
+      grant_type: 'password',
+      username: role === 'admin' ? 'admin' : `${role}-user`,
+      password: TEST_PASSWORD,
+    });
     if (purpose) form.set('purpose_of_use', purpose);
     const res = await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: form });
     const json = (await res.json()) as { access_token?: string };
@@ -36,7 +52,13 @@ export async function startTestServer(options: { db?: Db; web?: boolean } = {}):
     tokens.set(key, json.access_token);
     return json.access_token;
   };
-  const call = async (role: Role | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = async (
+    role: Role | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const h: Record<string, string> = { ...headers };
     if (role) h.authorization = `Bearer ${await token(role)}`;
     let payload: string | undefined;
@@ -44,7 +66,11 @@ export async function startTestServer(options: { db?: Db; web?: boolean } = {}):
       payload = typeof body === 'string' ? body : JSON.stringify(body);
       h['content-type'] ??= 'application/fhir+json';
     }
-    return fetch(`${server.url}${path}`, { method, headers: h, ...(payload !== undefined ? { body: payload } : {}) });
+    return fetch(`${server.url}${path}`, {
+      method,
+      headers: h,
+      ...(payload !== undefined ? { body: payload } : {}),
+    });
   };
   return {
     ...server,
