@@ -293,7 +293,7 @@ export const SCENARIOS: readonly Scenario[] = [
     planned: true,
     complaint: 'onset of labor at term',
     course: [
-      'Admitted in active labor at term.',
+      'Labor progressed without complication.',
       'Uncomplicated spontaneous vaginal delivery of a healthy infant.',
     ],
     ...ADMISSION,
