@@ -6,6 +6,7 @@ import { assertAllowed } from './fhir/access-check.ts';
 import { recordAudit } from './audit/audit-log.ts';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
+import { registerCodingRoutes } from './coding/index.ts';
 import { registerChartRoutes } from './chart/index.ts';
 import { authenticate } from './auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -169,6 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerAuthRoutes(app, { db, tokenTtlSeconds: config.tokenTtlSeconds });
   registerFhirRoutes(app, { db });
   registerAuditRoutes(app, { db });
+  registerCodingRoutes(app, { db });
   registerChartRoutes(app, { db });
   if (deps.web) await registerWebApp(app);
   return app;
