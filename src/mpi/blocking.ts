@@ -151,6 +151,8 @@ export interface BlockingOptions {
    */
   maxBlockSize?: number;
   windowSize?: number;
+  /** Called after each rule with the rules done and the rule count (for progress bars). */
+  onRuleDone?: (done: number, total: number) => void;
 }
 
 export interface BlockingStats {
@@ -250,6 +252,7 @@ export function forEachCandidatePair(
     }
     earlier.push({ blockOf: blocks.blockOf, rank });
     stats.push(stat);
+    options.onRuleDone?.(stats.length, rules.length);
   }
   return stats;
 }

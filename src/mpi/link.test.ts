@@ -44,6 +44,17 @@ describe('linkage on FEBRL dataset 1', () => {
   });
 });
 
+describe('small inputs', () => {
+  it('handles no records, one record and a single obvious duplicate', () => {
+    expect(linkRecords([], undefined).pairs).toEqual([]);
+    expect(linkRecords([{ id: 'a', givenName: 'Ann' }], undefined).pairs).toEqual([]);
+    const ann = { id: 'a', givenName: 'Ann', familyName: 'Lee', birthDate: '19700101', identifier: '123456' };
+    const result = linkRecords([ann, { ...ann, id: 'b' }], undefined, { threshold: 0 });
+    expect(result.candidatePairs).toBe(1);
+    expect(result.pairs).toHaveLength(1);
+  });
+});
+
 describe('evaluatePairs', () => {
   it('counts all pairs within a group as true pairs', () => {
     const ids = ['rec-1-org', 'rec-1-dup-0', 'rec-1-dup-1', 'rec-2-org'];

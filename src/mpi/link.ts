@@ -41,7 +41,7 @@ export interface LinkOptions {
   rules?: readonly BlockingRule[];
   trainingRules?: readonly TrainingRule[];
   maxBlockSize?: number;
-  /** Random pairs drawn to estimate u (default 200,000). */
+  /** Random pairs drawn to estimate u (default 20 per record, between 50,000 and 200,000). */
   randomPairs?: number;
   seed?: number;
   em?: EmOptions;
@@ -212,9 +212,13 @@ export function linkRecords(
         t.counts.set(masked, (t.counts.get(masked) ?? 0) + 1);
         unpackPattern(p, levels);
       }
-      if (progress && (store.size & 0xffff) === 0) progress('compare', store.size, standard.length);
     },
-    { rules: options.rules, source, maxBlockSize: options.maxBlockSize },
+    {
+      rules: options.rules,
+      source,
+      maxBlockSize: options.maxBlockSize,
+      onRuleDone: progress ? (done, total) => progress('compare', done, total) : undefined,
+    },
   );
   millis.compare = performance.now() - t;
 
@@ -224,7 +228,7 @@ export function linkRecords(
     standard,
     recordsA.length,
     linking,
-    options.randomPairs ?? 200_000,
+    options.randomPairs ?? Math.min(200_000, Math.max(50_000, 20 * all.length)),
     options.seed ?? 42,
   );
   const u = levelFrequencies(randomCounts);
