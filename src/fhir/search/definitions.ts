@@ -25,6 +25,12 @@ export type IndexedParamType = (typeof INDEXED_PARAM_TYPES)[number];
 export const COLUMN_PARAMS = { _id: 'id', _lastUpdated: 'last_updated' } as const;
 type ColumnParam = keyof typeof COLUMN_PARAMS;
 
+/** The param names under which a parameter's rows are stored, and the target type it implies. */
+export interface StoredAs {
+  codes: string[];
+  targetType?: string;
+}
+
 /** One search parameter of one resource type, ready to evaluate and to plan. */
 export interface ParamDef {
   readonly resourceType: string;
@@ -44,11 +50,12 @@ export interface ParamDef {
   readonly column?: (typeof COLUMN_PARAMS)[ColumnParam];
   readonly description?: string;
   /**
-   * Set when another parameter of the type indexes the same values: `phonetic` is `name`,
-   * `patient` is `subject` restricted to Patient targets. Such parameters get no index rows of
+   * Set when other parameters of the type index the same values: `phonetic` is `name`,
+   * `patient` is `subject` restricted to Patient targets, `combo-code` is `code` plus
+   * `component-code`. Such parameters get no index rows of
    * their own (fewer rows per write) and are searched through the other one's rows.
    */
-  readonly indexedAs?: { code: string; targetType?: string };
+  readonly indexedAs?: StoredAs;
 }
 
 let loaded = false;
@@ -88,35 +95,83 @@ export function paramsFor(resourceType: string): ReadonlyMap<string, ParamDef> {
 
 const RESOLVE_IS = /^(.*)\.where\(\(resolve\(\) is (\w+)\)\)$/;
 
-/** Marks parameters whose values another parameter of the same type already indexes. */
+/** Marks parameters whose values other parameters of the same type already index. */
 function withAliases(params: Map<string, ParamDef>): Map<string, ParamDef> {
+  const plain = [...params.values()].filter((d) => !d.column);
   const byExpression = new Map<string, ParamDef>();
-  for (const def of params.values()) {
-    if (!def.column && !byExpression.has(exprKey(def))) byExpression.set(exprKey(def), def);
-  }
+  for (const def of plain) if (!byExpression.has(exprKey(def))) byExpression.set(exprKey(def), def);
   const result = new Map<string, ParamDef>();
   for (const [code, def] of params) {
-    const same = byExpression.get(exprKey(def));
-    const narrowed = RESOLVE_IS.exec(exprKey(def));
-    const base = narrowed?.[1] ? byExpression.get(narrowed[1]) : undefined;
-    if (!def.column && same && same !== def && same.type === def.type) {
-      result.set(code, { ...def, indexedAs: { code: same.code } });
-    } else if (def.type === 'reference' && base?.type === 'reference' && narrowed?.[2]) {
-      result.set(code, { ...def, indexedAs: { code: base.code, targetType: narrowed[2] } });
-    } else {
-      result.set(code, def);
-    }
+    const alias = def.column ? undefined : findAlias(def, plain, byExpression);
+    result.set(code, alias ? { ...def, indexedAs: alias } : def);
   }
   return result;
+}
+
+function findAlias(
+  def: ParamDef,
+  plain: ParamDef[],
+  byExpression: Map<string, ParamDef>,
+): StoredAs | undefined {
+  const key = exprKey(def);
+  const same = byExpression.get(key);
+  if (same && same !== def && same.type === def.type) return { codes: [same.code] };
+  const narrowed = RESOLVE_IS.exec(key);
+  const base = narrowed?.[1] ? byExpression.get(narrowed[1]) : undefined;
+  if (def.type === 'reference' && base?.type === 'reference' && narrowed?.[2]) {
+    return { codes: [base.code], targetType: narrowed[2] };
+  }
+  // A union of other parameters' expressions (combo-code = code | component-code).
+  const leaves = unionLeaves(key);
+  if (leaves.length < 2) return undefined;
+  const parts = plain.filter((other) => {
+    if (other === def || other.type !== def.type || exprKey(other) === key) return false;
+    const otherLeaves = unionLeaves(exprKey(other));
+    return otherLeaves.length < leaves.length && otherLeaves.every((l) => leaves.includes(l));
+  });
+  const covered = new Set(parts.flatMap((p) => unionLeaves(exprKey(p))));
+  if (parts.length === 0 || !leaves.every((l) => covered.has(l))) return undefined;
+  return { codes: parts.map((p) => p.code) };
+}
+
+/** The operands of a top-level FHIRPath union `(a | b) | c` -> [a, b, c], unwrapping parentheses. */
+function unionLeaves(expression: string): string[] {
+  const text = stripParens(expression.trim());
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === '|' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (parts.length === 0) return [text];
+  parts.push(text.slice(start));
+  return parts.flatMap((p) => unionLeaves(p));
+}
+
+function stripParens(text: string): string {
+  if (!text.startsWith('(') || !text.endsWith(')')) return text;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')') depth--;
+    if (depth === 0 && i < text.length - 1) return text; // the first '(' closes before the end
+  }
+  return stripParens(text.slice(1, -1).trim());
 }
 
 function exprKey(def: ParamDef): string {
   return def.expression.child.toString();
 }
 
-/** The param name under which a parameter's rows are stored, and the target type it implies. */
-export function storedAs(def: ParamDef): { code: string; targetType?: string } {
-  return def.indexedAs ?? { code: def.code };
+/** The param names under which a parameter's rows are stored, and the target type it implies. */
+export function storedAs(def: ParamDef): StoredAs {
+  return def.indexedAs ?? { codes: [def.code] };
 }
 
 export function paramFor(resourceType: string, code: string): ParamDef | undefined {

@@ -102,6 +102,7 @@ describe('extractSearchRows', () => {
     const obs = syntheaPatient(0).find((r) => r.resourceType === 'Observation' && 'valueQuantity' in r);
     const obsRows = extractSearchRows(obs!);
     expect(obsRows.number.some((n) => n.param === 'value-quantity')).toBe(true);
+    expect(obsRows.number.some((n) => n.param === 'combo-value-quantity')).toBe(false);
     expect(obsRows.reference.some((r) => r.param === 'subject' && r.targetType === 'Patient')).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { storedAs } from './definitions.ts';
 import type { Queryable } from '../../db/db.ts';
-import { renderAccess, SqlParams } from './sql.ts';
+import { paramIn, renderAccess, SqlParams } from './sql.ts';
 import type { IncludeSpec, SearchAccess } from './types.ts';
 
 /** How many rounds `:iterate` follows references before stopping. */
@@ -59,7 +59,7 @@ async function forward(
   const where = [
     `x.resource_type = ${p.add(spec.sourceType, 'text')}`,
     `x.resource_id = ANY(${p.add(ids, 'text[]')})`,
-    `x.param = ${p.add(stored.code, 'text')}`,
+    paramIn('x.param', stored.codes, p),
     'NOT r.deleted',
   ];
   for (const type of [spec.targetType, stored.targetType]) {
@@ -85,7 +85,7 @@ async function reverse(
   const p = new SqlParams();
   const where = [
     `x.resource_type = ${p.add(spec.sourceType, 'text')}`,
-    `x.param = ${p.add(stored.code, 'text')}`,
+    paramIn('x.param', stored.codes, p),
     `x.target_type = ${p.add(targetType, 'text')}`,
     `x.target_id = ANY(${p.add(ids, 'text[]')})`,
     'NOT r.deleted',

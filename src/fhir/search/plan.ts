@@ -23,7 +23,7 @@ export type Cond =
   | { kind: 'isNull'; column: string }
   /** The id of the resource in scope (fhir_resource.id, or the chain's target_id). */
   | { kind: 'resourceId'; values: string[] }
-  | { kind: 'exists'; table: IndexTable; resourceType: string; param: string; where: Cond | undefined };
+  | { kind: 'exists'; table: IndexTable; resourceType: string; params: string[]; where: Cond | undefined };
 
 const and = (...items: Cond[]): Cond => (items.length === 1 ? (items[0] as Cond) : { kind: 'and', items });
 const or = (items: Cond[]): Cond => (items.length === 1 ? (items[0] as Cond) : { kind: 'or', items });
@@ -43,7 +43,7 @@ function exists(table: IndexTable, param: ParamDef, where?: Cond): Cond {
     kind: 'exists',
     table,
     resourceType: param.resourceType,
-    param: stored.code,
+    params: stored.codes,
     where: all.length > 0 ? and(...all) : undefined,
   };
 }

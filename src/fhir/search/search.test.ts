@@ -162,6 +162,28 @@ describe('number and quantity', () => {
     expect(withUnit).toContain(obs[0]!.id);
     const above = await ids('Observation', `value-quantity=gt${sample.value}`);
     expect(above).not.toContain(obs[0]!.id);
+    // combo-value-quantity is value-quantity | component-value-quantity, stored once.
+    expect(await ids('Observation', `combo-value-quantity=${sample.value}`)).toContain(obs[0]!.id);
+  });
+  it('combo-code finds codes of the observation and of its components', async () => {
+    await storeResources(db, [
+      {
+        resourceType: 'Observation',
+        id: 'bp',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+        component: [
+          {
+            code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+            valueQuantity: { value: 120 },
+          },
+        ],
+      },
+    ]);
+    expect(await ids('Observation', 'combo-code=8480-6')).toEqual(['bp']);
+    expect(await ids('Observation', 'combo-code=http://loinc.org|85354-9')).toEqual(['bp']);
+    expect(await ids('Observation', 'code=8480-6')).toEqual([]);
+    expect(await ids('Observation', 'combo-value-quantity=120&combo-code=8480-6')).toEqual(['bp']);
   });
 });
 

@@ -17,6 +17,13 @@ export class SqlParams {
   }
 }
 
+/** `col = $n` for one param name, `col = ANY($n)` for several (aliased parameters). */
+export function paramIn(column: string, codes: string[], p: SqlParams): string {
+  return codes.length === 1
+    ? `${column} = ${p.add(codes[0], 'text')}`
+    : `${column} = ANY(${p.add(codes, 'text[]')})`;
+}
+
 /** What conditions are relative to: a table alias and its column holding the resource id. */
 export interface Scope {
   alias: string;
@@ -56,7 +63,7 @@ export function renderCond(cond: Cond, scope: Scope, p: SqlParams): string {
       const where = cond.where ? ` AND ${renderCond(cond.where, inner, p)}` : '';
       return (
         `EXISTS (SELECT 1 FROM ${cond.table} ${x} WHERE ${x}.resource_type = ${p.add(cond.resourceType, 'text')}` +
-        ` AND ${x}.resource_id = ${col(scope.idColumn)} AND ${x}.param = ${p.add(cond.param, 'text')}${where})`
+        ` AND ${x}.resource_id = ${col(scope.idColumn)} AND ${paramIn(`${x}.param`, cond.params, p)}${where})`
       );
     }
   }
@@ -107,7 +114,7 @@ export function sortColumns(sort: SortKey[], p: SqlParams): SortColumn[] {
     const narrowed = stored.targetType ? ` AND s.target_type = ${p.add(stored.targetType, 'text')}` : '';
     const expr =
       `(SELECT ${descending ? desc : asc} FROM ${table} s WHERE s.resource_type = ${p.add(param.resourceType, 'text')}` +
-      ` AND s.resource_id = r.id AND s.param = ${p.add(stored.code, 'text')}${narrowed})`;
+      ` AND s.resource_id = r.id AND ${paramIn('s.param', stored.codes, p)}${narrowed})`;
     return { expr, type, descending };
   });
 }
