@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { sharedTestdataDir } from '../config.ts';
 import { evaluatePairs, readFebrlFile } from './febrl.ts';
 import { linkRecords } from './link.ts';
+import { scorePair } from './model.ts';
+import { standardiseRecord } from './standardise.ts';
 
 const dataset1 = join(sharedTestdataDir(), 'febrl', 'febrl-dataset1.csv');
 
@@ -22,6 +24,20 @@ describe('linkage on FEBRL dataset 1', () => {
     // Blocking keeps the comparisons far below the 499,500 of the full cross product.
     expect(result.candidatePairs).toBeLessThan(5000);
     expect(result.model.converged).toBe(true);
+    // Any batch pair can be explained field by field with the trained model, with the same score.
+    const first = result.pairs[0];
+    const a = records[first?.a ?? 0];
+    const b = records[first?.b ?? 0];
+    if (!first || !a || !b) throw new Error('no pair');
+    const explained = scorePair(result.model, standardiseRecord(a), standardiseRecord(b));
+    expect(explained.matchProbability).toBeCloseTo(first.matchProbability, 9);
+    expect(explained.fields.map((f) => f.field)).toContain('birth_date');
+    expect(
+      explained.fields.reduce(
+        (sum, f) => sum + f.weight,
+        Math.log2(result.model.lambda / (1 - result.model.lambda)),
+      ),
+    ).toBeCloseTo(explained.weight, 9);
   });
 
   it('links originals to duplicates with F1 >= 0.99', async () => {
