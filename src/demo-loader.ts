@@ -1,5 +1,5 @@
 import { stableIds } from './bulk/import.ts';
-import { generatePatients, type DemoOptions } from './demo/index.ts';
+import { demoFacilityBundle, generatePatients, type DemoOptions } from './demo/index.ts';
 import { processBundle } from './fhir/bundle.ts';
 import type { FhirStore } from './fhir/store.ts';
 
@@ -15,6 +15,8 @@ export async function loadDemoData(
   let patients = 0;
   let resources = 0;
   const total = Math.round(options.patients * (1 + (options.duplicateRate ?? 0)));
+  // The hospital and its clinicians, which every patient bundle refers to by id.
+  await processBundle(store, demoFacilityBundle());
   for (const demo of generatePatients(options)) {
     await processBundle(store, stableIds(demo.bundle));
     patients += 1;

@@ -103,10 +103,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       assertAllowed(request.ctx, access.resource, access.action);
   });
 
-  // Routes that don't go through FhirStore are audited here, success or refusal alike.
-  app.addHook('onResponse', async (request, reply) => {
+  // Routes that don't go through FhirStore are audited here, success or refusal alike, before
+  // the answer leaves: a caller never sees a response whose access is not yet on record.
+  app.addHook('onSend', async (request, reply, payload) => {
     const cfg = request.routeOptions.config;
-    if (!request.ctx || cfg.public || cfg.auditedByStore || !cfg.access) return;
+    if (!request.ctx || cfg.public || cfg.auditedByStore || !cfg.access) return payload;
     const status = reply.statusCode;
     await recordAudit(db, [
       {
@@ -120,7 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         query: `${request.method} ${request.url}`,
         patientIds: request.auditPatients,
       },
-    ]).catch((err: unknown) => app.log.error(err));
+    ]);
+    return payload;
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
