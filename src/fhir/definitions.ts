@@ -41,6 +41,7 @@ const R4_RESOURCE_TYPES: ReadonlySet<string> = new Set(
 );
 
 export function isR4ResourceType(type: string): boolean {
+  loadDefinitions();
   return R4_RESOURCE_TYPES.has(type) && isResourceType(type);
 }
 

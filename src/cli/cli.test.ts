@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, sharedTestdataDir, testDatabaseUrl } from '../config.ts';
+import { openDb } from '../db/index.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'custodian-cli-'));
+
+function custodian(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), ...args], {
+    env: { ...process.env, CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '', CUSTODIAN_CODESETS_DIR: 'none' },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function count(type: string): Promise<number> {
+  const db = await openDb({ dataDir: join(dataDir, 'db') });
+  try {
+    const res = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM fhir_resource_history WHERE resource_type = $1`,
+      [type],
+    );
+    return Number(res.rows[0]?.n);
+  } finally {
+    await db.close();
+  }
+}
+
+describe.skipIf(!!testDatabaseUrl())('custodian CLI', () => {
+  it('prints help with its commands and settings', () => {
+    const r = custodian('--help');
+    expect(r.status).toBe(0);
+    for (const word of [
+      'start',
+      'import',
+      'demo',
+      'user',
+      'audit',
+      'codes',
+      'mpi',
+      'DATABASE_URL',
+      'CUSTODIAN_DATA_DIR',
+    ])
+      expect(r.stdout).toContain(word);
+  });
+
+  it('loads demo data idempotently', async () => {
+    const first = custodian('demo', '--patients', '4', '--seed', '11');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/Loaded 4 patient records/);
+    const patients = await count('Patient');
+    expect(patients).toBe(4);
+    const encounters = await count('Encounter');
+    expect(encounters).toBeGreaterThan(0);
+    expect(custodian('demo', '--patients', '4', '--seed', '11').status).toBe(0);
+    expect(await count('Patient')).toBe(patients);
+    expect(await count('Encounter')).toBe(encounters);
+    const bad = custodian('demo', '--patients', 'lots');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--patients must be a positive whole number/);
+  });
+
+  it('imports files, reports failures per file and keeps going', () => {
+    const missing = custodian('import', '/nonexistent/file.json');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/No such file or folder/);
+    const r = custodian(
+      'import',
+      join(sharedTestdataDir(), 'fhir-r4-examples', 'Patient-example.json'),
+      join(sharedTestdataDir(), 'fhir-r4-examples', 'package.json'),
+    );
+    expect(r.stdout).toMatch(/Imported 1 resources from 2 files; 1 failures/);
+    expect(r.stdout).toMatch(/package\.json/);
+    expect(r.status).toBe(2);
+  });
+
+  it('manages users with readable errors', () => {
+    expect(
+      custodian('user', 'add', 'cli-coder', '--role', 'coder', '--password', 'a-long-enough-pass-1').status,
+    ).toBe(0);
+    const weak = custodian('user', 'add', 'weakling', '--role', 'coder', '--password', 'short');
+    expect(weak.status).toBe(1);
+    expect(weak.stderr).toMatch(/at least 12 characters/);
+    const role = custodian('user', 'set-role', 'cli-coder', 'wizard');
+    expect(role.status).toBe(1);
+    expect(role.stderr).toMatch(/Unknown role/);
+    expect(custodian('user', 'disable', 'cli-coder').status).toBe(0);
+    expect(custodian('user', 'list').stdout).toMatch(/cli-coder\s+coder\s+disabled/);
+    expect(custodian('audit', 'verify').status).toBe(0);
+  });
+});
