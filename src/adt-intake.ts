@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import { FhirStore } from './fhir/store.ts';
 import { applyAdtAction, startMllpListener, type MllpListener } from './hl7v2/index.ts';
+import { mergePatients } from './mpi/index.ts';
 
 /** The HL7 interface acts as a system user; every message's changes are audited under it. */
 const HL7_CONTEXT: RequestContext = {
@@ -20,6 +21,6 @@ export function startAdtIntake(db: Db, config: Pick<Config, 'mllpHost' | 'mllpPo
   return startMllpListener({
     host: config.mllpHost,
     port: config.mllpPort,
-    onAction: (action) => applyAdtAction(new FhirStore(db, HL7_CONTEXT), action),
+    onAction: (action) => applyAdtAction(new FhirStore(db, HL7_CONTEXT), action, mergePatients),
   });
 }

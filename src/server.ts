@@ -3,11 +3,13 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { assertAllowed } from './fhir/access-check.ts';
-import { recordAudit } from './audit/audit-log.ts';
+import { queueAudit, recordAudit } from './audit/audit-log.ts';
+import type { AuditEntry } from './audit/audit-event.ts';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { registerCodingRoutes } from './coding/index.ts';
 import { registerChartRoutes } from './chart/index.ts';
+import { registerMpiRoutes } from './mpi/index.ts';
 import { authenticate } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
@@ -109,7 +111,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const cfg = request.routeOptions.config;
     if (!request.ctx || cfg.public || cfg.auditedByStore || !cfg.access) return payload;
     const status = reply.statusCode;
-    await recordAudit(db, [
+    // Successful reads are queued (see queueAudit); changes and refusals are on record before the answer.
+    const record = request.method === 'GET' && status < 400 ? (e: AuditEntry[]) => Promise.resolve(queueAudit(db, e)) : (e: AuditEntry[]) => recordAudit(db, e);
+    await record([
       {
         action: cfg.access.action,
         outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
@@ -174,6 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuditRoutes(app, { db });
   registerCodingRoutes(app, { db });
   registerChartRoutes(app, { db });
+  registerMpiRoutes(app, { db });
   if (deps.web) await registerWebApp(app);
   return app;
 }

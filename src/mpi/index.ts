@@ -46,3 +46,13 @@ export type { LinkOptions, LinkResult, LinkedPair, LinkStage, TrainingRule } fro
 export { readFebrlFile, evaluatePairs, febrlEntity, InputFileError, FEBRL_COLUMNS } from './febrl.ts';
 export type { LinkageQuality } from './febrl.ts';
 export { registerMpiCommands, runLinkCommand } from './cli.ts';
+export { registerMpiRoutes } from './store/routes.ts';
+export {
+  mergePatients,
+  mergePatientRecords,
+  unmergePatients,
+  rewritePatientReferences,
+} from './store/merge.ts';
+export type { MergeResult, UnmergeResult } from './store/merge.ts';
+export { markNotDuplicate } from './store/not-duplicate.ts';
+export { patientToPersonRecord } from './store/patient-record.ts';

@@ -1,0 +1,70 @@
+import type { Patient } from '@medplum/fhirtypes';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../../db/index.ts';
+import { allOk, badRequest } from '../../fhir/outcomes.ts';
+import { FHIR_BASE, FHIR_JSON, storeFor } from '../../fhir/routes.ts';
+import { mergePatientRecords, unmergePatients } from './merge.ts';
+import { markNotDuplicate } from './not-duplicate.ts';
+import { asParameters, patientIdParam, resourceParam, stringParam } from './parameters.ts';
+
+/** HTTP adapters of the MPI: FHIR operations and the duplicate worklist. */
+export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void {
+  const { db } = deps;
+  const merge = { access: { resource: 'Patient', action: 'merge' }, auditedByStore: true } as const;
+
+  app.post(`${FHIR_BASE}/Patient/$merge`, { config: merge }, async (request, reply) => {
+    const p = asParameters(request.body);
+    const source = patientIdParam(p, 'source-patient');
+    const target = patientIdParam(p, 'target-patient');
+    if (!source || !target) throw badRequest('source-patient and target-patient are required');
+    const result = resourceParam(p, 'result-patient');
+    if (result && result.resourceType !== 'Patient') throw badRequest('result-patient must be a Patient');
+    const store = storeFor(db, request);
+    const done = await mergePatientRecords(store, source, target, result ? { resultPatient: result } : {});
+    const survivor = await store.read('Patient', target);
+    return reply.type(FHIR_JSON).send({
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'outcome', resource: allOk(`Patient/${source} merged into Patient/${target}`) },
+        { name: 'merge-id', valueString: done.mergeId },
+        { name: 'result', resource: survivor },
+      ],
+    });
+  });
+
+  app.post(`${FHIR_BASE}/Patient/$unmerge`, { config: merge }, async (request, reply) => {
+    const p = asParameters(request.body);
+    const mergeId = stringParam(p, 'merge-id');
+    const sourceId = patientIdParam(p, 'source-patient');
+    const done = await unmergePatients(storeFor(db, request), {
+      ...(mergeId ? { mergeId } : {}),
+      ...(sourceId ? { sourceId } : {}),
+    });
+    return reply.type(FHIR_JSON).send({
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'outcome', resource: allOk(`Merge ${done.mergeId} undone`) },
+        { name: 'merge-id', valueString: done.mergeId },
+        ...done.restored.map((r) => ({ name: 'restored', valueReference: { reference: r } })),
+      ],
+    });
+  });
+
+  app.post(
+    '/mpi/not-duplicate',
+    { config: { access: { resource: 'MpiReview', action: 'merge' } } },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as { a?: unknown; b?: unknown; reason?: unknown };
+      const a = typeof body.a === 'string' ? body.a : '';
+      const b = typeof body.b === 'string' ? body.b : '';
+      request.auditPatients = [a, b];
+      const done = await markNotDuplicate(
+        storeFor(db, request),
+        a,
+        b,
+        typeof body.reason === 'string' ? body.reason : '',
+      );
+      return reply.send({ a, b, ...done });
+    },
+  );
+}
