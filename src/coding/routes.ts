@@ -6,6 +6,7 @@ import { expandOperation, lookupOperation } from './fhir.ts';
 import { lookupCode } from './lookup.ts';
 import { MAX_LIMIT, searchCodes } from './search.ts';
 import { isCodeSystemId, type CodeSystemId } from './systems.ts';
+import { registerWorkflowRoutes } from './workflow-routes.ts';
 
 const access = { access: { resource: 'CodeSystem', action: 'read' as const } };
 
@@ -56,6 +57,8 @@ export function registerCodingRoutes(app: FastifyInstance, deps: { db: Db }): vo
     const result = await expandOperation(db, { url, filter, count, version });
     return reply.type('application/fhir+json').send(result);
   });
+
+  registerWorkflowRoutes(app, deps);
 }
 
 function optionalSystem(value: string | undefined): CodeSystemId | undefined {

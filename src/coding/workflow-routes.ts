@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../db/index.ts';
+import { badRequest } from '../fhir/outcomes.ts';
+import { storeFor } from '../fhir/routes.ts';
+import { codingProductivity, parseRange } from './productivity.ts';
+import { finalizeEncounterCoding, getEncounterCoding, saveEncounterCoding } from './workflow.ts';
+import { codingWorklist, parseWorklistState, WORKLIST_MAX, worklistCount } from './worklist.ts';
+
+type Query = Record<string, string | undefined>;
+type Params = { id: string };
+
+/** Every route goes through the caller's FhirStore, which authorises and audits each access. */
+const route = (action: 'read' | 'search' | 'update') => ({
+  config: { access: { resource: 'CodingWork', action }, auditedByStore: true },
+});
+
+/** HTTP adapter over the encounter coding workflow (worklist, coding screen, productivity). */
+export function registerWorkflowRoutes(app: FastifyInstance, deps: { db: Db }): void {
+  const { db } = deps;
+
+  app.get<{ Querystring: Query }>('/coding/worklist', route('search'), async (req) => {
+    const store = storeFor(db, req);
+    const state = parseWorklistState(req.query.state);
+    if (req.query._summary === 'count') return { total: await worklistCount(store, state) };
+    if (req.query._summary !== undefined) throw badRequest('_summary may only be count', ['_summary']);
+    return codingWorklist(store, { limit: parseLimit(req.query.limit), state });
+  });
+
+  app.get<{ Params: Params }>('/coding/encounters/:id', route('read'), async (req) =>
+    getEncounterCoding(db, storeFor(db, req), req.params.id),
+  );
+
+  app.put<{ Params: Params }>('/coding/encounters/:id/codes', route('update'), async (req) =>
+    saveEncounterCoding(db, storeFor(db, req), req.params.id, req.body),
+  );
+
+  app.post<{ Params: Params }>('/coding/encounters/:id/finalize', route('update'), async (req) =>
+    finalizeEncounterCoding(db, storeFor(db, req), req.params.id, req.body),
+  );
+
+  app.get<{ Querystring: Query }>('/coding/productivity', route('search'), async (req) =>
+    codingProductivity(storeFor(db, req), parseRange(req.query.from, req.query.to)),
+  );
+}
+
+function parseLimit(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > WORKLIST_MAX)
+    throw badRequest(`limit must be a whole number from 1 to ${WORKLIST_MAX}`, ['limit']);
+  return n;
+}

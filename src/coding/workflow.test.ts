@@ -1,0 +1,339 @@
+import type { Bundle, Claim, Condition, Encounter, OperationOutcome, Task } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stableIds } from '../bulk/import.ts';
+import { cliContext } from '../cli/context.ts';
+import { loadConfig } from '../config.ts';
+import { demoFacilityBundle, generatePatients } from '../demo/index.ts';
+import { processBundle } from '../fhir/bundle.ts';
+import { FhirStore } from '../fhir/store.ts';
+import { startTestServer, type TestServer } from '../testing/test-server.ts';
+import { loadCodeSets } from './loader.ts';
+import type { Edit } from './types.ts';
+import type { EncounterCodingView, SaveResult } from './workflow.ts';
+import type { WorklistItem } from './worklist.ts';
+
+// Real HTTP against a real server: demo patients whose visits fall in ICD-10-CM FY 2021 (the loaded
+// release), the real code sets, and the coder's role from the permission table.
+let server: TestServer;
+let finishedEncounters = 0;
+
+async function json<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+const coder = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+  server.call('coder', method, path, body).then((r) => json<T>(r));
+
+const admin = <T>(path: string): Promise<T> => server.call('admin', 'GET', path).then((r) => json<T>(r));
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await loadCodeSets(server.db, loadConfig().codesetsDir!);
+  const store = new FhirStore(server.db, cliContext());
+  await processBundle(store, demoFacilityBundle());
+  for (const p of generatePatients({
+    patients: 12,
+    seed: 11,
+    startDate: '2020-10-01',
+    years: 0.9,
+    lite: true,
+  })) {
+    await processBundle(store, stableIds(p.bundle));
+  }
+  const count = await admin<Bundle>('/fhir/R4/Encounter?status=finished&_summary=count');
+  finishedEncounters = count.total ?? 0;
+});
+afterAll(async () => server?.stop());
+
+async function worklist(
+  params: Record<string, string> = {},
+): Promise<{ total: number; items: WorklistItem[] }> {
+  return coder('GET', `/coding/worklist?${new URLSearchParams({ limit: '1000', ...params }).toString()}`);
+}
+
+async function codedConditions(encounterId: string): Promise<Condition[]> {
+  const b = await admin<Bundle<Condition>>(
+    `/fhir/R4/Condition?encounter=Encounter/${encounterId}&_tag=urn:custodian:coding|coded`,
+  );
+  return (b.entry ?? []).map((e) => e.resource as Condition);
+}
+
+const active = (cs: Condition[]): string[] =>
+  cs
+    .filter((c) => !c.verificationStatus?.coding?.some((x) => x.code === 'entered-in-error'))
+    .map((c) => c.code?.coding?.[0]?.code ?? '')
+    .sort();
+
+async function firstOf(cls: WorklistItem['class']): Promise<WorklistItem> {
+  const item = (await worklist({ state: 'uncoded' })).items.find((i) => i.class === cls);
+  if (!item) throw new Error(`no ${cls} encounter in the demo data`);
+  return item;
+}
+
+describe('worklist', () => {
+  it('lists every discharged encounter not final, oldest discharge first, with DNFB age', async () => {
+    expect(finishedEncounters).toBeGreaterThan(10);
+    const list = await worklist();
+    expect(list.total).toBe(finishedEncounters);
+    expect(list.items).toHaveLength(finishedEncounters);
+    const discharges = list.items.map((i) => i.discharge);
+    expect(discharges).toEqual([...discharges].sort());
+    const first = list.items[0]!;
+    expect(first.dnfbDays).toBe(Math.floor((Date.now() - Date.parse(first.discharge)) / 86_400_000));
+    expect(first.patientName).toMatch(/\w+, \w+/);
+    expect(first.mrn).toMatch(/^M\d+/);
+    expect(new Set(list.items.map((i) => i.class))).toEqual(
+      new Set(['inpatient', 'outpatient', 'emergency']),
+    );
+    expect(list.items.every((i) => i.state === 'uncoded')).toBe(true);
+    expect(await coder('GET', '/coding/worklist?_summary=count')).toEqual({ total: finishedEncounters });
+    expect((await worklist({ limit: '3' })).items.map((i) => i.encounterId)).toEqual(
+      list.items.slice(0, 3).map((i) => i.encounterId),
+    );
+  });
+});
+
+describe('coding an encounter', () => {
+  let enc: WorklistItem;
+
+  beforeAll(async () => {
+    enc = await firstOf('inpatient');
+  });
+
+  it('shows the encounter, its patient and what the clinicians documented', async () => {
+    const view = await coder<EncounterCodingView>('GET', `/coding/encounters/${enc.encounterId}`);
+    expect(view.state).toBe('uncoded');
+    expect(view.encounter.class).toBe('inpatient');
+    expect(view.patient.mrn).toBe(enc.mrn);
+    expect(view.documented.diagnoses.length).toBeGreaterThan(0);
+    expect(view.codes.diagnoses).toEqual([]);
+  });
+
+  it('writes Conditions, Claim, Encounter.diagnosis and the work item together', async () => {
+    const saved = await coder<SaveResult>('PUT', `/coding/encounters/${enc.encounterId}/codes`, {
+      diagnoses: [
+        { code: 'E11.9', principal: false, poa: 'Y' },
+        { code: 'J18.9', principal: true, poa: 'Y' },
+      ],
+      procedures: [],
+    });
+    expect(saved.state).toBe('coded');
+    expect(saved.edits.filter((e) => e.severity === 'error')).toEqual([]);
+    expect(saved.codes.diagnoses.map((d) => d.code)).toEqual(['J18.9', 'E11.9']);
+    expect(saved.codes.diagnoses[0]?.display).toMatch(/pneumonia/i);
+
+    const conditions = await codedConditions(enc.encounterId);
+    expect(active(conditions)).toEqual(['E11.9', 'J18.9']);
+    expect(conditions[0]?.recorder?.identifier?.value).toBe('coder-user');
+
+    const claim = await admin<Bundle<Claim>>(`/fhir/R4/Claim?encounter=Encounter/${enc.encounterId}`).then(
+      (b) => b.entry?.[0]?.resource as Claim,
+    );
+    expect(claim.status).toBe('draft');
+    expect(claim.type.coding?.[0]?.code).toBe('institutional');
+    expect(
+      claim.diagnosis?.map((d) => [
+        d.sequence,
+        d.diagnosisCodeableConcept?.coding?.[0]?.code,
+        d.onAdmission?.coding?.[0]?.code,
+      ]),
+    ).toEqual([
+      [1, 'J18.9', 'y'],
+      [2, 'E11.9', 'y'],
+    ]);
+    expect(claim.diagnosis?.[0]?.type?.[0]?.coding?.[0]?.code).toBe('principal');
+
+    const encounter = await admin<Encounter>(`/fhir/R4/Encounter/${enc.encounterId}`);
+    const billing = (encounter.diagnosis ?? []).filter((d) =>
+      conditions.some((c) => `Condition/${c.id}` === d.condition.reference),
+    );
+    expect(billing.map((d) => [d.rank, d.use?.coding?.[0]?.code])).toEqual([
+      [1, 'billing'],
+      [2, 'billing'],
+    ]);
+    const principalRef = billing[0]?.condition.reference;
+    expect(conditions.find((c) => `Condition/${c.id}` === principalRef)?.code?.coding?.[0]?.code).toBe(
+      'J18.9',
+    );
+    // The clinicians' own entries are still there.
+    expect((encounter.diagnosis ?? []).length).toBeGreaterThan(2);
+    expect(encounter.meta?.tag).toContainEqual(
+      expect.objectContaining({ system: 'urn:custodian:coding-state', code: 'coded' }),
+    );
+
+    const task = await admin<Bundle<Task>>(`/fhir/R4/Task?focus=Encounter/${enc.encounterId}`).then(
+      (b) => b.entry?.[0]?.resource as Task,
+    );
+    expect([task.status, task.businessStatus?.coding?.[0]?.code, task.owner?.display]).toEqual([
+      'in-progress',
+      'coded',
+      'coder-user',
+    ]);
+    expect(Date.now() - Date.parse(task.lastModified ?? '')).toBeLessThan(60_000);
+
+    const row = (await worklist()).items.find((i) => i.encounterId === enc.encounterId);
+    expect([row?.state, row?.coder]).toEqual(['coded', 'coder-user']);
+  });
+
+  it('writes nothing for a malformed request', async () => {
+    const before = await admin<Bundle>(`/fhir/R4/Task?focus=Encounter/${enc.encounterId}`);
+    const res = await server.call('coder', 'PUT', `/coding/encounters/${enc.encounterId}/codes`, {
+      diagnoses: [
+        { code: 'I10', principal: true, poa: 'Y' },
+        { code: 'not a code!', poa: 'Y' },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as OperationOutcome).issue?.[0]?.diagnostics).toMatch(/diagnoses\[1\]\.code/);
+    expect(active(await codedConditions(enc.encounterId))).toEqual(['E11.9', 'J18.9']);
+    const after = await admin<Bundle>(`/fhir/R4/Task?focus=Encounter/${enc.encounterId}`);
+    expect(after.entry?.[0]?.resource?.meta?.versionId).toBe(before.entry?.[0]?.resource?.meta?.versionId);
+  });
+
+  it('replaces the previous coding when the encounter is coded again', async () => {
+    const before = await codedConditions(enc.encounterId);
+    const j18 = before.find((c) => c.code?.coding?.[0]?.code === 'J18.9');
+    await coder('PUT', `/coding/encounters/${enc.encounterId}/codes`, {
+      diagnoses: [
+        { code: 'J18.9', principal: true, poa: 'Y' },
+        { code: 'I10', poa: 'N' },
+      ],
+    });
+    const after = await codedConditions(enc.encounterId);
+    expect(active(after)).toEqual(['I10', 'J18.9']);
+    // The re-assigned code keeps its resource; the dropped one stays in the record, in error.
+    expect(after.find((c) => c.code?.coding?.[0]?.code === 'J18.9')?.id).toBe(j18?.id);
+    const e119 = after.find((c) => c.code?.coding?.[0]?.code === 'E11.9');
+    expect(e119?.verificationStatus?.coding?.[0]?.code).toBe('entered-in-error');
+    const view = await coder<EncounterCodingView>('GET', `/coding/encounters/${enc.encounterId}`);
+    expect(view.codes.diagnoses.map((d) => [d.code, d.poa])).toEqual([
+      ['J18.9', 'Y'],
+      ['I10', 'N'],
+    ]);
+    const encounter = await admin<Encounter>(`/fhir/R4/Encounter/${enc.encounterId}`);
+    const refs = (encounter.diagnosis ?? []).map((d) => d.condition.reference);
+    expect(refs).not.toContain(`Condition/${e119?.id}`);
+  });
+});
+
+describe('finalizing', () => {
+  let enc: WorklistItem;
+  let open: Edit[];
+
+  beforeAll(async () => {
+    enc = await firstOf('inpatient');
+    // No POA on an inpatient secondary diagnosis: an error edit.
+    const saved = await coder<SaveResult>('PUT', `/coding/encounters/${enc.encounterId}/codes`, {
+      diagnoses: [{ code: 'I50.9', principal: true, poa: 'Y' }, { code: 'N39.0' }],
+    });
+    open = saved.edits.filter((e) => e.severity === 'error');
+  });
+
+  it('refuses while an error edit is open, or overridden without a reason', async () => {
+    expect(open.map((e) => e.kind)).toEqual(['poa-missing']);
+    const path = `/coding/encounters/${enc.encounterId}/finalize`;
+    for (const body of [
+      undefined,
+      { overrides: [{ kind: 'poa-missing', codes: open[0]!.codes, reason: '  ' }] },
+    ]) {
+      const res = await server.call('coder', 'POST', path, body);
+      expect(res.status).toBe(422);
+      const outcome = (await res.json()) as OperationOutcome;
+      expect(outcome.issue?.map((i) => i.details?.coding?.[0]?.code)).toEqual(['poa-missing']);
+    }
+    const row = (await worklist()).items.find((i) => i.encounterId === enc.encounterId);
+    expect(row?.state).toBe('coded');
+  });
+
+  it('accepts overrides with a reason, then the encounter leaves the worklist and is locked', async () => {
+    const result = await coder<{ state: string }>('POST', `/coding/encounters/${enc.encounterId}/finalize`, {
+      overrides: [
+        {
+          kind: 'poa-missing',
+          codes: open[0]!.codes,
+          reason: 'Physician query pending; POA to be billed as U',
+        },
+      ],
+    });
+    expect(result.state).toBe('final');
+    const list = await worklist();
+    expect(list.items.some((i) => i.encounterId === enc.encounterId)).toBe(false);
+    expect(list.total).toBe(finishedEncounters - 1);
+    expect(await coder('GET', '/coding/worklist?_summary=count')).toEqual({ total: finishedEncounters - 1 });
+    const claim = await admin<Bundle<Claim>>(`/fhir/R4/Claim?encounter=Encounter/${enc.encounterId}`);
+    expect(claim.entry?.[0]?.resource?.status).toBe('active');
+    const view = await coder<EncounterCodingView>('GET', `/coding/encounters/${enc.encounterId}`);
+    expect(view.state).toBe('final');
+    expect(view.overrides.map((o) => [o.kind, o.reason])).toEqual([
+      ['poa-missing', 'Physician query pending; POA to be billed as U'],
+    ]);
+    const again = await server.call('coder', 'PUT', `/coding/encounters/${enc.encounterId}/codes`, {
+      diagnoses: [{ code: 'I50.9', principal: true, poa: 'Y' }],
+    });
+    expect(again.status).toBe(409);
+  });
+});
+
+describe('who may code', () => {
+  it('refuses roles without coding rights, and lets a reader see the worklist only', async () => {
+    const enc = await firstOf('outpatient');
+    const body = { diagnoses: [{ code: 'I10', principal: true }] };
+    for (const role of ['auditor', 'cancer-registrar'] as const) {
+      const res = await server.call(role, 'PUT', `/coding/encounters/${enc.encounterId}/codes`, body);
+      expect(res.status, role).toBe(403);
+    }
+    expect((await server.call('auditor', 'GET', '/coding/worklist')).status).toBe(403);
+    expect((await server.call('cancer-registrar', 'GET', '/coding/worklist?_summary=count')).status).toBe(
+      200,
+    );
+    expect(await codedConditions(enc.encounterId)).toEqual([]);
+  });
+});
+
+describe('productivity', () => {
+  it('counts per coder and day the encounters coded and finalized, with the turnaround', async () => {
+    const enc = await firstOf('outpatient');
+    await coder('PUT', `/coding/encounters/${enc.encounterId}/codes`, {
+      diagnoses: [{ code: 'I10', principal: true }],
+    });
+    const today = new Date().toISOString().slice(0, 10);
+    const report = await server
+      .call('him-director', 'GET', `/coding/productivity?from=${today}&to=${today}`)
+      .then((r) =>
+        json<{
+          rows: Array<{
+            coder: string;
+            day: string;
+            coded: number;
+            finalized: number;
+            meanTurnaroundHours: number | null;
+          }>;
+        }>(r),
+      );
+    const finalTask = await admin<Bundle<Task>>('/fhir/R4/Task?status=completed').then(
+      (b) => b.entry?.[0]?.resource as Task,
+    );
+    const finalEncounter = await admin<Encounter>(`/${'fhir/R4'}/${finalTask.focus?.reference ?? ''}`);
+    const hours =
+      (Date.parse(finalTask.lastModified ?? '') - Date.parse(finalEncounter.period?.end ?? '')) / 3_600_000;
+    expect(report.rows).toEqual([
+      {
+        coder: 'coder-user',
+        day: today,
+        coded: 3,
+        finalized: 1,
+        meanTurnaroundHours: Math.round(hours * 10) / 10,
+      },
+    ]);
+    const none = await coder<{ rows: unknown[] }>(
+      'GET',
+      '/coding/productivity?from=2020-01-01&to=2020-01-31',
+    );
+    expect(none.rows).toEqual([]);
+    expect(
+      (await server.call('coder', 'GET', '/coding/productivity?from=2021-02-01&to=2021-01-01')).status,
+    ).toBe(400);
+  });
+});
