@@ -52,7 +52,7 @@ it('an HL7 A40 merges the MRG patient into the PID patient through mergePatients
     const ack = await client.sendAndWait(Hl7Message.parse(text), { timeoutMs: 10_000 });
     expect(ack.getSegment('MSA')?.getField(1)?.toString()).toBe('AA');
   } finally {
-    client.close();
+    await client.close();
   }
 
   const source = (await (

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Patient, PatientLink, Resource, Task } from '@medplum/fhirtypes';
+import type { Patient, PatientLink, Resource } from '@medplum/fhirtypes';
 import { appendAudit } from '../../audit/audit-log.ts';
 import type { Queryable } from '../../db/index.ts';
 import { badRequest, notFound, unprocessable } from '../../fhir/outcomes.ts';

@@ -1,4 +1,3 @@
-import type { Task } from '@medplum/fhirtypes';
 import { isAllowed } from '../../auth/policy.ts';
 import { badRequest, forbidden, notFound } from '../../fhir/outcomes.ts';
 import type { FhirStore } from '../../fhir/store.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Reference, Task, TaskInput } from '@medplum/fhirtypes';
+import type { Task, TaskInput } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/index.ts';
 import type { ScoredPair } from '../model.ts';
 

@@ -1,4 +1,3 @@
-import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../db/index.ts';
 import { allOk, badRequest } from '../../fhir/outcomes.ts';
