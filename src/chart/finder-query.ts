@@ -41,7 +41,8 @@ export function parseBirthDate(text: string): string | undefined {
     [m, d, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
   }
   const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined;
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
+    return undefined;
   return date.toISOString().slice(0, 10);
 }
 
@@ -59,7 +60,12 @@ export function parseFinderQuery(text: string, birthdate?: string): FinderQuery 
   }
   const comma = text.indexOf(',');
   const parts: Array<[string, NameRole]> =
-    comma >= 0 ? [[text.slice(0, comma), 'family'], [text.slice(comma + 1), 'given']] : [[text, 'any']];
+    comma >= 0
+      ? [
+          [text.slice(0, comma), 'family'],
+          [text.slice(comma + 1), 'given'],
+        ]
+      : [[text, 'any']];
   for (const [part, role] of parts) {
     for (const raw of part.split(/\s+/).filter(Boolean)) {
       const date = parseBirthDate(raw);
@@ -74,7 +80,8 @@ export function parseFinderQuery(text: string, birthdate?: string): FinderQuery 
       // Names keep letters only: "O'Brien" -> "obrien", "Smith-Jones" -> two words.
       for (const piece of normalizeWord(raw).split(/[-\s]+/)) {
         const word = piece.replace(/[^\p{L}]/gu, '');
-        if (word.length >= 2 && !query.names.some((n) => n.word === word && n.role === role)) query.names.push(nameTerm(word, role));
+        if (word.length >= 2 && !query.names.some((n) => n.word === word && n.role === role))
+          query.names.push(nameTerm(word, role));
       }
     }
   }

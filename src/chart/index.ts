@@ -1,6 +1,7 @@
 /** Public surface of the chart module: the patient finder behind the web application's search. */
 export { registerChartRoutes } from './routes.ts';
-export { findPatients, medicalRecordNumber } from './patient-finder.ts';
+export { findPatients } from './patient-finder.ts';
+export { medicalRecordNumber } from './identifiers.ts';
 export type { FoundPatient, FinderResult, MatchKind } from './patient-finder.ts';
 export { parseFinderQuery, parseBirthDate } from './finder-query.ts';
 export type { FinderQuery, NameTerm, NameRole } from './finder-query.ts';

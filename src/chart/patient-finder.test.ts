@@ -19,13 +19,38 @@ const BOB = '3f6fd0bb-6cd3-eb3f-4401-cd38ace25f2b';
 let server: TestServer;
 
 const mr = (value: string): Patient['identifier'] => [
-  { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, system: 'urn:test:mrn', value },
+  {
+    type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] },
+    system: 'urn:test:mrn',
+    value,
+  },
 ];
 
 const extra: Patient[] = [
-  { resourceType: 'Patient', id: 'quack-robert', name: [{ use: 'official', family: 'Quackenbush', given: ['Robert'] }], birthDate: '1950-02-03', gender: 'male', identifier: mr('Q-1001') },
-  { resourceType: 'Patient', id: 'quack-roberta', name: [{ use: 'official', family: 'Quackenbush', given: ['Roberta'] }], birthDate: '1952-06-07', gender: 'female', identifier: mr('Q-1002') },
-  { resourceType: 'Patient', id: 'quack-peggy', name: [{ use: 'official', family: 'Quackenbush', given: ['Peggy'] }], birthDate: '1975-11-30', gender: 'female', identifier: mr('Q-1003') },
+  {
+    resourceType: 'Patient',
+    id: 'quack-robert',
+    name: [{ use: 'official', family: 'Quackenbush', given: ['Robert'] }],
+    birthDate: '1950-02-03',
+    gender: 'male',
+    identifier: mr('Q-1001'),
+  },
+  {
+    resourceType: 'Patient',
+    id: 'quack-roberta',
+    name: [{ use: 'official', family: 'Quackenbush', given: ['Roberta'] }],
+    birthDate: '1952-06-07',
+    gender: 'female',
+    identifier: mr('Q-1002'),
+  },
+  {
+    resourceType: 'Patient',
+    id: 'quack-peggy',
+    name: [{ use: 'official', family: 'Quackenbush', given: ['Peggy'] }],
+    birthDate: '1975-11-30',
+    gender: 'female',
+    identifier: mr('Q-1003'),
+  },
   {
     resourceType: 'Patient',
     id: 'vip-victoria',
@@ -50,7 +75,9 @@ const encounter = (id: string, patient: string, start: string, cls: string): Enc
 beforeAll(async () => {
   server = await startTestServer();
   const dir = join(sharedTestdataDir(), 'synthea');
-  const patients = SYNTHEA.map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle).entry?.[0]?.resource as Patient);
+  const patients = SYNTHEA.map(
+    (f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle).entry?.[0]?.resource as Patient,
+  );
   const resources = [
     ...patients,
     ...extra,
@@ -61,14 +88,20 @@ beforeAll(async () => {
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: resources.map((r) => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id ?? ''}` } })),
+    entry: resources.map((r) => ({
+      resource: r,
+      request: { method: 'PUT', url: `${r.resourceType}/${r.id ?? ''}` },
+    })),
   };
   const res = await server.call('admin', 'POST', '/fhir/R4', bundle);
   expect(res.status).toBe(200);
 });
 afterAll(async () => server?.stop());
 
-async function find(role: Role, query: Record<string, string>): Promise<{ status: number; body: FinderResult; text: string }> {
+async function find(
+  role: Role,
+  query: Record<string, string>,
+): Promise<{ status: number; body: FinderResult; text: string }> {
   const res = await server.call(role, 'GET', `/chart/patients?${new URLSearchParams(query).toString()}`);
   const text = await res.text();
   return { status: res.status, body: JSON.parse(text) as FinderResult, text };
@@ -85,13 +118,22 @@ describe('GET /chart/patients', () => {
     expect(status).toBe(200);
     const top = visible(body.results[0]);
     expect(top.id).toBe(BOB);
-    expect(top).toMatchObject({ family: 'Keeling57', given: 'Bob965', birthDate: '1991-07-08', gender: 'male', mrn: BOB });
+    expect(top).toMatchObject({
+      family: 'Keeling57',
+      given: 'Bob965',
+      birthDate: '1991-07-08',
+      gender: 'male',
+      mrn: BOB,
+    });
     expect(top.matchedBy).toEqual(['name']);
   });
 
   it('finds both Reynolds by "Reynols" and ranks the one whose given name matches first', async () => {
     const both = await find('him-technician', { q: 'reynols' });
-    expect(both.body.results.slice(0, 2).map((r) => visible(r).family)).toEqual(['Reynolds644', 'Reynolds644']);
+    expect(both.body.results.slice(0, 2).map((r) => visible(r).family)).toEqual([
+      'Reynolds644',
+      'Reynolds644',
+    ]);
     const one = await find('him-technician', { q: 'Reynols, Maryjane' });
     expect(visible(one.body.results[0]).given).toBe('Maryjane289');
     expect(one.body.results[0]?.score).toBeGreaterThan(one.body.results[1]?.score ?? 0);
@@ -121,22 +163,46 @@ describe('GET /chart/patients', () => {
 
   it('shows the last encounter (date, class) of each patient', async () => {
     const { body } = await find('him-technician', { q: 'Robert Quackenbush' });
-    expect(visible(body.results[0]).lastEncounter).toEqual({ date: '2023-05-06T22:15:00Z', class: 'EMER', type: 'Emergency room admission' });
+    expect(visible(body.results[0]).lastEncounter).toEqual({
+      date: '2023-05-06T22:15:00Z',
+      class: 'EMER',
+      type: 'Emergency room admission',
+    });
   });
 
   it('does not leak a restricted patient: only its id, until the glass is broken', async () => {
     const tech = await find('him-technician', { q: 'Vanderbilt' });
     expect(tech.status).toBe(200);
-    expect(tech.body.results).toEqual([{ id: 'vip-victoria', restricted: true, score: expect.any(Number) as number, matchedBy: ['name'] }]);
-    for (const secret of ['Victoria', 'Vanderbilt', '1961', 'VIP-7777', 'female', 'IMP', '2024']) expect(tech.text).not.toContain(secret);
+    expect(tech.body.results).toEqual([
+      { id: 'vip-victoria', restricted: true, score: expect.any(Number) as number, matchedBy: ['name'] },
+    ]);
+    for (const secret of ['Victoria', 'Vanderbilt', '1961', 'VIP-7777', 'female', 'IMP', '2024'])
+      expect(tech.text).not.toContain(secret);
     // Found by MRN it is just as opaque.
     const byMrn = await find('coder', { q: 'VIP-7777' });
-    expect(byMrn.body.results).toEqual([{ id: 'vip-victoria', restricted: true, score: expect.any(Number) as number, matchedBy: ['identifier'] }]);
+    expect(byMrn.body.results).toEqual([
+      {
+        id: 'vip-victoria',
+        restricted: true,
+        score: expect.any(Number) as number,
+        matchedBy: ['identifier'],
+      },
+    ]);
     // The privacy officer may see sensitive charts.
     const privacy = await find('privacy-officer', { q: 'Vanderbilt' });
-    expect(visible(privacy.body.results[0])).toMatchObject({ given: 'Victoria', birthDate: '1961-04-05', mrn: 'VIP-7777' });
+    expect(visible(privacy.body.results[0])).toMatchObject({
+      given: 'Victoria',
+      birthDate: '1961-04-05',
+      mrn: 'VIP-7777',
+    });
     // After breaking the glass for that patient, the technician sees it too.
-    const glass = await server.call('him-technician', 'POST', '/auth/break-glass', { patient: 'vip-victoria', reason: 'Patient in ER, unconscious, needs history' }, { 'content-type': 'application/json' });
+    const glass = await server.call(
+      'him-technician',
+      'POST',
+      '/auth/break-glass',
+      { patient: 'vip-victoria', reason: 'Patient in ER, unconscious, needs history' },
+      { 'content-type': 'application/json' },
+    );
     expect(glass.status).toBe(201);
     const after = await find('him-technician', { q: 'Vanderbilt' });
     expect(visible(after.body.results[0]).given).toBe('Victoria');
@@ -144,7 +210,11 @@ describe('GET /chart/patients', () => {
 
   it('audits the search naming the patients it returned', async () => {
     await find('coder', { q: 'Romaguera' });
-    const res = await server.call('privacy-officer', 'GET', '/fhir/R4/AuditEvent?_count=200&_sort=-_lastUpdated');
+    const res = await server.call(
+      'privacy-officer',
+      'GET',
+      '/fhir/R4/AuditEvent?_count=200&_sort=-_lastUpdated',
+    );
     const text = await res.text();
     expect(res.status).toBe(200);
     expect(text).toContain('GET /chart/patients?q=Romaguera');

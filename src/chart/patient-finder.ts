@@ -1,9 +1,10 @@
-import type { HumanName, Identifier, Patient } from '@medplum/fhirtypes';
+import type { HumanName, Patient } from '@medplum/fhirtypes';
 import type { RequestContext } from '../auth/access.ts';
 import { deniedLabelsFor } from '../auth/policy.ts';
 import type { Queryable } from '../db/index.ts';
 import { badRequest } from '../fhir/outcomes.ts';
 import { formalGivenName } from '../mpi/index.ts';
+import { medicalRecordNumber } from './identifiers.ts';
 import { normalizeWord, parseFinderQuery, type FinderQuery, type NameTerm } from './finder-query.ts';
 
 /** One row of the finder's answer: enough to tell patients apart, or only "restricted". */
@@ -83,14 +84,22 @@ export async function findPatients(
     if (c.identifier) matchedBy.push('identifier');
     if (c.nameScores.size > 0) matchedBy.push('name');
     if (c.birthDate) matchedBy.push('birthDate');
-    const restricted = row.security.some((l) => denied.includes(l)) && !ctx.brokenGlassPatients.includes(row.id);
-    found.push(restricted ? { id: row.id, restricted: true, score, matchedBy } : describePatient(row, score, matchedBy));
+    const restricted =
+      row.security.some((l) => denied.includes(l)) && !ctx.brokenGlassPatients.includes(row.id);
+    found.push(
+      restricted
+        ? { id: row.id, restricted: true, score, matchedBy }
+        : describePatient(row, score, matchedBy),
+    );
   }
-  found.sort((a, b) => b.score - a.score || sortName(a).localeCompare(sortName(b)) || a.id.localeCompare(b.id));
+  found.sort(
+    (a, b) => b.score - a.score || sortName(a).localeCompare(sortName(b)) || a.id.localeCompare(b.id),
+  );
   return { total: found.length, results: found.slice(0, limit) };
 }
 
-const sortName = (p: FoundPatient): string => (p.restricted ? '\uffff' : `${p.family ?? ''} ${p.given ?? ''}`.toLowerCase());
+const sortName = (p: FoundPatient): string =>
+  p.restricted ? '\uffff' : `${p.family ?? ''} ${p.given ?? ''}`.toLowerCase();
 
 /**
  * The ranking: an identifier match outranks any name match; names score the mean of each
@@ -117,7 +126,9 @@ function rank(c: Candidate, query: FinderQuery, patient: Patient): number | unde
 
 /** Stored given names without Synthea's digit suffixes, lower case. */
 function givenNames(patient: Patient): string[] {
-  return (patient.name ?? []).flatMap((n) => n.given ?? []).map((g) => normalizeWord(g).replace(/[^\p{L}]/gu, ''));
+  return (patient.name ?? [])
+    .flatMap((n) => n.given ?? [])
+    .map((g) => normalizeWord(g).replace(/[^\p{L}]/gu, ''));
 }
 
 async function identifierMatches(q: Queryable, values: string[]): Promise<string[]> {
@@ -136,7 +147,10 @@ async function identifierMatches(q: Queryable, values: string[]): Promise<string
  * typed as a family name ("Family, Given") counts half against a given name and vice versa.
  * Digits are stripped from stored names (Synthea writes "Keeling57").
  */
-async function nameMatches(q: Queryable, terms: NameTerm[]): Promise<Array<{ id: string; term: number; score: number }>> {
+async function nameMatches(
+  q: Queryable,
+  terms: NameTerm[],
+): Promise<Array<{ id: string; term: number; score: number }>> {
   if (terms.length === 0) return [];
   const idx: number[] = [];
   const variants: string[] = [];
@@ -242,10 +256,4 @@ function describePatient(row: PatientRow, score: number, matchedBy: MatchKind[])
 
 function officialName(names: HumanName[] | undefined): HumanName | undefined {
   return names?.find((n) => n.use === 'official') ?? names?.find((n) => n.use !== 'old') ?? names?.[0];
-}
-
-/** The identifier typed MR (medical record number), else the first one. */
-export function medicalRecordNumber(identifiers: Identifier[] | undefined): string | undefined {
-  const mr = identifiers?.find((i) => i.type?.coding?.some((c) => c.code === 'MR'));
-  return (mr ?? identifiers?.[0])?.value;
 }

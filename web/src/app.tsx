@@ -1,0 +1,50 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { getSession, onSessionChange, type Session } from './api.ts';
+import { AppShell } from './components/app-shell.tsx';
+import { Page } from './components/page.tsx';
+import { ChartPage } from './pages/chart/chart-page.tsx';
+import { HomePage } from './pages/home/home-page.tsx';
+import { LoginPage } from './pages/login/login-page.tsx';
+import { PatientSearchPage } from './pages/search/patient-search-page.tsx';
+import { Link, matchPath, navigate, useLocation } from './router.tsx';
+
+/** Routes below /app; later screens add theirs here and a row in navigation.ts. */
+function route(path: string, session: Session): ReactNode {
+  if (path === '/' || path === '') return <HomePage session={session} />;
+  if (path === '/search') return <PatientSearchPage />;
+  let m = matchPath('/patients/:id', path);
+  if (m?.id) return <ChartPage patientId={m.id} view={{ kind: 'overview' }} />;
+  m = matchPath('/patients/:id/encounters/:eid', path);
+  if (m?.id && m.eid) return <ChartPage patientId={m.id} view={{ kind: 'encounter', encounterId: m.eid }} />;
+  m = matchPath('/patients/:id/documents/:did', path);
+  if (m?.id && m.did) return <ChartPage patientId={m.id} view={{ kind: 'document', documentId: m.did }} />;
+  return (
+    <Page title="Page not found">
+      <p>
+        There is no page at this address. <Link to="/">Go to the home page</Link>.
+      </p>
+    </Page>
+  );
+}
+
+export function App(): ReactNode {
+  const location = useLocation();
+  const [session, setSession] = useState<Session | null>(getSession);
+  useEffect(() => onSessionChange(setSession), []);
+
+  const onLogin = location.path === '/login';
+  useEffect(() => {
+    // Signed out (or the token expired): back to the login page, remembering where the user was.
+    if (!session && !onLogin) {
+      const next = `${location.path}${location.search.size ? `?${location.search.toString()}` : ''}`;
+      navigate(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`, { replace: true });
+    }
+    if (session && onLogin) {
+      const next = location.search.get('next');
+      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+    }
+  }, [session, onLogin, location]);
+
+  if (!session || onLogin) return onLogin ? <LoginPage /> : null;
+  return <AppShell session={session}>{route(location.path, session)}</AppShell>;
+}

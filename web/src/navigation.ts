@@ -1,0 +1,38 @@
+import type { Action, Role } from '../../src/auth/access.ts';
+import { isAllowed } from '../../src/auth/policy.ts';
+
+/**
+ * The application's one navigation table. Each HIM screen adds a row here (duplicates
+ * worklist, coding, completeness, release of information, registry, reports); the menu shows
+ * a row only to roles the server's permission table allows (src/auth/policy.ts, shared).
+ */
+export interface NavItem {
+  /** Path below /app. */
+  path: string;
+  label: string;
+  /** What the screen needs; the menu hides it from roles without that permission. */
+  access: { resource: string; action: Action };
+}
+
+export const NAVIGATION: NavItem[] = [
+  { path: '/', label: 'Home', access: { resource: 'Session', action: 'read' } },
+  { path: '/search', label: 'Patient search', access: { resource: 'Patient', action: 'search' } },
+];
+
+export function navigationFor(role: Role): NavItem[] {
+  return NAVIGATION.filter((item) => isAllowed(role, item.access.resource, item.access.action));
+}
+
+/** Human labels for roles and purposes of use (HL7 v3 PurposeOfUse). */
+export const ROLE_LABELS: Record<Role, string> = {
+  'him-technician': 'HIM technician',
+  coder: 'Coder',
+  provider: 'Provider',
+  'cancer-registrar': 'Cancer registrar',
+  'roi-specialist': 'Release of information',
+  'privacy-officer': 'Privacy officer',
+  'him-director': 'HIM director',
+  admin: 'Administrator',
+  auditor: 'Auditor',
+  system: 'System client',
+};

@@ -1,0 +1,85 @@
+import type { ReactNode } from 'react';
+import type { CodeNote, NoteKind } from '../../../../src/coding/index.ts';
+import type { CodeHit } from './coding-api.ts';
+
+/**
+ * The tabular's instructional notes for one code, grouped the way the book prints them, each
+ * marked with where it is inherited from (chapter, block, category or the code itself).
+ */
+
+const SECTIONS: Array<{ kinds: NoteKind[]; title: string; tone?: 'warn' }> = [
+  { kinds: ['includes', 'inclusionTerm'], title: 'Includes' },
+  { kinds: ['excludes1'], title: 'Excludes1 (never together)', tone: 'warn' },
+  { kinds: ['excludes2'], title: 'Excludes2 (not included here)' },
+  { kinds: ['codeFirst'], title: 'Code first' },
+  { kinds: ['useAdditionalCode'], title: 'Use additional code' },
+  { kinds: ['codeAlso'], title: 'Code also' },
+  { kinds: ['notes'], title: 'Notes' },
+];
+
+const LEVEL_LABEL: Record<CodeNote['level'], string> = {
+  chapter: 'chapter',
+  section: 'block',
+  category: 'category',
+  code: 'this code',
+};
+
+function From({ note }: { note: CodeNote }): ReactNode {
+  return (
+    <span className="note-from">
+      {LEVEL_LABEL[note.level]} {note.level === 'code' ? '' : note.from}
+    </span>
+  );
+}
+
+export function NotesPanel({ hit }: { hit: CodeHit }): ReactNode {
+  const seventhNotes = hit.notes.filter((n) => n.kind === 'sevenChrNote');
+  const seventhDefs = hit.notes.filter((n) => n.kind === 'sevenChrDef');
+  const sections = SECTIONS.map((s) => ({ ...s, notes: hit.notes.filter((n) => s.kinds.includes(n.kind)) })).filter((s) => s.notes.length > 0);
+  return (
+    <section className="notes-panel card" aria-labelledby="notes-heading">
+      <h2 id="notes-heading">
+        <span className="mono">{hit.code}</span> {hit.display}
+      </h2>
+      <p>
+        {hit.billable ? <span className="badge ok">Billable</span> : <span className="badge warn">Header – not billable</span>}{' '}
+        <span className="muted">
+          {hit.system.toUpperCase()} {hit.version}
+        </span>
+      </p>
+      {sections.length === 0 && seventhDefs.length === 0 && <p className="muted">No instructional notes apply to this code.</p>}
+      {sections.map((s) => (
+        <div key={s.title} className={`note-group${s.tone === 'warn' ? ' warn' : ''}`}>
+          <h3>{s.title}</h3>
+          <ul>
+            {s.notes.map((n, i) => (
+              <li key={i}>
+                {n.text} <From note={n} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+      {(seventhDefs.length > 0 || seventhNotes.length > 0) && (
+        <div className="note-group">
+          <h3>7th character</h3>
+          {seventhNotes.map((n, i) => (
+            <p key={i}>
+              {n.text} <From note={n} />
+            </p>
+          ))}
+          {seventhDefs.length > 0 && (
+            <dl className="seventh">
+              {seventhDefs.map((n, i) => (
+                <div key={i}>
+                  <dt className="mono">{n.chr}</dt>
+                  <dd>{n.text}</dd>
+                </div>
+              ))}
+            </dl>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,47 @@
+import type { Action } from '../../../../src/auth/access.ts';
+import { ApiError, FHIR, fetchCount } from '../../api.ts';
+
+/**
+ * The home page's worklist tiles, one row per HIM duty. Later screens add rows (charts to
+ * complete, requests due, cases to abstract). A tile whose count endpoint does not exist yet
+ * (404) is hidden rather than shown broken.
+ */
+export interface Worklist {
+  id: string;
+  title: string;
+  description: string;
+  /** The count: FHIR `_summary=count` or a `{ total }` answer. */
+  countPath: string;
+  /** Where the tile leads (path below /app), when that screen exists. */
+  path?: string;
+  access: { resource: string; action: Action };
+}
+
+export const WORKLISTS: Worklist[] = [
+  {
+    id: 'duplicates',
+    title: 'Duplicates to review',
+    description: 'Possible duplicate patient records waiting for a decision',
+    countPath: `${FHIR}/Task?code=${encodeURIComponent('urn:custodian:task|duplicate-review')}&status=requested&_summary=count`,
+    access: { resource: 'Task', action: 'search' },
+  },
+  {
+    id: 'coding',
+    title: 'Encounters to code',
+    description: 'Discharged encounters without final codes',
+    countPath: '/coding/worklist?_summary=count',
+    access: { resource: 'CodingWork', action: 'search' },
+  },
+];
+
+export type WorklistCount =
+  { state: 'ok'; count: number } | { state: 'absent' } | { state: 'error'; message: string };
+
+export async function worklistCount(w: Worklist): Promise<WorklistCount> {
+  try {
+    return { state: 'ok', count: await fetchCount(w.countPath) };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return { state: 'absent' };
+    return { state: 'error', message: err instanceof Error ? err.message : String(err) };
+  }
+}
