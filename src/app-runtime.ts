@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { flushAudit } from './audit/audit-log.ts';
 import { countUsers, createUser, generatePassword } from './auth/users.ts';
 import type { Config } from './config.ts';
 import { openDb, type Db } from './db/index.ts';
@@ -52,6 +53,7 @@ export async function startServer(
     url,
     async stop() {
       await app.close();
+      await flushAudit(db);
       if (!options.db) await db.close();
     },
   };

@@ -112,7 +112,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (!request.ctx || cfg.public || cfg.auditedByStore || !cfg.access) return payload;
     const status = reply.statusCode;
     // Successful reads are queued (see queueAudit); changes and refusals are on record before the answer.
-    const record = request.method === 'GET' && status < 400 ? (e: AuditEntry[]) => Promise.resolve(queueAudit(db, e)) : (e: AuditEntry[]) => recordAudit(db, e);
+    const record =
+      request.method === 'GET' && status < 400
+        ? (e: AuditEntry[]) => Promise.resolve(queueAudit(db, e))
+        : (e: AuditEntry[]) => recordAudit(db, e);
     await record([
       {
         action: cfg.access.action,

@@ -75,9 +75,64 @@ export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise
   return events;
 }
 
-/** Records entries in a transaction of their own (reads, searches, logins). */
+/** Records entries in a transaction of their own (refusals, failures, logins, admin actions). */
 export async function recordAudit(db: Db, entries: AuditEntry[]): Promise<void> {
   await db.transaction((tx) => appendAudit(tx, entries));
+}
+
+interface AuditQueue {
+  pending: AuditEntry[];
+  flushing: Promise<void> | undefined;
+}
+
+const queues = new WeakMap<Db, AuditQueue>();
+const FLUSH_DELAY_MS = 50;
+
+function queueOf(db: Db): AuditQueue {
+  let q = queues.get(db);
+  if (!q) {
+    q = { pending: [], flushing: undefined };
+    queues.set(db, q);
+  }
+  return q;
+}
+
+async function drain(db: Db, q: AuditQueue): Promise<void> {
+  while (q.pending.length > 0) {
+    const batch = q.pending.splice(0, q.pending.length);
+    await recordAudit(db, batch).catch((err: unknown) => {
+      // Never drop an access record silently: put it back and report.
+      q.pending.unshift(...batch);
+      console.error('custodian: audit write failed, will retry:', err);
+      throw err;
+    });
+  }
+}
+
+/**
+ * Successful reads and searches: recorded a few milliseconds after the answer, many requests
+ * per transaction, so reading a chart does not pay for a commit. Changes never use this: their
+ * AuditEvent is written in the change's own transaction. Everything that reads the audit trail
+ * (access report, AuditEvent search, verify) and every shutdown calls flushAudit first.
+ */
+export function queueAudit(db: Db, entries: AuditEntry[]): void {
+  const q = queueOf(db);
+  q.pending.push(...entries);
+  if (q.flushing) return;
+  q.flushing = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_DELAY_MS))
+    .then(() => drain(db, q))
+    .catch(() => undefined)
+    .finally(() => {
+      q.flushing = undefined;
+      if (q.pending.length > 0) queueAudit(db, []);
+    });
+}
+
+/** Waits until every queued audit entry of this database is written. */
+export async function flushAudit(db: Db): Promise<void> {
+  const q = queueOf(db);
+  while (q.flushing) await q.flushing;
+  await drain(db, q);
 }
 
 export interface VerifyResult {

@@ -3,7 +3,7 @@ import { listBreakGlass, reviewBreakGlass } from '../auth/break-glass.ts';
 import type { Db } from '../db/index.ts';
 import { badRequest, unauthorized } from '../fhir/outcomes.ts';
 import { accessReport } from './access-report.ts';
-import { verifyAuditChain } from './audit-log.ts';
+import { flushAudit, verifyAuditChain } from './audit-log.ts';
 
 /** The privacy officer's views of the audit trail. */
 export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db }): void {
@@ -44,5 +44,8 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db }): voi
     },
   );
 
-  app.get('/audit/verify', { config: read }, async () => verifyAuditChain(db));
+  app.get('/audit/verify', { config: read }, async () => {
+    await flushAudit(db);
+    return verifyAuditChain(db);
+  });
 }

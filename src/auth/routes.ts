@@ -40,24 +40,20 @@ export async function registerAuthRoutes(
       const grant = field(body, 'grant_type');
       const isClient = grant === 'client_credentials';
       if (grant !== 'password' && !isClient) {
-        return reply
-          .code(400)
-          .send({
-            error: 'unsupported_grant_type',
-            error_description: 'Use grant_type=password or client_credentials',
-          });
+        return reply.code(400).send({
+          error: 'unsupported_grant_type',
+          error_description: 'Use grant_type=password or client_credentials',
+        });
       }
       const username = field(body, isClient ? 'client_id' : 'username') ?? '';
       const password = field(body, isClient ? 'client_secret' : 'password') ?? '';
       if (!username || !password) {
-        return reply
-          .code(400)
-          .send({
-            error: 'invalid_request',
-            error_description: isClient
-              ? 'client_id and client_secret are required'
-              : 'username and password are required',
-          });
+        return reply.code(400).send({
+          error: 'invalid_request',
+          error_description: isClient
+            ? 'client_id and client_secret are required'
+            : 'username and password are required',
+        });
       }
       const purpose = field(body, 'purpose_of_use') ?? field(body, 'purpose');
       const result = await db.transaction(async (tx) => {
@@ -81,12 +77,10 @@ export async function registerAuthRoutes(
           disabled: 'The account is disabled',
           'bad-purpose': 'Unknown purpose of use',
         }[result.reason];
-        return reply
-          .code(result.reason === 'bad-purpose' ? 400 : 401)
-          .send({
-            error: result.reason === 'bad-purpose' ? 'invalid_request' : 'invalid_grant',
-            error_description: text,
-          });
+        return reply.code(result.reason === 'bad-purpose' ? 400 : 401).send({
+          error: result.reason === 'bad-purpose' ? 'invalid_request' : 'invalid_grant',
+          error_description: text,
+        });
       }
       return reply.header('Cache-Control', 'no-store').send({
         access_token: result.accessToken,

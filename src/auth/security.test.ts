@@ -1,5 +1,6 @@
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flushAudit } from '../audit/audit-log.ts';
 import { registeredRoutes } from '../server.ts';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../testing/test-server.ts';
 import type { Role } from './access.ts';
@@ -17,7 +18,11 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.stop());
 
-const auditCount = async (): Promise<number> =>
+const auditCount = async (): Promise<number> => {
+  await flushAudit(server.db);
+  return countAudit();
+};
+const countAudit = async (): Promise<number> =>
   Number((await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_chain')).rows[0]?.n);
 
 /** Fills a route pattern's parameters with values that exist where that matters. */

@@ -60,25 +60,55 @@ export async function login(
   return { ok: true, accessToken, expiresIn: ttlSeconds, userId: user.id, role: user.role, purpose };
 }
 
+interface TokenRow {
+  token_id: string;
+  user_id: string;
+  username: string;
+  role: Role;
+  purpose: Purpose;
+  expires_at: Date | string;
+}
+
+/**
+ * Valid tokens seen recently, so a chart view does not pay a join per request. An entry lives
+ * at most TOKEN_CACHE_MS and never past the token's expiry; logout, disabling a user, a new
+ * password or a new role clear this process's cache at once (other processes within the TTL).
+ */
+const TOKEN_CACHE_MS = 30_000;
+const tokenCache = new Map<string, { row: TokenRow; until: number }>();
+
+export function forgetCachedTokens(): void {
+  tokenCache.clear();
+}
+
+async function tokenRow(q: Queryable, hash: string): Promise<TokenRow | undefined> {
+  const cached = tokenCache.get(hash);
+  if (cached && cached.until > Date.now()) return cached.row;
+  tokenCache.delete(hash);
+  const res = await q.query<TokenRow>(
+    `SELECT t.id AS token_id, u.id AS user_id, u.username, u.role, t.purpose, t.expires_at
+       FROM access_token t JOIN app_user u ON u.id = t.user_id
+      WHERE t.token_hash = $1 AND NOT t.revoked AND t.expires_at > now() AND NOT u.disabled`,
+    [hash],
+  );
+  const row = res.rows[0];
+  if (row) {
+    if (tokenCache.size > 10_000) tokenCache.clear();
+    tokenCache.set(hash, {
+      row,
+      until: Math.min(Date.now() + TOKEN_CACHE_MS, new Date(row.expires_at).getTime()),
+    });
+  }
+  return row;
+}
+
 /** Resolves a bearer token to the caller, or undefined when unknown, expired or revoked. */
 export async function authenticate(
   q: Queryable,
   token: string,
   sourceAddress: string,
 ): Promise<RequestContext | undefined> {
-  const res = await q.query<{
-    token_id: string;
-    user_id: string;
-    username: string;
-    role: Role;
-    purpose: Purpose;
-  }>(
-    `SELECT t.id AS token_id, u.id AS user_id, u.username, u.role, t.purpose
-       FROM access_token t JOIN app_user u ON u.id = t.user_id
-      WHERE t.token_hash = $1 AND NOT t.revoked AND t.expires_at > now() AND NOT u.disabled`,
-    [sha256(token)],
-  );
-  const row = res.rows[0];
+  const row = await tokenRow(q, sha256(token));
   if (!row) return undefined;
   const glass = await q.query<{ patient_id: string }>(
     'SELECT DISTINCT patient_id FROM break_glass WHERE user_id = $1 AND expires_at > now()',
@@ -96,5 +126,6 @@ export async function authenticate(
 }
 
 export async function revokeToken(q: Queryable, tokenId: string): Promise<void> {
+  forgetCachedTokens();
   await q.query('UPDATE access_token SET revoked = true WHERE id = $1', [tokenId]);
 }

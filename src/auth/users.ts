@@ -3,6 +3,7 @@ import argon2 from 'argon2';
 import type { Queryable } from '../db/index.ts';
 import { badRequest, conflict, notFound } from '../fhir/outcomes.ts';
 import { ROLES, type Role } from './access.ts';
+import { forgetCachedTokens } from './tokens.ts';
 
 export interface User {
   id: string;
@@ -95,6 +96,8 @@ export async function listUsers(q: Queryable): Promise<User[]> {
 }
 
 async function updateUser(q: Queryable, username: string, sql: string, params: unknown[]): Promise<User> {
+  // A changed role, password or status must take effect on the next request.
+  forgetCachedTokens();
   const res = await q.query<UserRow>(`UPDATE app_user SET ${sql} WHERE username = $1 RETURNING *`, [
     username,
     ...params,

@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import type { RequestContext } from '../auth/access.ts';
 import { loadConfig } from '../config.ts';
 import { openDb, type Db } from '../db/index.ts';
+import { flushAudit } from '../audit/audit-log.ts';
 
 /** The command line acts as a local system user; everything it does is audited under that name. */
 export function cliContext(): RequestContext {
@@ -16,12 +17,19 @@ export function cliContext(): RequestContext {
   };
 }
 
+/** The configured database; closing it first writes any queued audit entries. */
 export async function openConfiguredDb(): Promise<Db> {
   const config = loadConfig();
-  return openDb({
+  const db = await openDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : `${config.dataDir}/db`,
   });
+  const close = db.close.bind(db);
+  db.close = async () => {
+    await flushAudit(db);
+    await close();
+  };
+  return db;
 }
 
 /** Prints a readable error and sets a failing exit code instead of a stack trace. */

@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Action, RequestContext } from '../auth/access.ts';
-import { appendAudit, recordAudit } from '../audit/audit-log.ts';
+import { appendAudit, flushAudit, queueAudit, recordAudit } from '../audit/audit-log.ts';
 import type { AuditAction, AuditEntry } from '../audit/audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { assertAllowed, assertMaySee, BreakGlassRequired, searchAccess } from './access-check.ts';
@@ -108,7 +108,7 @@ export class FhirStore {
       assertId(id);
       const row = await readCurrent(this.db, type, id);
       const resource = await this.visible(row, `${type}/${id}`);
-      await recordAudit(this.db, [
+      queueAudit(this.db, [
         this.entry('read', 'success', { patientIds: ids(row?.patient_id), entities: [`${type}/${id}`] }),
       ]);
       return resource;
@@ -122,7 +122,7 @@ export class FhirStore {
       if (!/^\d+$/.test(version)) throw notFound(`No version '${version}' of ${type}/${id}`);
       const row = await readVersion(this.db, type, id, Number(version));
       const resource = await this.visible(row, `${type}/${id}/_history/${version}`);
-      await recordAudit(this.db, [
+      queueAudit(this.db, [
         this.entry('vread', 'success', { patientIds: ids(row?.patient_id), entities: [`${type}/${id}`] }),
       ]);
       return resource;
@@ -219,12 +219,13 @@ export class FhirStore {
   async search(type: string, query: URLSearchParams, options: { lenient: boolean }): Promise<Bundle> {
     return this.audited('search', `${type}?${query.toString()}`, async () => {
       this.allow(type, 'search');
+      if (type === 'AuditEvent') await flushAudit(this.db);
       const request = parseSearch(type, query, options);
       const bundle = await searchBundle(this.db, request, {
         baseUrl: this.baseUrl,
         access: searchAccess(this.ctx),
       });
-      await recordAudit(this.db, [
+      queueAudit(this.db, [
         this.entry('search', 'success', {
           query: `${type}?${query.toString()}`,
           patientIds: patientsIn(bundle.entry ?? []),
@@ -265,7 +266,7 @@ export class FhirStore {
           if (id) throw err; // one resource's history: say it is restricted rather than hide it
         }
       }
-      await recordAudit(this.db, [
+      queueAudit(this.db, [
         this.entry('history', 'success', {
           query: label,
           patientIds: [...new Set(visible.map((r) => r.patient_id).filter((p): p is string => !!p))],
@@ -300,7 +301,7 @@ export class FhirStore {
         ...own.rows.map((r) => r.content),
         ...referenced.rows.map((r) => r.content),
       ].filter((r) => isAllowedQuiet(this.ctx, r.resourceType));
-      await recordAudit(this.db, [
+      queueAudit(this.db, [
         this.entry('operation', 'success', {
           query: `Patient/${patientId}/$everything`,
           patientIds: [patientId],
