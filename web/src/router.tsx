@@ -21,13 +21,24 @@ function currentLocation(): Location {
 }
 
 const listeners = new Set<() => void>();
-window.addEventListener('popstate', () => listeners.forEach((l) => l()));
+window.addEventListener('popstate', () => {
+  navigations++;
+  listeners.forEach((l) => l());
+});
 
 export function href(path: string): string {
   return `${BASE}${path}`;
 }
 
+let navigations = 0;
+
+/** How many in-app navigations happened since the page loaded (0 on a fresh load). */
+export function navigationCount(): number {
+  return navigations;
+}
+
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  navigations++;
   const url = href(path);
   if (options.replace) window.history.replaceState(null, '', url);
   else window.history.pushState(null, '', url);

@@ -1,8 +1,9 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { navigationCount } from '../router.tsx';
 
 /**
- * A page's heading and body. The heading takes focus when the page opens, so keyboard and
- * screen-reader users land on the new content after each navigation.
+ * A page's heading and body. After an in-app navigation the heading takes focus, so keyboard and
+ * screen-reader users land on the new content; a fresh load leaves focus at the top of the page.
  */
 export function Page({
   title,
@@ -15,7 +16,7 @@ export function Page({
 }): ReactNode {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    heading.current?.focus({ preventScroll: true });
+    if (navigationCount() > 0) heading.current?.focus({ preventScroll: true });
     if (typeof title === 'string') document.title = `${title} · Custodian`;
   }, [title]);
   return (

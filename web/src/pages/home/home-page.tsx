@@ -59,13 +59,13 @@ function Tiles({ items }: { items: ReadonlyArray<readonly [Worklist, WorklistCou
               <span className="count">{c.count}</span> <span className="visually-hidden">items</span>
             </p>
           )}
-          {c.state === 'ok' && c.count === 0 && <p className="tile-note">Nothing waiting. Well done.</p>}
           {c.state === 'error' && (
             <p className="tile-error" role="alert">
               Count unavailable: {c.message}
             </p>
           )}
           <p className="tile-desc">{w.description}</p>
+          {c.state === 'ok' && c.count === 0 && <p className="tile-note">Nothing waiting. Well done.</p>}
         </li>
       ))}
     </ul>

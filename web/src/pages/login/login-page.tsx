@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { Purpose } from '../../../../src/auth/access.ts';
 import { login, takeSessionExpired } from '../../api.ts';
 import { DEFAULT_PURPOSE, LOGIN_PURPOSES, PURPOSE_LABELS } from '../../purposes.ts';
@@ -12,13 +12,12 @@ export function LoginPage(): ReactNode {
   const [purpose, setPurpose] = useState<Purpose>(DEFAULT_PURPOSE);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const heading = useRef<HTMLHeadingElement>(null);
   const signedOut = search.get('signedOut') === '1';
   const [expired] = useState(takeSessionExpired);
 
   useEffect(() => {
+    // The user name field has autofocus: signing in is the only thing to do here.
     document.title = 'Sign in · Custodian';
-    heading.current?.focus({ preventScroll: true });
   }, []);
 
   const submit = async (e: FormEvent): Promise<void> => {
@@ -40,9 +39,7 @@ export function LoginPage(): ReactNode {
         <p className="brand login-brand">
           Custodian <span className="brand-sub">HIM</span>
         </p>
-        <h1 ref={heading} tabIndex={-1}>
-          Sign in
-        </h1>
+        <h1>Sign in</h1>
         {signedOut && !error && (
           <p className="notice" role="status">
             You have signed out.
