@@ -56,3 +56,18 @@ export {
 export type { MergeResult, UnmergeResult } from './store/merge.ts';
 export { markNotDuplicate } from './store/not-duplicate.ts';
 export { patientToPersonRecord } from './store/patient-record.ts';
+export { scorePendingPatients, refreshBlockKeys, MPI_CONTEXT } from './store/scoring.ts';
+export type { ScoringOptions, ScoringRun } from './store/scoring.ts';
+export { startMpiWatcher } from './store/watcher.ts';
+export type { MpiWatcher } from './store/watcher.ts';
+export {
+  ensureModel,
+  currentModel,
+  DEFAULT_STORE_MODEL,
+  MIN_TRAINING_PATIENTS,
+} from './store/model-store.ts';
+export { matchPatient, matchGrade, MATCH_GRADE_URL } from './store/match.ts';
+export type { MatchGrade } from './store/match.ts';
+export { listWorklist, pairDetail, summarise } from './store/worklist.ts';
+export type { MatchPair, PatientSummary } from './store/worklist.ts';
+export { TASK_SYSTEM, DUPLICATE_REVIEW } from './store/review-tasks.ts';

@@ -4,7 +4,16 @@ import { allOk, badRequest } from '../../fhir/outcomes.ts';
 import { FHIR_BASE, FHIR_JSON, storeFor } from '../../fhir/routes.ts';
 import { mergePatientRecords, unmergePatients } from './merge.ts';
 import { markNotDuplicate } from './not-duplicate.ts';
-import { asParameters, patientIdParam, resourceParam, stringParam } from './parameters.ts';
+import { matchPatient } from './match.ts';
+import {
+  asParameters,
+  booleanParam,
+  integerParam,
+  patientIdParam,
+  resourceParam,
+  stringParam,
+} from './parameters.ts';
+import { listWorklist, pairDetail } from './worklist.ts';
 
 /** HTTP adapters of the MPI: FHIR operations and the duplicate worklist. */
 export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void {
@@ -64,6 +73,47 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
         typeof body.reason === 'string' ? body.reason : '',
       );
       return reply.send({ a, b, ...done });
+    },
+  );
+
+  app.post(
+    `${FHIR_BASE}/Patient/$match`,
+    { config: { access: { resource: 'Patient', action: 'search' }, auditedByStore: true } },
+    async (request, reply) => {
+      const p = asParameters(request.body);
+      const patient = resourceParam(p, 'resource');
+      if (patient?.resourceType !== 'Patient') throw badRequest('Parameter resource must be a Patient');
+      const onlyCertainMatches = booleanParam(p, 'onlyCertainMatches');
+      const count = integerParam(p, 'count');
+      const bundle = await matchPatient(storeFor(db, request), patient, {
+        ...(onlyCertainMatches !== undefined ? { onlyCertainMatches } : {}),
+        ...(count !== undefined ? { count } : {}),
+      });
+      return reply.type(FHIR_JSON).send(bundle);
+    },
+  );
+
+  const review = { access: { resource: 'MpiReview', action: 'read' } } as const;
+  app.get<{ Querystring: { limit?: string; offset?: string } }>(
+    '/mpi/worklist',
+    { config: review },
+    async (request, reply) => {
+      const result = await listWorklist(storeFor(db, request), {
+        limit: Number(request.query.limit ?? 50) || 50,
+        offset: Number(request.query.offset ?? 0) || 0,
+      });
+      request.auditPatients = [...new Set(result.pairs.flatMap((p) => [p.a.id, p.b.id]))];
+      return reply.send(result);
+    },
+  );
+
+  app.get<{ Params: { taskId: string } }>(
+    '/mpi/pairs/:taskId',
+    { config: review },
+    async (request, reply) => {
+      const pair = await pairDetail(storeFor(db, request), request.params.taskId);
+      request.auditPatients = [pair.a.id, pair.b.id];
+      return reply.send(pair);
     },
   );
 }
