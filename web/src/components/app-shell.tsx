@@ -41,9 +41,11 @@ export function AppShell({ session, children }: { session: Session; children: Re
           </ul>
         </nav>
         <div className="user">
-          <span className="user-name">{session.username}</span>
-          <span className="user-role">
-            {ROLE_LABELS[session.role]} · {PURPOSE_LABELS[session.purpose] ?? session.purpose}
+          <span className="user-id">
+            <span className="user-name">{session.username}</span>
+            <span className="user-role">
+              {ROLE_LABELS[session.role]} · {PURPOSE_LABELS[session.purpose] ?? session.purpose}
+            </span>
           </span>
           <button
             type="button"
