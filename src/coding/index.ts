@@ -18,3 +18,15 @@ export type {
   NoteLevel,
   SearchParams,
 } from './types.ts';
+export { registerWorkflowRoutes } from './workflow-routes.ts';
+export {
+  getEncounterCoding,
+  saveEncounterCoding,
+  finalizeEncounterCoding,
+  type EncounterCodingView,
+  type SaveResult,
+  type FinalizeResult,
+} from './workflow.ts';
+export { codingWorklist, worklistCount, type WorklistItem } from './worklist.ts';
+export { codingProductivity, type Productivity, type ProductivityRow } from './productivity.ts';
+export type { CodingState, Override } from './work-item.ts';

@@ -3,6 +3,7 @@ import { getSession, onSessionChange, type Session } from './api.ts';
 import { AppShell } from './components/app-shell.tsx';
 import { Page } from './components/page.tsx';
 import { ChartPage } from './pages/chart/chart-page.tsx';
+import { codingRoute } from './pages/coding/coding-routes.tsx';
 import { HomePage } from './pages/home/home-page.tsx';
 import { LoginPage } from './pages/login/login-page.tsx';
 import { PatientSearchPage } from './pages/search/patient-search-page.tsx';
@@ -12,6 +13,8 @@ import { Link, matchPath, navigate, useLocation } from './router.tsx';
 function route(path: string, session: Session): ReactNode {
   if (path === '/' || path === '') return <HomePage session={session} />;
   if (path === '/search') return <PatientSearchPage />;
+  const coding = path.startsWith('/coding/') ? codingRoute(path) : undefined;
+  if (coding) return coding;
   let m = matchPath('/patients/:id', path);
   if (m?.id) return <ChartPage patientId={m.id} view={{ kind: 'overview' }} />;
   m = matchPath('/patients/:id/encounters/:eid', path);

@@ -17,6 +17,12 @@ export interface NavItem {
 export const NAVIGATION: NavItem[] = [
   { path: '/', label: 'Home', access: { resource: 'Session', action: 'read' } },
   { path: '/search', label: 'Patient search', access: { resource: 'Patient', action: 'search' } },
+  {
+    path: '/coding/worklist',
+    label: 'Coding worklist',
+    access: { resource: 'CodingWork', action: 'update' },
+  },
+  { path: '/coding/codes', label: 'Code search', access: { resource: 'CodeSystem', action: 'read' } },
 ];
 
 export function navigationFor(role: Role): NavItem[] {

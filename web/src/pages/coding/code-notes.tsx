@@ -17,6 +17,12 @@ const SECTIONS: Array<{ kinds: NoteKind[]; title: string; tone?: 'warn' }> = [
   { kinds: ['notes'], title: 'Notes' },
 ];
 
+const SYSTEM_LABEL: Record<string, string> = {
+  icd10cm: 'ICD-10-CM',
+  icd10pcs: 'ICD-10-PCS',
+  hcpcs: 'HCPCS Level II',
+};
+
 const LEVEL_LABEL: Record<CodeNote['level'], string> = {
   chapter: 'chapter',
   section: 'block',
@@ -35,19 +41,28 @@ function From({ note }: { note: CodeNote }): ReactNode {
 export function NotesPanel({ hit }: { hit: CodeHit }): ReactNode {
   const seventhNotes = hit.notes.filter((n) => n.kind === 'sevenChrNote');
   const seventhDefs = hit.notes.filter((n) => n.kind === 'sevenChrDef');
-  const sections = SECTIONS.map((s) => ({ ...s, notes: hit.notes.filter((n) => s.kinds.includes(n.kind)) })).filter((s) => s.notes.length > 0);
+  const sections = SECTIONS.map((s) => ({
+    ...s,
+    notes: hit.notes.filter((n) => s.kinds.includes(n.kind)),
+  })).filter((s) => s.notes.length > 0);
   return (
     <section className="notes-panel card" aria-labelledby="notes-heading">
       <h2 id="notes-heading">
         <span className="mono">{hit.code}</span> {hit.display}
       </h2>
       <p>
-        {hit.billable ? <span className="badge ok">Billable</span> : <span className="badge warn">Header – not billable</span>}{' '}
+        {hit.billable ? (
+          <span className="badge ok">Billable</span>
+        ) : (
+          <span className="badge warn">Header – not billable</span>
+        )}{' '}
         <span className="muted">
-          {hit.system.toUpperCase()} {hit.version}
+          {SYSTEM_LABEL[hit.system] ?? hit.system.toUpperCase()} {hit.version}
         </span>
       </p>
-      {sections.length === 0 && seventhDefs.length === 0 && <p className="muted">No instructional notes apply to this code.</p>}
+      {sections.length === 0 && seventhDefs.length === 0 && (
+        <p className="muted">No instructional notes apply to this code.</p>
+      )}
       {sections.map((s) => (
         <div key={s.title} className={`note-group${s.tone === 'warn' ? ' warn' : ''}`}>
           <h3>{s.title}</h3>

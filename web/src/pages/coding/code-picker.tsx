@@ -83,7 +83,13 @@ export function CodePicker({
         onKeyDown={onKey}
         onBlur={() => setTimeout(() => setOpen(false), 150)}
       />
-      <ul id={`${id}-list`} role="listbox" aria-label={`${label} suggestions`} className="code-options" hidden={!expanded}>
+      <ul
+        id={`${id}-list`}
+        role="listbox"
+        aria-label={`${label} suggestions`}
+        className="code-options"
+        hidden={!expanded}
+      >
         {hits.map((h, i) => (
           <li
             key={`${h.system}|${h.code}`}

@@ -6,7 +6,11 @@ import { searchCodes, type CodeHit, type SystemChoice } from './coding-api.ts';
 import { useDebounced } from './use-debounced.ts';
 import './coding.css';
 
-type Results = { status: 'idle' } | { status: 'loading' } | { status: 'error'; error: unknown } | { status: 'done'; q: string; codes: CodeHit[] };
+type Results =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'error'; error: unknown }
+  | { status: 'done'; q: string; codes: CodeHit[] };
 
 /** The encoder's code search: results as you type, billable flag, and the notes of the chosen code. */
 export function CodeSearchPage(): ReactNode {
@@ -38,12 +42,26 @@ export function CodeSearchPage(): ReactNode {
 
   return (
     <Page title="Code search">
-      <form className="search-form" role="search" aria-label="Find a code" onSubmit={(e) => e.preventDefault()}>
+      <form
+        className="search-form"
+        role="search"
+        aria-label="Find a code"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <div className="field grow">
           <label htmlFor="code-q">Words or code</label>
-          <input id="code-q" type="search" value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" spellCheck={false} aria-describedby="code-q-help" />
+          <input
+            id="code-q"
+            type="search"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby="code-q-help"
+          />
           <p id="code-q-help" className="help">
-            Words in any order (<kbd>type 2 diabetes without complications</kbd>), a code prefix (<kbd>E11.</kbd>); typos are fine.
+            Words in any order (<kbd>type 2 diabetes without complications</kbd>), a code prefix (
+            <kbd>E11.</kbd>); typos are fine.
           </p>
         </div>
         <div className="field">
@@ -58,7 +76,9 @@ export function CodeSearchPage(): ReactNode {
       </form>
       {results.status === 'loading' && <Loading label="Searching" />}
       {results.status === 'error' && <ErrorMessage error={results.error} title="The search failed" />}
-      {results.status === 'done' && results.codes.length === 0 && <Empty>No code matches “{results.q}”.</Empty>}
+      {results.status === 'done' && results.codes.length === 0 && (
+        <Empty>No code matches “{results.q}”.</Empty>
+      )}
       {results.status === 'done' && results.codes.length > 0 && (
         <div className="code-search-grid">
           <section aria-labelledby="code-results-heading">
@@ -68,10 +88,19 @@ export function CodeSearchPage(): ReactNode {
             <ul className="code-results">
               {results.codes.map((c) => (
                 <li key={`${c.system}|${c.code}`}>
-                  <button type="button" className="code-result" aria-pressed={selected?.code === c.code && selected.system === c.system} onClick={() => setSelected(c)}>
+                  <button
+                    type="button"
+                    className="code-result"
+                    aria-pressed={selected?.code === c.code && selected.system === c.system}
+                    onClick={() => setSelected(c)}
+                  >
                     <span className="mono code">{c.code}</span>
                     <span className="display">{c.display}</span>
-                    {c.billable ? <span className="badge ok">Billable</span> : <span className="badge warn">Header</span>}
+                    {c.billable ? (
+                      <span className="badge ok">Billable</span>
+                    ) : (
+                      <span className="badge warn">Header</span>
+                    )}
                   </button>
                 </li>
               ))}

@@ -1,9 +1,27 @@
-import type { CodeDetail, CodeHit, CodingRequest, Edit, EncounterCodingView, Override, SaveResult, WorklistItem } from '../../../../src/coding/index.ts';
+import type {
+  CodeDetail,
+  CodeHit,
+  CodingRequest,
+  Edit,
+  EncounterCodingView,
+  Override,
+  SaveResult,
+  WorklistItem,
+} from '../../../../src/coding/index.ts';
 import { get, post, request } from '../../api.ts';
 
 /** The coding screens' calls to the server (code search, validation, worklist, encounter coding). */
 
-export type { CodeDetail, CodeHit, CodingRequest, Edit, EncounterCodingView, Override, SaveResult, WorklistItem };
+export type {
+  CodeDetail,
+  CodeHit,
+  CodingRequest,
+  Edit,
+  EncounterCodingView,
+  Override,
+  SaveResult,
+  WorklistItem,
+};
 
 export type SystemChoice = 'icd10cm' | 'hcpcs' | 'icd10pcs' | '';
 
