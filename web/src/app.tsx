@@ -4,6 +4,7 @@ import { AppShell } from './components/app-shell.tsx';
 import { Page } from './components/page.tsx';
 import { ChartPage } from './pages/chart/chart-page.tsx';
 import { codingRoute } from './pages/coding/coding-routes.tsx';
+import { duplicatesRoute } from './pages/duplicates/duplicates-routes.tsx';
 import { HomePage } from './pages/home/home-page.tsx';
 import { LoginPage } from './pages/login/login-page.tsx';
 import { PatientSearchPage } from './pages/search/patient-search-page.tsx';
@@ -15,6 +16,8 @@ function route(path: string, session: Session): ReactNode {
   if (path === '/search') return <PatientSearchPage />;
   const coding = path.startsWith('/coding/') ? codingRoute(path) : undefined;
   if (coding) return coding;
+  const duplicates = path.startsWith('/duplicates') ? duplicatesRoute(path) : undefined;
+  if (duplicates) return duplicates;
   let m = matchPath('/patients/:id', path);
   if (m?.id) return <ChartPage patientId={m.id} view={{ kind: 'overview' }} />;
   m = matchPath('/patients/:id/encounters/:eid', path);

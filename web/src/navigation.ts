@@ -23,6 +23,7 @@ export const NAVIGATION: NavItem[] = [
     access: { resource: 'CodingWork', action: 'update' },
   },
   { path: '/coding/codes', label: 'Code search', access: { resource: 'CodeSystem', action: 'read' } },
+  { path: '/duplicates', label: 'Duplicates', access: { resource: 'MpiReview', action: 'merge' } },
 ];
 
 export function navigationFor(role: Role): NavItem[] {

@@ -1,0 +1,207 @@
+import { useState, type ReactNode } from 'react';
+import { Page } from '../../components/page.tsx';
+import { ErrorMessage, Loading } from '../../components/status.tsx';
+import { useLoad } from '../../components/use-load.ts';
+import { Link, navigate } from '../../router.tsx';
+import { FIELD_LABELS, LEVEL_LABELS, gradeLabel, percent } from './agreement.ts';
+import { fetchPair, markNotDuplicate, mergePair, type PairDetail } from './duplicates-api.ts';
+import './duplicates.css';
+
+/** Two records side by side, field by field, and the reviewer's decision. */
+export function DuplicatePairPage({ taskId }: { taskId: string }): ReactNode {
+  const [state, reload] = useLoad(`pair:${taskId}`, () => fetchPair(taskId));
+  return (
+    <Page title="Review possible duplicate">
+      <p>
+        <Link to="/duplicates">Back to the duplicate worklist</Link>
+      </p>
+      {state.status === 'loading' && <Loading label="Loading the two records" />}
+      {state.status === 'error' && <ErrorMessage error={state.error} onRetry={reload} />}
+      {state.status === 'done' && <PairView pair={state.data} />}
+    </Page>
+  );
+}
+
+function PairView({ pair }: { pair: PairDetail }): ReactNode {
+  const open = pair.status === 'requested' || pair.status === 'ready' || pair.status === 'in-progress';
+  return (
+    <>
+      <p>
+        Match probability <strong>{percent(pair.score)}</strong>
+        <span className={pair.grade === 'probable' ? 'badge warn' : 'badge'}>{gradeLabel(pair.grade)}</span>
+      </p>
+      <div className="table-wrap">
+        <table className="results pair-compare">
+          <caption className="visually-hidden">The two records compared field by field</caption>
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">Record A ({pair.a.mrn || pair.a.id})</th>
+              <th scope="col">Record B ({pair.b.mrn || pair.b.id})</th>
+              <th scope="col">Agreement</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <th scope="row">Full name</th>
+              <td className="value">{pair.a.name}</td>
+              <td className="value">{pair.b.name}</td>
+              <td />
+            </tr>
+            {pair.fields.map((f) => (
+              <tr key={f.field} className={`level-${f.level}`}>
+                <th scope="row">{FIELD_LABELS[f.field] ?? f.field}</th>
+                <td className="value">{f.valueA || '—'}</td>
+                <td className="value">{f.valueB || '—'}</td>
+                <td>
+                  <span className={`agree ${f.level}`}>{LEVEL_LABELS[f.level] ?? f.level}</span>
+                </td>
+              </tr>
+            ))}
+            <tr>
+              <th scope="row">Sex</th>
+              <td className="value">{pair.a.gender || '—'}</td>
+              <td className="value">{pair.b.gender || '—'}</td>
+              <td />
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      {open ? <Decision pair={pair} /> : <p role="status">This pair has been decided ({pair.status}).</p>}
+    </>
+  );
+}
+
+type Pending = { kind: 'merge' } | { kind: 'not-duplicate' } | null;
+
+function Decision({ pair }: { pair: PairDetail }): ReactNode {
+  const [survivor, setSurvivor] = useState<'a' | 'b'>('a');
+  const [reason, setReason] = useState('');
+  const [pending, setPending] = useState<Pending>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const keep = survivor === 'a' ? pair.a : pair.b;
+  const retire = survivor === 'a' ? pair.b : pair.a;
+
+  const run = async (work: () => Promise<unknown>, done: string): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+      navigate(`/duplicates?done=${done}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="decision-grid">
+      <section className="decision" aria-labelledby="merge-heading">
+        <h2 id="merge-heading">Same person: merge</h2>
+        <fieldset>
+          <legend>Which record survives?</legend>
+          {(['a', 'b'] as const).map((side) => {
+            const p = side === 'a' ? pair.a : pair.b;
+            return (
+              <label key={side} className="radio">
+                <input
+                  type="radio"
+                  name="survivor"
+                  value={side}
+                  checked={survivor === side}
+                  onChange={() => setSurvivor(side)}
+                />{' '}
+                Keep record {side.toUpperCase()}: {p.name} (MRN {p.mrn || p.id})
+              </label>
+            );
+          })}
+        </fieldset>
+        <button
+          type="button"
+          className="button primary"
+          onClick={() => setPending({ kind: 'merge' })}
+          disabled={busy}
+        >
+          Merge records…
+        </button>
+        {pending?.kind === 'merge' && (
+          <div className="confirm-box" role="alertdialog" aria-labelledby="merge-confirm-text">
+            <p id="merge-confirm-text">
+              Move everything in record MRN {retire.mrn || retire.id} ({retire.name}) to MRN{' '}
+              {keep.mrn || keep.id} ({keep.name})? Record {retire.mrn || retire.id} becomes inactive. This can
+              be undone by an unmerge.
+            </p>
+            <div className="button-row">
+              <button
+                type="button"
+                className="button danger"
+                disabled={busy}
+                onClick={() => void run(() => mergePair(retire.id, keep.id), 'merged')}
+              >
+                Confirm merge
+              </button>
+              <button
+                type="button"
+                className="button secondary"
+                onClick={() => setPending(null)}
+                disabled={busy}
+              >
+                Cancel
+              </button>
+            </div>
+          </div>
+        )}
+      </section>
+      <section className="decision" aria-labelledby="distinct-heading">
+        <h2 id="distinct-heading">Different people</h2>
+        <div className="field">
+          <label htmlFor="not-duplicate-reason">Reason (required)</label>
+          <textarea
+            id="not-duplicate-reason"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="e.g. twins; different SSNs confirmed with registration"
+          />
+        </div>
+        <button
+          type="button"
+          className="button secondary"
+          disabled={busy || reason.trim() === ''}
+          onClick={() => setPending({ kind: 'not-duplicate' })}
+        >
+          Not a duplicate…
+        </button>
+        {pending?.kind === 'not-duplicate' && (
+          <div className="confirm-box" role="alertdialog" aria-labelledby="distinct-confirm-text">
+            <p id="distinct-confirm-text">
+              Record that {pair.a.name} and {pair.b.name} are different people? The pair will not be suggested
+              again.
+            </p>
+            <div className="button-row">
+              <button
+                type="button"
+                className="button primary"
+                disabled={busy}
+                onClick={() =>
+                  void run(() => markNotDuplicate(pair.a.id, pair.b.id, reason), 'not-duplicate')
+                }
+              >
+                Confirm: not a duplicate
+              </button>
+              <button
+                type="button"
+                className="button secondary"
+                onClick={() => setPending(null)}
+                disabled={busy}
+              >
+                Cancel
+              </button>
+            </div>
+          </div>
+        )}
+      </section>
+      {error !== null && <ErrorMessage error={error} title="The decision was not saved" />}
+    </div>
+  );
+}
