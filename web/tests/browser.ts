@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -36,16 +36,36 @@ export interface BrowserEnv {
   close(): Promise<void>;
 }
 
-/** Builds the web UI if its sources changed (the same script `npm start` and `npm test` run). */
+/**
+ * Builds the web UI if its sources changed (the same script `npm start` and `npm test` run).
+ * Browser test files run in parallel; a lock folder makes the others wait for one build instead
+ * of emptying web/dist under each other's servers.
+ */
 export function buildWeb(): void {
-  // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-  const env = { ...process.env, NODE_ENV: 'production' };
-  const res = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build-web.mjs')], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env,
-  });
-  if (res.status !== 0) throw new Error(`web build failed:\n${res.stdout}\n${res.stderr}`);
+  const lock = join(repoRoot, 'web', '.build-lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Someone else is building: wait, then check again (a lock older than 3 minutes is stale).
+      if (Date.now() > deadline) rmSync(lock, { recursive: true, force: true });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+    const env = { ...process.env, NODE_ENV: 'production' };
+    const res = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build-web.mjs')], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env,
+    });
+    if (res.status !== 0) throw new Error(`web build failed:\n${res.stdout}\n${res.stderr}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Imports the Synthea organisation and practitioner files and the given patient bundles. */
