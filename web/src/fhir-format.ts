@@ -80,9 +80,8 @@ export function refId(ref: Reference | undefined): string | undefined {
 }
 
 export function identifierLabel(i: Identifier): string {
-  return (
-    i.type?.text ?? i.type?.coding?.[0]?.display ?? i.type?.coding?.[0]?.code ?? i.system ?? 'Identifier'
-  );
+  // Without a type the issuer column already names the system.
+  return i.type?.text ?? i.type?.coding?.[0]?.display ?? i.type?.coding?.[0]?.code ?? 'Other identifier';
 }
 
 export function genderLabel(g: string | undefined): string {
