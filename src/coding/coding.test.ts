@@ -298,8 +298,14 @@ describe('coding routes', () => {
       hierarchy: [{ level: 'category', code: 'E11' }, { level: 'section' }, { level: 'chapter', code: '4' }],
     });
     expect(routes.length).toBeGreaterThanOrEqual(5);
-    for (const route of routes)
-      expect(route.config).toMatchObject({ access: { resource: 'CodeSystem', action: 'read' } });
+    for (const route of routes) {
+      // The encounter workflow routes (workflow-routes.ts) declare the CodingWork pseudo-resource.
+      const resource = /^\/coding\/(worklist|encounters|productivity)/.test(route.url)
+        ? 'CodingWork'
+        : 'CodeSystem';
+      expect(route.config, route.url).toMatchObject({ access: { resource } });
+      if (resource === 'CodeSystem') expect(route.config).toMatchObject({ access: { action: 'read' } });
+    }
     expect((await app.inject({ method: 'GET', url: '/coding/codes?q=x&limit=0' })).statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/coding/codes/icd10cm/Q99.99' })).statusCode).toBe(404);
   });

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.ts';
 import { badRequest } from '../fhir/outcomes.ts';
 import { storeFor } from '../fhir/routes.ts';
+import type { FhirStore } from '../fhir/store.ts';
 import { codingProductivity, parseRange } from './productivity.ts';
 import { finalizeEncounterCoding, getEncounterCoding, saveEncounterCoding } from './workflow.ts';
 import { codingWorklist, parseWorklistState, WORKLIST_MAX, worklistCount } from './worklist.ts';
@@ -20,10 +21,18 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { db: Db }): 
 
   app.get<{ Querystring: Query }>('/coding/worklist', route('search'), async (req) => {
     const store = storeFor(db, req);
-    const state = parseWorklistState(req.query.state);
-    if (req.query._summary === 'count') return { total: await worklistCount(store, state) };
-    if (req.query._summary !== undefined) throw badRequest('_summary may only be count', ['_summary']);
-    return codingWorklist(store, { limit: parseLimit(req.query.limit), state });
+    const { state, limit, count } = await checked(store, 'search', req, () => {
+      const summary = req.query._summary;
+      if (summary !== undefined && summary !== 'count')
+        throw badRequest('_summary may only be count', ['_summary']);
+      return {
+        state: parseWorklistState(req.query.state),
+        limit: parseLimit(req.query.limit),
+        count: summary === 'count',
+      };
+    });
+    if (count) return { total: await worklistCount(store, state) };
+    return codingWorklist(store, { limit, state });
   });
 
   app.get<{ Params: Params }>('/coding/encounters/:id', route('read'), async (req) =>
@@ -38,9 +47,20 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { db: Db }): 
     finalizeEncounterCoding(db, storeFor(db, req), req.params.id, req.body),
   );
 
-  app.get<{ Querystring: Query }>('/coding/productivity', route('search'), async (req) =>
-    codingProductivity(storeFor(db, req), parseRange(req.query.from, req.query.to)),
-  );
+  app.get<{ Querystring: Query }>('/coding/productivity', route('search'), async (req) => {
+    const store = storeFor(db, req);
+    const range = await checked(store, 'search', req, () => parseRange(req.query.from, req.query.to));
+    return codingProductivity(store, range);
+  });
+}
+
+/**
+ * Parses query parameters inside the store's audit wrapper: these routes opt out of the server's
+ * audit hook (the store audits its own calls), so a request refused before any store call must
+ * still leave an AuditEvent.
+ */
+function checked<T>(store: FhirStore, action: 'search', req: FastifyRequest, parse: () => T): Promise<T> {
+  return store.audited(action, `${req.method} ${req.url}`, async () => parse());
 }
 
 function parseLimit(value: string | undefined): number | undefined {

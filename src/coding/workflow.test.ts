@@ -290,6 +290,14 @@ describe('who may code', () => {
     );
     expect(await codedConditions(enc.encounterId)).toEqual([]);
   });
+
+  it('audits a request refused for a bad parameter', async () => {
+    const audits = async (): Promise<number> =>
+      (await admin<Bundle>('/fhir/R4/AuditEvent?_summary=count')).total ?? 0;
+    const before = await audits();
+    expect((await server.call('coder', 'GET', '/coding/worklist?limit=0')).status).toBe(400);
+    expect(await audits()).toBeGreaterThan(before + 1); // the refusal and the count query itself
+  });
 });
 
 describe('productivity', () => {

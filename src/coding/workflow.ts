@@ -264,9 +264,9 @@ export async function saveEncounterCoding(
   body: unknown,
   now = new Date().toISOString(),
 ): Promise<SaveResult> {
+  const l = await load(store, encounterId);
   const diagnosesIn = field(body, 'diagnoses') ?? [];
   const proceduresIn = field(body, 'procedures') ?? [];
-  const l = await load(store, encounterId);
   if (stateOf(l.task) === 'final') {
     throw conflict(`Encounter/${encounterId} is final; its coding can no longer be changed`);
   }
@@ -383,8 +383,8 @@ export async function finalizeEncounterCoding(
   body: unknown,
   now = new Date().toISOString(),
 ): Promise<FinalizeResult> {
-  const given = parseOverrides(body);
   const l = await load(store, encounterId);
+  const given = parseOverrides(body);
   const state = stateOf(l.task);
   if (state === 'final') throw conflict(`Encounter/${encounterId} is already final`);
   if (state === 'uncoded' || !l.claim)
