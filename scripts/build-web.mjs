@@ -21,5 +21,7 @@ function newest(dir) {
 if (!existsSync(join(web, 'index.html'))) process.exit(0);
 if (existsSync(built) && statSync(built).mtimeMs >= newest(web)) process.exit(0);
 console.log('Building the web UI ...');
+// A production bundle whatever NODE_ENV the caller runs under (vitest sets 'test').
+process.env.NODE_ENV = 'production';
 const { build } = await import('vite');
 await build({ root: web, configFile: join(web, 'vite.config.ts'), logLevel: 'warn' });
