@@ -96,7 +96,8 @@ export interface LockedVersion {
 }
 
 /**
- * Which of these resources are identical (apart from meta) to their stored current version:
+ * Which of these resources are identical (apart from version bookkeeping in meta: labels and
+ * tags count as content) to their stored current version:
  * writing them again would only add a version, so re-imports leave them alone.
  */
 export async function unchangedResources(
@@ -107,7 +108,9 @@ export async function unchangedResources(
   const res = await q.query<{ t: string; i: string }>(
     `SELECT k.t, k.i FROM unnest($1::text[], $2::text[], $3::text[]) AS k(t, i, c)
        JOIN fhir_resource r ON r.resource_type = k.t AND r.id = k.i
-      WHERE NOT r.deleted AND (r.content - 'meta') = (k.c::jsonb - 'meta')`,
+      WHERE NOT r.deleted AND (r.content - 'meta') = (k.c::jsonb - 'meta')
+        AND (r.content #> '{meta,security}') IS NOT DISTINCT FROM (k.c::jsonb #> '{meta,security}')
+        AND (r.content #> '{meta,tag}') IS NOT DISTINCT FROM (k.c::jsonb #> '{meta,tag}')`,
     [
       resources.map((r) => r.resourceType),
       resources.map((r) => r.id),
