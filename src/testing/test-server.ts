@@ -1,7 +1,7 @@
 import { ROLES, type Role } from '../auth/access.ts';
 import { createUser } from '../auth/users.ts';
 import { startServer, type RunningServer } from '../app-runtime.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import { openTestDb } from '../db/test-db.ts';
 
@@ -21,7 +21,9 @@ export interface TestServer extends RunningServer {
 }
 
 /** A real server on a random loopback port over a fresh database (PGlite, or the CI PostgreSQL). */
-export async function startTestServer(options: { db?: Db; web?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { db?: Db; web?: boolean; config?: Partial<Config> } = {},
+): Promise<TestServer> {
   const db = options.db ?? (await openTestDb());
   const config = {
     ...loadConfig({}),
@@ -29,6 +31,7 @@ export async function startTestServer(options: { db?: Db; web?: boolean } = {}):
     host: '127.0.0.1',
     adminUser: 'admin',
     adminPassword: TEST_PASSWORD,
+    ...options.config,
   };
   const server = await startServer(config, { db, web: options.web ?? false, log: () => undefined });
   for (const role of ROLES) {
