@@ -5,7 +5,7 @@ import type { Db } from '../db/index.ts';
 import { badRequest, unauthorized } from '../fhir/outcomes.ts';
 import type { RequestContext } from './access.ts';
 import { breakGlass } from './break-glass.ts';
-import { login, revokeToken } from './tokens.ts';
+import { forgetCachedTokens, login, revokeToken } from './tokens.ts';
 import { createUser, listUsers, resetPassword, setDisabled, setRole } from './users.ts';
 
 const ctxOf = (request: FastifyRequest): RequestContext => {
@@ -130,6 +130,7 @@ export async function registerAuthRoutes(
     try {
       const grant = await db.transaction(async (tx) => {
         const g = await breakGlass(tx, { userId: ctx.userId, patientId, reason });
+        forgetCachedTokens();
         await appendAudit(tx, [
           {
             action: 'break-glass',

@@ -77,8 +77,29 @@ interface TokenRow {
 const TOKEN_CACHE_MS = 30_000;
 const tokenCache = new Map<string, { row: TokenRow; until: number }>();
 
+/** Active break-the-glass grants per user, kept no longer than the earliest grant lasts. */
+const glassCache = new Map<string, { patients: string[]; until: number }>();
+
 export function forgetCachedTokens(): void {
   tokenCache.clear();
+  glassCache.clear();
+}
+
+async function brokenGlassPatients(q: Queryable, userId: string): Promise<string[]> {
+  const cached = glassCache.get(userId);
+  if (cached && cached.until > Date.now()) return cached.patients;
+  const res = await q.query<{ patient_id: string; expires_at: Date | string }>(
+    'SELECT patient_id, min(expires_at) AS expires_at FROM break_glass WHERE user_id = $1 AND expires_at > now() GROUP BY patient_id',
+    [userId],
+  );
+  const earliest = Math.min(
+    Date.now() + TOKEN_CACHE_MS,
+    ...res.rows.map((r) => new Date(r.expires_at).getTime()),
+  );
+  const patients = res.rows.map((r) => r.patient_id);
+  if (glassCache.size > 10_000) glassCache.clear();
+  glassCache.set(userId, { patients, until: earliest });
+  return patients;
 }
 
 async function tokenRow(q: Queryable, hash: string): Promise<TokenRow | undefined> {
@@ -110,10 +131,7 @@ export async function authenticate(
 ): Promise<RequestContext | undefined> {
   const row = await tokenRow(q, sha256(token));
   if (!row) return undefined;
-  const glass = await q.query<{ patient_id: string }>(
-    'SELECT DISTINCT patient_id FROM break_glass WHERE user_id = $1 AND expires_at > now()',
-    [row.user_id],
-  );
+  const glass = await brokenGlassPatients(q, row.user_id);
   return {
     userId: row.user_id,
     username: row.username,
@@ -121,7 +139,7 @@ export async function authenticate(
     purpose: row.purpose,
     sourceAddress,
     tokenId: row.token_id,
-    brokenGlassPatients: glass.rows.map((g) => g.patient_id),
+    brokenGlassPatients: glass,
   };
 }
 

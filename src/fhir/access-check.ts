@@ -40,6 +40,17 @@ export class BreakGlassRequired extends OutcomeError {
  * Sensitive records: a resource labelled (or whose patient is labelled) with a sensitive code
  * is shown only to roles allowed to see it or after the user broke the glass for that patient.
  */
+/** The same rule when the labels of the record and its patient are already at hand. */
+export function assertLabelsVisible(
+  ctx: RequestContext,
+  labels: readonly string[],
+  patientId: string | null,
+): void {
+  const denied = new Set(deniedLabelsFor(ctx.role));
+  if (denied.size === 0 || (patientId && ctx.brokenGlassPatients.includes(patientId))) return;
+  if (labels.some((l) => denied.has(l))) throw new BreakGlassRequired(patientId);
+}
+
 export async function assertMaySee(
   q: Queryable,
   ctx: RequestContext,

@@ -46,6 +46,36 @@ export async function readCurrent(
   return res.rows[0];
 }
 
+/** The current version as stored JSON text, with the labels of the resource and of its patient. */
+export interface StoredJson {
+  version_id: number;
+  last_updated: Date | string;
+  deleted: boolean;
+  patient_id: string | null;
+  labels: string[];
+  json: string | null;
+}
+
+/**
+ * One query for a read: the stored JSON text is answered as it is (no parse and re-serialise),
+ * and the confidentiality labels come from the label columns of the resource and its patient.
+ */
+export async function readCurrentJson(
+  q: Queryable,
+  type: string,
+  id: string,
+): Promise<StoredJson | undefined> {
+  const res = await q.query<StoredJson>(
+    `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, r.content::text AS json,
+            r.security || coalesce(p.security, '{}') AS labels
+       FROM fhir_resource r
+       LEFT JOIN fhir_resource p ON r.resource_type <> 'Patient' AND p.resource_type = 'Patient' AND p.id = r.patient_id
+      WHERE r.resource_type = $1 AND r.id = $2`,
+    [type, id],
+  );
+  return res.rows[0];
+}
+
 export async function readVersion(
   q: Queryable,
   type: string,

@@ -82,13 +82,11 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
   );
 
   app.get<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('search') }, async (request, reply) =>
-    reply
-      .type(FHIR_JSON)
-      .send(
-        await storeFor(db, request).search(request.params.type, queryOf(request), {
-          lenient: lenient(request),
-        }),
-      ),
+    reply.type(FHIR_JSON).send(
+      await storeFor(db, request).search(request.params.type, queryOf(request), {
+        lenient: lenient(request),
+      }),
+    ),
   );
 
   app.post<{ Params: Params }>(
@@ -113,9 +111,14 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
         .send(await storeFor(db, request).history(request.params.type, undefined, queryOf(request))),
   );
 
-  app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('read') }, async (request, reply) =>
-    sendResource(reply, await storeFor(db, request).read(request.params.type, request.params.id)),
-  );
+  app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('read') }, async (request, reply) => {
+    const found = await storeFor(db, request).readJson(request.params.type, request.params.id);
+    return reply
+      .header('ETag', `W/"${found.versionId}"`)
+      .header('Last-Modified', new Date(found.lastUpdated).toUTCString())
+      .type(FHIR_JSON)
+      .send(found.json);
+  });
 
   app.get<{ Params: Params }>(
     `${FHIR_BASE}/:type/:id/_history`,

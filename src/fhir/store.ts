@@ -3,7 +3,13 @@ import type { Action, RequestContext } from '../auth/access.ts';
 import { appendAudit, flushAudit, queueAudit, recordAudit } from '../audit/audit-log.ts';
 import type { AuditAction, AuditEntry } from '../audit/audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
-import { assertAllowed, assertMaySee, BreakGlassRequired, searchAccess } from './access-check.ts';
+import {
+  assertAllowed,
+  assertLabelsVisible,
+  assertMaySee,
+  BreakGlassRequired,
+  searchAccess,
+} from './access-check.ts';
 import { assertResourceType, assertValidResource, patientOf } from './definitions.ts';
 import {
   badRequest,
@@ -17,6 +23,7 @@ import {
   lockCurrentVersions,
   newId,
   readCurrent,
+  readCurrentJson,
   readVersion,
   unchangedResources,
   writeVersions,
@@ -103,15 +110,29 @@ export class FhirStore {
   }
 
   async read(type: string, id: string): Promise<Resource> {
+    return JSON.parse((await this.readJson(type, id)).json) as Resource;
+  }
+
+  /** A read answered with the stored JSON text as it is: the fast path of `GET Type/id`. */
+  async readJson(
+    type: string,
+    id: string,
+  ): Promise<{ json: string; versionId: string; lastUpdated: string }> {
     return this.audited('read', `${type}/${id}`, async () => {
       this.allow(type, 'read');
       assertId(id);
-      const row = await readCurrent(this.db, type, id);
-      const resource = await this.visible(row, `${type}/${id}`);
+      const row = await readCurrentJson(this.db, type, id);
+      if (!row) throw notFound(`${type}/${id} not found`);
+      if (row.deleted || !row.json) throw gone(`${type}/${id} was deleted`);
+      assertLabelsVisible(this.ctx, row.labels, row.patient_id);
       queueAudit(this.db, [
-        this.entry('read', 'success', { patientIds: ids(row?.patient_id), entities: [`${type}/${id}`] }),
+        this.entry('read', 'success', { patientIds: ids(row.patient_id), entities: [`${type}/${id}`] }),
       ]);
-      return resource;
+      return {
+        json: row.json,
+        versionId: String(row.version_id),
+        lastUpdated: new Date(row.last_updated).toISOString(),
+      };
     });
   }
 
