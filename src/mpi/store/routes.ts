@@ -20,14 +20,20 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
   const { db } = deps;
   const merge = { access: { resource: 'Patient', action: 'merge' }, auditedByStore: true } as const;
 
+  // Input errors are audited too: these routes are audited by the store, and a refused body never
+  // reaches the store's own operations.
   app.post(`${FHIR_BASE}/Patient/$merge`, { config: merge }, async (request, reply) => {
-    const p = asParameters(request.body);
-    const source = patientIdParam(p, 'source-patient');
-    const target = patientIdParam(p, 'target-patient');
-    if (!source || !target) throw badRequest('source-patient and target-patient are required');
-    const result = resourceParam(p, 'result-patient');
-    if (result && result.resourceType !== 'Patient') throw badRequest('result-patient must be a Patient');
     const store = storeFor(db, request);
+    const { source, target, result } = await store.audited('merge', 'Patient/$merge', async () => {
+      const p = asParameters(request.body);
+      const sourceId = patientIdParam(p, 'source-patient');
+      const targetId = patientIdParam(p, 'target-patient');
+      if (!sourceId || !targetId) throw badRequest('source-patient and target-patient are required');
+      const resultPatient = resourceParam(p, 'result-patient');
+      if (resultPatient && resultPatient.resourceType !== 'Patient')
+        throw badRequest('result-patient must be a Patient');
+      return { source: sourceId, target: targetId, result: resultPatient };
+    });
     const done = await mergePatientRecords(store, source, target, result ? { resultPatient: result } : {});
     const survivor = await store.read('Patient', target);
     return reply.type(FHIR_JSON).send({
@@ -41,13 +47,14 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
   });
 
   app.post(`${FHIR_BASE}/Patient/$unmerge`, { config: merge }, async (request, reply) => {
-    const p = asParameters(request.body);
-    const mergeId = stringParam(p, 'merge-id');
-    const sourceId = patientIdParam(p, 'source-patient');
-    const done = await unmergePatients(storeFor(db, request), {
-      ...(mergeId ? { mergeId } : {}),
-      ...(sourceId ? { sourceId } : {}),
+    const store = storeFor(db, request);
+    const which = await store.audited('merge', 'Patient/$unmerge', async () => {
+      const p = asParameters(request.body);
+      const mergeId = stringParam(p, 'merge-id');
+      const sourceId = patientIdParam(p, 'source-patient');
+      return { ...(mergeId ? { mergeId } : {}), ...(sourceId ? { sourceId } : {}) };
     });
+    const done = await unmergePatients(store, which);
     return reply.type(FHIR_JSON).send({
       resourceType: 'Parameters',
       parameter: [
@@ -80,15 +87,22 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
     `${FHIR_BASE}/Patient/$match`,
     { config: { access: { resource: 'Patient', action: 'search' }, auditedByStore: true } },
     async (request, reply) => {
-      const p = asParameters(request.body);
-      const patient = resourceParam(p, 'resource');
-      if (patient?.resourceType !== 'Patient') throw badRequest('Parameter resource must be a Patient');
-      const onlyCertainMatches = booleanParam(p, 'onlyCertainMatches');
-      const count = integerParam(p, 'count');
-      const bundle = await matchPatient(storeFor(db, request), patient, {
-        ...(onlyCertainMatches !== undefined ? { onlyCertainMatches } : {}),
-        ...(count !== undefined ? { count } : {}),
+      const store = storeFor(db, request);
+      const input = await store.audited('operation', 'Patient/$match', async () => {
+        const p = asParameters(request.body);
+        const patient = resourceParam(p, 'resource');
+        if (patient?.resourceType !== 'Patient') throw badRequest('Parameter resource must be a Patient');
+        const onlyCertainMatches = booleanParam(p, 'onlyCertainMatches');
+        const count = integerParam(p, 'count');
+        return {
+          patient,
+          options: {
+            ...(onlyCertainMatches !== undefined ? { onlyCertainMatches } : {}),
+            ...(count !== undefined ? { count } : {}),
+          },
+        };
       });
+      const bundle = await matchPatient(store, input.patient, input.options);
       return reply.type(FHIR_JSON).send(bundle);
     },
   );
