@@ -3,6 +3,7 @@ import { startServer } from '../app-runtime.ts';
 import { loadConfig } from '../config.ts';
 import { prepareFreshDatabase } from '../first-start.ts';
 import { startAdtIntake } from '../adt-intake.ts';
+import { startMpiWatcher } from '../mpi/index.ts';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -17,8 +18,15 @@ export function registerStartCommand(program: Command): void {
         return undefined;
       });
       if (mllp) console.log(`HL7 v2 ADT listener (MLLP) on ${mllp.host}:${mllp.port}`);
+      // New and changed patients are scored against their candidates every few seconds;
+      // probable duplicates land on the duplicate-review worklist.
+      const mpi = startMpiWatcher(server.db, {
+        intervalMs: 5000,
+        onError: (err) => console.error(`MPI scoring failed: ${err instanceof Error ? err.message : String(err)}`),
+      });
       await prepareFreshDatabase(server.db, config, (line) => console.log(line));
       const stop = async () => {
+        await mpi.stop();
         await mllp?.close();
         await server.stop();
         process.exit(0);
