@@ -22,7 +22,8 @@ export function registerStartCommand(program: Command): void {
       // probable duplicates land on the duplicate-review worklist.
       const mpi = startMpiWatcher(server.db, {
         intervalMs: 5000,
-        onError: (err) => console.error(`MPI scoring failed: ${err instanceof Error ? err.message : String(err)}`),
+        onError: (err) =>
+          console.error(`MPI scoring failed: ${err instanceof Error ? err.message : String(err)}`),
       });
       await prepareFreshDatabase(server.db, config, (line) => console.log(line));
       const stop = async () => {
