@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
@@ -20,6 +21,8 @@ class Turnstile {
 }
 
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
+  // PGlite creates its own folder but not the parents of it (./data on a fresh clone).
+  if (dataDir) await mkdir(dataDir, { recursive: true });
   const pg = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     extensions: { pg_trgm, fuzzystrmatch },
