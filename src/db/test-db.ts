@@ -10,6 +10,11 @@ import { testDatabaseUrl } from '../config.ts';
 export async function openTestDb(): Promise<Db> {
   const serverUrl = testDatabaseUrl();
   if (!serverUrl) return openDb({});
+  return openDb({ databaseUrl: await createServerDatabase(serverUrl) });
+}
+
+/** Creates an empty database on a PostgreSQL server and returns its URL. */
+export async function createServerDatabase(serverUrl: string): Promise<string> {
   const name = `custodian_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -17,5 +22,5 @@ export async function openTestDb(): Promise<Db> {
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return openDb({ databaseUrl: url.toString() });
+  return url.toString();
 }

@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, testDatabaseUrl } from '../config.ts';
+import { createServerDatabase } from '../db/test-db.ts';
 
 const PASSWORD = 'durability-pass-42';
 
@@ -114,14 +114,6 @@ describe('acknowledged writes survive SIGKILL', () => {
   });
 
   it.skipIf(!testDatabaseUrl())('on the PostgreSQL server', async () => {
-    const serverUrl = testDatabaseUrl() ?? '';
-    const name = `custodian_durable_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    await checkSurvives({ DATABASE_URL: url.toString() });
+    await checkSurvives({ DATABASE_URL: await createServerDatabase(testDatabaseUrl() ?? '') });
   });
 });
