@@ -23,7 +23,7 @@ async function emptyServer(): Promise<{ url: string; close(): Promise<void> }> {
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
 }
 
-async function seedPatients(db: Db, n: number, onProgress?: (done: number) => void): Promise<void> {
+export async function seedPatients(db: Db, n: number, onProgress?: (done: number) => void): Promise<void> {
   const families = [
     'Smith',
     'Johnson',

@@ -31,6 +31,7 @@ import {
   type VersionWrite,
 } from './repo.ts';
 import { parseSearch, searchBundle } from './search/index.ts';
+import { noteWrites } from './statistics.ts';
 
 export interface WriteResult {
   resource: Resource;
@@ -176,6 +177,7 @@ export class FhirStore {
         }
         const resource = { ...body, id: newId() };
         await writeVersions(tx, [{ resource, previousVersion: 0, deleted: false }]);
+        noteWrites(this.db, 1);
         await appendAudit(tx, [this.changeEntry('create', resource)]);
         return { resource, created: true };
       });
@@ -205,6 +207,7 @@ export class FhirStore {
         if (current?.content) await assertMaySee(tx, this.ctx, current.content, current.patient_id);
         const resource = { ...body, id };
         await writeVersions(tx, [{ resource, previousVersion: version, deleted: false }]);
+        noteWrites(this.db, 1);
         await appendAudit(tx, [this.changeEntry(current ? 'update' : 'create', resource)]);
         return { resource, created: !current || current.deleted };
       });
@@ -405,6 +408,7 @@ export class FhirStore {
       }
     }
     await writeVersions(tx, writes);
+    noteWrites(this.db, writes.length);
     // One AuditEvent for the whole bundle: every changed resource and patient is named in it.
     if (changed.length + deletes.length > 0) {
       const patients = new Set(changed.map((r) => patientOf(r)).filter((p): p is string => !!p));
