@@ -2,21 +2,11 @@ import { badRequest } from '../outcomes.ts';
 import { isKnownResourceType, paramFor, paramsFor } from './definitions.ts';
 import { decodeCursor } from './cursor.ts';
 import { splitValues } from './parse-values.ts';
+import { SEARCH_RESULT_PARAMS } from './capabilities.ts';
 import { DEFAULT_COUNT, MAX_COUNT, type Cursor, type IncludeSpec, type SortKey } from './types.ts';
 
-/** Result parameters (not filters): paging, sorting, includes, summary. */
-export const CONTROL_PARAMS = new Set([
-  '_count',
-  '_sort',
-  '_summary',
-  '_total',
-  '_include',
-  '_revinclude',
-  '_elements',
-  '_cursor',
-  '_format',
-  '_pretty',
-]);
+/** Result parameters (not filters): paging, sorting, includes, summary; format ones are accepted and ignored. */
+export const CONTROL_PARAMS: ReadonlySet<string> = new Set([...SEARCH_RESULT_PARAMS, '_format', '_pretty']);
 
 export interface Controls {
   sort: SortKey[];
