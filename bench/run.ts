@@ -2,15 +2,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../src/config.ts';
 import { runCodingBench } from './coding.bench.ts';
+import { runMatchBench } from './mpi-match.bench.ts';
 import { runMpiBench } from './mpi.bench.ts';
 import { startBenchPostgres } from './pg-server.ts';
 import { runStoreBench } from './store.bench.ts';
 
 /**
  * `npm run bench`: every module's benchmark, results as JSON in bench/results/.
- * BENCH_ONLY=store,coding,mpi picks some; BENCH_PG_PATIENTS sets the server-side scale.
+ * BENCH_ONLY=store,coding,mpi,match picks some; BENCH_PG_PATIENTS and BENCH_MATCH_PATIENTS set
+ * the server-side scales.
  */
-const only = new Set((process.env.BENCH_ONLY ?? 'store,coding,mpi').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'store,coding,mpi,match').split(','));
 const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const log = (s: string) => console.log(s);
@@ -42,3 +44,21 @@ if (only.has('store')) {
 }
 if (only.has('coding')) save('coding', await runCodingBench());
 if (only.has('mpi')) save('mpi', await runMpiBench());
+if (only.has('match')) {
+  // Patient/$match at 1,000,000 patients on a PostgreSQL server (BENCH_MATCH_PATIENTS to change).
+  const pgServer = process.env.DATABASE_URL ? undefined : startBenchPostgres(55440);
+  const url = process.env.DATABASE_URL ?? pgServer?.url;
+  try {
+    if (url)
+      save(
+        'mpi-match',
+        await runMatchBench({
+          databaseUrl: url,
+          patients: Number(process.env.BENCH_MATCH_PATIENTS ?? 1_000_000),
+          log,
+        }),
+      );
+  } finally {
+    pgServer?.stop();
+  }
+}

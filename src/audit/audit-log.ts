@@ -119,12 +119,17 @@ export function queueAudit(db: Db, entries: AuditEntry[]): void {
   const q = queueOf(db);
   q.pending.push(...entries);
   if (q.flushing) return;
+  let failed = false;
   q.flushing = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_DELAY_MS))
     .then(() => drain(db, q))
-    .catch(() => undefined)
+    .catch(() => {
+      failed = true;
+    })
     .finally(() => {
       q.flushing = undefined;
-      if (q.pending.length > 0) queueAudit(db, []);
+      // Entries that arrived meanwhile get their own round. After a failure the kept entries
+      // wait for the next request or flushAudit instead of retrying in a tight loop.
+      if (!failed && q.pending.length > 0) queueAudit(db, []);
     });
 }
 

@@ -55,7 +55,7 @@ export {
 } from './store/merge.ts';
 export type { MergeResult, UnmergeResult } from './store/merge.ts';
 export { markNotDuplicate } from './store/not-duplicate.ts';
-export { patientToPersonRecord } from './store/patient-record.ts';
+export { patientBlockKeys, patientToPersonRecord, standardPatient } from './store/patient-record.ts';
 export { scorePendingPatients, refreshBlockKeys, MPI_CONTEXT } from './store/scoring.ts';
 export type { ScoringOptions, ScoringRun } from './store/scoring.ts';
 export { startMpiWatcher } from './store/watcher.ts';
