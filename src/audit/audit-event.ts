@@ -1,5 +1,5 @@
 import type { AuditEvent, Coding } from '@medplum/fhirtypes';
-import type { Action, Purpose, Role } from '../auth/access.ts';
+import type { Purpose, Role } from '../auth/access.ts';
 
 /** What happened, in the words of the audit trail. */
 export const AUDIT_ACTIONS = [
@@ -77,11 +77,6 @@ const CRUDE: Record<AuditAction, AuditEvent['action']> = {
 };
 
 const OUTCOME_CODE: Record<AuditOutcome, AuditEvent['outcome']> = { success: '0', denied: '4', failure: '8' };
-
-/** Maps a route's permission action to the audit vocabulary. */
-export function auditActionFor(action: Action): AuditAction {
-  return action;
-}
 
 export function toAuditEvent(id: string, entry: AuditEntry, recorded: string): AuditEvent {
   const patientEntities = (entry.patientIds ?? []).map((p) => ({

@@ -5,8 +5,6 @@ import type { Action, Role } from './access.ts';
  * Pure data and pure functions, testable without a database.
  */
 
-/** Pseudo-resources for features that are not FHIR resource types. */
-export const ADMIN_RESOURCES = ['User'] as const;
 const AUDIT = 'AuditEvent';
 
 type Grant = { resources: '*' | readonly string[]; actions: readonly Action[] };

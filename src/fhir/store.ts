@@ -1,5 +1,6 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Action, RequestContext } from '../auth/access.ts';
+import { isAllowed } from '../auth/policy.ts';
 import { appendAudit, flushAudit, queueAudit, recordAudit } from '../audit/audit-log.ts';
 import type { AuditAction, AuditEntry } from '../audit/audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
@@ -324,7 +325,7 @@ export class FhirStore {
         patientResource,
         ...own.rows.map((r) => r.content),
         ...referenced.rows.map((r) => r.content),
-      ].filter((r) => isAllowedQuiet(this.ctx, r.resourceType));
+      ].filter((r) => isAllowed(this.ctx.role, r.resourceType, 'read'));
       queueAudit(this.db, [
         this.entry('operation', 'success', {
           query: `Patient/${patientId}/$everything`,
@@ -437,15 +438,6 @@ export class FhirStore {
     extra: Partial<AuditEntry> = {},
   ): AuditEntry {
     return this.entry(action, outcome, extra);
-  }
-}
-
-function isAllowedQuiet(ctx: RequestContext, type: string): boolean {
-  try {
-    assertAllowed(ctx, type, 'read');
-    return true;
-  } catch {
-    return false;
   }
 }
 

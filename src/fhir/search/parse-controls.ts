@@ -3,21 +3,16 @@ import { isKnownResourceType, paramFor, paramsFor } from './definitions.ts';
 import { decodeCursor } from './cursor.ts';
 import { splitValues } from './parse-values.ts';
 import { SEARCH_RESULT_PARAMS } from './capabilities.ts';
-import { DEFAULT_COUNT, MAX_COUNT, type Cursor, type IncludeSpec, type SortKey } from './types.ts';
+import { DEFAULT_COUNT, MAX_COUNT, type IncludeSpec, type SearchRequest, type SortKey } from './types.ts';
 
 /** Result parameters (not filters): paging, sorting, includes, summary; format ones are accepted and ignored. */
 export const CONTROL_PARAMS: ReadonlySet<string> = new Set([...SEARCH_RESULT_PARAMS, '_format', '_pretty']);
 
-export interface Controls {
-  sort: SortKey[];
-  count: number;
-  cursor?: Cursor;
-  summaryCount: boolean;
-  totalAccurate: boolean;
-  include: IncludeSpec[];
-  revinclude: IncludeSpec[];
-  elements?: string[];
-}
+/** The result-control part of a search request. */
+export type Controls = Pick<
+  SearchRequest,
+  'sort' | 'count' | 'cursor' | 'summaryCount' | 'totalAccurate' | 'include' | 'revinclude' | 'elements'
+>;
 
 export function emptyControls(): Controls {
   return {
