@@ -97,7 +97,7 @@ describe('Synthea bundles load as they are', () => {
       Number(
         (
           await server.db.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM fhir_resource_history WHERE resource_type <> 'AuditEvent'`,
+            `SELECT count(*)::int AS n FROM fhir_resource_version WHERE resource_type <> 'AuditEvent'`,
           )
         ).rows[0]?.n,
       );

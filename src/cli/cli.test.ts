@@ -21,7 +21,7 @@ async function count(type: string): Promise<number> {
   const db = await openDb({ dataDir: join(dataDir, 'db') });
   try {
     const res = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM fhir_resource_history WHERE resource_type = $1`,
+      `SELECT count(*)::int AS n FROM fhir_resource_version WHERE resource_type = $1`,
       [type],
     );
     return Number(res.rows[0]?.n);

@@ -39,8 +39,9 @@ export class BreakGlassRequired extends OutcomeError {
 /**
  * Sensitive records: a resource labelled (or whose patient is labelled) with a sensitive code
  * is shown only to roles allowed to see it or after the user broke the glass for that patient.
+ * This form takes the labels of the record and its patient already at hand; assertMaySee looks
+ * up the patient's.
  */
-/** The same rule when the labels of the record and its patient are already at hand. */
 export function assertLabelsVisible(
   ctx: RequestContext,
   labels: readonly string[],

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { patientOf } from './definitions.ts';
-import { deleteSearchRows, writeSearchRows } from './search/index.ts';
+import { deleteSearchRows, writeSearchRows, type IndexItem } from './search/index.ts';
 
 /**
  * Raw storage of resource versions: no access control, no audit. Only the store (store.ts)
@@ -46,31 +46,37 @@ export async function readCurrent(
   return res.rows[0];
 }
 
-/** The current version as stored JSON text, with the labels of the resource and of its patient. */
+/** The current version as stored JSON text, with its own labels and (when asked) its patient's. */
 export interface StoredJson {
   version_id: number;
   last_updated: Date | string;
   deleted: boolean;
   patient_id: string | null;
   labels: string[];
+  patient_labels: string[] | null;
   json: string | null;
 }
 
 /**
- * One query for a read: the stored JSON text is answered as it is (no parse and re-serialise),
- * and the confidentiality labels come from the label columns of the resource and its patient.
+ * One query for a read: the stored JSON text is answered as it is (no parse and re-serialise).
+ * The patient's labels cost a second index probe, so they are fetched only when the caller's
+ * role has labels it may not see; a scalar subquery plans faster than a join here, which
+ * matters because PGlite plans every statement afresh.
  */
 export async function readCurrentJson(
   q: Queryable,
   type: string,
   id: string,
+  withPatientLabels: boolean,
 ): Promise<StoredJson | undefined> {
+  const patientLabels =
+    withPatientLabels && type !== 'Patient'
+      ? `(SELECT p.security FROM fhir_resource p WHERE p.resource_type = 'Patient' AND p.id = r.patient_id)`
+      : 'NULL::text[]';
   const res = await q.query<StoredJson>(
     `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, r.content::text AS json,
-            r.security || coalesce(p.security, '{}') AS labels
-       FROM fhir_resource r
-       LEFT JOIN fhir_resource p ON r.resource_type <> 'Patient' AND p.resource_type = 'Patient' AND p.id = r.patient_id
-      WHERE r.resource_type = $1 AND r.id = $2`,
+            r.security AS labels, ${patientLabels} AS patient_labels
+       FROM fhir_resource r WHERE r.resource_type = $1 AND r.id = $2`,
     [type, id],
   );
   return res.rows[0];
@@ -84,7 +90,7 @@ export async function readVersion(
 ): Promise<CurrentRow | undefined> {
   const res = await q.query<CurrentRow>(
     `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content
-       FROM fhir_resource_history WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
+       FROM fhir_resource_version WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
     [type, id, version],
   );
   return res.rows[0];
@@ -151,8 +157,8 @@ export async function unchangedResources(
 }
 
 /**
- * Writes new versions of many resources in a handful of statements: the current row, the
- * history row and the search index rows. Sets meta.versionId and meta.lastUpdated in place.
+ * Writes new versions of many resources in a handful of statements: the replaced version to
+ * history, the current row and the search index rows. Sets meta.versionId and meta.lastUpdated in place.
  */
 export async function writeVersions(q: Queryable, writes: VersionWrite[], now = new Date()): Promise<void> {
   if (writes.length === 0) return;
@@ -166,7 +172,7 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
     security: [] as string[],
     content: [] as (string | null)[],
   };
-  const live: Array<{ resource: Resource; patientId: string | null }> = [];
+  const live: IndexItem[] = [];
   for (const w of writes) {
     const version = w.previousVersion + 1;
     w.resource.meta = { ...w.resource.meta, versionId: String(version), lastUpdated: stamp };
@@ -179,7 +185,7 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
     // Arrays of arrays don't pass through unnest; send the labels as one JSON text per row.
     cols.security.push(JSON.stringify(w.deleted ? [] : securityCodes(w.resource)));
     cols.content.push(w.deleted ? null : JSON.stringify(w.resource));
-    if (!w.deleted) live.push({ resource: w.resource, patientId });
+    if (!w.deleted) live.push({ resource: w.resource, patientId, isNew: w.previousVersion === 0 });
   }
   const params = [
     cols.type,
@@ -191,6 +197,16 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
     cols.content,
     stamp,
   ];
+  // The versions being replaced move to the history table first (it holds superseded versions
+  // only; fhir_resource_version is the view of all). New resources have nothing to move.
+  const replaced = writes.filter((w) => w.previousVersion > 0);
+  if (replaced.length > 0)
+    await q.query(
+      `INSERT INTO fhir_resource_history (resource_type, id, version_id, last_updated, deleted, patient_id, content)
+       SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.patient_id, r.content
+         FROM fhir_resource r JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i`,
+      [replaced.map((w) => w.resource.resourceType), replaced.map((w) => w.resource.id)],
+    );
   await q.query(
     `INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, patient_id, security, content)
      SELECT t, i, v, $8::timestamptz, d, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), c::jsonb
@@ -200,12 +216,6 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
        last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, patient_id = EXCLUDED.patient_id,
        security = EXCLUDED.security, content = EXCLUDED.content`,
     params,
-  );
-  await q.query(
-    `INSERT INTO fhir_resource_history (resource_type, id, version_id, last_updated, deleted, patient_id, content)
-     SELECT t, i, v, $6::timestamptz, d, p, c::jsonb
-       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[], $7::text[]) AS x(t, i, v, d, p, c)`,
-    [cols.type, cols.id, cols.version, cols.deleted, cols.patient, stamp, cols.content],
   );
   for (const w of writes) if (w.deleted) await deleteSearchRows(q, w.resource.resourceType, w.resource.id);
   await writeSearchRows(q, live);

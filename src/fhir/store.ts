@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Action, RequestContext } from '../auth/access.ts';
-import { isAllowed } from '../auth/policy.ts';
+import { deniedLabelsFor, isAllowed } from '../auth/policy.ts';
 import { appendAudit, flushAudit, queueAudit, recordAudit } from '../audit/audit-log.ts';
 import type { AuditAction, AuditEntry } from '../audit/audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
@@ -123,10 +123,10 @@ export class FhirStore {
     return this.audited('read', `${type}/${id}`, async () => {
       this.allow(type, 'read');
       assertId(id);
-      const row = await readCurrentJson(this.db, type, id);
+      const row = await readCurrentJson(this.db, type, id, deniedLabelsFor(this.ctx.role).length > 0);
       if (!row) throw notFound(`${type}/${id} not found`);
       if (row.deleted || !row.json) throw gone(`${type}/${id} was deleted`);
-      assertLabelsVisible(this.ctx, row.labels, row.patient_id);
+      assertLabelsVisible(this.ctx, row.labels.concat(row.patient_labels ?? []), row.patient_id);
       queueAudit(this.db, [
         this.entry('read', 'success', { patientIds: ids(row.patient_id), entities: [`${type}/${id}`] }),
       ]);
@@ -277,7 +277,7 @@ export class FhirStore {
       if (since) where.push(`last_updated >= $${params.push(since)}`);
       if (!type || type !== 'AuditEvent') where.push(`resource_type <> 'AuditEvent'`);
       const rows = await this.db.query<CurrentRow>(
-        `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content FROM fhir_resource_history
+        `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content FROM fhir_resource_version
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY last_updated DESC, version_id DESC LIMIT ${count}`,
         params,
       );
