@@ -38,8 +38,8 @@ describe('migrations', () => {
       `SELECT version_id FROM fhir_resource_history WHERE resource_type = 'Patient' AND id = 'mig-1'`,
     );
     expect(history.rows.map((r) => Number(r.version_id))).toEqual([1]);
-    expect((await store.vread('Patient', 'mig-1', '1')).gender).toBe('female');
-    expect((await store.vread('Patient', 'mig-1', '2')).gender).toBe('male');
+    expect(((await store.vread('Patient', 'mig-1', '1')) as Patient).gender).toBe('female');
+    expect(((await store.vread('Patient', 'mig-1', '2')) as Patient).gender).toBe('male');
     const bundle = await store.history('Patient', 'mig-1', new URLSearchParams());
     expect(bundle.entry?.map((e) => e.resource?.meta?.versionId)).toEqual(['2', '1']);
   });

