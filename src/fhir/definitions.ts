@@ -105,7 +105,11 @@ function loadCompartment(): void {
       .filter((x): x is string => !!x)
       .flatMap((expr) => expr.split('|').map((s) => s.trim()))
       .filter((s) => s.startsWith(`${r.code}.`));
-    if (paths.length > 0) compartmentPaths.set(r.code, paths.map((p) => parseFhirPath(p)));
+    if (paths.length > 0)
+      compartmentPaths.set(
+        r.code,
+        paths.map((p) => parseFhirPath(p)),
+      );
   }
 }
 
