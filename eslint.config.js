@@ -10,6 +10,7 @@ export default tseslint.config(
       'test-results',
       'bin/*.js',
       'scripts/*.mjs',
+      'src/**/*.mjs',
       'eslint.config.js',
       '.tmp',
     ],

@@ -1,13 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { startServer } from '../src/app-runtime.ts';
-import { stableIds } from '../src/bulk/import.ts';
+import { importFiles } from '../src/bulk/import.ts';
 import { cliContext } from '../src/cli/context.ts';
 import { loadConfig, sharedTestdataDir } from '../src/config.ts';
 import { openDb, type Db } from '../src/db/index.ts';
-import { processBundle } from '../src/fhir/bundle.ts';
 import { FhirStore } from '../src/fhir/store.ts';
 import { writeVersions, type VersionWrite } from '../src/fhir/repo.ts';
 import { timeEach } from './stats.ts';
@@ -23,7 +23,13 @@ async function emptyServer(): Promise<{ url: string; close(): Promise<void> }> {
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
 }
 
-export async function seedPatients(db: Db, n: number, onProgress?: (done: number) => void): Promise<void> {
+/** Seeds bench-<from>..bench-<n-1> (batches commit whole, so a partial earlier run left bench-0..from-1). */
+export async function seedPatients(
+  db: Db,
+  n: number,
+  onProgress?: (done: number) => void,
+  from = 0,
+): Promise<void> {
   const families = [
     'Smith',
     'Johnson',
@@ -59,7 +65,7 @@ export async function seedPatients(db: Db, n: number, onProgress?: (done: number
     'Elizabeth',
   ];
   const batch = 2000;
-  for (let start = 0; start < n; start += batch) {
+  for (let start = from; start < n; start += batch) {
     const writes: VersionWrite[] = [];
     for (let i = start; i < Math.min(n, start + batch); i++) {
       const day = new Date(Date.UTC(1930 + (i % 80), (i * 7) % 12, 1 + (i % 28)));
@@ -104,14 +110,21 @@ export async function runStoreBench(options: {
   importSynthea: boolean;
   log: (s: string) => void;
 }): Promise<StoreBenchResult> {
-  const db = await openDb({ databaseUrl: options.databaseUrl });
+  // Embedded: PGlite with its data in a folder on disk, as `npm start` runs it.
+  const dataDir = options.databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'custodian-bench-'));
+  const db = await openDb({ databaseUrl: options.databaseUrl, dataDir });
   const dialect = db.dialect;
   const existing = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = 'Patient' AND id LIKE 'bench-%'`,
   );
   if (Number(existing.rows[0]?.n ?? 0) < options.patients) {
     options.log(`[${dialect}] seeding ${options.patients} patients ...`);
-    await seedPatients(db, options.patients, (d) => d % 20000 === 0 && options.log(`  ${d}`));
+    await seedPatients(
+      db,
+      options.patients,
+      (d) => d % 20000 === 0 && options.log(`  ${d}`),
+      Number(existing.rows[0]?.n ?? 0),
+    );
   }
   const config = { ...loadConfig({}), port: 0, adminUser: 'bench-admin', adminPassword: PASSWORD };
   const server = await startServer(config, { db, web: false, log: () => undefined });
@@ -171,30 +184,38 @@ export async function runStoreBench(options: {
     const files = readdirSync(dir).sort();
     const shared = files.filter((f) => /^(hospital|practitioner)Information/.test(f));
     const store = new FhirStore(db, cliContext());
-    for (const f of shared)
-      await processBundle(store, JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle);
-    const bundles = files
-      .filter((f) => !shared.includes(f))
-      .map((f) => stableIds(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle));
+    await importFiles(
+      store,
+      shared.map((f) => join(dir, f)),
+    );
+    const patientFiles = files.filter((f) => !shared.includes(f)).map((f) => join(dir, f));
+    const bundles = patientFiles.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Bundle);
     const resources = bundles.reduce((a, b) => a + (b.entry?.length ?? 0), 0);
+    // The product's import path: files read, parsed, validated and written as transactions,
+    // a few files at once (custodian import does the same).
     const t = performance.now();
-    for (const b of bundles) await processBundle(store, b);
+    const report = await importFiles(store, patientFiles);
     const seconds = (performance.now() - t) / 1000;
-    // Raw SQL doing the same storage work: one multi-row insert of the documents per bundle.
-    await db.query(`CREATE TEMP TABLE IF NOT EXISTS raw_import (resource_type text, id text, content jsonb)`);
+    if (report.failures.length > 0) throw new Error(`import failed: ${JSON.stringify(report.failures[0])}`);
+    // Raw SQL doing the same storage work: one multi-row insert of the documents per bundle into
+    // a plain table keyed like ours (no versions, no search index, no validation, no audit).
+    await db.query(
+      `CREATE TABLE bench_raw_import (resource_type text, id text, content jsonb, PRIMARY KEY (resource_type, id))`,
+    );
     const t2 = performance.now();
     for (const b of bundles) {
       const entries = b.entry ?? [];
       await db.query(
-        `INSERT INTO raw_import SELECT t, i, c::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, i, c)`,
+        `INSERT INTO bench_raw_import SELECT t, i, c::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, i, c)`,
         [
           entries.map((e) => e.resource?.resourceType ?? ''),
-          entries.map((_e, i) => `r${i}`),
+          entries.map((e, i) => e.fullUrl ?? `r${i}`),
           entries.map((e) => JSON.stringify(e.resource)),
         ],
       );
     }
     const rawSeconds = (performance.now() - t2) / 1000;
+    await db.query(`DROP TABLE bench_raw_import`);
     result.import = {
       resources,
       seconds: round(seconds),
@@ -206,6 +227,7 @@ export async function runStoreBench(options: {
   await empty.close();
   await server.stop();
   await db.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   return result;
 }
 

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { processBundle } from '../fhir/bundle.ts';
@@ -53,7 +53,7 @@ export async function listImportFiles(paths: string[]): Promise<string[]> {
     if (info.isDirectory()) {
       const names = (await readdir(p)).sort();
       // Synthea: organisations and practitioners first, patient bundles refer to them.
-      const first = names.filter((n) => /^(hospitalInformation|practitionerInformation)/.test(n));
+      const first = names.filter(isSharedReferenceData);
       const rest = names.filter((n) => !first.includes(n));
       out.push(...(await listImportFiles([...first, ...rest].map((n) => join(p, n)))));
     } else if (/\.(json|ndjson)$/i.test(p)) out.push(p);
@@ -179,6 +179,16 @@ async function importNdjson(
   return total;
 }
 
+/**
+ * Files imported at once: while one file's bundle is written, the next is parsed and validated
+ * on the validation workers (see fhir/validation-pool.ts).
+ */
+const FILES_AT_ONCE = 3;
+
+/** Synthea's organisations and practitioners: patient bundles refer to them, so they go alone and first. */
+const isSharedReferenceData = (file: string) =>
+  /^(hospitalInformation|practitionerInformation)/.test(basename(file));
+
 /** Imports files and folders of FHIR JSON (resources, bundles) and NDJSON. Re-running is harmless. */
 export async function importFiles(
   store: FhirStore,
@@ -187,23 +197,50 @@ export async function importFiles(
 ): Promise<ImportReport> {
   const files = await listImportFiles(paths);
   const report: ImportReport = { files: files.length, resources: 0, failures: [] };
-  for (const [i, file] of files.entries()) {
-    let result: { resources: number; failures: ImportFailure[] };
-    if (/\.ndjson$/i.test(file)) result = await importNdjson(store, file);
-    else {
-      let json: unknown;
-      try {
-        json = JSON.parse(await readFile(file, 'utf8'));
-      } catch (err) {
-        report.failures.push({ file, where: 'file', message: `malformed JSON: ${(err as Error).message}` });
-        onProgress?.(i + 1, files.length, file);
-        continue;
-      }
-      result = await importJson(store, json, file);
-    }
+  let done = 0;
+  const importOne = async (file: string) => {
+    const result = await importFile(store, file);
     report.resources += result.resources;
     report.failures.push(...result.failures);
-    onProgress?.(i + 1, files.length, file);
+    done += 1;
+    onProgress?.(done, files.length, file);
+  };
+  // Runs of ordinary files go FILES_AT_ONCE at a time; reference data files one by one before them.
+  let next = 0;
+  while (next < files.length) {
+    const first = files[next] as string;
+    if (isSharedReferenceData(first)) {
+      await importOne(first);
+      next += 1;
+      continue;
+    }
+    let end = next;
+    while (end < files.length && !isSharedReferenceData(files[end] as string)) end += 1;
+    const run = files.slice(next, end);
+    next = end;
+    let taken = 0;
+    const lane = async () => {
+      while (taken < run.length) await importOne(run[taken++] as string);
+    };
+    await Promise.all(Array.from({ length: Math.min(FILES_AT_ONCE, run.length) }, lane));
   }
+  report.failures.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file));
   return report;
+}
+
+async function importFile(
+  store: FhirStore,
+  file: string,
+): Promise<{ resources: number; failures: ImportFailure[] }> {
+  if (/\.ndjson$/i.test(file)) return importNdjson(store, file);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    return {
+      resources: 0,
+      failures: [{ file, where: 'file', message: `malformed JSON: ${(err as Error).message}` }],
+    };
+  }
+  return importJson(store, json, file);
 }

@@ -1,8 +1,9 @@
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { assertResourceType, assertValidResource } from './definitions.ts';
+import { assertResourceType } from './definitions.ts';
 import { badRequest, isOutcomeError, notFound, OutcomeError } from './outcomes.ts';
 import { newId } from './repo.ts';
 import { assertId, type FhirStore } from './store.ts';
+import { validateResources } from './validation-pool.ts';
 
 /**
  * Batch and transaction bundles. A transaction is all-or-nothing: ids are assigned first,
@@ -139,6 +140,7 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
     );
     if (e.id) assertId(e.id);
   }
+  await assertValidEntries(parsed);
   const responses = new Array<BundleEntry>(parsed.length);
   await store.db.transaction(async (tx) => {
     const refMap = new Map<string, string>();
@@ -185,11 +187,6 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
         conditional.set(ref, `${type}/${found.id}`);
         return `${type}/${found.id}`;
       });
-      try {
-        assertValidResource(w.resource);
-      } catch (err) {
-        throw withEntry(err, w.entry.index);
-      }
     }
     const created = await store.writeInTransaction(
       tx,
@@ -205,6 +202,21 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
   });
   for (const e of parsed.filter((p) => p.method === 'GET')) responses[e.index] = await runSingle(store, e);
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
+}
+
+/**
+ * Every resource of the bundle is validated before the database is touched, on the validation
+ * workers, so a large bundle is checked while the database writes another. References are not
+ * yet rewritten, which changes nothing: any reference text is valid.
+ */
+async function assertValidEntries(parsed: ParsedEntry[]): Promise<void> {
+  const writes = [...parsed]
+    .sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)
+    .filter((e) => e.method === 'POST' || e.method === 'PUT');
+  const results = await validateResources(writes.map(requireResource));
+  const failed = results.findIndex((r) => r !== undefined);
+  const entry = writes[failed];
+  if (entry) throw withEntry(results[failed], entry.index);
 }
 
 function requireResource(e: ParsedEntry): Resource {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { patientOf } from './definitions.ts';
+import { conflict } from './outcomes.ts';
 import { deleteSearchRows, writeSearchRows, type IndexItem } from './search/index.ts';
 
 /**
@@ -207,16 +208,23 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
          FROM fhir_resource r JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i`,
       [replaced.map((w) => w.resource.resourceType), replaced.map((w) => w.resource.id)],
     );
-  await q.query(
+  // A row is replaced only if it is still the version the caller read: two writers creating the
+  // same new id at once must not both succeed, the second would silently erase the first.
+  const written = await q.query(
     `INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, patient_id, security, content)
      SELECT t, i, v, $8::timestamptz, d, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), c::jsonb
        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[])
          AS x(t, i, v, d, p, s, c)
      ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
        last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, patient_id = EXCLUDED.patient_id,
-       security = EXCLUDED.security, content = EXCLUDED.content`,
+       security = EXCLUDED.security, content = EXCLUDED.content
+       WHERE fhir_resource.version_id = EXCLUDED.version_id - 1
+     RETURNING 1`,
     params,
   );
+  if (written.rows.length !== writes.length) {
+    throw conflict('Another writer changed or created one of these resources at the same time; try again');
+  }
   for (const w of writes) if (w.deleted) await deleteSearchRows(q, w.resource.resourceType, w.resource.id);
   await writeSearchRows(q, live);
 }

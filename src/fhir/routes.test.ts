@@ -231,6 +231,37 @@ describe('bundles', () => {
     expect(found.entry ?? []).toHaveLength(0);
   });
 
+  it('names the invalid entry of a large transaction (checked on the validation workers)', async () => {
+    const family = `Large${Date.now()}`;
+    const entry = Array.from({ length: 40 }, (_, i) => ({
+      resource: i === 27 ? { ...newPatient(family), gender: 'neither' } : newPatient(family),
+      request: { method: 'POST', url: 'Patient' },
+    }));
+    const res = await server.call('him-technician', 'POST', '/fhir/R4', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry,
+    });
+    expect(res.status).toBe(400);
+    const outcome = await json<{ issue: Array<{ diagnostics?: string }> }>(res);
+    expect(outcome.issue[0]?.diagnostics).toMatch(/^Bundle entry 27: .*neither/);
+    const found = await json<Bundle>(
+      await server.call('him-technician', 'GET', `/fhir/R4/Patient?family=${family}&_summary=count`),
+    );
+    expect(found.total).toBe(0);
+    entry[27] = { resource: newPatient(family), request: { method: 'POST', url: 'Patient' } };
+    const ok = await server.call('him-technician', 'POST', '/fhir/R4', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry,
+    });
+    expect(ok.status).toBe(200);
+    const after = await json<Bundle>(
+      await server.call('him-technician', 'GET', `/fhir/R4/Patient?family=${family}&_summary=count`),
+    );
+    expect(after.total).toBe(40);
+  });
+
   it('resolves urn:uuid references and reports each batch entry on its own', async () => {
     const res = await server.call('him-technician', 'POST', '/fhir/R4', {
       resourceType: 'Bundle',
