@@ -52,13 +52,12 @@ export async function listImportFiles(paths: string[]): Promise<string[]> {
     if (!info) throw new Error(`No such file or folder: ${p}`);
     if (info.isDirectory()) {
       const names = (await readdir(p)).sort();
-      // Synthea: organisations and practitioners first, patient bundles refer to them.
-      const first = names.filter(isSharedReferenceData);
-      const rest = names.filter((n) => !first.includes(n));
-      out.push(...(await listImportFiles([...first, ...rest].map((n) => join(p, n)))));
+      out.push(...(await listImportFiles(names.map((n) => join(p, n)))));
     } else if (/\.(json|ndjson)$/i.test(p)) out.push(p);
   }
-  return out;
+  // Synthea: organisations and practitioners first, however the files were named on the
+  // command line (a shell glob sorts them among the patients); patient bundles refer to them.
+  return [...out.filter(isSharedReferenceData), ...out.filter((f) => !isSharedReferenceData(f))];
 }
 
 const describe = (err: unknown): string =>

@@ -171,7 +171,7 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
     deleted: [] as boolean[],
     patient: [] as (string | null)[],
     security: [] as string[],
-    content: [] as (string | null)[],
+    content: [] as (Resource | null)[],
   };
   const live: IndexItem[] = [];
   for (const w of writes) {
@@ -185,7 +185,7 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
     cols.patient.push(patientId);
     // Arrays of arrays don't pass through unnest; send the labels as one JSON text per row.
     cols.security.push(JSON.stringify(w.deleted ? [] : securityCodes(w.resource)));
-    cols.content.push(w.deleted ? null : JSON.stringify(w.resource));
+    cols.content.push(w.deleted ? null : w.resource);
     if (!w.deleted) live.push({ resource: w.resource, patientId, isNew: w.previousVersion === 0 });
   }
   const params = [
@@ -195,7 +195,9 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
     cols.deleted,
     cols.patient,
     cols.security,
-    cols.content,
+    // The documents travel as one JSON array: PostgreSQL parses it once, where a text[] of
+    // documents would be escaped element by element and parsed twice (a third of a bulk write).
+    JSON.stringify(cols.content),
     stamp,
   ];
   // The versions being replaced move to the history table first (it holds superseded versions
@@ -212,9 +214,10 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
   // same new id at once must not both succeed, the second would silently erase the first.
   const written = await q.query(
     `INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, patient_id, security, content)
-     SELECT t, i, v, $8::timestamptz, d, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), c::jsonb
-       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[])
-         AS x(t, i, v, d, p, s, c)
+     SELECT t, i, v, $8::timestamptz, d, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), NULLIF(c.value, 'null')
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[])
+              WITH ORDINALITY AS x(t, i, v, d, p, s, n)
+       JOIN jsonb_array_elements($7::jsonb) WITH ORDINALITY AS c(value, n) ON c.n = x.n
      ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
        last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, patient_id = EXCLUDED.patient_id,
        security = EXCLUDED.security, content = EXCLUDED.content
