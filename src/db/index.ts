@@ -3,7 +3,7 @@ import { migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 
-export type { Db, Dialect, Queryable, QueryResult } from './db.ts';
+export type { Db, Dialect, Queryable, QueryOptions, QueryResult } from './db.ts';
 export { migrate } from './migrate.ts';
 
 export interface DbOptions {

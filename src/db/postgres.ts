@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable, QueryResult } from './db.ts';
+import type { Db, Queryable, QueryOptions, QueryResult } from './db.ts';
 
 // Return int8 and numeric as JS numbers: counts and scores here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -12,18 +12,22 @@ export async function openPostgres(url: string): Promise<Db> {
     client: pg.Pool | pg.PoolClient,
     sql: string,
     params?: readonly unknown[],
+    options?: QueryOptions,
   ): Promise<QueryResult<T>> => {
-    const res = await client.query(sql, params ? [...params] : undefined);
+    const values = params ? [...params] : undefined;
+    const res = await (options?.prepareAs
+      ? client.query({ name: options.prepareAs, text: sql, values })
+      : client.query(sql, values));
     return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
   };
   return {
     dialect: 'postgres',
-    query: (sql, params) => run(pool, sql, params),
+    query: (sql, params, options) => run(pool, sql, params, options),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const value = await fn({ query: (sql, params) => run(client, sql, params) });
+        const value = await fn({ query: (sql, params, options) => run(client, sql, params, options) });
         await client.query('COMMIT');
         return value;
       } catch (err) {

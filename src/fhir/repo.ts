@@ -79,6 +79,7 @@ export async function readCurrentJson(
             r.security AS labels, ${patientLabels} AS patient_labels
        FROM fhir_resource r WHERE r.resource_type = $1 AND r.id = $2`,
     [type, id],
+    { prepareAs: patientLabels === 'NULL::text[]' ? 'read_current_json' : 'read_current_json_labels' },
   );
   return res.rows[0];
 }
