@@ -75,6 +75,15 @@ describe('Synthea bundles load as they are', () => {
         const loc = ids.get(e.fullUrl ?? '') ?? '';
         expect(everythingIds.has(loc), `${f} entry ${i} ${loc} in $everything`).toBe(true);
       }
+      // And the practitioners, organisations and locations the chart refers to.
+      const referenced = JSON.stringify(everything.entry ?? []).match(
+        /"reference":"(Practitioner|Organization|Location)\/[^"]+"/g,
+      );
+      expect(referenced?.length ?? 0, f).toBeGreaterThan(0);
+      for (const ref of new Set(referenced)) {
+        const target = ref.slice('"reference":"'.length, -1);
+        expect(everythingIds.has(target), `${f}: ${target} in $everything`).toBe(true);
+      }
       // Read back a sample of every resource type of the bundle through the API.
       const seen = new Set<string>();
       for (const e of sent.entry ?? []) {

@@ -313,9 +313,14 @@ export class FhirStore {
           ORDER BY resource_type, id`,
         [patientId],
       );
+      // What the chart refers to outside the compartment (practitioners, organisations,
+      // locations, medications): reached from the patient's own resources through the index
+      // keys, so the lookup stays proportional to one chart. The access trail is not the chart.
       const referenced = await this.db.query<{ content: Resource }>(
         `SELECT r.content FROM fhir_resource r
-           JOIN (SELECT DISTINCT target_type, target_id FROM search_reference WHERE patient_id = $1) ref
+           JOIN (SELECT DISTINCT x.target_type, x.target_id FROM fhir_resource o
+                   JOIN search_reference x ON x.resource_type = o.resource_type AND x.resource_id = o.id
+                  WHERE o.patient_id = $1 AND o.resource_type <> 'AuditEvent' AND NOT o.deleted) ref
              ON r.resource_type = ref.target_type AND r.id = ref.target_id
           WHERE NOT r.deleted AND (r.patient_id IS NULL) ORDER BY r.resource_type, r.id`,
         [patientId],
