@@ -19,12 +19,43 @@ export async function timeEach(n: number, fn: (i: number) => Promise<unknown>): 
     await fn(i);
     samples.push(performance.now() - t);
   }
-  samples.sort((a, b) => a - b);
+  return summarise(samples);
+}
+
+function summarise(samples: number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
-    n,
-    p50: round(percentile(samples, 50)),
-    p95: round(percentile(samples, 95)),
-    mean: round(samples.reduce((a, b) => a + b, 0) / n),
+    n: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    mean: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),
   };
+}
+
+/**
+ * Times several alternatives in interleaved rounds (a round of each, then again), so a slow
+ * spell of the machine falls on all of them alike rather than on whichever ran then.
+ */
+export async function timeInterleaved<K extends string>(
+  n: number,
+  rounds: number,
+  alternatives: Record<K, (i: number) => Promise<unknown>>,
+): Promise<Record<K, Timing>> {
+  const samples = new Map<K, number[]>();
+  const keys = Object.keys(alternatives) as K[];
+  const perRound = Math.ceil(n / rounds);
+  for (let round = 0; round < rounds; round++) {
+    for (const key of keys) {
+      const list = samples.get(key) ?? [];
+      samples.set(key, list);
+      for (let j = 0; j < perRound; j++) {
+        const i = round * perRound + j;
+        const t = performance.now();
+        await alternatives[key](i);
+        list.push(performance.now() - t);
+      }
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, summarise(samples.get(k) ?? [])])) as Record<K, Timing>;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
+import Fastify from 'fastify';
 import { startServer } from '../src/app-runtime.ts';
 import { importFiles } from '../src/bulk/import.ts';
 import { cliContext } from '../src/cli/context.ts';
@@ -10,7 +11,7 @@ import { loadConfig, sharedTestdataDir } from '../src/config.ts';
 import { openDb, type Db } from '../src/db/index.ts';
 import { FhirStore } from '../src/fhir/store.ts';
 import { writeVersions, type VersionWrite } from '../src/fhir/repo.ts';
-import { timeEach } from './stats.ts';
+import { timeInterleaved } from './stats.ts';
 
 const PASSWORD = 'bench-password-123';
 
@@ -21,6 +22,14 @@ async function emptyServer(): Promise<{ url: string; close(): Promise<void> }> {
   const addr = srv.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
+/** The same, through a Fastify app without hooks: what the framework itself adds. */
+async function emptyFastifyServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const app = Fastify();
+  app.get('/', async () => ({}));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url, close: () => app.close() };
 }
 
 /** Seeds bench-<from>..bench-<n-1> (batches commit whole, so a partial earlier run left bench-0..from-1). */
@@ -93,7 +102,16 @@ export async function seedPatients(
 export interface StoreBenchResult {
   dialect: string;
   patients: number;
-  read: { http: object; rawSql: object; emptyHttp: object; ratioToRawPlusEmpty: number };
+  read: {
+    http: object;
+    rawSql: object;
+    /** A bare node:http server answering `{}`: the round trip alone. */
+    emptyHttp: object;
+    ratioToRawPlusEmpty: number;
+    /** A bare Fastify app (no hooks) answering `{}`: the round trip through our HTTP framework. */
+    emptyFastify: object;
+    ratioToRawPlusEmptyFastify: number;
+  };
   search: { http: object; rawSql: object; ratio: number };
   import?: {
     resources: number;
@@ -135,38 +153,40 @@ export async function runStoreBench(options: {
   const { access_token: token } = (await tokenRes.json()) as { access_token: string };
   const headers = { authorization: `Bearer ${token}` };
   const empty = await emptyServer();
-  const n = 300;
+  const emptyFastify = await emptyFastifyServer();
   const id = (i: number) => `bench-${(i * 7919) % options.patients}`;
-
-  // Warm up both paths.
-  for (let i = 0; i < 30; i++)
-    await fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text());
-  const readHttp = await timeEach(n, (i) =>
-    fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text()),
-  );
-  const readRaw = await timeEach(n, (i) =>
-    db.query(`SELECT content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1`, [id(i)]),
-  );
-  const emptyHttp = await timeEach(n, () => fetch(empty.url).then((r) => r.text()));
-
   const family = (i: number) => ['smith', 'jones', 'brown', 'davis', 'moore'][i % 5] ?? 'smith';
   const dob = (i: number) =>
     new Date(Date.UTC(1930 + (i % 80), (i * 7) % 12, 1 + (i % 28))).toISOString().slice(0, 10);
-  const searchHttp = await timeEach(n, (i) =>
-    fetch(`${server.url}/fhir/R4/Patient?family=${family(i)}${Math.floor(i / 3)}&birthdate=${dob(i)}`, {
-      headers,
-    }).then((r) => r.text()),
-  );
-  const searchRaw = await timeEach(n, (i) =>
-    db.query(
-      `SELECT r.content FROM fhir_resource r
-        WHERE r.resource_type = 'Patient' AND NOT r.deleted
-          AND EXISTS (SELECT 1 FROM search_string s WHERE s.resource_type = 'Patient' AND s.resource_id = r.id AND s.param = 'family' AND s.norm LIKE $1)
-          AND EXISTS (SELECT 1 FROM search_date d WHERE d.resource_type = 'Patient' AND d.resource_id = r.id AND d.param = 'birthdate' AND d.low >= $2::timestamptz AND d.high < ($2::date + 1)::timestamptz)
-        LIMIT 20`,
-      [`${family(i)}${Math.floor(i / 3)}%`, dob(i)],
-    ),
-  );
+  const paths = {
+    readHttp: (i: number) =>
+      fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text()),
+    readRaw: (i: number) =>
+      db.query(`SELECT content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1`, [id(i)]),
+    emptyHttp: () => fetch(empty.url).then((r) => r.text()),
+    emptyFastify: () => fetch(emptyFastify.url).then((r) => r.text()),
+    searchHttp: (i: number) =>
+      fetch(`${server.url}/fhir/R4/Patient?family=${family(i)}${Math.floor(i / 3)}&birthdate=${dob(i)}`, {
+        headers,
+      }).then((r) => r.text()),
+    searchRaw: (i: number) =>
+      db.query(
+        `SELECT r.content FROM fhir_resource r
+          WHERE r.resource_type = 'Patient' AND NOT r.deleted
+            AND EXISTS (SELECT 1 FROM search_string s WHERE s.resource_type = 'Patient' AND s.resource_id = r.id AND s.param = 'family' AND s.norm LIKE $1)
+            AND EXISTS (SELECT 1 FROM search_date d WHERE d.resource_type = 'Patient' AND d.resource_id = r.id AND d.param = 'birthdate' AND d.low >= $2::timestamptz AND d.high < ($2::date + 1)::timestamptz)
+          LIMIT 20`,
+        [`${family(i)}${Math.floor(i / 3)}%`, dob(i)],
+      ),
+  };
+  // Warm every path up (JIT, caches, connections), then time them in interleaved rounds.
+  await timeInterleaved(1000, 2, paths);
+  const t = await timeInterleaved(3000, 10, paths);
+  const readHttp = t.readHttp;
+  const readRaw = t.readRaw;
+  const emptyHttp = t.emptyHttp;
+  const searchHttp = t.searchHttp;
+  const searchRaw = t.searchRaw;
   const result: StoreBenchResult = {
     dialect,
     patients: options.patients,
@@ -175,6 +195,8 @@ export async function runStoreBench(options: {
       rawSql: readRaw,
       emptyHttp,
       ratioToRawPlusEmpty: round(readHttp.p50 / (readRaw.p50 + emptyHttp.p50)),
+      emptyFastify: t.emptyFastify,
+      ratioToRawPlusEmptyFastify: round(readHttp.p50 / (readRaw.p50 + t.emptyFastify.p50)),
     },
     search: { http: searchHttp, rawSql: searchRaw, ratio: round(searchHttp.p95 / searchRaw.p95) },
   };
@@ -225,6 +247,7 @@ export async function runStoreBench(options: {
     };
   }
   await empty.close();
+  await emptyFastify.close();
   await server.stop();
   await db.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
