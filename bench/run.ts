@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../src/config.ts';
 import { runCodingBench } from './coding.bench.ts';
+import { runFinderBench } from './finder.bench.ts';
 import { runMatchBench } from './mpi-match.bench.ts';
 import { runMpiBench } from './mpi.bench.ts';
 import { startBenchPostgres } from './pg-server.ts';
@@ -9,10 +10,10 @@ import { runStoreBench } from './store.bench.ts';
 
 /**
  * `npm run bench`: every module's benchmark, results as JSON in bench/results/.
- * BENCH_ONLY=store,coding,mpi,match picks some; BENCH_PG_PATIENTS and BENCH_MATCH_PATIENTS set
+ * BENCH_ONLY=store,finder,coding,mpi,match picks some; BENCH_PG_PATIENTS and BENCH_MATCH_PATIENTS set
  * the server-side scales.
  */
-const only = new Set((process.env.BENCH_ONLY ?? 'store,coding,mpi,match').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'store,finder,coding,mpi,match').split(','));
 const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const log = (s: string) => console.log(s);
@@ -42,6 +43,7 @@ if (only.has('store')) {
   }
   save('store', { embedded, server });
 }
+if (only.has('finder')) save('finder', await runFinderBench({ patients: 50_000, log }));
 if (only.has('coding')) save('coding', await runCodingBench());
 if (only.has('mpi')) save('mpi', await runMpiBench());
 if (only.has('match')) {

@@ -141,6 +141,16 @@ async function identifierMatches(q: Queryable, values: string[]): Promise<string
   return res.rows.map((r) => r.resource_id);
 }
 
+/** A stored name row as the finder compares it: digits stripped, exactly as migration 0401 indexes it. */
+const STORED_NAME = `btrim(regexp_replace(s.norm, '[0-9]+', '', 'g'))`;
+
+/** The three ways a name can match, each answered by its own index (see migration 0401). */
+const NAME_LOOKUPS = [
+  `${STORED_NAME} % t.variant`,
+  `dmetaphone(${STORED_NAME}) = dmetaphone(t.variant)`,
+  `soundex(${STORED_NAME}) = soundex(t.variant)`,
+];
+
 /**
  * Per patient and search word, the best match over the patient's family and given names:
  * trigram similarity, or a phonetic key in common (Double Metaphone 0.8, Soundex 0.6). A word
@@ -164,19 +174,19 @@ async function nameMatches(
   });
   const res = await q.query<{ id: string; term: number; score: number }>(
     `WITH term(idx, variant, role) AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[])),
-     name_row AS (
-       SELECT resource_id AS id, param, btrim(regexp_replace(norm, '[0-9]+', '', 'g')) AS name
-         FROM search_string WHERE resource_type = 'Patient' AND param IN ('family', 'given')
-     ),
+     cand AS (${NAME_LOOKUPS.map(
+       (on) => `SELECT s.resource_id AS id, s.param, ${STORED_NAME} AS name, t.idx, t.variant, t.role
+         FROM term t JOIN search_string s
+           ON s.resource_type = 'Patient' AND s.param IN ('family', 'given') AND ${on}`,
+     ).join('\n       UNION\n       ')}),
      hit AS (
-       SELECT n.id, t.idx,
-              GREATEST(similarity(n.name, t.variant),
-                       CASE WHEN dmetaphone(n.name) = dmetaphone(t.variant) THEN 0.8 ELSE 0 END,
-                       CASE WHEN soundex(n.name) = soundex(t.variant) THEN 0.6 ELSE 0 END)
-              * CASE WHEN t.role = 'any' OR t.role = n.param THEN 1 ELSE 0.5 END
-              * CASE WHEN n.param = 'family' THEN 1 ELSE 0.95 END AS score
-         FROM name_row n JOIN term t
-           ON n.name <> '' AND (n.name % t.variant OR dmetaphone(n.name) = dmetaphone(t.variant) OR soundex(n.name) = soundex(t.variant))
+       SELECT id, idx,
+              GREATEST(similarity(name, variant),
+                       CASE WHEN dmetaphone(name) = dmetaphone(variant) THEN 0.8 ELSE 0 END,
+                       CASE WHEN soundex(name) = soundex(variant) THEN 0.6 ELSE 0 END)
+              * CASE WHEN role = 'any' OR role = param THEN 1 ELSE 0.5 END
+              * CASE WHEN param = 'family' THEN 1 ELSE 0.95 END AS score
+         FROM cand WHERE name <> ''
      ),
      best AS (SELECT id, idx, max(score) AS score FROM hit GROUP BY id, idx),
      top AS (SELECT id FROM best GROUP BY id ORDER BY sum(score) DESC, id LIMIT ${CANDIDATES})
