@@ -22,6 +22,8 @@ export function registerStartCommand(program: Command): void {
       // probable duplicates land on the duplicate-review worklist.
       const mpi = startMpiWatcher(server.db, {
         intervalMs: 5000,
+        // Concurrent transactions on a PostgreSQL server can commit out of stamp order.
+        settleMs: server.db.dialect === 'postgres' ? 15_000 : 0,
         onError: (err) =>
           console.error(`MPI scoring failed: ${err instanceof Error ? err.message : String(err)}`),
       });

@@ -42,6 +42,14 @@ export interface ScoringOptions {
   minTrainingPatients?: number;
   /** Patients handled per round (default 2,000). */
   batchSize?: number;
+  /**
+   * On a PostgreSQL server several connections write at once, and a transaction can commit after
+   * another one that was stamped later: a watermark at the newest row would skip it for good.
+   * With a settle time the stored watermark stays that many milliseconds behind the clock; rows
+   * inside the window are scored now and again next round (harmless: block keys are replaced and
+   * a pair gets one Task). 0 (the default) trusts stamp order, as PGlite's serial writes allow.
+   */
+  settleMs?: number;
 }
 
 export interface ScoringRun {
@@ -176,19 +184,21 @@ async function writeReviewTasks(
 /**
  * One scoring run: handles every Patient written since the last run, in batches, and moves the
  * watermark after each batch (a crash repeats at most one batch; pairs never get two Tasks).
+ * `patients` counts rows handled, including those inside the settle window handled again.
  */
 export async function scorePendingPatients(db: Db, options: ScoringOptions = {}): Promise<ScoringRun> {
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   const batchSize = options.batchSize ?? 2000;
   const stored = await ensureModel(db, { minPatients: options.minTrainingPatients });
   const run: ScoringRun = { patients: 0, pairsScored: 0, tasksCreated: 0, model: stored.source };
+  const horizon = options.settleMs ? Date.now() - options.settleMs : Infinity;
+  let cursor = await readWatermark(db);
   for (;;) {
-    const mark = await readWatermark(db);
     const res = await db.query<PatientRow>(
       `SELECT id, last_updated, deleted, content FROM fhir_resource
         WHERE resource_type = 'Patient' AND (last_updated, id) > ($1::timestamptz, $2::text)
         ORDER BY last_updated, id LIMIT ${batchSize}`,
-      [mark.updated, mark.lastId],
+      [cursor.updated, cursor.lastId],
     );
     const rows = res.rows;
     const last = rows[rows.length - 1];
@@ -196,7 +206,9 @@ export async function scorePendingPatients(db: Db, options: ScoringOptions = {})
     await refreshBlockKeys(db, rows);
     const { pairs, found } = await scoreBatch(db, stored.model, rows, thresholds);
     run.tasksCreated += await writeReviewTasks(db, found);
-    await writeWatermark(db, last);
+    const settled = rows.findLast((r) => new Date(r.last_updated).getTime() <= horizon);
+    if (settled) await writeWatermark(db, settled);
+    cursor = { updated: new Date(last.last_updated).toISOString(), lastId: last.id };
     run.patients += rows.length;
     run.pairsScored += pairs;
   }
