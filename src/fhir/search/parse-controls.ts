@@ -1,4 +1,5 @@
 import { badRequest } from '../outcomes.ts';
+import type { SummaryMode } from '../summary.ts';
 import { isKnownResourceType, paramFor, paramsFor } from './definitions.ts';
 import { decodeCursor } from './cursor.ts';
 import { splitValues } from './parse-values.ts';
@@ -11,7 +12,15 @@ export const CONTROL_PARAMS: ReadonlySet<string> = new Set([...SEARCH_RESULT_PAR
 /** The result-control part of a search request. */
 export type Controls = Pick<
   SearchRequest,
-  'sort' | 'count' | 'cursor' | 'summaryCount' | 'totalAccurate' | 'include' | 'revinclude' | 'elements'
+  | 'sort'
+  | 'count'
+  | 'cursor'
+  | 'summaryCount'
+  | 'summary'
+  | 'totalAccurate'
+  | 'include'
+  | 'revinclude'
+  | 'elements'
 >;
 
 export function emptyControls(): Controls {
@@ -50,6 +59,7 @@ export function parseControl(resourceType: string, key: string, value: string, c
       if (!['true', 'false', 'text', 'data', 'count'].includes(value))
         throw badRequest(`Invalid _summary '${value}'`);
       controls.summaryCount = value === 'count';
+      if (value !== 'count') controls.summary = value as SummaryMode;
       return;
     case '_total':
       if (!['none', 'estimate', 'accurate'].includes(value)) throw badRequest(`Invalid _total '${value}'`);

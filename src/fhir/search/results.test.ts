@@ -138,6 +138,44 @@ describe('_summary, _elements', () => {
     expect(r.name).toBeUndefined();
     expect(r.meta?.tag?.some((t) => t.code === 'SUBSETTED')).toBe(true);
   });
+  it('_summary=true|data|text|false return the parts the R4 definitions name', async () => {
+    const one = async (mode: string) =>
+      (await search('Patient', `_id=example&_summary=${mode}`)).entry?.[0]?.resource as Patient;
+    const full = await one('false');
+    expect(full.contact).toBeDefined();
+    expect(full.text).toBeDefined();
+    expect(full.meta?.tag?.some((t) => t.code === 'SUBSETTED') ?? false).toBe(false);
+
+    const summary = await one('true');
+    expect(summary.name).toEqual(full.name);
+    expect(summary.birthDate).toBe(full.birthDate);
+    expect(summary.contact).toBeUndefined(); // Patient.contact is not a summary element
+    expect(summary.text).toBeUndefined();
+    expect(summary.meta?.tag?.some((t) => t.code === 'SUBSETTED')).toBe(true);
+
+    const data = await one('data');
+    expect(data.text).toBeUndefined();
+    expect(data.contact).toEqual(full.contact);
+
+    const text = await one('text');
+    expect(text.text).toEqual(full.text);
+    expect(text.name).toBeUndefined();
+  });
+  it('keeps a choice element by its base name (value[x] as valueQuantity)', async () => {
+    const all = await search('Observation', '_count=100');
+    const withQuantity = (all.entry ?? [])
+      .map((e) => e.resource as Resource & { valueQuantity?: unknown; code?: unknown })
+      .find((r) => r.valueQuantity);
+    if (!withQuantity?.id) throw new Error('no Observation with valueQuantity among the examples');
+    const summary = (await search('Observation', `_id=${withQuantity.id}&_summary=true`)).entry?.[0]
+      ?.resource as typeof withQuantity;
+    expect(summary.valueQuantity).toEqual(withQuantity.valueQuantity);
+    expect(summary.code).toEqual(withQuantity.code);
+    const elements = (await search('Observation', `_id=${withQuantity.id}&_elements=value`)).entry?.[0]
+      ?.resource as typeof withQuantity;
+    expect(elements.valueQuantity).toEqual(withQuantity.valueQuantity);
+    expect(elements.code).toBeUndefined();
+  });
 });
 
 describe('_include and _revinclude', () => {

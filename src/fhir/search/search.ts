@@ -1,4 +1,5 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
+import { selectElements, summarize } from '../summary.ts';
 import type { Queryable } from '../../db/db.ts';
 import { encodeCursor } from './cursor.ts';
 import { loadIncludes } from './include.ts';
@@ -102,17 +103,14 @@ export async function searchBundle(
     ...(total !== undefined ? { total } : {}),
     link: next ? [self, { relation: 'next', url: link(next) }] : [self],
     entry: [
-      ...matches.map((r) => entry(request.elements ? subset(r, request.elements) : r, 'match')),
+      ...matches.map((r) => entry(shaped(r, request), 'match')),
       ...included.map((r) => entry(r, 'include')),
     ],
   };
 }
 
-/** `_elements`: keep the listed top-level elements plus the mandatory ones, and mark the subset. */
-function subset(resource: Resource, elements: string[]): Resource {
-  const keep = new Set(['resourceType', 'id', 'meta', ...elements]);
-  const out = Object.fromEntries(Object.entries(resource).filter(([k]) => keep.has(k))) as Resource;
-  const tag = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
-  out.meta = { ...resource.meta, tag: [...(resource.meta?.tag ?? []), tag] };
-  return out;
+/** A match as `_summary` and `_elements` ask for it. */
+function shaped(resource: Resource, request: SearchRequest): Resource {
+  if (request.elements) return selectElements(resource, request.elements);
+  return request.summary ? summarize(resource, request.summary) : resource;
 }

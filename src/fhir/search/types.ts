@@ -1,3 +1,4 @@
+import type { SummaryMode } from '../summary.ts';
 import type { ParamDef } from './definitions.ts';
 
 /** Comparison prefixes of date, number and quantity values. */
@@ -79,6 +80,8 @@ export interface SearchRequest {
   include: IncludeSpec[];
   revinclude: IncludeSpec[];
   elements?: string[];
+  /** `_summary=true|text|data|false`: which part of each match to return. */
+  summary?: SummaryMode;
   /** Parameters ignored in lenient mode (reported back to the client). */
   ignored: string[];
   /** The query as it should appear in Bundle links, without the cursor. */
