@@ -53,6 +53,7 @@ export function parseSearch(
 
 /** Parses `code[:modifier][.chained...]=value` against the resource type's parameters. */
 export function parseFilter(resourceType: string, key: string, raw: string): Filter {
+  if (key.startsWith('_has:')) return parseHas(resourceType, key, raw);
   const dot = key.indexOf('.');
   if (dot > 0) return parseChain(resourceType, key.slice(0, dot), key.slice(dot + 1), raw);
   const [code = '', modifier] = key.split(':', 2);
@@ -132,4 +133,21 @@ function parseChain(resourceType: string, head: string, rest: string, raw: strin
     throw new Unsupported(`No target of '${code}' has a parameter '${chainedCode}'`);
   const targets = candidates.map((type) => ({ type, filter: parseFilter(type, rest, raw) }));
   return { kind: 'chain', param, targets };
+}
+
+/**
+ * Reverse chaining, `_has:<Type>:<reference parameter>:<parameter of Type>=value`: the inner
+ * part may be any filter of Type, another `_has` included.
+ */
+function parseHas(resourceType: string, key: string, raw: string): Filter {
+  const [, sourceType = '', code = '', ...rest] = key.split(':');
+  const inner = rest.join(':');
+  if (!sourceType || !code || !inner)
+    throw badRequest(`_has needs _has:Type:reference-parameter:parameter, not '${key}'`);
+  if (!isKnownResourceType(sourceType)) throw badRequest(`Unknown resource type '${sourceType}' in '${key}'`);
+  const param = paramFor(sourceType, code);
+  if (!param) throw new Unsupported(`Unknown search parameter '${code}' for ${sourceType}`);
+  if (param.type !== 'reference' || !param.targets.includes(resourceType))
+    throw badRequest(`${sourceType}.${code} does not refer to ${resourceType}, so '${key}' cannot match`);
+  return { kind: 'has', param, targetType: resourceType, filter: parseFilter(sourceType, inner, raw) };
 }

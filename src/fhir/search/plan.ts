@@ -23,7 +23,12 @@ export type Cond =
   | { kind: 'isNull'; column: string }
   /** The id of the resource in scope (fhir_resource.id, or the chain's target_id). */
   | { kind: 'resourceId'; values: string[] }
-  | { kind: 'exists'; table: IndexTable; resourceType: string; params: string[]; where: Cond | undefined };
+  | { kind: 'exists'; table: IndexTable; resourceType: string; params: string[]; where: Cond | undefined }
+  /**
+   * Some resource of `sourceType` refers to the one in scope by one of `params` and matches
+   * `where`, which is relative to that source resource (reverse chaining, `_has`).
+   */
+  | { kind: 'referredBy'; sourceType: string; params: string[]; targetType: string; where: Cond };
 
 const and = (...items: Cond[]): Cond => (items.length === 1 ? (items[0] as Cond) : { kind: 'and', items });
 const or = (items: Cond[]): Cond => (items.length === 1 ? (items[0] as Cond) : { kind: 'or', items });
@@ -84,6 +89,18 @@ export function planFilter(filter: Filter, inChain = false): Cond {
       if (filter.param.column) return filter.missing ? { kind: 'or', items: [] } : { kind: 'and', items: [] };
       const any = exists(tableOf(filter.param), filter.param);
       return filter.missing ? not(any) : any;
+    }
+    case 'has': {
+      const stored = storedAs(filter.param);
+      // An alias stored with a fixed target type (patient = subject of type Patient) refers to nothing else.
+      if (stored.targetType && stored.targetType !== filter.targetType) return or([]);
+      return {
+        kind: 'referredBy',
+        sourceType: filter.param.resourceType,
+        params: stored.codes,
+        targetType: filter.targetType,
+        where: planFilter(filter.filter),
+      };
     }
     case 'chain':
       return exists(

@@ -147,6 +147,68 @@ describe('reference parameters and chains', () => {
   });
 });
 
+describe('reverse chaining (_has)', () => {
+  const hasPatient = (id: string): Patient => ({
+    resourceType: 'Patient',
+    id,
+    name: [{ family: 'Hasse' }],
+  });
+  const observation = (id: string, patient: string, code: string): Resource => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: 'urn:test:has', code }] },
+    subject: { reference: `Patient/${patient}` },
+  });
+
+  beforeAll(async () => {
+    await storeResources(db, [hasPatient('has-open'), hasPatient('has-secret')]);
+    await storeResources(db, [
+      observation('has-o1', 'has-open', 'a1c'),
+      observation('has-o2', 'has-secret', 'other'),
+    ]);
+    // The only HIV test result of has-secret is itself labelled restricted.
+    await storeResources(db, [observation('has-o3', 'has-secret', 'hiv')], { security: ['R'] });
+  });
+
+  it('finds patients by what their observations say, through aliases and nested _has', async () => {
+    expect(await ids('Patient', '_has:Observation:patient:code=urn:test:has|a1c')).toEqual(['has-open']);
+    expect(await ids('Patient', '_has:Observation:subject:code=a1c,hiv')).toEqual(['has-open', 'has-secret']);
+    expect(await ids('Patient', '_has:Observation:patient:code=nothing')).toEqual([]);
+    // Synthea: the patient who has an encounter that some condition names.
+    const condition = synthea.find((r) => r.resourceType === 'Condition') as Resource & {
+      code: { coding: Array<{ code: string }> };
+    };
+    const code = condition.code.coding[0]?.code ?? '';
+    expect(await ids('Patient', `_has:Encounter:patient:_has:Condition:encounter:code=${code}`)).toEqual([
+      syntheaPatientRes.id,
+    ]);
+  });
+
+  it('never reveals a patient through a record the caller may not see', async () => {
+    const query = '_has:Observation:patient:code=hiv';
+    const run = (deniedLabels: string[]) =>
+      searchBundle(db, parseSearch('Patient', new URLSearchParams(query), { lenient: false }), {
+        baseUrl: BASE,
+        access: { deniedLabels, allowedPatients: [] },
+      });
+    expect((await run([])).entry?.map((e) => e.resource?.id)).toEqual(['has-secret']);
+    expect((await run(['R'])).entry ?? []).toEqual([]);
+  });
+
+  it('answers a malformed _has with 400', async () => {
+    for (const q of [
+      '_has:Observation:code:status=final',
+      '_has:Nope:patient:code=x',
+      '_has:Observation:patient=x',
+      '_has:Encounter:subject:status=finished',
+    ]) {
+      const err = await search('Practitioner', q).catch((e: unknown) => e);
+      expect(isOutcomeError(err) && err.status, q).toBe(400);
+    }
+  });
+});
+
 describe('number and quantity', () => {
   it('matches Observation values by prefix and unit', async () => {
     const obs = synthea.filter((r) => r.resourceType === 'Observation' && 'valueQuantity' in r) as Array<

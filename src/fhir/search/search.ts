@@ -24,7 +24,7 @@ export interface SearchOptions {
 /** The WHERE clause shared by the page query and the count query. */
 function renderWhere(request: SearchRequest, access: SearchAccess | undefined, p: SqlParams): string[] {
   const where = [`r.resource_type = ${p.add(request.resourceType, 'text')}`, 'NOT r.deleted'];
-  for (const filter of request.filters) where.push(renderCond(planFilter(filter), ROOT, p));
+  for (const filter of request.filters) where.push(renderCond(planFilter(filter), ROOT, p, access));
   const accessSql = renderAccess(access, p);
   if (accessSql) where.push(accessSql);
   return where;

@@ -32,17 +32,21 @@ export interface Scope {
 
 export const ROOT: Scope = { alias: 'r', idColumn: 'id' };
 
-export function renderCond(cond: Cond, scope: Scope, p: SqlParams): string {
+/**
+ * SQL for a condition relative to `scope`. `access` applies to every resource a condition looks
+ * through to (the sources of `_has`), so a search never reveals what the caller may not see.
+ */
+export function renderCond(cond: Cond, scope: Scope, p: SqlParams, access?: SearchAccess): string {
   const col = (name: string): string => `${scope.alias}.${name}`;
   switch (cond.kind) {
     case 'and':
     case 'or': {
       if (cond.items.length === 0) return cond.kind === 'and' ? 'TRUE' : 'FALSE';
       const joiner = cond.kind === 'and' ? ' AND ' : ' OR ';
-      return `(${cond.items.map((c) => renderCond(c, scope, p)).join(joiner)})`;
+      return `(${cond.items.map((c) => renderCond(c, scope, p, access)).join(joiner)})`;
     }
     case 'not':
-      return `NOT ${renderCond(cond.item, scope, p)}`;
+      return `NOT ${renderCond(cond.item, scope, p, access)}`;
     case 'cmp':
       return `${col(cond.column)} ${cond.op} ${p.add(cond.value, cond.type)}`;
     case 'anyOf':
@@ -60,10 +64,23 @@ export function renderCond(cond: Cond, scope: Scope, p: SqlParams): string {
     case 'exists': {
       const x = p.alias();
       const inner: Scope = { alias: x, idColumn: 'target_id' };
-      const where = cond.where ? ` AND ${renderCond(cond.where, inner, p)}` : '';
+      const where = cond.where ? ` AND ${renderCond(cond.where, inner, p, access)}` : '';
       return (
         `EXISTS (SELECT 1 FROM ${cond.table} ${x} WHERE ${x}.resource_type = ${p.add(cond.resourceType, 'text')}` +
         ` AND ${x}.resource_id = ${col(scope.idColumn)} AND ${paramIn(`${x}.param`, cond.params, p)}${where})`
+      );
+    }
+    case 'referredBy': {
+      const x = p.alias();
+      const source = p.alias();
+      const visible = renderAccess(access, p, source);
+      return (
+        `EXISTS (SELECT 1 FROM search_reference ${x} JOIN fhir_resource ${source}` +
+        ` ON ${source}.resource_type = ${x}.resource_type AND ${source}.id = ${x}.resource_id` +
+        ` WHERE ${x}.resource_type = ${p.add(cond.sourceType, 'text')} AND ${paramIn(`${x}.param`, cond.params, p)}` +
+        ` AND ${x}.target_type = ${p.add(cond.targetType, 'text')} AND ${x}.target_id = ${col(scope.idColumn)}` +
+        ` AND NOT ${source}.deleted${visible ? ` AND ${visible}` : ''}` +
+        ` AND ${renderCond(cond.where, { alias: source, idColumn: 'id' }, p, access)})`
       );
     }
   }

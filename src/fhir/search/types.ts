@@ -46,7 +46,9 @@ export type Filter =
   | { kind: 'number'; param: ParamDef; values: QuantityValue[] }
   | { kind: 'reference'; param: ParamDef; values: ReferenceValue[] }
   | { kind: 'missing'; param: ParamDef; missing: boolean }
-  | { kind: 'chain'; param: ParamDef; targets: Array<{ type: string; filter: Filter }> };
+  | { kind: 'chain'; param: ParamDef; targets: Array<{ type: string; filter: Filter }> }
+  /** `_has:Observation:patient:code=x`: resources some Observation refers to by `patient`, where that Observation matches. */
+  | { kind: 'has'; param: ParamDef; targetType: string; filter: Filter };
 
 export interface SortKey {
   param: ParamDef;
