@@ -52,7 +52,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
             'create',
             'search-type',
           ].map((code) => ({ code: code as 'read' })),
-          searchParam: supportedSearchParams(type).map((p) => ({ name: p.name, type: p.type as 'token' })),
+          searchParam: supportedSearchParams(type).map((p) => ({ name: p.name, type: p.type })),
           ...(type === 'Patient'
             ? {
                 operation: [

@@ -38,7 +38,7 @@ describe('FHIR REST basics', () => {
     expect(cs.fhirVersion).toBe('4.0.1');
     const patient = cs.rest[0]?.resource.find((r) => r.type === 'Patient');
     expect(patient?.searchParam?.map((p) => p.name)).toEqual(
-      expect.arrayContaining(['family', 'birthdate', 'identifier']),
+      expect.arrayContaining(['family', 'birthdate', 'identifier', '_has']),
     );
   });
 
