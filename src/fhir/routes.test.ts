@@ -102,6 +102,36 @@ describe('FHIR REST basics', () => {
     expect(afterDelete.entry?.length).toBe(3);
   });
 
+  it('reads a part of a record with _summary and _elements', async () => {
+    const created = await json<Patient>(
+      await server.call('him-technician', 'POST', '/fhir/R4/Patient', {
+        ...newPatient('Partial'),
+        text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">Ada Partial</div>' },
+        contact: [{ name: { family: 'Partial', given: ['Kin'] } }],
+      }),
+    );
+    const read = async (query: string) =>
+      json<Patient>(
+        await server.call('him-technician', 'GET', `/fhir/R4/Patient/${created.id ?? ''}?${query}`),
+      );
+    const summary = await read('_summary=true');
+    expect(summary.name).toEqual(created.name);
+    expect(summary.contact).toBeUndefined();
+    expect(summary.text).toBeUndefined();
+    expect(summary.meta?.tag?.some((t) => t.code === 'SUBSETTED')).toBe(true);
+    expect((await read('_summary=data')).contact).toEqual(created.contact);
+    const elements = await read('_elements=gender');
+    expect(elements.gender).toBe('female');
+    expect(elements.name).toBeUndefined();
+    expect((await read('_summary=false')).contact).toEqual(created.contact);
+    const bad = await server.call(
+      'him-technician',
+      'GET',
+      `/fhir/R4/Patient/${created.id ?? ''}?_summary=count`,
+    );
+    expect(bad.status).toBe(400);
+  });
+
   it('creates on update with a client id, and honours If-None-Exist', async () => {
     const put = await server.call('him-technician', 'PUT', '/fhir/R4/Patient/client-chosen-1', {
       ...newPatient('Hopper'),

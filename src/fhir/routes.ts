@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.ts';
 import { processBundle } from './bundle.ts';
 import { capabilityStatement } from './capability.ts';
-import { unauthorized, unsupportedMediaType } from './outcomes.ts';
+import { badRequest, unauthorized, unsupportedMediaType } from './outcomes.ts';
 import { FhirStore, parseIfMatch } from './store.ts';
+import { selectElements, summarize } from './summary.ts';
 
 export const FHIR_BASE = '/fhir/R4';
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -28,6 +29,23 @@ function sendResource(reply: FastifyReply, resource: Resource | Bundle, status =
 function queryOf(request: FastifyRequest): URLSearchParams {
   const i = request.url.indexOf('?');
   return new URLSearchParams(i >= 0 ? request.url.slice(i + 1) : '');
+}
+
+/** `_summary` / `_elements` on a read: the part asked for, or undefined for the whole stored text. */
+function readShape(query: URLSearchParams): ((resource: Resource) => Resource) | undefined {
+  const elements = query.get('_elements');
+  if (elements) {
+    const names = elements
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    return (resource) => selectElements(resource, names);
+  }
+  const summary = query.get('_summary');
+  if (summary === null || summary === 'false') return undefined;
+  if (summary !== 'true' && summary !== 'text' && summary !== 'data')
+    throw badRequest(`Invalid _summary '${summary}' for a read (true, text, data or false)`);
+  return (resource) => summarize(resource, summary);
 }
 
 /** FHIR writes take JSON only; anything else is 415 before the body is looked at. */
@@ -112,12 +130,13 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
   );
 
   app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('read') }, async (request, reply) => {
+    const shape = readShape(queryOf(request));
     const found = await storeFor(db, request).readJson(request.params.type, request.params.id);
     return reply
       .header('ETag', `W/"${found.versionId}"`)
       .header('Last-Modified', new Date(found.lastUpdated).toUTCString())
       .type(FHIR_JSON)
-      .send(found.json);
+      .send(shape ? shape(JSON.parse(found.json) as Resource) : found.json);
   });
 
   app.get<{ Params: Params }>(
