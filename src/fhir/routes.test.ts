@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Bundle, Patient, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedTestdataDir } from '../config.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
@@ -130,6 +130,22 @@ describe('FHIR REST basics', () => {
       `/fhir/R4/Patient/${created.id ?? ''}?_summary=count`,
     );
     expect(bad.status).toBe(400);
+  });
+
+  it("finds a user's audit trail by the identifier the events name them with", async () => {
+    await server.call('him-technician', 'GET', '/fhir/R4/Patient?family=nobody-in-particular');
+    const res = await server.call(
+      'auditor',
+      'GET',
+      '/fhir/R4/AuditEvent?agent:identifier=urn:custodian:user|him-technician-user&_count=1000',
+    );
+    expect(res.status).toBe(200);
+    const events = (await json<Bundle>(res)).entry?.map((e) => e.resource as AuditEvent) ?? [];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.agent?.[0]?.name === 'him-technician-user')).toBe(true);
+    expect(events.some((e) => e.entity?.some((x) => x.description?.includes('nobody-in-particular')))).toBe(
+      true,
+    );
   });
 
   it('creates on update with a client id, and honours If-None-Exist', async () => {

@@ -101,6 +101,9 @@ function addRows(rows: SearchRows, def: ParamDef, values: TypedValue[]): void {
         break;
       case 'reference':
         rows.reference.push(...references(tv).map((r) => ({ param, ...r })));
+        rows.token.push(
+          ...referenceIdentifiers(tv).map((t) => ({ param: identifierParamCode(param), ...t })),
+        );
         break;
       case 'number':
       case 'quantity':
@@ -218,6 +221,19 @@ function references(tv: TypedValue): Array<{ targetType: string | null; targetId
   }
   const target = text ? parseReference(text) : undefined;
   return target ? [{ targetType: target.type, targetId: target.id }] : [];
+}
+
+/**
+ * A reference by business identifier (`{ identifier: { system, value } }`, as AuditEvent.agent.who
+ * names a user) is kept as a token under `<param>:identifier`, for the `:identifier` modifier.
+ */
+export const identifierParamCode = (code: string): string => `${code}:identifier`;
+
+function referenceIdentifiers(tv: TypedValue): Token[] {
+  const id = (tv.value as Reference | undefined)?.identifier;
+  return id && typeof tv.value === 'object' && (id.value || id.system)
+    ? [{ system: id.system ?? null, code: id.value ?? null, text: null }]
+    : [];
 }
 
 function numbers(tv: TypedValue): Array<{ value: number; system: string | null; unit: string | null }> {

@@ -1,5 +1,6 @@
 import { badRequest } from '../outcomes.ts';
-import { isKnownResourceType, paramFor, paramsFor, type ParamDef } from './definitions.ts';
+import { isKnownResourceType, paramFor, paramsFor, storedAs, type ParamDef } from './definitions.ts';
+import { identifierParamCode } from './extract.ts';
 import { parseControl, CONTROL_PARAMS, type Controls, emptyControls } from './parse-controls.ts';
 import {
   parseDateValue,
@@ -87,6 +88,7 @@ export function parseFilter(resourceType: string, key: string, raw: string): Fil
       if (modifier !== undefined) throw unsupported(key);
       return { kind: 'number', param, values: values.map((v) => parseNumberValue(code, v)) };
     case 'reference': {
+      if (modifier === 'identifier') return byReferenceIdentifier(param, values);
       if (modifier !== undefined && !param.targets.includes(modifier)) throw unsupported(key);
       return { kind: 'reference', param, values: values.map((v) => parseReferenceValue(code, v, modifier)) };
     }
@@ -150,4 +152,22 @@ function parseHas(resourceType: string, key: string, raw: string): Filter {
   if (param.type !== 'reference' || !param.targets.includes(resourceType))
     throw badRequest(`${sourceType}.${code} does not refer to ${resourceType}, so '${key}' cannot match`);
   return { kind: 'has', param, targetType: resourceType, filter: parseFilter(sourceType, inner, raw) };
+}
+
+/** `subject:identifier=system|value`: references that name their target by business identifier. */
+function byReferenceIdentifier(param: ParamDef, values: string[]): Filter {
+  const stored = storedAs(param);
+  const asToken: ParamDef = {
+    ...param,
+    code: identifierParamCode(param.code),
+    type: 'token',
+    indexedAs: { codes: stored.codes.map(identifierParamCode) },
+  };
+  return {
+    kind: 'token',
+    param: asToken,
+    modifier: 'none',
+    values: values.map((v) => parseTokenValue(param.code, v)),
+    texts: [],
+  };
 }

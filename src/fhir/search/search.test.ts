@@ -147,6 +147,25 @@ describe('reference parameters and chains', () => {
   });
 });
 
+describe('references by identifier (:identifier)', () => {
+  it('finds references that name their target by business identifier', async () => {
+    const NPI = 'http://hl7.org/fhir/sid/us-npi';
+    await storeResources(db, [
+      {
+        resourceType: 'Encounter',
+        id: 'by-npi',
+        status: 'finished',
+        class: { code: 'AMB' },
+        participant: [{ individual: { identifier: { system: NPI, value: '1234567893' } } }],
+      } as Resource,
+    ]);
+    expect(await ids('Encounter', `participant:identifier=${NPI}|1234567893`)).toEqual(['by-npi']);
+    expect(await ids('Encounter', 'participant:identifier=1234567893')).toEqual(['by-npi']);
+    expect(await ids('Encounter', `participant:identifier=${NPI}|0000000000`)).toEqual([]);
+    expect(await ids('Encounter', `participant=Practitioner/1234567893`)).toEqual([]);
+  });
+});
+
 describe('reverse chaining (_has)', () => {
   const hasPatient = (id: string): Patient => ({
     resourceType: 'Patient',
