@@ -157,7 +157,7 @@ describe('references by identifier (:identifier)', () => {
         status: 'finished',
         class: { code: 'AMB' },
         participant: [{ individual: { identifier: { system: NPI, value: '1234567893' } } }],
-      } as Resource,
+      },
     ]);
     expect(await ids('Encounter', `participant:identifier=${NPI}|1234567893`)).toEqual(['by-npi']);
     expect(await ids('Encounter', 'participant:identifier=1234567893')).toEqual(['by-npi']);
