@@ -109,6 +109,7 @@ function tokenFilter(param: ParamDef, modifier: string | undefined, values: stri
       texts: values.map((v) => normalizeString(unescape(v))),
     };
   }
+  if (modifier === 'below') return tokenBelow(param, values);
   if (modifier !== undefined && modifier !== 'not') throw unsupported(`${param.code}:${modifier}`);
   if (param.column && modifier) throw unsupported(`${param.code}:${modifier}`);
   return {
@@ -170,4 +171,32 @@ function byReferenceIdentifier(param: ParamDef, values: string[]): Filter {
     values: values.map((v) => parseTokenValue(param.code, v)),
     texts: [],
   };
+}
+
+/**
+ * Code systems whose hierarchy is the code's prefix: every ICD-10-CM code under E11 starts with
+ * E11, every ICD-10-PCS code under 0DT starts with 0DT. `:below` is offered for these only; for
+ * others (SNOMED CT, LOINC) a prefix says nothing about the hierarchy.
+ */
+const PREFIX_HIERARCHIES = new Set([
+  'http://hl7.org/fhir/sid/icd-10-cm',
+  'http://hl7.org/fhir/sid/icd-10',
+  'http://www.cms.gov/Medicare/Coding/ICD10',
+]);
+
+/** `code:below=http://hl7.org/fhir/sid/icd-10-cm|E11`: the code and every code beneath it. */
+function tokenBelow(param: ParamDef, values: string[]): Filter {
+  if (param.column) throw unsupported(`${param.code}:below`);
+  const tokens = values.map((v) => parseTokenValue(param.code, v));
+  for (const t of tokens) {
+    if (!t.system || !t.code)
+      throw badRequest(
+        `${param.code}:below needs system|code, for example http://hl7.org/fhir/sid/icd-10-cm|E11`,
+      );
+    if (!PREFIX_HIERARCHIES.has(t.system))
+      throw badRequest(
+        `${param.code}:below is supported for ICD-10-CM and ICD-10-PCS, whose codes nest by prefix; not for ${t.system}`,
+      );
+  }
+  return { kind: 'token', param, modifier: 'below', values: tokens, texts: [] };
 }

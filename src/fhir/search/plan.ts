@@ -130,7 +130,7 @@ export function tableOf(param: ParamDef): IndexTable {
 
 function planToken(
   param: ParamDef,
-  modifier: 'none' | 'not' | 'text',
+  modifier: 'none' | 'not' | 'text' | 'below',
   values: TokenValue[],
   texts: string[],
 ): Cond {
@@ -147,6 +147,17 @@ function planToken(
       { kind: 'like', column: 'text_value', pattern: `% ${likeLiteral(t)}%` },
     ]);
     return exists('search_token', param, or(words));
+  }
+  if (modifier === 'below') {
+    // Only systems whose codes nest by prefix get here (see parse.ts): E11 is above E11.65.
+    const below = values.map((v) =>
+      and(text('system', v.system ?? ''), {
+        kind: 'like',
+        column: 'code',
+        pattern: `${likeLiteral(v.code ?? '')}%`,
+      }),
+    );
+    return exists('search_token', param, or(below));
   }
   const bareCodes = values
     .filter((v) => v.system === undefined && v.code !== undefined)

@@ -147,6 +147,34 @@ describe('reference parameters and chains', () => {
   });
 });
 
+describe('codes beneath a code (:below)', () => {
+  it('finds every ICD-10-CM code under a category, and refuses systems without a prefix hierarchy', async () => {
+    const CM = 'http://hl7.org/fhir/sid/icd-10-cm';
+    const condition = (id: string, code: string): Resource =>
+      ({
+        resourceType: 'Condition',
+        id,
+        subject: { reference: 'Patient/below-p' },
+        code: { coding: [{ system: CM, code }] },
+      });
+    await storeResources(db, [
+      condition('below-1', 'E11.9'),
+      condition('below-2', 'E11.65'),
+      condition('below-3', 'E10.9'),
+      condition('below-4', 'E111'),
+    ]);
+    const under = (q: string) => ids('Condition', `subject=Patient/below-p&code:below=${q}`);
+    expect(await under(`${CM}|E11`)).toEqual(['below-1', 'below-2', 'below-4']);
+    expect(await under(`${CM}|E11.6`)).toEqual(['below-2']);
+    expect(await under(`${CM}|E11.65`)).toEqual(['below-2']);
+    expect(await under(`${CM}|E10,${CM}|E11.9`)).toEqual(['below-1', 'below-3']);
+    for (const bad of ['E11', 'http://snomed.info/sct|73211009', `${CM}|`]) {
+      const err = await search('Condition', `code:below=${bad}`).catch((e: unknown) => e);
+      expect(isOutcomeError(err) && err.status, bad).toBe(400);
+    }
+  });
+});
+
 describe('references by identifier (:identifier)', () => {
   it('finds references that name their target by business identifier', async () => {
     const NPI = 'http://hl7.org/fhir/sid/us-npi';

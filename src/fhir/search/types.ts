@@ -36,7 +36,7 @@ export type Filter =
   | {
       kind: 'token';
       param: ParamDef;
-      modifier: 'none' | 'not' | 'text';
+      modifier: 'none' | 'not' | 'text' | 'below';
       values: TokenValue[];
       texts: string[];
     }
