@@ -150,13 +150,12 @@ describe('reference parameters and chains', () => {
 describe('codes beneath a code (:below)', () => {
   it('finds every ICD-10-CM code under a category, and refuses systems without a prefix hierarchy', async () => {
     const CM = 'http://hl7.org/fhir/sid/icd-10-cm';
-    const condition = (id: string, code: string): Resource =>
-      ({
-        resourceType: 'Condition',
-        id,
-        subject: { reference: 'Patient/below-p' },
-        code: { coding: [{ system: CM, code }] },
-      });
+    const condition = (id: string, code: string): Resource => ({
+      resourceType: 'Condition',
+      id,
+      subject: { reference: 'Patient/below-p' },
+      code: { coding: [{ system: CM, code }] },
+    });
     await storeResources(db, [
       condition('below-1', 'E11.9'),
       condition('below-2', 'E11.65'),
