@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { importFiles } from '../bulk/import.ts';
+import { reindexSearch } from '../fhir/reindex.ts';
 import { FhirStore } from '../fhir/store.ts';
 import { loadDemoData } from '../demo-loader.ts';
 import { cliContext, openConfiguredDb } from './context.ts';
@@ -59,6 +60,26 @@ export function registerDataCommands(program: Command): void {
         );
         bar.stop();
         console.log(`Loaded ${n.patients} patient records (${n.resources} resources).`);
+      } finally {
+        bar.stop();
+        await db.close();
+      }
+    });
+
+  program
+    .command('reindex')
+    .description('Rebuild the search index from the stored records (after an upgrade); safe to re-run')
+    .option('--type <ResourceType>', 'only this resource type')
+    .action(async (opts: { type?: string }) => {
+      const db = await openConfiguredDb();
+      const bar = progressBar('reindex');
+      try {
+        const { resources } = await reindexSearch(db, cliContext(), {
+          type: opts.type,
+          onProgress: (done, total) => bar.update(done, total),
+        });
+        bar.stop();
+        console.log(`Search index rebuilt for ${resources} resources.`);
       } finally {
         bar.stop();
         await db.close();

@@ -1,0 +1,73 @@
+import type { Encounter } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flushAudit } from '../audit/audit-log.ts';
+import { cliContext } from '../cli/context.ts';
+import type { Db } from '../db/index.ts';
+import { openTestDb } from '../db/test-db.ts';
+import { isOutcomeError } from './outcomes.ts';
+import { reindexSearch } from './reindex.ts';
+import { FhirStore } from './store.ts';
+
+describe('reindexSearch', () => {
+  let db: Db;
+  let store: FhirStore;
+  beforeAll(async () => {
+    db = await openTestDb();
+    store = new FhirStore(db, cliContext());
+  });
+  afterAll(async () => {
+    await flushAudit(db);
+    await db.close();
+  });
+
+  const encounter = (id: string): Encounter => ({
+    resourceType: 'Encounter',
+    id,
+    status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+    participant: [{ individual: { identifier: { system: 'urn:npi', value: `npi-${id}` } } }],
+  });
+  const found = async (query: string) =>
+    ((await store.search('Encounter', new URLSearchParams(query), { lenient: false })).entry ?? []).map(
+      (e) => e.resource?.id,
+    );
+
+  it('makes records written before an index change findable, without new versions', async () => {
+    await store.update('Encounter', 'ri-1', encounter('ri-1'));
+    await store.update('Encounter', 'ri-2', encounter('ri-2'));
+    // As if written by an older release that kept no :identifier rows and no status rows.
+    await db.query(`DELETE FROM search_token WHERE resource_type = 'Encounter' AND resource_id LIKE 'ri-%'`);
+    expect(await found('participant:identifier=urn:npi|npi-ri-1')).toEqual([]);
+    expect(await found('status=finished&_id=ri-1,ri-2')).toEqual([]);
+
+    const progress: number[] = [];
+    const run = await reindexSearch(db, cliContext(), {
+      type: 'Encounter',
+      batchSize: 1,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(run.resources).toBe(2);
+    expect(progress).toEqual([1, 2]);
+    expect(await found('participant:identifier=urn:npi|npi-ri-1')).toEqual(['ri-1']);
+    expect(await found('status=finished&_id=ri-1,ri-2')).toEqual(['ri-1', 'ri-2']);
+    expect((await store.read('Encounter', 'ri-1')).meta?.versionId).toBe('1');
+
+    // Running it again changes nothing; the whole store can be done too.
+    const rows = `SELECT param, code FROM search_token WHERE resource_type = 'Encounter' ORDER BY 1, 2`;
+    const before = (await db.query(rows)).rows;
+    await reindexSearch(db, cliContext(), { type: 'Encounter' });
+    expect((await db.query(rows)).rows).toEqual(before);
+    expect((await reindexSearch(db, cliContext())).resources).toBeGreaterThanOrEqual(2);
+
+    const audit = await db.query<{ detail: string }>(
+      `SELECT content->>'outcomeDesc' AS detail FROM fhir_resource WHERE resource_type = 'AuditEvent'
+        AND content->>'outcomeDesc' LIKE 'search index rebuilt%'`,
+    );
+    expect(audit.rows.map((r) => r.detail)).toContain('search index rebuilt for 2 Encounter');
+  });
+
+  it('names an unknown resource type', async () => {
+    const err = await reindexSearch(db, cliContext(), { type: 'Nope' }).catch((e: unknown) => e);
+    expect(isOutcomeError(err) && JSON.stringify(err.outcome)).toContain("Unknown resource type 'Nope'");
+  });
+});
