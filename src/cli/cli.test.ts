@@ -62,6 +62,14 @@ describe.skipIf(!!testDatabaseUrl())('custodian CLI', () => {
     const bad = custodian('demo', '--patients', 'lots');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/--patients must be a positive whole number/);
+
+    // The search index can be rebuilt from the stored records; a wrong type is named.
+    const reindex = custodian('reindex', '--type', 'Patient');
+    expect(reindex.status, reindex.stderr).toBe(0);
+    expect(reindex.stdout).toContain(`Search index rebuilt for ${patients} resources.`);
+    const wrong = custodian('reindex', '--type', 'Patients');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain("Unknown resource type 'Patients'");
   });
 
   it('imports files, reports failures per file and keeps going', () => {
