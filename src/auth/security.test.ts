@@ -1,4 +1,4 @@
-import type { Bundle, Patient } from '@medplum/fhirtypes';
+import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushAudit } from '../audit/audit-log.ts';
 import { registeredRoutes } from '../server.ts';
@@ -186,6 +186,50 @@ describe('sessions', () => {
     expect((await fetch(`${server.url}/auth/me`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${server.url}/oauth2/logout`, { method: 'POST', headers: auth })).status).toBe(200);
     expect((await fetch(`${server.url}/auth/me`, { headers: auth })).status).toBe(401);
+  });
+});
+
+describe('labelled records inside an open chart', () => {
+  it('leaves them out of Patient/$everything for a role that may not see them, until the glass is broken', async () => {
+    const R = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
+    const patient = (await (
+      await server.call('admin', 'POST', '/fhir/R4/Patient', {
+        resourceType: 'Patient',
+        name: [{ family: 'Openchart', given: ['Ordinary'] }],
+      })
+    ).json()) as Patient;
+    const observation = (code: string, labelled: boolean) =>
+      server.call('admin', 'POST', '/fhir/R4/Observation', {
+        resourceType: 'Observation',
+        ...(labelled ? { meta: { security: [R] } } : {}),
+        status: 'final',
+        code: { text: code },
+        subject: { reference: `Patient/${patient.id ?? ''}` },
+      });
+    const open = (await (await observation('cholesterol', false)).json()) as Resource;
+    const secret = (await (await observation('hiv viral load', true)).json()) as Resource;
+    const chart = async (role: Role) =>
+      (
+        (
+          (await (
+            await server.call(role, 'GET', `/fhir/R4/Patient/${patient.id ?? ''}/$everything`)
+          ).json()) as Bundle
+        ).entry ?? []
+      ).map((e) => e.resource?.id);
+
+    const technician = await chart('him-technician');
+    expect(technician).toContain(open.id);
+    expect(technician).not.toContain(secret.id);
+    expect(await chart('privacy-officer')).toContain(secret.id);
+    const granted = await server.call(
+      'him-technician',
+      'POST',
+      '/auth/break-glass',
+      { patient: patient.id, reason: 'Release of information request under review' },
+      { 'content-type': 'application/json' },
+    );
+    expect(granted.status).toBe(201);
+    expect(await chart('him-technician')).toContain(secret.id);
   });
 });
 

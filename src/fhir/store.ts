@@ -308,10 +308,14 @@ export class FhirStore {
       assertId(patientId);
       const patient = await readCurrent(this.db, 'Patient', patientId);
       const patientResource = await this.visible(patient, `Patient/${patientId}`);
+      // Records labelled with what the role may not see stay out, as in search, unless the user
+      // broke the glass for this patient (the patient's own labels were checked just above).
+      const denied = this.ctx.brokenGlassPatients.includes(patientId) ? [] : deniedLabelsFor(this.ctx.role);
       const own = await this.db.query<{ content: Resource }>(
         `SELECT content FROM fhir_resource WHERE patient_id = $1 AND NOT deleted AND resource_type NOT IN ('Patient', 'AuditEvent')
+            AND NOT (security && $2::text[])
           ORDER BY resource_type, id`,
-        [patientId],
+        [patientId, denied],
       );
       // What the chart refers to outside the compartment (practitioners, organisations,
       // locations, medications): reached from the patient's own resources through the index
@@ -320,10 +324,12 @@ export class FhirStore {
         `SELECT r.content FROM fhir_resource r
            JOIN (SELECT DISTINCT x.target_type, x.target_id FROM fhir_resource o
                    JOIN search_reference x ON x.resource_type = o.resource_type AND x.resource_id = o.id
-                  WHERE o.patient_id = $1 AND o.resource_type <> 'AuditEvent' AND NOT o.deleted) ref
+                  WHERE o.patient_id = $1 AND o.resource_type <> 'AuditEvent' AND NOT o.deleted
+                    AND NOT (o.security && $2::text[])) ref
              ON r.resource_type = ref.target_type AND r.id = ref.target_id
-          WHERE NOT r.deleted AND (r.patient_id IS NULL) ORDER BY r.resource_type, r.id`,
-        [patientId],
+          WHERE NOT r.deleted AND (r.patient_id IS NULL) AND NOT (r.security && $2::text[])
+          ORDER BY r.resource_type, r.id`,
+        [patientId, denied],
       );
       // Types the role may not read are left out rather than failing the whole chart.
       const resources = [
