@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import Fastify from 'fastify';
 import { startServer } from '../src/app-runtime.ts';
-import { importFiles } from '../src/bulk/import.ts';
+import { importFiles, isSharedReferenceData } from '../src/bulk/import.ts';
 import { cliContext } from '../src/cli/context.ts';
 import { loadConfig, sharedTestdataDir } from '../src/config.ts';
 import { openDb, type Db } from '../src/db/index.ts';
@@ -204,7 +204,7 @@ export async function runStoreBench(options: {
   if (options.importSynthea) {
     const dir = join(sharedTestdataDir(), 'synthea');
     const files = readdirSync(dir).sort();
-    const shared = files.filter((f) => /^(hospital|practitioner)Information/.test(f));
+    const shared = files.filter(isSharedReferenceData);
     const store = new FhirStore(db, cliContext());
     await importFiles(
       store,

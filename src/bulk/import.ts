@@ -185,7 +185,7 @@ async function importNdjson(
 const FILES_AT_ONCE = 3;
 
 /** Synthea's organisations and practitioners: patient bundles refer to them, so they go alone and first. */
-const isSharedReferenceData = (file: string) =>
+export const isSharedReferenceData = (file: string): boolean =>
   /^(hospitalInformation|practitionerInformation)/.test(basename(file));
 
 /** Imports files and folders of FHIR JSON (resources, bundles) and NDJSON. Re-running is harmless. */

@@ -140,13 +140,14 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
     );
     if (e.id) assertId(e.id);
   }
-  await assertValidEntries(parsed);
+  const ordered = [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
+  await assertValidEntries(ordered);
   const responses = new Array<BundleEntry>(parsed.length);
   await store.db.transaction(async (tx) => {
     const refMap = new Map<string, string>();
     const toWrite: Array<{ entry: ParsedEntry; resource: Resource & { id: string } }> = [];
     const deletes: Array<{ type: string; id: string }> = [];
-    for (const e of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
+    for (const e of ordered) {
       if (e.method === 'DELETE') {
         if (!e.id) throw badRequest(`Bundle entry ${e.index}: DELETE needs Type/id`);
         deletes.push({ type: e.type, id: e.id });
@@ -209,10 +210,8 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
  * workers, so a large bundle is checked while the database writes another. References are not
  * yet rewritten, which changes nothing: any reference text is valid.
  */
-async function assertValidEntries(parsed: ParsedEntry[]): Promise<void> {
-  const writes = [...parsed]
-    .sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)
-    .filter((e) => e.method === 'POST' || e.method === 'PUT');
+async function assertValidEntries(ordered: ParsedEntry[]): Promise<void> {
+  const writes = ordered.filter((e) => e.method === 'POST' || e.method === 'PUT');
   const results = await validateResources(writes.map(requireResource));
   const failed = results.findIndex((r) => r !== undefined);
   const entry = writes[failed];

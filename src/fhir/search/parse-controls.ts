@@ -1,5 +1,5 @@
 import { badRequest } from '../outcomes.ts';
-import type { SummaryMode } from '../summary.ts';
+import { isSummaryMode } from '../summary.ts';
 import { isKnownResourceType, paramFor, paramsFor } from './definitions.ts';
 import { decodeCursor } from './cursor.ts';
 import { splitValues } from './parse-values.ts';
@@ -56,10 +56,9 @@ export function parseControl(resourceType: string, key: string, value: string, c
       controls.sort = parseSort(resourceType, value);
       return;
     case '_summary':
-      if (!['true', 'false', 'text', 'data', 'count'].includes(value))
-        throw badRequest(`Invalid _summary '${value}'`);
       controls.summaryCount = value === 'count';
-      if (value !== 'count') controls.summary = value as SummaryMode;
+      if (isSummaryMode(value)) controls.summary = value;
+      else if (value !== 'count') throw badRequest(`Invalid _summary '${value}'`);
       return;
     case '_total':
       if (!['none', 'estimate', 'accurate'].includes(value)) throw badRequest(`Invalid _total '${value}'`);
