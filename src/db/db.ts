@@ -13,7 +13,8 @@ export interface QueryResult<T> {
 export interface QueryOptions {
   /**
    * A name for a statement run very often with the same text (a read by id): a PostgreSQL
-   * server then parses and plans it once per connection. PGlite has one session and ignores it.
+   * server then parses and plans it once per connection. PGlite needs no name: its adapter keeps
+   * every query it has run prepared in its one session (see pglite.ts).
    */
   prepareAs?: string;
 }
