@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot, testDatabaseUrl } from '../config.ts';
 import { openDb, type Db } from '../db/index.ts';
 import { openTestDb } from '../db/test-db.ts';
-import { appendAudit, verifyAuditChain } from './audit-log.ts';
+import { appendAudit, canonicalJson, verifyAuditChain } from './audit-log.ts';
 import type { AuditEntry } from './audit-event.ts';
 
 const entry = (i: number): AuditEntry => ({
@@ -17,6 +17,25 @@ const entry = (i: number): AuditEntry => ({
   purpose: 'HPAYMT',
   patientIds: [`p${i}`],
   entities: [`Patient/p${i}`],
+});
+
+describe('canonical JSON of an audit event', () => {
+  it('is the text every recorded chain was hashed over: sorted keys, no undefined members', () => {
+    // Written out by hand from the first implementation: any change here breaks verification
+    // of the chains already recorded.
+    const value = {
+      z: 1,
+      a: [3, { y: null, b: 'x"y', c: undefined }, [], {}],
+      é: 'ü\n',
+      B: true,
+      n: -1.5e-7,
+      u: undefined,
+      arr: [null, 'a', undefined],
+    };
+    expect(canonicalJson(value)).toBe(
+      '{"B":true,"a":[3,{"b":"x\\"y","y":null},[],{}],"arr":[null,"a",],"n":-1.5e-7,"z":1,"é":"ü\\n"}',
+    );
+  });
 });
 
 async function seeded(): Promise<{ db: Db; ids: string[] }> {

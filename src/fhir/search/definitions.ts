@@ -6,6 +6,7 @@ import {
 } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../definitions.ts';
+import { compileMemberPath, type MemberPath } from './member-path.ts';
 
 /** The SearchParameter types this engine indexes and searches (composite and special are not). */
 export const INDEXED_PARAM_TYPES = [
@@ -36,6 +37,8 @@ export interface ParamDef {
   readonly type: IndexedParamType;
   /** The FHIRPath expression narrowed to this resource type. */
   readonly expression: FhirPathAtom;
+  /** The same expression compiled to a walk over the JSON, when it is a plain member path. */
+  readonly memberPath?: MemberPath;
   /**
    * Top-level properties the expression starts from; when the resource has none of them the
    * expression cannot yield anything, so extraction skips it (most parameters, most of the time).
@@ -178,11 +181,13 @@ function toParamDef(resourceType: string, sp: SearchParameter): ParamDef | undef
     return undefined;
   }
   const column = code in COLUMN_PARAMS ? COLUMN_PARAMS[code as ColumnParam] : undefined;
+  const memberPath = compileMemberPath(resourceType, unionLeaves(expression.child.toString()));
   return {
     resourceType,
     code,
     type: sp.type,
     expression,
+    ...(memberPath ? { memberPath } : {}),
     roots: expressionRoots(resourceType, sp.expression),
     targets: sp.target ?? [],
     ...(column ? { column } : {}),

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Patient } from '@medplum/fhirtypes';
-import { extractSearchRows } from './extract.ts';
+import type { Patient, Resource } from '@medplum/fhirtypes';
+import { toAuditEvent } from '../../audit/audit-event.ts';
+import { paramFor } from './definitions.ts';
+import { extractSearchRows, type SearchRows } from './extract.ts';
 import { exampleResource, exampleResources, syntheaPatient } from './test-support.ts';
 
 describe('extractSearchRows', () => {
@@ -104,5 +106,60 @@ describe('extractSearchRows', () => {
     expect(obsRows.number.some((n) => n.param === 'value-quantity')).toBe(true);
     expect(obsRows.number.some((n) => n.param === 'combo-value-quantity')).toBe(false);
     expect(obsRows.reference.some((r) => r.param === 'subject' && r.targetType === 'Patient')).toBe(true);
+  });
+
+  it('walks plain member paths to exactly the rows FHIRPath gives, on every example and Synthea resource', () => {
+    const resources: Resource[] = [...exampleResources()];
+    for (let i = 0; i < 30; i++) resources.push(...syntheaPatient(i));
+    resources.push(
+      toAuditEvent(
+        'audit-1',
+        {
+          action: 'read',
+          outcome: 'success',
+          username: 'jdoe',
+          userId: 'u1',
+          role: 'coder',
+          purpose: 'HPAYMT',
+          sourceAddress: '127.0.0.1',
+          patientIds: ['p1'],
+          entities: ['Patient/p1', 'Observation/o1'],
+        },
+        '2026-11-30T08:00:00.000Z',
+      ),
+    );
+    const asSet = (rows: SearchRows) =>
+      Object.entries(rows)
+        .flatMap(([table, list]) => (list as object[]).map((r) => `${table} ${JSON.stringify(r)}`))
+        .sort();
+    let compared = 0;
+    for (const r of resources) {
+      expect(asSet(extractSearchRows(r)), `${r.resourceType}/${r.id ?? ''}`).toEqual(
+        asSet(extractSearchRows(r, { fhirPathOnly: true })),
+      );
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(5000);
+    // The walk is what runs: common parameters compile, filtered ones stay with FHIRPath.
+    expect(paramFor('Observation', 'value-quantity')?.memberPath).toBeDefined();
+    expect(paramFor('Observation', 'subject')?.memberPath).toBeDefined();
+    expect(paramFor('AuditEvent', 'agent')?.memberPath).toBeDefined();
+    expect(paramFor('Patient', 'deceased')?.memberPath).toBeUndefined();
+  });
+
+  it('indexes a primitive that carries an extension by its value (FHIRPath would wrap it)', () => {
+    const patient: Patient = {
+      resourceType: 'Patient',
+      birthDate: '1970-03-04',
+      _birthDate: {
+        extension: [
+          {
+            url: 'http://hl7.org/fhir/StructureDefinition/patient-birthTime',
+            valueDateTime: '1970-03-04T05:06:00Z',
+          },
+        ],
+      },
+    } as Patient;
+    expect(extractSearchRows(patient).date.filter((d) => d.param === 'birthdate')).toHaveLength(1);
   });
 });

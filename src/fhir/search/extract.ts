@@ -52,16 +52,23 @@ export interface SearchRows {
   number: NumberRow[];
 }
 
-/** Index values for every supported search parameter of the resource's type. */
-export function extractSearchRows(resource: Resource): SearchRows {
+/**
+ * Index values for every supported search parameter of the resource's type. Plain member paths
+ * are walked directly (see member-path.ts); `fhirPathOnly` evaluates every expression with
+ * FHIRPath, the reference the walk is tested against.
+ */
+export function extractSearchRows(resource: Resource, options: { fhirPathOnly?: boolean } = {}): SearchRows {
   const rows: SearchRows = { token: [], string: [], date: [], reference: [], number: [] };
-  const keys = Object.keys(resource);
-  const input = [toTypedValue(resource)];
+  const present = presentRoots(resource);
+  let input: TypedValue[] | undefined;
   for (const def of paramsFor(resource.resourceType).values()) {
-    if (def.column || def.indexedAs || !mayHaveValues(def, keys)) continue;
+    if (def.column || def.indexedAs || (def.roots && !def.roots.some((r) => present.has(r)))) continue;
     let values: TypedValue[];
     try {
-      values = evalFhirPathTyped(def.expression, input);
+      values =
+        def.memberPath && !options.fhirPathOnly
+          ? def.memberPath(resource)
+          : evalFhirPathTyped(def.expression, (input ??= [toTypedValue(resource)]));
     } catch {
       // An expression that fails on unusual data indexes nothing rather than refusing the write.
       continue;
@@ -71,15 +78,20 @@ export function extractSearchRows(resource: Resource): SearchRows {
   return dedupe(rows);
 }
 
-function mayHaveValues(def: ParamDef, keys: string[]): boolean {
-  if (!def.roots) return true;
-  return def.roots.some((root) =>
-    keys.some((k) => k === root || (k.startsWith(root) && isUpper(k[root.length]))),
-  );
-}
-
-function isUpper(ch: string | undefined): boolean {
-  return ch !== undefined && ch >= 'A' && ch <= 'Z';
+/**
+ * The resource's top-level property names, and for a choice property (`valueQuantity`) also
+ * its element name (`value`): the roots an expression can start from.
+ */
+function presentRoots(resource: Resource): Set<string> {
+  const present = new Set<string>();
+  for (const key of Object.keys(resource)) {
+    present.add(key);
+    for (let i = 1; i < key.length; i++) {
+      const ch = key.charCodeAt(i);
+      if (ch >= 65 && ch <= 90) present.add(key.slice(0, i));
+    }
+  }
+  return present;
 }
 
 function addRows(rows: SearchRows, def: ParamDef, values: TypedValue[]): void {
@@ -251,20 +263,25 @@ function numbers(tv: TypedValue): Array<{ value: number; system: string | null; 
 }
 
 function dedupe(rows: SearchRows): SearchRows {
-  const unique = <T>(list: T[]): T[] => {
-    const seen = new Set<string>();
-    return list.filter((row) => {
-      const key = JSON.stringify(row);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-  };
   return {
-    token: unique(rows.token),
-    string: unique(rows.string),
-    date: unique(rows.date),
-    reference: unique(rows.reference),
-    number: unique(rows.number),
+    token: unique(rows.token, (r) => [r.param, r.system, r.code, r.text]),
+    string: unique(rows.string, (r) => [r.param, r.norm, r.exact]),
+    date: unique(rows.date, (r) => [r.param, r.low, r.high]),
+    reference: unique(rows.reference, (r) => [r.param, r.targetType, r.targetId]),
+    number: unique(rows.number, (r) => [r.param, r.value, r.system, r.unit]),
   };
+}
+
+/** Rows without repeats; most lists hold one or two rows, so no key is built for those. */
+function unique<T>(list: T[], fields: (row: T) => Array<string | number | null>): T[] {
+  if (list.length < 2) return list;
+  const seen = new Set<string>();
+  return list.filter((row) => {
+    const key = fields(row)
+      .map((v) => (v === null ? '\u0002' : String(v)))
+      .join('\u0001');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
