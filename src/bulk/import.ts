@@ -182,7 +182,7 @@ async function importNdjson(
  * Files imported at once: while one file's bundle is written, the next is parsed and validated
  * on the validation workers (see fhir/validation-pool.ts).
  */
-const FILES_AT_ONCE = 3;
+const FILES_AT_ONCE = 6;
 
 /** Synthea's organisations and practitioners: patient bundles refer to them, so they go alone and first. */
 export const isSharedReferenceData = (file: string): boolean =>
