@@ -161,9 +161,15 @@ export async function unchangedResources(
 /**
  * Writes new versions of many resources in a handful of statements: the replaced version to
  * history, the current row and the search index rows. Sets meta.versionId and meta.lastUpdated in place.
+ * Answers the patients whose compartments the written versions are in (for the audit trail).
  */
-export async function writeVersions(q: Queryable, writes: VersionWrite[], now = new Date()): Promise<void> {
-  if (writes.length === 0) return;
+export async function writeVersions(
+  q: Queryable,
+  writes: VersionWrite[],
+  now = new Date(),
+): Promise<ReadonlySet<string>> {
+  const patients = new Set<string>();
+  if (writes.length === 0) return patients;
   const stamp = now.toISOString();
   const cols = {
     type: [] as string[],
@@ -179,6 +185,7 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
     const version = w.previousVersion + 1;
     w.resource.meta = { ...w.resource.meta, versionId: String(version), lastUpdated: stamp };
     const patientId = patientOf(w.resource);
+    if (patientId) patients.add(patientId);
     cols.type.push(w.resource.resourceType);
     cols.id.push(w.resource.id);
     cols.version.push(version);
@@ -231,4 +238,5 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[], now = 
   }
   for (const w of writes) if (w.deleted) await deleteSearchRows(q, w.resource.resourceType, w.resource.id);
   await writeSearchRows(q, live);
+  return patients;
 }

@@ -419,11 +419,10 @@ export class FhirStore {
         });
       }
     }
-    await writeVersions(tx, writes);
+    const patients = await writeVersions(tx, writes);
     noteWrites(this.db, writes.length);
     // One AuditEvent for the whole bundle: every changed resource and patient is named in it.
     if (changed.length + deletes.length > 0) {
-      const patients = new Set(changed.map((r) => patientOf(r)).filter((p): p is string => !!p));
       await appendAudit(tx, [
         this.entry('transaction', 'success', {
           patientIds: [...patients],
