@@ -110,6 +110,12 @@ function tokenFilter(param: ParamDef, modifier: string | undefined, values: stri
     };
   }
   if (modifier === 'below') return tokenBelow(param, values);
+  if (modifier === 'in' || modifier === 'not-in') {
+    if (param.column) throw unsupported(`${param.code}:${modifier}`);
+    const urls = values.map((v) => unescape(v).trim());
+    if (urls.some((u) => !u)) throw badRequest(`${param.code}:${modifier} needs the url of a ValueSet`);
+    return { kind: 'valueSet', param, negate: modifier === 'not-in', urls };
+  }
   if (modifier !== undefined && modifier !== 'not') throw unsupported(`${param.code}:${modifier}`);
   if (param.column && modifier) throw unsupported(`${param.code}:${modifier}`);
   return {
@@ -178,7 +184,7 @@ function byReferenceIdentifier(param: ParamDef, values: string[]): Filter {
  * E11, every ICD-10-PCS code under 0DT starts with 0DT. `:below` is offered for these only; for
  * others (SNOMED CT, LOINC) a prefix says nothing about the hierarchy.
  */
-const PREFIX_HIERARCHIES = new Set([
+export const PREFIX_HIERARCHIES: ReadonlySet<string> = new Set([
   'http://hl7.org/fhir/sid/icd-10-cm',
   'http://hl7.org/fhir/sid/icd-10',
   'http://www.cms.gov/Medicare/Coding/ICD10',

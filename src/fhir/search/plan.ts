@@ -1,6 +1,13 @@
 import { badRequest } from '../outcomes.ts';
 import { storedAs, type ParamDef } from './definitions.ts';
-import type { Filter, QuantityValue, RangeValue, ReferenceValue, TokenValue } from './types.ts';
+import type {
+  Filter,
+  QuantityValue,
+  RangeValue,
+  ReferenceValue,
+  TokenValue,
+  ValueSetMembers,
+} from './types.ts';
 
 /**
  * The plan stage: each Filter becomes a condition tree over the index tables, still free of SQL
@@ -62,6 +69,11 @@ export function planFilter(filter: Filter, inChain = false): Cond {
   switch (filter.kind) {
     case 'token':
       return planToken(filter.param, filter.modifier, filter.values, filter.texts);
+    case 'valueSet': {
+      if (!filter.members) throw new Error('ValueSet members are resolved before planning');
+      const match = exists('search_token', filter.param, valueSetCond(filter.members));
+      return filter.negate ? not(match) : match;
+    }
     case 'string': {
       const values = filter.values.map((v): Cond => {
         if (filter.modifier === 'exact') return text('exact', v);
@@ -170,6 +182,24 @@ function planToken(
   }
   const match = exists('search_token', param, or(conds));
   return modifier === 'not' ? not(match) : match;
+}
+
+/** A token row whose system and code the ValueSet names (listed codes grouped by system). */
+function valueSetCond(members: ValueSetMembers): Cond {
+  const bySystem = new Map<string, string[]>();
+  for (const c of members.codes) bySystem.set(c.system, [...(bySystem.get(c.system) ?? []), c.code]);
+  const listed = [...bySystem].map(([system, codes]) =>
+    and(text('system', system), { kind: 'anyOf', column: 'code', values: codes }),
+  );
+  const below = members.below.map((b) => {
+    const under: Cond = { kind: 'like', column: 'code', pattern: `${likeLiteral(b.prefix)}%` };
+    return and(text('system', b.system), b.self ? under : and(under, not(text('code', b.prefix))));
+  });
+  const systems = members.systems.map((s) => text('system', s));
+  const included = or([...listed, ...below, ...systems]);
+  if (members.excluded.length === 0) return included;
+  const excluded = members.excluded.map((c) => and(text('system', c.system), text('code', c.code)));
+  return and(included, not(or(excluded)));
 }
 
 /** FHIR date semantics over ranges: the stored [low, high] against the searched [low, high]. */

@@ -174,6 +174,81 @@ describe('codes beneath a code (:below)', () => {
   });
 });
 
+describe('codes in a ValueSet (:in, :not-in)', () => {
+  it('finds charts coded with a stored list: listed codes, ICD-10 hierarchies, nested lists, exclusions', async () => {
+    const CM = 'http://hl7.org/fhir/sid/icd-10-cm';
+    const SCT = 'http://snomed.info/sct';
+    const condition = (id: string, system: string, code: string): Resource => ({
+      resourceType: 'Condition',
+      id,
+      subject: { reference: 'Patient/vs-p' },
+      code: { coding: [{ system, code }] },
+    });
+    const valueSet = (id: string, compose: object, extra: object = {}): Resource =>
+      ({
+        resourceType: 'ValueSet',
+        id,
+        url: `http://custodian.test/ValueSet/${id}`,
+        status: 'active',
+        compose,
+        ...extra,
+      }) as Resource;
+    await storeResources(db, [
+      condition('vs-1', CM, 'E11.9'),
+      condition('vs-2', CM, 'E11.65'),
+      condition('vs-3', CM, 'I10'),
+      condition('vs-4', CM, 'C50.911'),
+      condition('vs-5', SCT, '73211009'),
+      valueSet('diabetes', {
+        include: [{ system: CM, filter: [{ property: 'concept', op: 'is-a', value: 'E11' }] }],
+        exclude: [{ system: CM, concept: [{ code: 'E11.65' }] }],
+      }),
+      valueSet('hypertension', { include: [{ system: CM, concept: [{ code: 'I10' }, { code: 'I11.9' }] }] }),
+      valueSet('cardiometabolic', {
+        include: [
+          {
+            valueSet: [
+              'http://custodian.test/ValueSet/diabetes',
+              'http://custodian.test/ValueSet/hypertension',
+            ],
+          },
+        ],
+      }),
+      valueSet('below-only', {
+        include: [{ system: CM, filter: [{ property: 'concept', op: 'descendent-of', value: 'E11.65' }] }],
+      }),
+      valueSet('all-snomed', { include: [{ system: SCT }] }),
+      valueSet(
+        'expanded',
+        { include: [{ system: CM }] },
+        { expansion: { timestamp: '2026-11-30T00:00:00Z', contains: [{ system: CM, code: 'C50.911' }] } },
+      ),
+      valueSet('snomed-hierarchy', {
+        include: [{ system: SCT, filter: [{ property: 'concept', op: 'is-a', value: '73211009' }] }],
+      }),
+    ]);
+    const inList = (modifier: string, id: string) =>
+      ids('Condition', `subject=Patient/vs-p&code:${modifier}=http://custodian.test/ValueSet/${id}`);
+    expect(await inList('in', 'diabetes')).toEqual(['vs-1']);
+    expect(await inList('in', 'hypertension')).toEqual(['vs-3']);
+    expect(await inList('in', 'cardiometabolic')).toEqual(['vs-1', 'vs-3']);
+    expect(await inList('in', 'below-only')).toEqual([]);
+    expect(await inList('in', 'all-snomed')).toEqual(['vs-5']);
+    expect(await inList('in', 'expanded')).toEqual(['vs-4']);
+    expect(await inList('not-in', 'cardiometabolic')).toEqual(['vs-2', 'vs-4', 'vs-5']);
+    // Counted the same way.
+    const counted = await search(
+      'Condition',
+      'subject=Patient/vs-p&code:in=http://custodian.test/ValueSet/cardiometabolic&_summary=count',
+    );
+    expect(counted.total).toBe(2);
+    for (const bad of ['snomed-hierarchy', 'no-such-list']) {
+      const err = await inList('in', bad).catch((e: unknown) => e);
+      expect(isOutcomeError(err) && err.status, bad).toBe(400);
+    }
+  });
+});
+
 describe('references by identifier (:identifier)', () => {
   it('finds references that name their target by business identifier', async () => {
     const NPI = 'http://hl7.org/fhir/sid/us-npi';

@@ -2,6 +2,7 @@ import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtyp
 import { selectElements, summarize } from '../summary.ts';
 import type { Queryable } from '../../db/db.ts';
 import { encodeCursor } from './cursor.ts';
+import { resolveValueSets } from './value-set.ts';
 import { loadIncludes } from './include.ts';
 import { planFilter } from './plan.ts';
 import {
@@ -36,6 +37,7 @@ export async function countSearch(
   request: SearchRequest,
   access?: SearchAccess,
 ): Promise<number> {
+  request = await resolveValueSets(q, request);
   const p = new SqlParams();
   const sql = `SELECT count(*)::int AS n FROM fhir_resource r WHERE ${renderWhere(request, access, p).join(' AND ')}`;
   const rows = (await q.query<{ n: number }>(sql, p.values)).rows;
@@ -77,6 +79,7 @@ export async function searchBundle(
   options: SearchOptions,
 ): Promise<Bundle> {
   const { access, baseUrl } = options;
+  request = await resolveValueSets(q, request);
   const link = (cursor?: Cursor): string => {
     const params = new URLSearchParams(request.linkParams);
     if (cursor) params.set('_cursor', encodeCursor(cursor));

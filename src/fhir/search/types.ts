@@ -31,6 +31,16 @@ export interface ReferenceValue {
   id: string;
 }
 
+/** What a ValueSet stands for in a search (see value-set.ts). */
+export interface ValueSetMembers {
+  codes: Array<{ system: string; code: string }>;
+  /** Codes under a prefix-hierarchy code (ICD-10 is-a / descendent-of); self: the code itself too. */
+  below: Array<{ system: string; prefix: string; self: boolean }>;
+  /** Whole code systems. */
+  systems: string[];
+  excluded: Array<{ system: string; code: string }>;
+}
+
 /** One parameter occurrence: its values are ORed; filters in a request are ANDed. */
 export type Filter =
   | {
@@ -40,6 +50,8 @@ export type Filter =
       values: TokenValue[];
       texts: string[];
     }
+  /** `code:in=<ValueSet url>` / `code:not-in`; members are filled in before planning. */
+  | { kind: 'valueSet'; param: ParamDef; negate: boolean; urls: string[]; members?: ValueSetMembers }
   | { kind: 'string'; param: ParamDef; modifier: 'none' | 'exact' | 'contains'; values: string[] }
   | { kind: 'uri'; param: ParamDef; modifier: 'none' | 'below' | 'above'; values: string[] }
   | { kind: 'date'; param: ParamDef; values: RangeValue[] }
