@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
@@ -9,6 +9,7 @@ import { importFiles, isSharedReferenceData } from '../src/bulk/import.ts';
 import { cliContext } from '../src/cli/context.ts';
 import { loadConfig, sharedTestdataDir } from '../src/config.ts';
 import { openDb, type Db } from '../src/db/index.ts';
+import { checkResources } from '../src/fhir/definitions.ts';
 import { FhirStore } from '../src/fhir/store.ts';
 import { writeVersions, type VersionWrite } from '../src/fhir/repo.ts';
 import { timeInterleaved } from './stats.ts';
@@ -119,6 +120,13 @@ export interface StoreBenchResult {
     resourcesPerSecond: number;
     rawSqlResourcesPerSecond: number;
     ratio: number;
+    /**
+     * The R4 validation of the same resources on one thread, and the rate that alone allows on
+     * this machine's cores: the ceiling of any import that validates what it stores.
+     */
+    validationMicrosPerResource: number;
+    cores: number;
+    validationCeilingResourcesPerSecond: number;
   };
 }
 
@@ -238,12 +246,20 @@ export async function runStoreBench(options: {
     }
     const rawSeconds = (performance.now() - t2) / 1000;
     await db.query(`DROP TABLE bench_raw_import`);
+    const all = bundles.flatMap((b) => (b.entry ?? []).map((e) => e.resource));
+    checkResources(all.slice(0, 500)); // warm-up
+    const t3 = performance.now();
+    checkResources(all);
+    const validationMicros = ((performance.now() - t3) * 1000) / all.length;
     result.import = {
       resources,
       seconds: round(seconds),
       resourcesPerSecond: Math.round(resources / seconds),
       rawSqlResourcesPerSecond: Math.round(resources / rawSeconds),
       ratio: round(seconds / rawSeconds),
+      validationMicrosPerResource: Math.round(validationMicros),
+      cores: availableParallelism(),
+      validationCeilingResourcesPerSecond: Math.round((availableParallelism() * 1e6) / validationMicros),
     };
   }
   await empty.close();
