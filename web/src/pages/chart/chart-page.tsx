@@ -1,6 +1,7 @@
-import type { Encounter } from '@medplum/fhirtypes';
+import type { Encounter, Identifier } from '@medplum/fhirtypes';
 import type { ReactNode } from 'react';
 import { ApiError, patientEverything } from '../../api.ts';
+import { DataTable, type Column } from '../../components/data-table.tsx';
 import { Page } from '../../components/page.tsx';
 import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
 import { useLoad } from '../../components/use-load.ts';
@@ -14,7 +15,7 @@ import {
 } from '../../fhir-format.ts';
 import { Link } from '../../router.tsx';
 import { BreakGlassPrompt } from './break-glass-prompt.tsx';
-import { groupChart, type ChartData } from './chart-data.ts';
+import { groupChart, type ChartData, type EncounterItems } from './chart-data.ts';
 import { DocumentView } from './document-view.tsx';
 import { EncounterTimeline } from './encounter-timeline.tsx';
 import { EncounterView } from './encounter-view.tsx';
@@ -112,24 +113,13 @@ function ChartOverview({ chart }: { chart: ChartData }): ReactNode {
         <section aria-labelledby="ids-heading" className="card">
           <h2 id="ids-heading">Identifiers</h2>
           {p.identifier?.length ? (
-            <table className="compact">
-              <thead>
-                <tr>
-                  <th scope="col">Type</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Issuer</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.identifier.map((i, n) => (
-                  <tr key={n}>
-                    <td>{identifierLabel(i)}</td>
-                    <td className="mono">{i.value}</td>
-                    <td className="issuer">{i.system}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              className="compact"
+              columns={IDENTIFIER_COLUMNS}
+              rows={p.identifier}
+              // Identifiers have no id of their own; the list is read-only, so the position is stable.
+              rowKey={(_, n) => n}
+            />
           ) : (
             <Empty>No identifiers.</Empty>
           )}
@@ -150,46 +140,43 @@ function ChartOverview({ chart }: { chart: ChartData }): ReactNode {
   );
 }
 
+const IDENTIFIER_COLUMNS: Array<Column<Identifier>> = [
+  { header: 'Type', cell: (i) => identifierLabel(i) },
+  { header: 'Value', cell: (i) => i.value, className: 'mono' },
+  { header: 'Issuer', cell: (i) => i.system, className: 'issuer' },
+];
+
 function EncounterTable({ chart }: { chart: ChartData }): ReactNode {
-  const id = chart.patient.id ?? '';
   return (
     <div className="table-wrap">
-      <table className="results">
-        <caption className="visually-hidden">Encounters, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Date</th>
-            <th scope="col">Class</th>
-            <th scope="col">Type</th>
-            <th scope="col" className="num">
-              Diagnoses
-            </th>
-            <th scope="col" className="num">
-              Documents
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {chart.encounters.map((e: Encounter) => {
-            const items = chart.byEncounter.get(e.id ?? '');
-            return (
-              <tr key={e.id}>
-                <th scope="row">
-                  <Link
-                    to={`/patients/${encodeURIComponent(id)}/encounters/${encodeURIComponent(e.id ?? '')}`}
-                  >
-                    {formatStay(e.period) || 'Undated'}
-                  </Link>
-                </th>
-                <td>{classLabel(e.class?.code)}</td>
-                <td>{conceptText(e.type?.[0])}</td>
-                <td className="num">{items?.conditions.length ?? 0}</td>
-                <td className="num">{items?.documents.length ?? 0}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable
+        className="results"
+        caption="Encounters, newest first"
+        columns={encounterColumns(chart)}
+        rows={chart.encounters}
+        rowKey={(e, n) => e.id ?? n}
+      />
     </div>
   );
+}
+
+/** The encounter list's columns: the date opens the encounter; the counts come from the grouped chart. */
+function encounterColumns(chart: ChartData): Array<Column<Encounter>> {
+  const patientId = encodeURIComponent(chart.patient.id ?? '');
+  const items = (e: Encounter): EncounterItems | undefined => chart.byEncounter.get(e.id ?? '');
+  return [
+    {
+      header: 'Date',
+      rowHeader: true,
+      cell: (e) => (
+        <Link to={`/patients/${patientId}/encounters/${encodeURIComponent(e.id ?? '')}`}>
+          {formatStay(e.period) || 'Undated'}
+        </Link>
+      ),
+    },
+    { header: 'Class', cell: (e) => classLabel(e.class?.code) },
+    { header: 'Type', cell: (e) => conceptText(e.type?.[0]) },
+    { header: 'Diagnoses', cell: (e) => items(e)?.conditions.length ?? 0, numeric: true },
+    { header: 'Documents', cell: (e) => items(e)?.documents.length ?? 0, numeric: true },
+  ];
 }

@@ -1,5 +1,13 @@
-import type { DocumentReference, Observation } from '@medplum/fhirtypes';
-import type { ReactNode } from 'react';
+import type {
+  Condition,
+  DocumentReference,
+  MedicationRequest,
+  Observation,
+  Procedure,
+  Resource,
+} from '@medplum/fhirtypes';
+import type { Key, ReactNode } from 'react';
+import { DataTable, type Column } from '../../components/data-table.tsx';
 import { Page } from '../../components/page.tsx';
 import { Empty } from '../../components/status.tsx';
 import {
@@ -84,98 +92,10 @@ export function EncounterView({ chart, encounterId }: { chart: ChartData; encoun
         </dl>
       </section>
 
-      <Section id="dx" title="Diagnoses" count={items.conditions.length}>
-        <table className="compact">
-          <thead>
-            <tr>
-              <th scope="col">Diagnosis</th>
-              <th scope="col">Code</th>
-              <th scope="col">Status</th>
-              <th scope="col">Onset</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.conditions.map((c) => (
-              <tr key={c.id}>
-                <td>{conceptText(c.code)}</td>
-                <td className="mono">{conceptCode(c.code)}</td>
-                <td>{conceptCode(c.clinicalStatus)}</td>
-                <td>{formatDay(c.onsetDateTime ?? c.recordedDate)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
-
-      <Section id="px" title="Procedures" count={items.procedures.length}>
-        <table className="compact">
-          <thead>
-            <tr>
-              <th scope="col">Procedure</th>
-              <th scope="col">Code</th>
-              <th scope="col">Performed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.procedures.map((p) => (
-              <tr key={p.id}>
-                <td>{conceptText(p.code)}</td>
-                <td className="mono">{conceptCode(p.code)}</td>
-                <td>{formatPeriod(p.performedPeriod) || formatDay(p.performedDateTime)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
-
-      <Section id="rx" title="Medications" count={items.medications.length}>
-        <table className="compact">
-          <thead>
-            <tr>
-              <th scope="col">Medication</th>
-              <th scope="col">Status</th>
-              <th scope="col">Dosage</th>
-              <th scope="col">Ordered</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.medications.map((m) => (
-              <tr key={m.id}>
-                <td>
-                  {conceptText(m.medicationCodeableConcept) || m.medicationReference?.display || 'Medication'}
-                </td>
-                <td>{m.status}</td>
-                <td>
-                  {m.dosageInstruction?.[0]?.text ??
-                    (m.dosageInstruction?.[0]?.asNeededBoolean ? 'As needed' : '—')}
-                </td>
-                <td>{formatDay(m.authoredOn)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
-
-      <Section id="obs" title="Observations" count={items.observations.length}>
-        <table className="compact">
-          <thead>
-            <tr>
-              <th scope="col">Observation</th>
-              <th scope="col">Value</th>
-              <th scope="col">Category</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.observations.map((o) => (
-              <tr key={o.id}>
-                <td>{conceptText(o.code)}</td>
-                <td>{observationValue(o)}</td>
-                <td>{conceptText(o.category?.[0])}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
+      <ItemSection id="dx" title="Diagnoses" columns={DIAGNOSIS_COLUMNS} rows={items.conditions} />
+      <ItemSection id="px" title="Procedures" columns={PROCEDURE_COLUMNS} rows={items.procedures} />
+      <ItemSection id="rx" title="Medications" columns={MEDICATION_COLUMNS} rows={items.medications} />
+      <ItemSection id="obs" title="Observations" columns={OBSERVATION_COLUMNS} rows={items.observations} />
 
       <Section id="docs" title="Documents" count={items.documents.length}>
         <DocumentList patientId={patientId} documents={items.documents} />
@@ -217,6 +137,61 @@ function Section({
   );
 }
 
+/** A card with one kind of the encounter's items in a table, or a line saying none were recorded. */
+function ItemSection<T extends Resource>({
+  id,
+  title,
+  columns,
+  rows,
+}: {
+  id: string;
+  title: string;
+  columns: Array<Column<T>>;
+  rows: T[];
+}): ReactNode {
+  return (
+    <Section id={id} title={title} count={rows.length}>
+      <DataTable className="compact" columns={columns} rows={rows} rowKey={byId} />
+    </Section>
+  );
+}
+
+/** Every resource in a chart has a server id; the position only stands in should one not. */
+const byId = (resource: Resource, index: number): Key => resource.id ?? index;
+
+const DIAGNOSIS_COLUMNS: Array<Column<Condition>> = [
+  { header: 'Diagnosis', cell: (c) => conceptText(c.code) },
+  { header: 'Code', cell: (c) => conceptCode(c.code), className: 'mono' },
+  { header: 'Status', cell: (c) => conceptCode(c.clinicalStatus) },
+  { header: 'Onset', cell: (c) => formatDay(c.onsetDateTime ?? c.recordedDate) },
+];
+
+const PROCEDURE_COLUMNS: Array<Column<Procedure>> = [
+  { header: 'Procedure', cell: (p) => conceptText(p.code) },
+  { header: 'Code', cell: (p) => conceptCode(p.code), className: 'mono' },
+  { header: 'Performed', cell: (p) => formatPeriod(p.performedPeriod) || formatDay(p.performedDateTime) },
+];
+
+const MEDICATION_COLUMNS: Array<Column<MedicationRequest>> = [
+  {
+    header: 'Medication',
+    cell: (m) => conceptText(m.medicationCodeableConcept) || m.medicationReference?.display || 'Medication',
+  },
+  { header: 'Status', cell: (m) => m.status },
+  {
+    header: 'Dosage',
+    cell: (m) =>
+      m.dosageInstruction?.[0]?.text ?? (m.dosageInstruction?.[0]?.asNeededBoolean ? 'As needed' : '—'),
+  },
+  { header: 'Ordered', cell: (m) => formatDay(m.authoredOn) },
+];
+
+const OBSERVATION_COLUMNS: Array<Column<Observation>> = [
+  { header: 'Observation', cell: (o) => conceptText(o.code) },
+  { header: 'Value', cell: (o) => observationValue(o) },
+  { header: 'Category', cell: (o) => conceptText(o.category?.[0]) },
+];
+
 export function DocumentList({
   patientId,
   documents,
@@ -225,38 +200,27 @@ export function DocumentList({
   documents: DocumentReference[];
 }): ReactNode {
   return (
-    <table className="compact">
-      <thead>
-        <tr>
-          <th scope="col">Document</th>
-          <th scope="col">Date</th>
-          <th scope="col">Author</th>
-          <th scope="col">Format</th>
-        </tr>
-      </thead>
-      <tbody>
-        {documents.map((d) => (
-          <tr key={d.id}>
-            <td>
-              <Link
-                to={`/patients/${encodeURIComponent(patientId)}/documents/${encodeURIComponent(d.id ?? '')}`}
-              >
-                {documentTitle(d)}
-              </Link>
-            </td>
-            <td>{formatDate(d.date)}</td>
-            <td>
-              {d.author
-                ?.map((a) => a.display)
-                .filter(Boolean)
-                .join('; ')}
-            </td>
-            <td>{d.content[0]?.attachment.contentType?.split(';')[0] ?? '—'}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable className="compact" columns={documentColumns(patientId)} rows={documents} rowKey={byId} />
   );
+}
+
+/** The document list's columns; the title links to the document inside this patient's chart. */
+function documentColumns(patientId: string): Array<Column<DocumentReference>> {
+  const href = (d: DocumentReference): string =>
+    `/patients/${encodeURIComponent(patientId)}/documents/${encodeURIComponent(d.id ?? '')}`;
+  return [
+    { header: 'Document', cell: (d) => <Link to={href(d)}>{documentTitle(d)}</Link> },
+    { header: 'Date', cell: (d) => formatDate(d.date) },
+    {
+      header: 'Author',
+      cell: (d) =>
+        d.author
+          ?.map((a) => a.display)
+          .filter(Boolean)
+          .join('; '),
+    },
+    { header: 'Format', cell: (d) => d.content[0]?.attachment.contentType?.split(';')[0] ?? '—' },
+  ];
 }
 
 export function documentTitle(d: DocumentReference): string {

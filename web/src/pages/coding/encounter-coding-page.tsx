@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { DataTable, type Column } from '../../components/data-table.tsx';
 import { ErrorMessage, Loading } from '../../components/status.tsx';
 import { Page } from '../../components/page.tsx';
 import { useLoad } from '../../components/use-load.ts';
@@ -14,21 +15,22 @@ import {
   type CodingRequest,
   type Edit,
   type EncounterCodingView,
+  type SystemChoice,
 } from './coding-api.ts';
 import { useDebounced } from './use-debounced.ts';
 import './coding.css';
 
-interface DxRow {
+/** What every row of a code list has: a key that follows the row while edited, a code, its description. */
+interface CodeRow {
   key: number;
   code: string;
   display?: string | undefined;
+}
+interface DxRow extends CodeRow {
   principal: boolean;
   poa: string;
 }
-interface PxRow {
-  key: number;
-  code: string;
-  display?: string | undefined;
+interface PxRow extends CodeRow {
   date: string;
 }
 
@@ -67,6 +69,115 @@ function validationRequest(view: EncounterCodingView, codes: CodesBody): CodingR
     diagnoses: codes.diagnoses,
     procedures: codes.procedures,
   };
+}
+
+/** How a code list's cells change it: nothing once the codes are final, else edit or drop a row. */
+interface CodeListEditing<R extends CodeRow> {
+  final: boolean;
+  update: (key: number, patch: Partial<R>) => void;
+  remove: (key: number) => void;
+}
+
+/** The diagnosis list: principal (one of the list) and present-on-admission between code and remove. */
+function diagnosisColumns(editing: CodeListEditing<DxRow>): Array<Column<DxRow>> {
+  const { final, update } = editing;
+  return codeListColumns('Diagnosis', 'icd10cm', editing, [
+    {
+      header: 'Principal',
+      cell: (d, i) => (
+        <input
+          type="radio"
+          name="principal"
+          aria-label={`Diagnosis ${i + 1} is principal`}
+          checked={d.principal}
+          disabled={final}
+          onChange={() => update(d.key, { principal: true })}
+        />
+      ),
+    },
+    {
+      header: 'POA',
+      cell: (d, i) => (
+        <select
+          aria-label={`Diagnosis ${i + 1} present on admission`}
+          value={d.poa}
+          disabled={final}
+          onChange={(e) => update(d.key, { poa: e.target.value })}
+        >
+          {POA_OPTIONS.map(([v, label]) => (
+            <option key={v} value={v}>
+              {label}
+            </option>
+          ))}
+        </select>
+      ),
+    },
+  ]);
+}
+
+/** The procedure list: the date performed between code and remove. */
+function procedureColumns(system: SystemChoice, editing: CodeListEditing<PxRow>): Array<Column<PxRow>> {
+  const { final, update } = editing;
+  return codeListColumns('Procedure', system, editing, [
+    {
+      header: 'Date',
+      cell: (p, i) => (
+        <input
+          type="date"
+          aria-label={`Procedure ${i + 1} date`}
+          value={p.date}
+          disabled={final}
+          onChange={(e) => update(p.key, { date: e.target.value })}
+        />
+      ),
+    },
+  ]);
+}
+
+/**
+ * The columns both code lists share, around the list's own: the code (a picker while the codes are
+ * open, plain text once final), its description, and a remove button. `noun` names the row in
+ * the fields' labels ("Diagnosis 2 code", "Remove diagnosis 2").
+ */
+function codeListColumns<R extends CodeRow>(
+  noun: 'Diagnosis' | 'Procedure',
+  system: SystemChoice,
+  // Typed on the shared fields only: a code pick changes those, whatever else the list's rows carry.
+  { final, update, remove }: CodeListEditing<CodeRow>,
+  own: Array<Column<R>>,
+): Array<Column<R>> {
+  return [
+    {
+      header: 'Code',
+      cell: (r, i) =>
+        final ? (
+          <span className="mono">{r.code}</span>
+        ) : (
+          <CodePicker
+            label={`${noun} ${i + 1} code`}
+            value={r.code}
+            system={system}
+            onChange={(code, display) => update(r.key, { code, display })}
+          />
+        ),
+    },
+    { header: 'Description', cell: (r) => r.display ?? '', className: 'display' },
+    ...own,
+    {
+      header: <span className="visually-hidden">Remove</span>,
+      cell: (r, i) =>
+        !final && (
+          <button
+            type="button"
+            className="button secondary small"
+            aria-label={`Remove ${noun.toLowerCase()} ${i + 1}`}
+            onClick={() => remove(r.key)}
+          >
+            Remove
+          </button>
+        ),
+    },
+  ];
 }
 
 /** The encounter coding screen: who and what, the codes with live edits, save and finalize. */
@@ -147,6 +258,19 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
   const updatePx = (key: number, patch: Partial<PxRow>): void => {
     setDirty(true);
     setPx((rows) => rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+  };
+  // A new row is not a change to save until it has a code (empty rows are not sent).
+  const addDx = (): void =>
+    setDx((rows) => [...rows, { key: nextKey++, code: '', principal: rows.length === 0, poa: '' }]);
+  const addPx = (): void =>
+    setPx((rows) => [...rows, { key: nextKey++, code: '', date: view.encounter.discharge.slice(0, 10) }]);
+  const removeDx = (key: number): void => {
+    setDirty(true);
+    setDx((rows) => rows.filter((r) => r.key !== key));
+  };
+  const removePx = (key: number): void => {
+    setDirty(true);
+    setPx((rows) => rows.filter((r) => r.key !== key));
   };
   const save = async (): Promise<void> => {
     setSaving('saving');
@@ -238,88 +362,15 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
         <div>
           <section className="card" aria-labelledby="dx-heading">
             <h2 id="dx-heading">Diagnoses (ICD-10-CM)</h2>
-            <table className="compact coding-rows">
-              <thead>
-                <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Principal</th>
-                  <th scope="col">POA</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Remove</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {dx.map((d, i) => (
-                  <tr key={d.key} data-row={`dx-${i}`}>
-                    <td>
-                      {final ? (
-                        <span className="mono">{d.code}</span>
-                      ) : (
-                        <CodePicker
-                          label={`Diagnosis ${i + 1} code`}
-                          value={d.code}
-                          system="icd10cm"
-                          onChange={(code, display) => updateDx(d.key, { code, display })}
-                        />
-                      )}
-                    </td>
-                    <td className="display">{d.display ?? ''}</td>
-                    <td>
-                      <input
-                        type="radio"
-                        name="principal"
-                        aria-label={`Diagnosis ${i + 1} is principal`}
-                        checked={d.principal}
-                        disabled={final}
-                        onChange={() => updateDx(d.key, { principal: true })}
-                      />
-                    </td>
-                    <td>
-                      <select
-                        aria-label={`Diagnosis ${i + 1} present on admission`}
-                        value={d.poa}
-                        disabled={final}
-                        onChange={(e) => updateDx(d.key, { poa: e.target.value })}
-                      >
-                        {POA_OPTIONS.map(([v, label]) => (
-                          <option key={v} value={v}>
-                            {label}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td>
-                      {!final && (
-                        <button
-                          type="button"
-                          className="button secondary small"
-                          aria-label={`Remove diagnosis ${i + 1}`}
-                          onClick={() => {
-                            setDirty(true);
-                            setDx((rows) => rows.filter((r) => r.key !== d.key));
-                          }}
-                        >
-                          Remove
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              className="compact coding-rows"
+              columns={diagnosisColumns({ final, update: updateDx, remove: removeDx })}
+              rows={dx}
+              rowKey={(d) => d.key}
+              rowData={(_, i) => ({ 'data-row': `dx-${i}` })}
+            />
             {!final && (
-              <button
-                type="button"
-                className="button secondary"
-                onClick={() =>
-                  setDx((rows) => [
-                    ...rows,
-                    { key: nextKey++, code: '', principal: rows.length === 0, poa: '' },
-                  ])
-                }
-              >
+              <button type="button" className="button secondary" onClick={addDx}>
                 Add diagnosis
               </button>
             )}
@@ -328,73 +379,15 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
           <section className="card" aria-labelledby="px-heading">
             <h2 id="px-heading">Procedures ({procedureSystem === 'icd10pcs' ? 'ICD-10-PCS' : 'HCPCS'})</h2>
             {px.length > 0 && (
-              <table className="compact coding-rows">
-                <thead>
-                  <tr>
-                    <th scope="col">Code</th>
-                    <th scope="col">Description</th>
-                    <th scope="col">Date</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Remove</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {px.map((p, i) => (
-                    <tr key={p.key}>
-                      <td>
-                        {final ? (
-                          <span className="mono">{p.code}</span>
-                        ) : (
-                          <CodePicker
-                            label={`Procedure ${i + 1} code`}
-                            value={p.code}
-                            system={procedureSystem}
-                            onChange={(code, display) => updatePx(p.key, { code, display })}
-                          />
-                        )}
-                      </td>
-                      <td className="display">{p.display ?? ''}</td>
-                      <td>
-                        <input
-                          type="date"
-                          aria-label={`Procedure ${i + 1} date`}
-                          value={p.date}
-                          disabled={final}
-                          onChange={(e) => updatePx(p.key, { date: e.target.value })}
-                        />
-                      </td>
-                      <td>
-                        {!final && (
-                          <button
-                            type="button"
-                            className="button secondary small"
-                            aria-label={`Remove procedure ${i + 1}`}
-                            onClick={() => {
-                              setDirty(true);
-                              setPx((rows) => rows.filter((r) => r.key !== p.key));
-                            }}
-                          >
-                            Remove
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable
+                className="compact coding-rows"
+                columns={procedureColumns(procedureSystem, { final, update: updatePx, remove: removePx })}
+                rows={px}
+                rowKey={(p) => p.key}
+              />
             )}
             {!final && (
-              <button
-                type="button"
-                className="button secondary"
-                onClick={() =>
-                  setPx((rows) => [
-                    ...rows,
-                    { key: nextKey++, code: '', date: encounter.discharge.slice(0, 10) },
-                  ])
-                }
-              >
+              <button type="button" className="button secondary" onClick={addPx}>
                 Add procedure
               </button>
             )}

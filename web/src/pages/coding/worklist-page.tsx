@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { DataTable, type Column } from '../../components/data-table.tsx';
 import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
 import { Page } from '../../components/page.tsx';
 import { useLoad } from '../../components/use-load.ts';
@@ -12,6 +13,24 @@ const CLASS_NAMES: Record<WorklistItem['class'], string> = {
   outpatient: 'Outpatient',
   emergency: 'Emergency',
 };
+
+const WORKLIST_COLUMNS: Array<Column<WorklistItem>> = [
+  {
+    header: 'Patient',
+    rowHeader: true,
+    cell: (i) => <Link to={`/coding/encounters/${encodeURIComponent(i.encounterId)}`}>{i.patientName}</Link>,
+  },
+  { header: 'MRN', cell: (i) => i.mrn ?? '', className: 'mono' },
+  { header: 'Class', cell: (i) => CLASS_NAMES[i.class] },
+  { header: 'Discharged', cell: (i) => formatDay(i.discharge) },
+  { header: 'DNFB days', cell: (i) => i.dnfbDays, numeric: true },
+  {
+    header: 'State',
+    cell: (i) =>
+      i.state === 'coded' ? <span className="badge ok">Coded</span> : <span className="badge">Uncoded</span>,
+  },
+  { header: 'Coder', cell: (i) => i.coder ?? '' },
+];
 
 /** Discharged encounters without final codes (DNFB), oldest discharge first. */
 export function CodingWorklistPage(): ReactNode {
@@ -33,45 +52,14 @@ export function CodingWorklistPage(): ReactNode {
             {state.data.total > state.data.items.length ? ` (oldest ${state.data.items.length} shown)` : ''}
           </h2>
           <div className="table-wrap">
-            <table className="results worklist">
-              <caption className="visually-hidden">Encounters to code, oldest discharge first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Patient</th>
-                  <th scope="col">MRN</th>
-                  <th scope="col">Class</th>
-                  <th scope="col">Discharged</th>
-                  <th scope="col" className="num">
-                    DNFB days
-                  </th>
-                  <th scope="col">State</th>
-                  <th scope="col">Coder</th>
-                </tr>
-              </thead>
-              <tbody>
-                {state.data.items.map((i) => (
-                  <tr key={i.encounterId} data-encounter={i.encounterId}>
-                    <th scope="row">
-                      <Link to={`/coding/encounters/${encodeURIComponent(i.encounterId)}`}>
-                        {i.patientName}
-                      </Link>
-                    </th>
-                    <td className="mono">{i.mrn ?? ''}</td>
-                    <td>{CLASS_NAMES[i.class]}</td>
-                    <td>{formatDay(i.discharge)}</td>
-                    <td className="num">{i.dnfbDays}</td>
-                    <td>
-                      {i.state === 'coded' ? (
-                        <span className="badge ok">Coded</span>
-                      ) : (
-                        <span className="badge">Uncoded</span>
-                      )}
-                    </td>
-                    <td>{i.coder ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              className="results worklist"
+              caption="Encounters to code, oldest discharge first"
+              columns={WORKLIST_COLUMNS}
+              rows={state.data.items}
+              rowKey={(i) => i.encounterId}
+              rowData={(i) => ({ 'data-encounter': i.encounterId })}
+            />
           </div>
         </section>
       )}

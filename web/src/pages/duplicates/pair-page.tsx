@@ -126,31 +126,18 @@ function Decision({ pair }: { pair: PairDetail }): ReactNode {
           Merge records…
         </button>
         {pending?.kind === 'merge' && (
-          <div className="confirm-box" role="alertdialog" aria-labelledby="merge-confirm-text">
-            <p id="merge-confirm-text">
-              Move everything in record MRN {retire.mrn || retire.id} ({retire.name}) to MRN{' '}
-              {keep.mrn || keep.id} ({keep.name})? Record {retire.mrn || retire.id} becomes inactive. This can
-              be undone by an unmerge.
-            </p>
-            <div className="button-row">
-              <button
-                type="button"
-                className="button danger"
-                disabled={busy}
-                onClick={() => void run(() => mergePair(retire.id, keep.id), 'merged')}
-              >
-                Confirm merge
-              </button>
-              <button
-                type="button"
-                className="button secondary"
-                onClick={() => setPending(null)}
-                disabled={busy}
-              >
-                Cancel
-              </button>
-            </div>
-          </div>
+          <ConfirmBox
+            id="merge-confirm-text"
+            confirmLabel="Confirm merge"
+            confirmClass="danger"
+            busy={busy}
+            onConfirm={() => void run(() => mergePair(retire.id, keep.id), 'merged')}
+            onCancel={() => setPending(null)}
+          >
+            Move everything in record MRN {retire.mrn || retire.id} ({retire.name}) to MRN{' '}
+            {keep.mrn || keep.id} ({keep.name})? Record {retire.mrn || retire.id} becomes inactive. This can
+            be undone by an unmerge.
+          </ConfirmBox>
         )}
       </section>
       <section className="decision" aria-labelledby="distinct-heading">
@@ -173,35 +160,57 @@ function Decision({ pair }: { pair: PairDetail }): ReactNode {
           Not a duplicate…
         </button>
         {pending?.kind === 'not-duplicate' && (
-          <div className="confirm-box" role="alertdialog" aria-labelledby="distinct-confirm-text">
-            <p id="distinct-confirm-text">
-              Record that {pair.a.name} and {pair.b.name} are different people? The pair will not be suggested
-              again.
-            </p>
-            <div className="button-row">
-              <button
-                type="button"
-                className="button primary"
-                disabled={busy}
-                onClick={() =>
-                  void run(() => markNotDuplicate(pair.a.id, pair.b.id, reason), 'not-duplicate')
-                }
-              >
-                Confirm: not a duplicate
-              </button>
-              <button
-                type="button"
-                className="button secondary"
-                onClick={() => setPending(null)}
-                disabled={busy}
-              >
-                Cancel
-              </button>
-            </div>
-          </div>
+          <ConfirmBox
+            id="distinct-confirm-text"
+            confirmLabel="Confirm: not a duplicate"
+            confirmClass="primary"
+            busy={busy}
+            onConfirm={() => void run(() => markNotDuplicate(pair.a.id, pair.b.id, reason), 'not-duplicate')}
+            onCancel={() => setPending(null)}
+          >
+            Record that {pair.a.name} and {pair.b.name} are different people? The pair will not be suggested
+            again.
+          </ConfirmBox>
         )}
       </section>
       {error !== null && <ErrorMessage error={error} title="The decision was not saved" />}
+    </div>
+  );
+}
+
+/**
+ * The last step of a decision: says what will happen and asks to confirm or cancel. An alert
+ * dialog named by its text, so a screen reader reads the consequence before the buttons.
+ */
+function ConfirmBox({
+  id,
+  confirmLabel,
+  confirmClass,
+  busy,
+  onConfirm,
+  onCancel,
+  children,
+}: {
+  id: string;
+  confirmLabel: string;
+  /** `danger` for what is hard to undo (a merge), `primary` otherwise. */
+  confirmClass: 'danger' | 'primary';
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children: ReactNode;
+}): ReactNode {
+  return (
+    <div className="confirm-box" role="alertdialog" aria-labelledby={id}>
+      <p id={id}>{children}</p>
+      <div className="button-row">
+        <button type="button" className={`button ${confirmClass}`} disabled={busy} onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+        <button type="button" className="button secondary" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
     </div>
   );
 }

@@ -1,16 +1,56 @@
 import type { ReactNode } from 'react';
+import { DataTable, type Column } from '../../components/data-table.tsx';
 import { Page } from '../../components/page.tsx';
 import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
 import { useLoad } from '../../components/use-load.ts';
 import { Link, useLocation } from '../../router.tsx';
 import { gradeLabel, percent } from './agreement.ts';
-import { fetchWorklist } from './duplicates-api.ts';
+import { fetchWorklist, type MatchPair } from './duplicates-api.ts';
 import './duplicates.css';
 
 const DONE: Record<string, string> = {
   merged: 'The records were merged. The pair has left the worklist.',
   'not-duplicate': 'The pair was marked as not a duplicate and will not come back.',
 };
+
+const PAIR_COLUMNS: Array<Column<MatchPair>> = [
+  {
+    header: 'Match',
+    cell: (p) => (
+      <>
+        {percent(p.score)}
+        <span className={p.grade === 'probable' ? 'badge warn' : 'badge'}>{gradeLabel(p.grade)}</span>
+      </>
+    ),
+  },
+  { header: 'Record A', cell: (p) => <RecordSummary record={p.a} /> },
+  { header: 'Record B', cell: (p) => <RecordSummary record={p.b} /> },
+  { header: 'Waiting since', cell: (p) => new Date(p.createdAt).toLocaleDateString() },
+  {
+    header: <span className="visually-hidden">Action</span>,
+    cell: (p) => (
+      <Link to={`/duplicates/${encodeURIComponent(p.taskId)}`} className="button small secondary">
+        Review
+        <span className="visually-hidden">
+          {' '}
+          {p.a.name} and {p.b.name}
+        </span>
+      </Link>
+    ),
+  },
+];
+
+/** One side of a pair: the name, with the birth date and MRN a reviewer tells records apart by. */
+function RecordSummary({ record }: { record: MatchPair['a'] }): ReactNode {
+  return (
+    <>
+      {record.name || '(no name)'}
+      <div className="issuer">
+        born {record.birthDate || 'unknown'} · MRN {record.mrn || 'none'}
+      </div>
+    </>
+  );
+}
 
 /** Pairs of patient records that may be one person, oldest first. */
 export function DuplicateWorklistPage(): ReactNode {
@@ -31,57 +71,13 @@ export function DuplicateWorklistPage(): ReactNode {
       )}
       {state.status === 'done' && state.data.pairs.length > 0 && (
         <div className="table-wrap">
-          <table className="results">
-            <caption className="visually-hidden">{state.data.total} pairs waiting, oldest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Match</th>
-                <th scope="col">Record A</th>
-                <th scope="col">Record B</th>
-                <th scope="col">Waiting since</th>
-                <th scope="col">
-                  <span className="visually-hidden">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {state.data.pairs.map((p) => (
-                <tr key={p.taskId}>
-                  <td>
-                    {percent(p.score)}
-                    <span className={p.grade === 'probable' ? 'badge warn' : 'badge'}>
-                      {gradeLabel(p.grade)}
-                    </span>
-                  </td>
-                  <td>
-                    {p.a.name || '(no name)'}
-                    <div className="issuer">
-                      born {p.a.birthDate || 'unknown'} · MRN {p.a.mrn || 'none'}
-                    </div>
-                  </td>
-                  <td>
-                    {p.b.name || '(no name)'}
-                    <div className="issuer">
-                      born {p.b.birthDate || 'unknown'} · MRN {p.b.mrn || 'none'}
-                    </div>
-                  </td>
-                  <td>{new Date(p.createdAt).toLocaleDateString()}</td>
-                  <td>
-                    <Link
-                      to={`/duplicates/${encodeURIComponent(p.taskId)}`}
-                      className="button small secondary"
-                    >
-                      Review
-                      <span className="visually-hidden">
-                        {' '}
-                        {p.a.name} and {p.b.name}
-                      </span>
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            className="results"
+            caption={`${state.data.total} pairs waiting, oldest first`}
+            columns={PAIR_COLUMNS}
+            rows={state.data.pairs}
+            rowKey={(p) => p.taskId}
+          />
         </div>
       )}
     </Page>
