@@ -60,17 +60,11 @@ async function forward(
     `x.resource_type = ${p.add(spec.sourceType, 'text')}`,
     `x.resource_id = ANY(${p.add(ids, 'text[]')})`,
     paramIn('x.param', stored.codes, p),
-    'NOT r.deleted',
   ];
   for (const type of [spec.targetType, stored.targetType]) {
     if (type) where.push(`x.target_type = ${p.add(type, 'text')}`);
   }
-  const accessSql = renderAccess(access, p);
-  if (accessSql) where.push(accessSql);
-  const sql =
-    `SELECT DISTINCT r.resource_type, r.id, r.content FROM search_reference x ` +
-    `JOIN fhir_resource r ON r.resource_type = x.target_type AND r.id = x.target_id WHERE ${where.join(' AND ')}`;
-  return (await q.query<{ content: Resource }>(sql, p.values)).rows.map((row) => row.content);
+  return referenceEnds(q, 'target', where, p, access);
 }
 
 async function reverse(
@@ -88,12 +82,29 @@ async function reverse(
     paramIn('x.param', stored.codes, p),
     `x.target_type = ${p.add(targetType, 'text')}`,
     `x.target_id = ANY(${p.add(ids, 'text[]')})`,
-    'NOT r.deleted',
   ];
+  return referenceEnds(q, 'source', where, p, access);
+}
+
+/**
+ * The resources at one end of the search_reference rows `where` selects (`x`): the targets
+ * (`_include`) or the sources (`_revinclude`), live ones only, under the access filter.
+ */
+async function referenceEnds(
+  q: Queryable,
+  end: 'target' | 'source',
+  where: string[],
+  p: SqlParams,
+  access: SearchAccess | undefined,
+): Promise<Resource[]> {
   const accessSql = renderAccess(access, p);
-  if (accessSql) where.push(accessSql);
+  const conditions = [...where, 'NOT r.deleted', ...(accessSql ? [accessSql] : [])];
+  const on =
+    end === 'target'
+      ? 'r.resource_type = x.target_type AND r.id = x.target_id'
+      : 'r.resource_type = x.resource_type AND r.id = x.resource_id';
   const sql =
     `SELECT DISTINCT r.resource_type, r.id, r.content FROM search_reference x ` +
-    `JOIN fhir_resource r ON r.resource_type = x.resource_type AND r.id = x.resource_id WHERE ${where.join(' AND ')}`;
+    `JOIN fhir_resource r ON ${on} WHERE ${conditions.join(' AND ')}`;
   return (await q.query<{ content: Resource }>(sql, p.values)).rows.map((row) => row.content);
 }
