@@ -105,7 +105,11 @@ export interface StoreBenchResult {
   patients: number;
   read: {
     http: object;
+    /** The read's SQL through our database layer (on PGlite: a kept prepared statement, as the store runs it). */
     rawSql: object;
+    /** The same SQL through the driver's plain query() (PGlite parses and plans it each time; pg: unnamed). */
+    rawDriverSql: object;
+    ratioToDriverPlusEmpty: number;
     /** A bare node:http server answering `{}`: the round trip alone. */
     emptyHttp: object;
     ratioToRawPlusEmpty: number;
@@ -171,6 +175,10 @@ export async function runStoreBench(options: {
       fetch(`${server.url}/fhir/R4/Patient/${id(i)}`, { headers }).then((r) => r.text()),
     readRaw: (i: number) =>
       db.query(`SELECT content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1`, [id(i)]),
+    readRawDriver: (i: number) =>
+      db.query(`SELECT content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1`, [id(i)], {
+        oneOff: true,
+      }),
     emptyHttp: () => fetch(empty.url).then((r) => r.text()),
     emptyFastify: () => fetch(emptyFastify.url).then((r) => r.text()),
     searchHttp: (i: number) =>
@@ -201,6 +209,8 @@ export async function runStoreBench(options: {
     read: {
       http: readHttp,
       rawSql: readRaw,
+      rawDriverSql: t.readRawDriver,
+      ratioToDriverPlusEmpty: round(readHttp.p50 / (t.readRawDriver.p50 + emptyHttp.p50)),
       emptyHttp,
       ratioToRawPlusEmpty: round(readHttp.p50 / (readRaw.p50 + emptyHttp.p50)),
       emptyFastify: t.emptyFastify,

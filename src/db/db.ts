@@ -17,6 +17,11 @@ export interface QueryOptions {
    * every query it has run prepared in its one session (see pglite.ts).
    */
   prepareAs?: string;
+  /**
+   * A statement run once (an ad-hoc report, a benchmark's plain-driver baseline): PGlite runs it
+   * through its own query() instead of keeping it prepared. No effect on a PostgreSQL server.
+   */
+  oneOff?: boolean;
 }
 
 /** Something that runs SQL: the database itself or an open transaction. */

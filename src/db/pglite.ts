@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite, protocol, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
-import type { Db, Queryable, QueryResult } from './db.ts';
+import type { Db, Queryable, QueryOptions, QueryResult } from './db.ts';
 
 /**
  * PGlite has one backend; concurrent callers must take turns, and a transaction must hold the
@@ -61,8 +61,12 @@ class PreparedStatements {
 
   constructor(private readonly pg: PGlite) {}
 
-  async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-    if (!CACHEABLE.test(sql)) {
+  async query<T>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options?: QueryOptions,
+  ): Promise<QueryResult<T>> {
+    if (options?.oneOff || !CACHEABLE.test(sql)) {
       const res = await this.pg.query<T>(sql, [...params]);
       if (SCHEMA_CHANGE.test(sql)) this.forgetAll();
       return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
@@ -164,11 +168,14 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   });
   const turns = new Turnstile();
   const statements = new PreparedStatements(pg);
-  const raw = <T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> =>
-    statements.query<T>(sql, params);
+  const raw = <T>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<T>> => statements.query<T>(sql, params, options);
   return {
     dialect: 'pglite',
-    query: (sql, params) => turns.run(() => raw(sql, params)),
+    query: (sql, params, options) => turns.run(() => raw(sql, params, options)),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       turns.run(async () => {
         // We do not use pg.transaction(): it skips the file system sync after COMMIT
