@@ -109,7 +109,7 @@ function tokenFilter(param: ParamDef, modifier: string | undefined, values: stri
       texts: values.map((v) => normalizeString(unescape(v))),
     };
   }
-  if (modifier === 'below') return tokenBelow(param, values);
+  if (modifier === 'below' || modifier === 'above') return tokenHierarchy(param, modifier, values);
   if (modifier === 'in' || modifier === 'not-in') {
     if (param.column) throw unsupported(`${param.code}:${modifier}`);
     const urls = values.map((v) => unescape(v).trim());
@@ -190,19 +190,22 @@ export const PREFIX_HIERARCHIES: ReadonlySet<string> = new Set([
   'http://www.cms.gov/Medicare/Coding/ICD10',
 ]);
 
-/** `code:below=http://hl7.org/fhir/sid/icd-10-cm|E11`: the code and every code beneath it. */
-function tokenBelow(param: ParamDef, values: string[]): Filter {
-  if (param.column) throw unsupported(`${param.code}:below`);
+/**
+ * `code:below=http://hl7.org/fhir/sid/icd-10-cm|E11`: the code and every code beneath it;
+ * `code:above=...|E11.65`: the code and every code above it (E11.6, E11).
+ */
+function tokenHierarchy(param: ParamDef, modifier: 'below' | 'above', values: string[]): Filter {
+  if (param.column) throw unsupported(`${param.code}:${modifier}`);
   const tokens = values.map((v) => parseTokenValue(param.code, v));
   for (const t of tokens) {
     if (!t.system || !t.code)
       throw badRequest(
-        `${param.code}:below needs system|code, for example http://hl7.org/fhir/sid/icd-10-cm|E11`,
+        `${param.code}:${modifier} needs system|code, for example http://hl7.org/fhir/sid/icd-10-cm|E11`,
       );
     if (!PREFIX_HIERARCHIES.has(t.system))
       throw badRequest(
-        `${param.code}:below is supported for ICD-10-CM and ICD-10-PCS, whose codes nest by prefix; not for ${t.system}`,
+        `${param.code}:${modifier} is supported for ICD-10-CM and ICD-10-PCS, whose codes nest by prefix; not for ${t.system}`,
       );
   }
-  return { kind: 'token', param, modifier: 'below', values: tokens, texts: [] };
+  return { kind: 'token', param, modifier, values: tokens, texts: [] };
 }

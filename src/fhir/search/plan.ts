@@ -142,7 +142,7 @@ export function tableOf(param: ParamDef): IndexTable {
 
 function planToken(
   param: ParamDef,
-  modifier: 'none' | 'not' | 'text' | 'below',
+  modifier: 'none' | 'not' | 'text' | 'below' | 'above',
   values: TokenValue[],
   texts: string[],
 ): Cond {
@@ -170,6 +170,13 @@ function planToken(
       }),
     );
     return exists('search_token', param, or(below));
+  }
+  if (modifier === 'above') {
+    // The stored code is a prefix of the one asked for: E11 and E11.6 are above E11.65.
+    const above = values.map((v) =>
+      and(text('system', v.system ?? ''), { kind: 'prefixOf', column: 'code', value: v.code ?? '' }),
+    );
+    return exists('search_token', param, or(above));
   }
   const bareCodes = values
     .filter((v) => v.system === undefined && v.code !== undefined)

@@ -147,7 +147,7 @@ describe('reference parameters and chains', () => {
   });
 });
 
-describe('codes beneath a code (:below)', () => {
+describe('codes beneath and above a code (:below, :above)', () => {
   it('finds every ICD-10-CM code under a category, and refuses systems without a prefix hierarchy', async () => {
     const CM = 'http://hl7.org/fhir/sid/icd-10-cm';
     const condition = (id: string, code: string): Resource => ({
@@ -167,10 +167,17 @@ describe('codes beneath a code (:below)', () => {
     expect(await under(`${CM}|E11.6`)).toEqual(['below-2']);
     expect(await under(`${CM}|E11.65`)).toEqual(['below-2']);
     expect(await under(`${CM}|E10,${CM}|E11.9`)).toEqual(['below-1', 'below-3']);
-    for (const bad of ['E11', 'http://snomed.info/sct|73211009', `${CM}|`]) {
-      const err = await search('Condition', `code:below=${bad}`).catch((e: unknown) => e);
-      expect(isOutcomeError(err) && err.status, bad).toBe(400);
-    }
+    // :above, the other way: the code and the codes it sits under.
+    await storeResources(db, [condition('below-5', 'E11.6'), condition('below-6', 'E11')]);
+    const over = (q: string) => ids('Condition', `subject=Patient/below-p&code:above=${q}`);
+    expect(await over(`${CM}|E11.65`)).toEqual(['below-2', 'below-5', 'below-6']);
+    expect(await over(`${CM}|E11.9`)).toEqual(['below-1', 'below-6']);
+    expect(await over(`${CM}|E10`)).toEqual([]);
+    for (const modifier of ['below', 'above'])
+      for (const bad of ['E11', 'http://snomed.info/sct|73211009', `${CM}|`]) {
+        const err = await search('Condition', `code:${modifier}=${bad}`).catch((e: unknown) => e);
+        expect(isOutcomeError(err) && err.status, `${modifier} ${bad}`).toBe(400);
+      }
   });
 });
 

@@ -46,7 +46,7 @@ export type Filter =
   | {
       kind: 'token';
       param: ParamDef;
-      modifier: 'none' | 'not' | 'text' | 'below';
+      modifier: 'none' | 'not' | 'text' | 'below' | 'above';
       values: TokenValue[];
       texts: string[];
     }
