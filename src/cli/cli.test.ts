@@ -81,7 +81,7 @@ describe.skipIf(!!testDatabaseUrl())('custodian CLI', () => {
       join(sharedTestdataDir(), 'fhir-r4-examples', 'Patient-example.json'),
       join(sharedTestdataDir(), 'fhir-r4-examples', 'package.json'),
     );
-    expect(r.stdout).toMatch(/Imported 1 resources from 2 files; 1 failures/);
+    expect(r.stdout).toMatch(/Imported 1 resource from 2 files in \d+\.\d s \(\d+ a second\); 1 failure\./);
     expect(r.stdout).toMatch(/package\.json/);
     expect(r.status).toBe(2);
   });

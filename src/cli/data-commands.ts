@@ -17,13 +17,17 @@ export function registerDataCommands(program: Command): void {
     .action(async (paths: string[]) => {
       const db = await openConfiguredDb();
       const bar = progressBar('import');
+      const started = performance.now();
       try {
         const report = await importFiles(new FhirStore(db, cliContext()), paths, (done, total, file) =>
           bar.update(done, total, basename(file)),
         );
         bar.stop();
+        const seconds = (performance.now() - started) / 1000;
         console.log(
-          `Imported ${report.resources} resources from ${report.files} files; ${report.failures.length} failures.`,
+          `Imported ${count(report.resources, 'resource')} from ${count(report.files, 'file')} in ` +
+            `${seconds.toFixed(1)} s (${Math.round(report.resources / Math.max(seconds, 0.001))} a second); ` +
+            `${count(report.failures.length, 'failure')}.`,
         );
         for (const f of report.failures.slice(0, 50))
           console.log(`  FAILED ${f.file} ${f.where}: ${f.message}`);
@@ -85,4 +89,9 @@ export function registerDataCommands(program: Command): void {
         await db.close();
       }
     });
+}
+
+/** `1 file`, `2 files`: the import summary is read by people. */
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
