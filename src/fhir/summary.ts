@@ -23,7 +23,7 @@ interface TopLevel {
 const byType = new Map<string, TopLevel[]>();
 
 /** The top-level elements of an R4 resource type, from the definitions the validator indexed. */
-export function topLevelElements(type: string): TopLevel[] {
+function topLevelElements(type: string): TopLevel[] {
   let elements = byType.get(type);
   if (elements) return elements;
   loadDefinitions();

@@ -1,4 +1,4 @@
-import { getDataType, type TypedValue } from '@medplum/core';
+import { capitalize, getDataType, isEmpty, type TypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 
 /**
@@ -39,11 +39,15 @@ function elementsOf(type: string): Elements | undefined {
   return elementsByType.get(type);
 }
 
-/** The walker for the union of `leaves`, or undefined when one of them is not a plain member path. */
+/**
+ * The walker for the union of `leaves` (the operands of the expression's top-level unions, their
+ * parentheses already removed, as search/definitions.ts splits them), or undefined when one of
+ * them is not a plain member path. Emptiness is FHIRPath's own (`isEmpty`: missing, '', [], {}).
+ */
 export function compileMemberPath(resourceType: string, leaves: string[]): MemberPath | undefined {
   const parsed: Leaf[] = [];
   for (const text of leaves) {
-    const leafText = stripParens(text.trim());
+    const leafText = text.trim();
     // A branch for another resource type yields nothing on this one (`CarePlan.subject` on an
     // Observation), whatever it holds.
     if (!leafText.startsWith(`${resourceType}.`) && /^[A-Z][A-Za-z]*\./.test(leafText)) continue;
@@ -101,7 +105,7 @@ function walk(from: TypedValue, leaf: Leaf, step: number, out: TypedValue[]): vo
   let type: string | undefined;
   if (element.choice) {
     for (const code of element.types) {
-      const key = name + code.charAt(0).toUpperCase() + code.slice(1);
+      const key = name + capitalize(code);
       if (obj[key] !== undefined) {
         value = obj[key];
         type = code;
@@ -122,19 +126,4 @@ function walk(from: TypedValue, leaf: Leaf, step: number, out: TypedValue[]): vo
         : type;
     walk({ type: itemType, value: item }, leaf, step + 1, out);
   }
-}
-
-/** FHIRPath's notion of no value: missing, '', [] or {}. */
-function isEmpty(value: unknown): boolean {
-  if (value === null || value === undefined) return true;
-  if (typeof value === 'string') return value === '';
-  if (Array.isArray(value)) return value.length === 0;
-  if (typeof value === 'object') return Object.keys(value).length === 0;
-  return false;
-}
-
-function stripParens(text: string): string {
-  return text.startsWith('(') && text.endsWith(')') && !text.slice(1, -1).includes('(')
-    ? text.slice(1, -1).trim()
-    : text;
 }
