@@ -25,6 +25,28 @@ async function emptyServer(): Promise<{ url: string; close(): Promise<void> }> {
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
 }
 
+/**
+ * A bare node:http server whose only work is the read's raw SQL, answering the stored text: the
+ * raw query and the empty round trip measured together, so the query runs as it does between
+ * requests (on PGlite a query right after socket work costs more than one in a tight loop).
+ */
+async function rawSqlServer(db: Db): Promise<{ url: string; close(): Promise<void> }> {
+  const srv = createServer((req, res) => {
+    const id = (req.url ?? '/').slice(1);
+    db.query<{ content: string }>(
+      `SELECT content::text AS content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1`,
+      [id],
+    ).then(
+      (r) => res.end(r.rows[0]?.content ?? '{}'),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const addr = srv.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
 /** The same, through a Fastify app without hooks: what the framework itself adds. */
 async function emptyFastifyServer(): Promise<{ url: string; close(): Promise<void> }> {
   const app = Fastify();
@@ -116,6 +138,9 @@ export interface StoreBenchResult {
     /** A bare Fastify app (no hooks) answering `{}`: the round trip through our HTTP framework. */
     emptyFastify: object;
     ratioToRawPlusEmptyFastify: number;
+    /** A bare node:http server running only the read's raw SQL: query and round trip in one. */
+    rawSqlHttp: object;
+    ratioToRawSqlHttp: number;
   };
   search: { http: object; rawSql: object; ratio: number };
   import?: {
@@ -124,6 +149,13 @@ export interface StoreBenchResult {
     resourcesPerSecond: number;
     rawSqlResourcesPerSecond: number;
     ratio: number;
+    /**
+     * Raw SQL inserting the very rows the import stored (documents and search index rows, read
+     * back from the store) into tables shaped and indexed like ours: PostgreSQL's own cost for the
+     * same storage, without validation, reference resolution, versioning checks or audit.
+     */
+    rawStorageResourcesPerSecond: number;
+    ratioToRawStorage: number;
     /**
      * The R4 validation of the same resources on one thread, and the rate that alone allows on
      * this machine's cores: the ceiling of any import that validates what it stores.
@@ -166,6 +198,7 @@ export async function runStoreBench(options: {
   const headers = { authorization: `Bearer ${token}` };
   const empty = await emptyServer();
   const emptyFastify = await emptyFastifyServer();
+  const rawHttp = await rawSqlServer(db);
   const id = (i: number) => `bench-${(i * 7919) % options.patients}`;
   const family = (i: number) => ['smith', 'jones', 'brown', 'davis', 'moore'][i % 5] ?? 'smith';
   const dob = (i: number) =>
@@ -180,6 +213,7 @@ export async function runStoreBench(options: {
         oneOff: true,
       }),
     emptyHttp: () => fetch(empty.url).then((r) => r.text()),
+    rawSqlHttp: (i: number) => fetch(`${rawHttp.url}/${id(i)}`).then((r) => r.text()),
     emptyFastify: () => fetch(emptyFastify.url).then((r) => r.text()),
     searchHttp: (i: number) =>
       fetch(`${server.url}/fhir/R4/Patient?family=${family(i)}${Math.floor(i / 3)}&birthdate=${dob(i)}`, {
@@ -215,6 +249,8 @@ export async function runStoreBench(options: {
       ratioToRawPlusEmpty: round(readHttp.p50 / (readRaw.p50 + emptyHttp.p50)),
       emptyFastify: t.emptyFastify,
       ratioToRawPlusEmptyFastify: round(readHttp.p50 / (readRaw.p50 + t.emptyFastify.p50)),
+      rawSqlHttp: t.rawSqlHttp,
+      ratioToRawSqlHttp: round(readHttp.p50 / t.rawSqlHttp.p50),
     },
     search: { http: searchHttp, rawSql: searchRaw, ratio: round(searchHttp.p95 / searchRaw.p95) },
   };
@@ -256,6 +292,7 @@ export async function runStoreBench(options: {
     }
     const rawSeconds = (performance.now() - t2) / 1000;
     await db.query(`DROP TABLE bench_raw_import`);
+    const rawStorage = await rawStorageSeconds(db, bundles);
     const all = bundles.flatMap((b) => (b.entry ?? []).map((e) => e.resource));
     checkResources(all.slice(0, 500)); // warm-up
     const t3 = performance.now();
@@ -267,6 +304,8 @@ export async function runStoreBench(options: {
       resourcesPerSecond: Math.round(resources / seconds),
       rawSqlResourcesPerSecond: Math.round(resources / rawSeconds),
       ratio: round(seconds / rawSeconds),
+      rawStorageResourcesPerSecond: Math.round(resources / rawStorage),
+      ratioToRawStorage: round(seconds / rawStorage),
       validationMicrosPerResource: Math.round(validationMicros),
       cores: availableParallelism(),
       validationCeilingResourcesPerSecond: Math.round((availableParallelism() * 1e6) / validationMicros),
@@ -274,10 +313,76 @@ export async function runStoreBench(options: {
   }
   await empty.close();
   await emptyFastify.close();
+  await rawHttp.close();
   await server.stop();
   await db.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   return result;
+}
+
+const STORAGE_TABLES = [
+  'fhir_resource',
+  'search_token',
+  'search_string',
+  'search_date',
+  'search_reference',
+  'search_number',
+];
+
+/**
+ * Times raw multi-row inserts of what the import stored for each bundle (read back first, not
+ * timed) into copies of the store's tables with the same indexes, one statement per bundle.
+ */
+export async function rawStorageSeconds(db: Db, bundles: Bundle[]): Promise<number> {
+  const columns = new Map<string, Array<{ name: string; type: string }>>();
+  for (const table of STORAGE_TABLES) {
+    const res = await db.query<{ name: string; type: string }>(
+      `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+        WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+      [table],
+    );
+    columns.set(table, res.rows);
+    await db.query(`CREATE TABLE bench_raw_${table} (LIKE ${table} INCLUDING ALL)`);
+  }
+  // Per bundle: each table's rows as one text array per column.
+  const batches: Array<Map<string, string[][]>> = [];
+  for (const b of bundles) {
+    const ids = (b.entry ?? []).map((e) => (e.fullUrl ?? '').replace(/^urn:uuid:/, ''));
+    const types = (b.entry ?? []).map((e) => e.resource?.resourceType ?? '');
+    const batch = new Map<string, string[][]>();
+    for (const table of STORAGE_TABLES) {
+      const cols = columns.get(table) ?? [];
+      const idCol = table === 'fhir_resource' ? 'id' : 'resource_id';
+      const res = await db.query<Record<string, string | null>>(
+        `SELECT ${cols.map((c) => `t.${c.name}::text AS ${c.name}`).join(', ')} FROM ${table} t
+           JOIN unnest($1::text[], $2::text[]) AS o(ty, i) ON t.resource_type = o.ty AND t.${idCol} = o.i`,
+        [types, ids],
+      );
+      batch.set(
+        table,
+        cols.map((c) => res.rows.map((r) => r[c.name] as string)),
+      );
+    }
+    batches.push(batch);
+  }
+  const t = performance.now();
+  for (const batch of batches) {
+    const params: unknown[] = [];
+    const ctes = STORAGE_TABLES.map((table, n) => {
+      const cols = columns.get(table) ?? [];
+      const arrays = cols.map((c, i) => {
+        params.push(batch.get(table)?.[i] ?? []);
+        return `$${params.length}::text[]`;
+      });
+      const casts = cols.map((c, i) => `c${i}::${c.type}`).join(', ');
+      const names = cols.map((_c, i) => `c${i}`).join(', ');
+      return `i${n} AS (INSERT INTO bench_raw_${table} SELECT ${casts} FROM unnest(${arrays.join(', ')}) AS x(${names}))`;
+    });
+    await db.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+  }
+  const seconds = (performance.now() - t) / 1000;
+  for (const table of STORAGE_TABLES) await db.query(`DROP TABLE bench_raw_${table}`);
+  return seconds;
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
