@@ -41,6 +41,8 @@ export async function timeInterleaved<K extends string>(
   n: number,
   rounds: number,
   alternatives: Record<K, (i: number) => Promise<unknown>>,
+  /** Runs untimed after each round of an alternative, e.g. to finish work it deferred. */
+  afterRound?: (key: K) => Promise<void>,
 ): Promise<Record<K, Timing>> {
   const samples = new Map<K, number[]>();
   const keys = Object.keys(alternatives) as K[];
@@ -55,6 +57,7 @@ export async function timeInterleaved<K extends string>(
         await alternatives[key](i);
         list.push(performance.now() - t);
       }
+      await afterRound?.(key);
     }
   }
   return Object.fromEntries(keys.map((k) => [k, summarise(samples.get(k) ?? [])])) as Record<K, Timing>;
