@@ -2,7 +2,7 @@ import { paramsFor } from './definitions.ts';
 
 export interface SupportedSearchParam {
   name: string;
-  type: 'token' | 'string' | 'date' | 'reference' | 'number' | 'quantity' | 'uri' | 'special';
+  type: 'token' | 'string' | 'date' | 'reference' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
   documentation?: string;
 }
 

@@ -2,13 +2,22 @@ import {
   getSearchParameterDetails,
   getSearchParameters,
   isResourceType,
+  parseFhirPath,
   type FhirPathAtom,
 } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../definitions.ts';
-import { compileMemberPath, type MemberPath } from './member-path.ts';
+import {
+  compileCompositeWalk,
+  compileMemberPath,
+  type CompositeWalk,
+  type MemberPath,
+} from './member-path.ts';
 
-/** The SearchParameter types this engine indexes and searches (composite and special are not). */
+/**
+ * The SearchParameter types this engine indexes and searches. Composites are those of two parts
+ * whose first is a token (see composite.ts); special parameters are not indexed.
+ */
 export const INDEXED_PARAM_TYPES = [
   'token',
   'string',
@@ -17,8 +26,32 @@ export const INDEXED_PARAM_TYPES = [
   'number',
   'quantity',
   'uri',
+  'composite',
 ] as const;
 export type IndexedParamType = (typeof INDEXED_PARAM_TYPES)[number];
+
+/** The part types a composite's second component may have. */
+export const COMPOSITE_VALUE_TYPES = ['token', 'quantity', 'number', 'date', 'string'] as const;
+export type CompositeValueType = (typeof COMPOSITE_VALUE_TYPES)[number];
+
+/**
+ * A composite parameter's two parts, evaluated on each element its own expression yields (each
+ * Observation.component, each useContext), so both parts of a match come from the same element.
+ */
+export interface CompositeParts {
+  key: FhirPathAtom;
+  value: FhirPathAtom;
+  valueType: CompositeValueType;
+  /**
+   * The FHIR types the value part names with `as(Type)`, lower-cased (`value.as(Quantity)`):
+   * Medplum's `as` lets other choices through, so extraction filters on these. Empty: any.
+   */
+  valueAs: string[];
+  /** The parts' expressions as text: two composites are the same index only when these agree. */
+  text: string;
+  /** The same walk over the JSON when every expression is a plain member path (member-path.ts). */
+  walk?: CompositeWalk;
+}
 
 /** Parameters answered from fhir_resource columns rather than from index rows. */
 export const COLUMN_PARAMS = { _id: 'id', _lastUpdated: 'last_updated' } as const;
@@ -57,6 +90,8 @@ export interface ParamDef {
    * their own (fewer rows per write) and are searched through the other one's rows.
    */
   readonly indexedAs?: StoredAs;
+  /** Set for composite parameters. */
+  readonly composite?: CompositeParts;
 }
 
 const cache = new Map<string, ReadonlyMap<string, ParamDef>>();
@@ -87,7 +122,7 @@ const RESOLVE_IS = /^(.*)\.where\(\(resolve\(\) is (\w+)\)\)$/;
 function withAliases(params: Map<string, ParamDef>): Map<string, ParamDef> {
   const plain = [...params.values()].filter((d) => !d.column);
   const byExpression = new Map<string, ParamDef>();
-  for (const def of plain) if (!byExpression.has(exprKey(def))) byExpression.set(exprKey(def), def);
+  for (const def of plain) if (!byExpression.has(sameKey(def))) byExpression.set(sameKey(def), def);
   const result = new Map<string, ParamDef>();
   for (const [code, def] of params) {
     const alias = def.column ? undefined : findAlias(def, plain, byExpression);
@@ -102,10 +137,10 @@ function findAlias(
   byExpression: Map<string, ParamDef>,
 ): StoredAs | undefined {
   const key = exprKey(def);
-  const same = byExpression.get(key);
-  if (same && same !== def && same.type === def.type) return { codes: [same.code] };
+  const same = byExpression.get(sameKey(def));
+  if (same && same !== def && same.type === def.type && sameParts(same, def)) return { codes: [same.code] };
   const narrowed = RESOLVE_IS.exec(key);
-  const base = narrowed?.[1] ? byExpression.get(narrowed[1]) : undefined;
+  const base = narrowed?.[1] ? byExpression.get(`${narrowed[1]}#`) : undefined;
   if (def.type === 'reference' && base?.type === 'reference' && narrowed?.[2]) {
     return { codes: [base.code], targetType: narrowed[2] };
   }
@@ -113,7 +148,8 @@ function findAlias(
   const leaves = unionLeaves(key);
   if (leaves.length < 2) return undefined;
   const parts = plain.filter((other) => {
-    if (other === def || other.type !== def.type || exprKey(other) === key) return false;
+    if (other === def || other.type !== def.type || !sameParts(other, def) || exprKey(other) === key)
+      return false;
     const otherLeaves = unionLeaves(exprKey(other));
     return otherLeaves.length < leaves.length && otherLeaves.every((l) => leaves.includes(l));
   });
@@ -157,6 +193,12 @@ function exprKey(def: ParamDef): string {
   return def.expression.child.toString();
 }
 
+/** Parameters with the same key index the same values. */
+const sameKey = (def: ParamDef): string => `${exprKey(def)}#${def.composite?.text ?? ''}`;
+
+/** Composites index the same values only when their parts are the same expressions. */
+const sameParts = (a: ParamDef, b: ParamDef): boolean => a.composite?.text === b.composite?.text;
+
 /** The param names under which a parameter's rows are stored, and the target type it implies. */
 export function storedAs(def: ParamDef): StoredAs {
   return def.indexedAs ?? { codes: [def.code] };
@@ -181,7 +223,17 @@ function toParamDef(resourceType: string, sp: SearchParameter): ParamDef | undef
     return undefined;
   }
   const column = code in COLUMN_PARAMS ? COLUMN_PARAMS[code as ColumnParam] : undefined;
-  const memberPath = compileMemberPath(resourceType, unionLeaves(expression.child.toString()));
+  let composite: CompositeParts | undefined;
+  if (sp.type === 'composite') {
+    composite = compositeParts(resourceType, sp);
+    if (!composite) return undefined;
+    // Medplum narrows `Observation | Observation.component` to its second branch; a composite
+    // needs both (the Observation's own code and value, and each component's).
+    expression = parseFhirPath(sp.expression);
+  }
+  const memberPath = composite
+    ? undefined
+    : compileMemberPath(resourceType, unionLeaves(expression.child.toString()));
   return {
     resourceType,
     code,
@@ -192,7 +244,44 @@ function toParamDef(resourceType: string, sp: SearchParameter): ParamDef | undef
     targets: sp.target ?? [],
     ...(column ? { column } : {}),
     ...(sp.description ? { description: sp.description } : {}),
+    ...(composite ? { composite } : {}),
   };
+}
+
+/**
+ * The parts of a composite this engine can index: two components, the first a token (a code
+ * that says what the second part measures or means). Others (MolecularSequence's coordinates,
+ * DocumentReference.relationship, whose R4 definition pairs its parts the wrong way round) are
+ * left out, so searching them is an unknown-parameter error rather than a wrong answer.
+ */
+function compositeParts(resourceType: string, sp: SearchParameter): CompositeParts | undefined {
+  const [first, second, ...more] = sp.component ?? [];
+  if (!first?.expression || !second?.expression || more.length > 0) return undefined;
+  const typeOf = (url: string | undefined) =>
+    Object.values(getSearchParameters(resourceType) ?? {}).find((p) => p.url === url)?.type;
+  const valueType = typeOf(second.definition);
+  if (typeOf(first.definition) !== 'token' || !isCompositeValueType(valueType)) return undefined;
+  const walk = compileCompositeWalk(
+    resourceType,
+    unionLeaves(sp.expression ?? ''),
+    unionLeaves(first.expression),
+    unionLeaves(second.expression).map(asOperator),
+  );
+  return {
+    ...(walk ? { walk } : {}),
+    key: parseFhirPath(first.expression),
+    value: parseFhirPath(second.expression),
+    valueType,
+    valueAs: [...second.expression.matchAll(/\.as\((\w+)\)/g)].map((m) => (m[1] ?? '').toLowerCase()),
+    text: `${first.expression}$${second.expression}`,
+  };
+}
+
+/** `value.as(Quantity)` -> `value as Quantity`, the form member paths are written in. */
+const asOperator = (leaf: string): string => leaf.replace(/\.as\((\w+)\)$/, ' as $1');
+
+function isCompositeValueType(type: string | undefined): type is CompositeValueType {
+  return (COMPOSITE_VALUE_TYPES as readonly string[]).includes(type ?? '');
 }
 
 /** The first property after `Type.` in every union branch that belongs to this resource type. */

@@ -5,6 +5,65 @@ import { paramFor } from './definitions.ts';
 import { extractSearchRows, type SearchRows } from './extract.ts';
 import { exampleResource, exampleResources, syntheaPatient } from './test-support.ts';
 
+const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
+
+/** Resources with every kind of composite part; Synthea's Observations have no components. */
+const compositeCases: Resource[] = [
+  {
+    resourceType: 'Observation',
+    id: 'bp',
+    status: 'final',
+    code: loinc('85354-9'),
+    component: [
+      {
+        code: loinc('8480-6'),
+        valueQuantity: { value: 150, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+      },
+      {
+        code: loinc('8462-4'),
+        valueQuantity: { value: 95, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+      },
+    ],
+  },
+  {
+    resourceType: 'Observation',
+    id: 'd',
+    status: 'final',
+    code: loinc('11368-8'),
+    valueDateTime: '2019-06-15',
+  },
+  {
+    resourceType: 'Observation',
+    id: 'p',
+    status: 'final',
+    code: loinc('11368-8'),
+    valuePeriod: { start: '2019' },
+  },
+  { resourceType: 'Observation', id: 's', status: 'final', code: loinc('48767-8'), valueString: 'Dizzy' },
+  {
+    resourceType: 'ValueSet',
+    id: 'vs',
+    status: 'active',
+    useContext: [
+      { code: { code: 'age' }, valueRange: { low: { value: 18 }, high: { value: 65 } } },
+      {
+        code: { code: 'focus' },
+        valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '1' }] },
+      },
+    ],
+  },
+  {
+    resourceType: 'Group',
+    id: 'g',
+    type: 'person',
+    actual: true,
+    characteristic: [
+      { code: { text: 'sex' }, valueBoolean: true, exclude: false },
+      { code: loinc('x'), valueCodeableConcept: loinc('y'), exclude: false },
+    ],
+  },
+];
+
 describe('extractSearchRows', () => {
   it('indexes the spec example Patient', () => {
     const rows = extractSearchRows(exampleResource('Patient-example.json'));
@@ -127,6 +186,7 @@ describe('extractSearchRows', () => {
         },
         '2026-11-30T08:00:00.000Z',
       ),
+      ...compositeCases,
     );
     const asSet = (rows: SearchRows) =>
       Object.entries(rows)
@@ -145,6 +205,17 @@ describe('extractSearchRows', () => {
     expect(paramFor('Observation', 'subject')?.memberPath).toBeDefined();
     expect(paramFor('AuditEvent', 'agent')?.memberPath).toBeDefined();
     expect(paramFor('Patient', 'deceased')?.memberPath).toBeUndefined();
+    expect(paramFor('Observation', 'component-code-value-quantity')?.composite?.walk).toBeDefined();
+    expect(paramFor('ValueSet', 'context-type-quantity')?.composite?.walk).toBeDefined();
+  });
+
+  it('stores a composite value under the code of the same element', () => {
+    const [bp] = compositeCases;
+    const rows = extractSearchRows(bp as Resource).number.filter((n) => n.param.includes('$'));
+    expect(rows.map((r) => [r.param, r.value]).sort()).toEqual([
+      ['component-code-value-quantity$http://loinc.org|8462-4', 95],
+      ['component-code-value-quantity$http://loinc.org|8480-6', 150],
+    ]);
   });
 
   it('indexes a primitive that carries an extension by its value (FHIRPath would wrap it)', () => {

@@ -11,6 +11,7 @@ import type {
   Reference,
   Resource,
 } from '@medplum/fhirtypes';
+import { compositeKey } from './composite.ts';
 import { paramsFor, type ParamDef } from './definitions.ts';
 import { dateRange, NEG_INFINITY, normalizeString, parseReference, POS_INFINITY } from './normalize.ts';
 
@@ -63,6 +64,17 @@ export function extractSearchRows(resource: Resource, options: { fhirPathOnly?: 
   let input: TypedValue[] | undefined;
   for (const def of paramsFor(resource.resourceType).values()) {
     if (def.column || def.indexedAs || (def.roots && !def.roots.some((r) => present.has(r)))) continue;
+    if (def.composite) {
+      const parts = def.composite;
+      try {
+        const bases = () => evalFhirPathTyped(def.expression, (input ??= [toTypedValue(resource)]));
+        for (const element of compositeElements(parts, bases, resource, !!options.fhirPathOnly))
+          addCompositeRows(rows, def.code, parts, element);
+      } catch {
+        continue;
+      }
+      continue;
+    }
     let values: TypedValue[];
     try {
       values =
@@ -94,10 +106,12 @@ function presentRoots(resource: Resource): Set<string> {
   return present;
 }
 
-function addRows(rows: SearchRows, def: ParamDef, values: TypedValue[]): void {
+function addRows(rows: SearchRows, def: Pick<ParamDef, 'code' | 'type'>, values: TypedValue[]): void {
   const param = def.code;
   for (const tv of values) {
     switch (def.type) {
+      case 'composite':
+        break; // extracted per element by extractSearchRows
       case 'token':
         rows.token.push(...tokens(tv).map((t) => ({ param, ...t })));
         break;
@@ -123,6 +137,40 @@ function addRows(rows: SearchRows, def: ParamDef, values: TypedValue[]): void {
         break;
     }
   }
+}
+
+/**
+ * One element of a composite (an Observation, one of its components, a useContext): its second
+ * part's rows, stored once under each code of its first part (`code-value-quantity$<system>|<code>`),
+ * so a search for a code and a value finds them only on the same element.
+ */
+function addCompositeRows(
+  rows: SearchRows,
+  code: string,
+  parts: NonNullable<ParamDef['composite']>,
+  element: { keys: TypedValue[]; values: TypedValue[] },
+): void {
+  const keys = element.keys.flatMap(tokens).filter((t) => t.code !== null);
+  if (keys.length === 0) return;
+  const values = element.values.filter(
+    (tv) => parts.valueAs.length === 0 || parts.valueAs.includes(tv.type.toLowerCase()),
+  );
+  for (const key of keys)
+    addRows(rows, { code: compositeKey(code, key.system, key.code ?? ''), type: parts.valueType }, values);
+}
+
+/** A composite's elements and their parts: walked over the JSON, or by FHIRPath (the reference). */
+function compositeElements(
+  parts: NonNullable<ParamDef['composite']>,
+  bases: () => TypedValue[],
+  resource: Resource,
+  fhirPathOnly: boolean,
+): Array<{ keys: TypedValue[]; values: TypedValue[] }> {
+  if (parts.walk && !fhirPathOnly) return parts.walk(resource);
+  return bases().map((element) => ({
+    keys: evalFhirPathTyped(parts.key, [element]),
+    values: evalFhirPathTyped(parts.value, [element]),
+  }));
 }
 
 type Token = Omit<TokenRow, 'param'>;

@@ -94,7 +94,8 @@ function elementFor(type: string, name: string): { types: string[]; choice: bool
 
 function walk(from: TypedValue, leaf: Leaf, step: number, out: TypedValue[]): void {
   if (step === leaf.steps.length) {
-    if (!leaf.asType || from.type === leaf.asType) out.push(from);
+    // Case-insensitive: composite parts write `value.as(DateTime)` for the type dateTime.
+    if (!leaf.asType || from.type.toLowerCase() === leaf.asType.toLowerCase()) out.push(from);
     return;
   }
   const name = leaf.steps[step] as string;
@@ -126,4 +127,69 @@ function walk(from: TypedValue, leaf: Leaf, step: number, out: TypedValue[]): vo
         : type;
     walk({ type: itemType, value: item }, leaf, step + 1, out);
   }
+}
+
+/** Each element a composite's expression yields, with the values of its two parts. */
+export type CompositeWalk = (resource: Resource) => Array<{ keys: TypedValue[]; values: TypedValue[] }>;
+
+/**
+ * A composite's walk: its base leaves from the resource (the resource itself for a bare type
+ * name, `Observation`), then each part's leaves from every base element. Undefined unless every
+ * expression is a plain member path for every element type the base can yield; FHIRPath then
+ * evaluates the composite instead.
+ */
+export function compileCompositeWalk(
+  resourceType: string,
+  baseLeaves: string[],
+  keyLeaves: string[],
+  valueLeaves: string[],
+): CompositeWalk | undefined {
+  const own = baseLeaves.map((l) => l.trim());
+  const self = own.includes(resourceType);
+  const members = own.filter((l) => l.startsWith(`${resourceType}.`));
+  const base = members.length > 0 ? compileMemberPath(resourceType, members) : undefined;
+  if ((members.length > 0 && !base) || (!self && !base)) return undefined;
+  const elementTypes = new Set<string>(self ? [resourceType] : []);
+  for (const leaf of members) {
+    const types = finalTypes(resourceType, leaf.slice(resourceType.length + 1).split('.'));
+    if (!types) return undefined;
+    for (const t of types) elementTypes.add(t);
+  }
+  const parts = new Map<string, { key: MemberPath; value: MemberPath }>();
+  for (const type of elementTypes) {
+    const key = compileMemberPath(
+      type,
+      keyLeaves.map((l) => `${type}.${l.trim()}`),
+    );
+    const value = compileMemberPath(
+      type,
+      valueLeaves.map((l) => `${type}.${l.trim()}`),
+    );
+    if (!key || !value) return undefined;
+    parts.set(type, { key, value });
+  }
+  return (resource) => {
+    const elements: TypedValue[] = self ? [{ type: resourceType, value: resource }] : [];
+    if (base) elements.push(...base(resource));
+    return elements.flatMap((element) => {
+      const walk = parts.get(element.type);
+      const value = element.value as Resource;
+      return walk ? [{ keys: walk.key(value), values: walk.value(value) }] : [];
+    });
+  };
+}
+
+/** The element types a member path ends in, or undefined when a step is not in the schema. */
+function finalTypes(resourceType: string, steps: string[]): string[] | undefined {
+  let types = [resourceType];
+  for (const name of steps) {
+    const next: string[] = [];
+    for (const type of types) {
+      const element = elementFor(type, name);
+      if (!element) return undefined;
+      next.push(...element.types);
+    }
+    types = next;
+  }
+  return types;
 }

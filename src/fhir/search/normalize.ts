@@ -105,3 +105,8 @@ export function parseReference(reference: string): ReferenceTarget | undefined {
   if (m?.[1] && m[2]) return { type: m[1], id: m[2] };
   return { type: null, id: reference.split('|')[0] ?? reference };
 }
+
+/** Escapes LIKE wildcards so user text is matched literally (backslash is the default escape). */
+export function likeLiteral(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

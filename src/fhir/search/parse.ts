@@ -1,5 +1,6 @@
 import { badRequest } from '../outcomes.ts';
 import { isKnownResourceType, paramFor, paramsFor, storedAs, type ParamDef } from './definitions.ts';
+import { parseComposite } from './composite.ts';
 import { identifierParamCode } from './extract.ts';
 import { parseControl, CONTROL_PARAMS, type Controls, emptyControls } from './parse-controls.ts';
 import {
@@ -60,7 +61,7 @@ export function parseFilter(resourceType: string, key: string, raw: string): Fil
   const [code = '', modifier] = key.split(':', 2);
   const param = paramFor(resourceType, code);
   if (!param) throw new Unsupported(`Unknown search parameter '${code}' for ${resourceType}`);
-  if (modifier === 'missing') {
+  if (modifier === 'missing' && param.type !== 'composite') {
     if (raw !== 'true' && raw !== 'false') throw badRequest(`:missing takes true or false, not '${raw}'`);
     return { kind: 'missing', param, missing: raw === 'true' };
   }
@@ -92,6 +93,9 @@ export function parseFilter(resourceType: string, key: string, raw: string): Fil
       if (modifier !== undefined && !param.targets.includes(modifier)) throw unsupported(key);
       return { kind: 'reference', param, values: values.map((v) => parseReferenceValue(code, v, modifier)) };
     }
+    case 'composite':
+      if (modifier !== undefined) throw unsupported(key);
+      return parseComposite(param, values);
   }
 }
 

@@ -1,5 +1,7 @@
 import { badRequest } from '../outcomes.ts';
+import { compositeKeyMatch, type CompositeValue } from './composite.ts';
 import { storedAs, type ParamDef } from './definitions.ts';
+import { likeLiteral } from './normalize.ts';
 import type {
   Filter,
   QuantityValue,
@@ -30,7 +32,15 @@ export type Cond =
   | { kind: 'isNull'; column: string }
   /** The id of the resource in scope (fhir_resource.id, or the chain's target_id). */
   | { kind: 'resourceId'; values: string[] }
-  | { kind: 'exists'; table: IndexTable; resourceType: string; params: string[]; where: Cond | undefined }
+  | {
+      kind: 'exists';
+      table: IndexTable;
+      resourceType: string;
+      params: string[];
+      /** LIKE patterns the param name may match instead (composite keys searched by code alone). */
+      paramPatterns?: string[];
+      where: Cond | undefined;
+    }
   /**
    * Some resource of `sourceType` refers to the one in scope by one of `params` and matches
    * `where`, which is relative to that source resource (reverse chaining, `_has`).
@@ -58,11 +68,6 @@ function exists(table: IndexTable, param: ParamDef, where?: Cond): Cond {
     params: stored.codes,
     where: all.length > 0 ? and(...all) : undefined,
   };
-}
-
-/** Escapes LIKE wildcards so user text is matched literally (backslash is the default escape). */
-export function likeLiteral(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export function planFilter(filter: Filter, inChain = false): Cond {
@@ -97,6 +102,8 @@ export function planFilter(filter: Filter, inChain = false): Cond {
       return exists('search_number', filter.param, or(filter.values.map(numberCond)));
     case 'reference':
       return exists('search_reference', filter.param, referenceCond(filter.values));
+    case 'composite':
+      return or(filter.pairs.map((pair) => compositePair(filter.param, pair.key, pair.value)));
     case 'missing': {
       if (filter.param.column) return filter.missing ? { kind: 'or', items: [] } : { kind: 'and', items: [] };
       const any = exists(tableOf(filter.param), filter.param);
@@ -137,6 +144,9 @@ export function tableOf(param: ParamDef): IndexTable {
     case 'number':
     case 'quantity':
       return 'search_number';
+    case 'composite':
+      // Composite rows live under keyed names (composite.ts); parsing refuses :missing for them.
+      throw new Error(`${param.code} is a composite: its rows have no table of their own`);
   }
 }
 
@@ -178,6 +188,12 @@ function planToken(
     );
     return exists('search_token', param, or(above));
   }
+  const match = exists('search_token', param, tokenCond(values));
+  return modifier === 'not' ? not(match) : match;
+}
+
+/** A token row matching any of `code`, `system|code`, `|code` or `system|`. */
+function tokenCond(values: TokenValue[]): Cond {
   const bareCodes = values
     .filter((v) => v.system === undefined && v.code !== undefined)
     .map((v) => v.code as string);
@@ -187,8 +203,32 @@ function planToken(
     const system: Cond = v.system === null ? { kind: 'isNull', column: 'system' } : text('system', v.system);
     conds.push(v.code === undefined ? system : and(text('code', v.code), system));
   }
-  const match = exists('search_token', param, or(conds));
-  return modifier === 'not' ? not(match) : match;
+  return or(conds);
+}
+
+/** One `first$second` pair: the second part's row stored under the first part's code. */
+function compositePair(param: ParamDef, key: TokenValue, value: CompositeValue): Cond {
+  const { names, patterns } = compositeKeyMatch(storedAs(param).codes, key);
+  const [table, where]: [IndexTable, Cond] = (() => {
+    switch (value.type) {
+      case 'token':
+        return ['search_token', tokenCond([value.value])];
+      case 'number':
+        return ['search_number', numberCond(value.value)];
+      case 'date':
+        return ['search_date', dateCond([value.value], 'low', 'high')];
+      case 'string':
+        return ['search_string', { kind: 'like', column: 'norm', pattern: `${likeLiteral(value.value)}%` }];
+    }
+  })();
+  return {
+    kind: 'exists',
+    table,
+    resourceType: param.resourceType,
+    params: names,
+    ...(patterns.length > 0 ? { paramPatterns: patterns } : {}),
+    where,
+  };
 }
 
 /** A token row whose system and code the ValueSet names (listed codes grouped by system). */
@@ -214,6 +254,12 @@ function planDate(param: ParamDef, values: RangeValue[], inChain: boolean): Cond
   const onColumn = param.column !== undefined;
   if (onColumn && inChain) throw badRequest(`${param.code} cannot be used in a chain`);
   const [lowCol, highCol] = onColumn ? ['last_updated', 'last_updated'] : ['low', 'high'];
+  const conds = dateCond(values, lowCol, highCol, onColumn);
+  return onColumn ? conds : exists('search_date', param, conds);
+}
+
+/** Dates against stored [low, high] ranges (index rows) or one timestamp column (`_lastUpdated`). */
+function dateCond(values: RangeValue[], lowCol: string, highCol: string, onColumn = false): Cond {
   const ts = (column: string, op: Op, value: string): Cond => ({
     kind: 'cmp',
     column,
@@ -254,7 +300,7 @@ function planDate(param: ParamDef, values: RangeValue[], inChain: boolean): Cond
       }
     }
   });
-  return onColumn ? or(conds) : exists('search_date', param, or(conds));
+  return or(conds);
 }
 
 /** `ap`: the searched range widened by 10% of its distance from now, at least one day. */

@@ -24,6 +24,17 @@ export function paramIn(column: string, codes: string[], p: SqlParams): string {
     : `${column} = ANY(${p.add(codes, 'text[]')})`;
 }
 
+/** The param names of an `exists`: listed names, or LIKE patterns (composite keys by code alone). */
+function paramMatch(
+  column: string,
+  cond: { params: string[]; paramPatterns?: string[] },
+  p: SqlParams,
+): string {
+  const patterns = (cond.paramPatterns ?? []).map((pattern) => `${column} LIKE ${p.add(pattern, 'text')}`);
+  const all = [...(cond.params.length > 0 ? [paramIn(column, cond.params, p)] : []), ...patterns];
+  return all.length === 1 ? (all[0] as string) : `(${all.length > 0 ? all.join(' OR ') : 'false'})`;
+}
+
 /** What conditions are relative to: a table alias and its column holding the resource id. */
 export interface Scope {
   alias: string;
@@ -67,7 +78,7 @@ export function renderCond(cond: Cond, scope: Scope, p: SqlParams, access?: Sear
       const where = cond.where ? ` AND ${renderCond(cond.where, inner, p, access)}` : '';
       return (
         `EXISTS (SELECT 1 FROM ${cond.table} ${x} WHERE ${x}.resource_type = ${p.add(cond.resourceType, 'text')}` +
-        ` AND ${x}.resource_id = ${col(scope.idColumn)} AND ${paramIn(`${x}.param`, cond.params, p)}${where})`
+        ` AND ${x}.resource_id = ${col(scope.idColumn)} AND ${paramMatch(`${x}.param`, cond, p)}${where})`
       );
     }
     case 'referredBy': {

@@ -1,4 +1,5 @@
 import type { SummaryMode } from '../summary.ts';
+import type { CompositeValue } from './composite.ts';
 import type { ParamDef } from './definitions.ts';
 
 /** Comparison prefixes of date, number and quantity values. */
@@ -57,6 +58,8 @@ export type Filter =
   | { kind: 'date'; param: ParamDef; values: RangeValue[] }
   | { kind: 'number'; param: ParamDef; values: QuantityValue[] }
   | { kind: 'reference'; param: ParamDef; values: ReferenceValue[] }
+  /** `code-value-quantity=<system>|<code>$<value>`: pairs ORed, each part matched on one element. */
+  | { kind: 'composite'; param: ParamDef; pairs: Array<{ key: TokenValue; value: CompositeValue }> }
   | { kind: 'missing'; param: ParamDef; missing: boolean }
   | { kind: 'chain'; param: ParamDef; targets: Array<{ type: string; filter: Filter }> }
   /** `_has:Observation:patient:code=x`: resources some Observation refers to by `patient`, where that Observation matches. */
