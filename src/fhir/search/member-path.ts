@@ -69,12 +69,8 @@ export function compileMemberPath(resourceType: string, leaves: string[]): Membe
 function resolvesStatically(resourceType: string, steps: string[]): boolean {
   let types = [resourceType];
   for (const name of steps) {
-    const next: string[] = [];
-    for (const type of types) {
-      const element = elementFor(type, name);
-      if (!element) return false;
-      next.push(...element.types);
-    }
+    const next = stepTypes(types, name);
+    if (!next) return false;
     if (next.some((t) => t === 'Resource' || !elementsOf(t))) {
       // The last step may end in a primitive or a contained resource; only walking on needs a schema.
       if (name !== steps[steps.length - 1]) return false;
@@ -181,15 +177,18 @@ export function compileCompositeWalk(
 
 /** The element types a member path ends in, or undefined when a step is not in the schema. */
 function finalTypes(resourceType: string, steps: string[]): string[] | undefined {
-  let types = [resourceType];
-  for (const name of steps) {
-    const next: string[] = [];
-    for (const type of types) {
-      const element = elementFor(type, name);
-      if (!element) return undefined;
-      next.push(...element.types);
-    }
-    types = next;
-  }
+  let types: string[] | undefined = [resourceType];
+  for (const name of steps) types = types && stepTypes(types, name);
   return types;
+}
+
+/** The types one member step leads to from each of `types`; undefined when one lacks it. */
+function stepTypes(types: string[], name: string): string[] | undefined {
+  const next: string[] = [];
+  for (const type of types) {
+    const element = elementFor(type, name);
+    if (!element) return undefined;
+    next.push(...element.types);
+  }
+  return next;
 }
