@@ -315,3 +315,60 @@ describe('break the glass', () => {
     expect((await server.call('him-technician', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`)).status).toBe(403);
   });
 });
+
+describe('If-None-Exist', () => {
+  const MRN = 'urn:test:ine-mrn';
+  const R = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
+  const create = (value: string, headers: Record<string, string> = {}) =>
+    server.call(
+      'him-technician',
+      'POST',
+      '/fhir/R4/Patient',
+      { resourceType: 'Patient', identifier: [{ system: MRN, value }], name: [{ family: 'Newcomer' }] },
+      { 'if-none-exist': `identifier=${MRN}|${value}`, ...headers },
+    );
+  const readsOf = async (id: string): Promise<number> => {
+    const res = await server.call('auditor', 'GET', `/fhir/R4/AuditEvent?entity=Patient/${id}&subtype=read`);
+    return ((await res.json()) as Bundle).entry?.length ?? 0;
+  };
+
+  it('answers the matching record as a read: shown only to who may see it, and audited', async () => {
+    const seed = async (value: string, labelled: boolean) =>
+      (await (
+        await server.call('admin', 'POST', '/fhir/R4/Patient', {
+          resourceType: 'Patient',
+          ...(labelled ? { meta: { security: [R] } } : {}),
+          identifier: [{ system: MRN, value }],
+          name: [{ family: labelled ? 'Sealed' : 'Plain' }],
+        })
+      ).json()) as Patient;
+    const plain = await seed('INE-PLAIN', false);
+    const sealed = await seed('INE-SEALED', true);
+
+    expect(await readsOf(plain.id ?? '')).toBe(0);
+    const found = await create('INE-PLAIN');
+    expect(found.status).toBe(200);
+    expect(((await found.json()) as Patient).id).toBe(plain.id);
+    expect(await readsOf(plain.id ?? '')).toBe(1);
+
+    // A restricted chart is refused as a read of it would be: its content never leaves.
+    const refused = await create('INE-SEALED');
+    expect(refused.status).toBe(403);
+    const text = await refused.text();
+    expect(text).toContain('break-glass-required');
+    expect(text).not.toContain('Sealed');
+    const inBundle = await server.call('him-technician', 'POST', '/fhir/R4', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Patient', identifier: [{ system: MRN, value: 'INE-SEALED' }] },
+          request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${MRN}|INE-SEALED` },
+        },
+      ],
+    });
+    expect(inBundle.status).toBe(403);
+    expect(await inBundle.text()).not.toContain('Sealed');
+    expect(await readsOf(sealed.id ?? '')).toBe(0);
+  });
+});

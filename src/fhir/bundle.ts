@@ -154,7 +154,7 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
         responses[e.index] = { response: { status: '204 No Content' } };
       } else if (e.method === 'POST') {
         if (e.ifNoneExist) {
-          const existing = await store.findExisting(tx, e.type, e.ifNoneExist);
+          const existing = await store.showExisting(tx, e.type, e.ifNoneExist);
           if (existing?.id) {
             if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${existing.id}`);
             responses[e.index] = writeResponse(existing, false);

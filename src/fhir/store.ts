@@ -173,7 +173,7 @@ export class FhirStore {
       this.assertWritable(body.resourceType);
       return this.db.transaction(async (tx) => {
         if (options.ifNoneExist !== undefined) {
-          const existing = await this.findExisting(tx, body.resourceType, options.ifNoneExist);
+          const existing = await this.showExisting(tx, body.resourceType, options.ifNoneExist);
           if (existing) return { resource: existing, created: false };
         }
         const resource = { ...body, id: newId() };
@@ -377,6 +377,26 @@ export class FhirStore {
     const matches = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include');
     if (matches.length > 1) throw preconditionFailed(`More than one ${type} matches '${criteria}'`);
     return matches[0]?.resource;
+  }
+
+  /**
+   * If-None-Exist: the matching resource is answered instead of a new one, so it is shown to the
+   * caller. It passes the same confidentiality check as a read (a restricted chart needs the
+   * glass broken: 403, never its content) and is audited as a read in the caller's transaction.
+   */
+  async showExisting(tx: Queryable, type: string, criteria: string): Promise<Resource | undefined> {
+    const existing = await this.findExisting(tx, type, criteria);
+    if (!existing) return undefined;
+    const patient = patientOf(existing);
+    await assertMaySee(tx, this.ctx, existing, patient);
+    await appendAudit(tx, [
+      this.entry('read', 'success', {
+        patientIds: ids(patient),
+        entities: [`${type}/${existing.id ?? ''}`],
+        query: `${type}?${criteria.replace(/^\?/, '')}`,
+      }),
+    ]);
+    return existing;
   }
 
   /**
