@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.ts';
+import type { GroupRecord } from './load/records.ts';
 import { SearchIndex } from './search-index.ts';
 import { isCodeSystemId, type CodeSystemId } from './systems.ts';
 import type { NoteKind } from './types.ts';
@@ -16,14 +17,8 @@ export interface CodeRow {
   validTo: string | null;
 }
 
-export interface GroupRow {
-  level: 'chapter' | 'section';
-  id: string;
-  title: string;
-  first: string;
-  last: string;
-  parentId: string | null;
-}
+/** A chapter or section as the cache keeps it: the loaded record without its load order. */
+export type GroupRow = Omit<GroupRecord, 'order'>;
 
 export interface NoteRow {
   kind: NoteKind;
