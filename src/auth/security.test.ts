@@ -372,3 +372,50 @@ describe('If-None-Exist', () => {
     expect(await readsOf(sealed.id ?? '')).toBe(0);
   });
 });
+
+describe('bundles and restricted records', () => {
+  it('refuse to overwrite or delete a record the user may not see, as PUT and DELETE do', async () => {
+    const R = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
+    const vip = (await (
+      await server.call('admin', 'POST', '/fhir/R4/Patient', {
+        resourceType: 'Patient',
+        meta: { security: [R] },
+        name: [{ family: 'Guarded' }],
+      })
+    ).json()) as Patient;
+    const note = (await (
+      await server.call('admin', 'POST', '/fhir/R4/Observation', {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'original' },
+        subject: { reference: `Patient/${vip.id ?? ''}` },
+      })
+    ).json()) as Resource;
+    const overwrite = { ...note, code: { text: 'overwritten' } };
+    const transaction = (request: object, resource?: object) =>
+      server.call('him-technician', 'POST', '/fhir/R4', {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ ...(resource ? { resource } : {}), request }],
+      });
+    const url = `Observation/${note.id ?? ''}`;
+    expect((await server.call('him-technician', 'PUT', `/fhir/R4/${url}`, overwrite)).status).toBe(403);
+    expect((await transaction({ method: 'PUT', url }, overwrite)).status).toBe(403);
+    expect((await transaction({ method: 'DELETE', url })).status).toBe(403);
+    const batch = await server.call('him-technician', 'POST', '/fhir/R4', {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { resource: overwrite, request: { method: 'PUT', url } },
+        { request: { method: 'DELETE', url: `Patient/${vip.id ?? ''}` } },
+      ],
+    });
+    const statuses = ((await batch.json()) as Bundle).entry?.map((e) => e.response?.status);
+    expect(statuses).toEqual(['403', '403']);
+    const kept = await server.call('privacy-officer', 'GET', `/fhir/R4/${url}`);
+    expect(((await kept.json()) as { code: { text: string } }).code.text).toBe('original');
+    expect((await server.call('privacy-officer', 'GET', `/fhir/R4/Patient/${vip.id ?? ''}`)).status).toBe(
+      200,
+    );
+  });
+});

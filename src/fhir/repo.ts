@@ -98,21 +98,32 @@ export async function readVersion(
   return res.rows[0];
 }
 
-/** Current version numbers of many resources at once, locked for update. */
+/**
+ * Current version numbers of many resources at once, locked for update. With `withLabels`, also
+ * each one's confidentiality labels and its patient's, so the caller can refuse to overwrite or
+ * delete a record the user may not see (only asked for roles that have such labels).
+ */
 export async function lockCurrentVersions(
   q: Queryable,
   keys: ReadonlyArray<{ type: string; id: string }>,
+  withLabels = false,
 ): Promise<Map<string, LockedVersion>> {
   const found = new Map<string, LockedVersion>();
   if (keys.length === 0) return found;
+  const labels = withLabels
+    ? `, r.patient_id, r.security || coalesce((SELECT p.security FROM fhir_resource p
+          WHERE p.resource_type = 'Patient' AND p.id = r.patient_id AND r.resource_type <> 'Patient'), '{}') AS labels`
+    : '';
   const res = await q.query<{
     resource_type: string;
     id: string;
     version_id: number;
     deleted: boolean;
     last_updated: Date | string;
+    patient_id?: string | null;
+    labels?: string[];
   }>(
-    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.last_updated FROM fhir_resource r
+    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.last_updated${labels} FROM fhir_resource r
        JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
       ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
     [keys.map((k) => k.type), keys.map((k) => k.id)],
@@ -122,6 +133,7 @@ export async function lockCurrentVersions(
       version: Number(r.version_id),
       deleted: r.deleted,
       lastUpdated: new Date(r.last_updated).toISOString(),
+      ...(r.labels ? { labels: r.labels, patientId: r.patient_id ?? null } : {}),
     });
   }
   return found;
@@ -131,6 +143,9 @@ export interface LockedVersion {
   version: number;
   deleted: boolean;
   lastUpdated: string;
+  /** Set when asked for: the record's labels and its patient's, and that patient. */
+  labels?: string[];
+  patientId?: string | null;
 }
 
 /**

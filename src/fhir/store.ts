@@ -410,7 +410,10 @@ export class FhirStore {
     deletes: Array<{ type: string; id: string }>,
   ): Promise<Map<string, boolean>> {
     const keys = [...resources.map((r) => ({ type: r.resourceType, id: r.id })), ...deletes];
-    const current = await lockCurrentVersions(tx, keys);
+    const current = await lockCurrentVersions(tx, keys, deniedLabelsFor(this.ctx.role).length > 0);
+    // As update() and delete() do: a record the user may not see is not theirs to overwrite or delete.
+    for (const prev of current.values())
+      if (!prev.deleted && prev.labels) assertLabelsVisible(this.ctx, prev.labels, prev.patientId ?? null);
     const unchanged = await unchangedResources(
       tx,
       resources.filter((r) => current.has(`${r.resourceType}/${r.id}`)),
