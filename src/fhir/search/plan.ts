@@ -32,6 +32,11 @@ export type Cond =
   | { kind: 'isNull'; column: string }
   /** The id of the resource in scope (fhir_resource.id, or the chain's target_id). */
   | { kind: 'resourceId'; values: string[] }
+  /**
+   * The chain target in scope is one the caller may see: a chain must not match through a
+   * restricted record (`DiagnosticReport?result.code=<HIV test>` would say what it holds).
+   */
+  | { kind: 'visible'; resourceType: string }
   | {
       kind: 'exists';
       table: IndexTable;
@@ -125,7 +130,15 @@ export function planFilter(filter: Filter, inChain = false): Cond {
       return exists(
         'search_reference',
         filter.param,
-        or(filter.targets.map((t) => and(text('target_type', t.type), planFilter(t.filter, true)))),
+        or(
+          filter.targets.map((t) =>
+            and(
+              text('target_type', t.type),
+              { kind: 'visible', resourceType: t.type },
+              planFilter(t.filter, true),
+            ),
+          ),
+        ),
       );
   }
 }

@@ -275,7 +275,7 @@ describe('references by identifier (:identifier)', () => {
   });
 });
 
-describe('reverse chaining (_has)', () => {
+describe('chaining and reverse chaining (_has)', () => {
   const hasPatient = (id: string): Patient => ({
     resourceType: 'Patient',
     id,
@@ -322,6 +322,27 @@ describe('reverse chaining (_has)', () => {
       });
     expect((await run([])).entry?.map((e) => e.resource?.id)).toEqual(['has-secret']);
     expect((await run(['R'])).entry ?? []).toEqual([]);
+  });
+
+  it('never matches a chain through a record the caller may not see', async () => {
+    const report: Resource = {
+      resourceType: 'DiagnosticReport',
+      id: 'has-report',
+      status: 'final',
+      code: { text: 'panel' },
+      result: [{ reference: 'Observation/has-o3' }, { reference: 'Observation/has-o1' }],
+    };
+    await storeResources(db, [report]);
+    const run = (query: string, deniedLabels: string[]) =>
+      searchBundle(db, parseSearch('DiagnosticReport', new URLSearchParams(query), { lenient: false }), {
+        baseUrl: BASE,
+        access: { deniedLabels, allowedPatients: [] },
+      }).then((b) => b.entry?.map((e) => e.resource?.id) ?? []);
+    // The report itself is open; only the HIV result it points to is restricted.
+    expect(await run('result.code=hiv', [])).toEqual(['has-report']);
+    expect(await run('result.code=hiv', ['R'])).toEqual([]);
+    expect(await run('result.code=a1c', ['R'])).toEqual(['has-report']);
+    expect(await run('result:Observation.code=hiv', ['R'])).toEqual([]);
   });
 
   it('answers a malformed _has with 400', async () => {

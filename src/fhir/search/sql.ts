@@ -45,7 +45,8 @@ export const ROOT: Scope = { alias: 'r', idColumn: 'id' };
 
 /**
  * SQL for a condition relative to `scope`. `access` applies to every resource a condition looks
- * through to (the sources of `_has`), so a search never reveals what the caller may not see.
+ * through to (the sources of `_has`, the targets of chains), so a search never reveals what the
+ * caller may not see.
  */
 export function renderCond(cond: Cond, scope: Scope, p: SqlParams, access?: SearchAccess): string {
   const col = (name: string): string => `${scope.alias}.${name}`;
@@ -72,6 +73,15 @@ export function renderCond(cond: Cond, scope: Scope, p: SqlParams, access?: Sear
       return `${col(cond.column)} IS NULL`;
     case 'resourceId':
       return `${col(scope.idColumn)} = ANY(${p.add(cond.values, 'text[]')})`;
+    case 'visible': {
+      const target = p.alias();
+      const visible = renderAccess(access, p, target);
+      if (!visible) return 'TRUE';
+      return (
+        `EXISTS (SELECT 1 FROM fhir_resource ${target} WHERE ${target}.resource_type = ${p.add(cond.resourceType, 'text')}` +
+        ` AND ${target}.id = ${col(scope.idColumn)} AND ${visible})`
+      );
+    }
     case 'exists': {
       const x = p.alias();
       const inner: Scope = { alias: x, idColumn: 'target_id' };
