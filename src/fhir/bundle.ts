@@ -140,6 +140,7 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
     );
     if (e.id) assertId(e.id);
   }
+  assertEachOnce(parsed);
   const ordered = [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
   await assertValidEntries(ordered);
   const responses = new Array<BundleEntry>(parsed.length);
@@ -203,6 +204,33 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
   });
   for (const e of parsed.filter((p) => p.method === 'GET')) responses[e.index] = await runSingle(store, e);
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
+}
+
+/**
+ * A transaction changes each resource at most once and names each entry once (FHIR R4 3.1.0.11.2):
+ * two writes to one resource have no defined outcome, and a repeated fullUrl makes references
+ * to it ambiguous.
+ */
+function assertEachOnce(entries: ParsedEntry[]): void {
+  const written = new Map<string, number>();
+  const named = new Map<string, number>();
+  for (const e of entries) {
+    if (e.fullUrl) {
+      const first = named.get(e.fullUrl);
+      if (first !== undefined)
+        throw badRequest(`Bundle entries ${first} and ${e.index} have the same fullUrl '${e.fullUrl}'`);
+      named.set(e.fullUrl, e.index);
+    }
+    if ((e.method === 'PUT' || e.method === 'DELETE') && e.id) {
+      const key = `${e.type}/${e.id}`;
+      const first = written.get(key);
+      if (first !== undefined)
+        throw badRequest(
+          `Bundle entries ${first} and ${e.index} both change ${key}: a transaction changes a resource once`,
+        );
+      written.set(key, e.index);
+    }
+  }
 }
 
 /**

@@ -308,6 +308,39 @@ describe('bundles', () => {
     expect(after.total).toBe(40);
   });
 
+  it('refuses a transaction that changes one resource twice or repeats a fullUrl; a batch runs them in turn', async () => {
+    const id = `twice-${Date.now()}`;
+    const put = (family: string) => ({
+      resource: { ...newPatient(family), id },
+      request: { method: 'PUT', url: `Patient/${id}` },
+    });
+    const send = (type: string, entry: object[]) =>
+      server.call('him-director', 'POST', '/fhir/R4', { resourceType: 'Bundle', type, entry });
+    for (const entry of [
+      [put('First'), put('Second')],
+      [put('First'), { request: { method: 'DELETE', url: `Patient/${id}` } }],
+      [
+        { fullUrl: 'urn:uuid:5b1c0f1e-0000-4000-8000-0000000000aa', ...put('First') },
+        {
+          fullUrl: 'urn:uuid:5b1c0f1e-0000-4000-8000-0000000000aa',
+          resource: newPatient('Other'),
+          request: { method: 'POST', url: 'Patient' },
+        },
+      ],
+    ]) {
+      const res = await send('transaction', entry);
+      expect(res.status).toBe(400);
+      expect((await json<{ issue: Array<{ diagnostics?: string }> }>(res)).issue[0]?.diagnostics).toMatch(
+        /^Bundle entries 0 and 1 /,
+      );
+      expect((await server.call('him-director', 'GET', `/fhir/R4/Patient/${id}`)).status).toBe(404);
+    }
+    const batch = await json<Bundle>(await send('batch', [put('First'), put('Second')]));
+    expect(batch.entry?.map((e) => e.response?.status.slice(0, 3))).toEqual(['201', '200']);
+    const kept = await json<Patient>(await server.call('him-director', 'GET', `/fhir/R4/Patient/${id}`));
+    expect(kept.name?.[0]?.family).toBe('Second');
+  });
+
   it('resolves urn:uuid references and reports each batch entry on its own', async () => {
     const res = await server.call('him-technician', 'POST', '/fhir/R4', {
       resourceType: 'Bundle',
