@@ -64,9 +64,16 @@ export function parseControl(resourceType: string, key: string, value: string, c
       if (!['none', 'estimate', 'accurate'].includes(value)) throw badRequest(`Invalid _total '${value}'`);
       controls.totalAccurate = value === 'accurate';
       return;
-    case '_include':
-      controls.include.push(...parseInclude(value, modifier === 'iterate', false));
+    case '_include': {
+      const specs = parseInclude(value, modifier === 'iterate', false);
+      // Without :iterate an include starts from the matches, which are all of the searched type.
+      if (modifier !== 'iterate' && specs.some((s) => s.sourceType !== resourceType))
+        throw badRequest(
+          `Invalid _include '${value}': a ${resourceType} search includes from ${resourceType} (or use _include:iterate)`,
+        );
+      controls.include.push(...specs);
       return;
+    }
     case '_revinclude':
       controls.revinclude.push(...parseInclude(value, modifier === 'iterate', true));
       return;

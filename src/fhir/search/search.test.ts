@@ -420,6 +420,10 @@ describe('errors', () => {
     expect(status(p('_count=-1'))).toBe(400);
     expect(status(p('_sort=nonsense'))).toBe(400);
     expect(status(p('_include=Patient:family'))).toBe(400);
+    // Matches are Patients: an include from Observations would silently include nothing.
+    expect(status(p('_include=Observation:subject'))).toBe(400);
+    expect(status(p('_include:iterate=Observation:subject'))).toBeUndefined();
+    expect(status(p('_revinclude=Observation:subject'))).toBeUndefined();
     expect(status(p('_cursor=garbage'))).toBe(400);
     expect(status(() => parseSearch('Nonsense', new URLSearchParams(''), { lenient: false }))).toBe(400);
   });
