@@ -4,6 +4,8 @@ import { countUsers, createUser, generatePassword } from './auth/users.ts';
 import type { Config } from './config.ts';
 import { openDb, type Db } from './db/index.ts';
 import { buildApp } from './server.ts';
+import { ensureSearchIndexCurrent } from './fhir/reindex.ts';
+import type { RequestContext } from './auth/access.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -29,6 +31,19 @@ export async function ensureAdmin(
   }
 }
 
+/** Work the server does on its own at start (the index rebuild) is audited under this name. */
+function serverContext(): RequestContext {
+  return {
+    userId: 'server',
+    username: 'custodian-server',
+    role: 'system',
+    purpose: 'HSYSADMIN',
+    sourceAddress: 'local',
+    tokenId: 'server',
+    brokenGlassPatients: [],
+  };
+}
+
 /** Opens the database, prepares it, and serves HTTP. Tests call this too. */
 export async function startServer(
   config: Config,
@@ -41,6 +56,8 @@ export async function startServer(
       databaseUrl: config.databaseUrl,
       dataDir: config.databaseUrl ? undefined : `${config.dataDir}/db`,
     }));
+  // Before anything else writes: a fresh store is simply marked as indexed by this version.
+  await ensureSearchIndexCurrent(db, serverContext(), log);
   await ensureAdmin(db, config, log);
   const app = await buildApp({ db, config, web: options.web ?? true });
   await app.listen({ port: config.port, host: config.host });

@@ -5,7 +5,7 @@ import { cliContext } from '../cli/context.ts';
 import type { Db } from '../db/index.ts';
 import { openTestDb } from '../db/test-db.ts';
 import { isOutcomeError } from './outcomes.ts';
-import { reindexSearch } from './reindex.ts';
+import { ensureSearchIndexCurrent, reindexSearch, SEARCH_INDEX_VERSION } from './reindex.ts';
 import { FhirStore } from './store.ts';
 
 describe('reindexSearch', () => {
@@ -69,5 +69,53 @@ describe('reindexSearch', () => {
   it('names an unknown resource type', async () => {
     const err = await reindexSearch(db, cliContext(), { type: 'Nope' }).catch((e: unknown) => e);
     expect(isOutcomeError(err) && JSON.stringify(err.outcome)).toContain("Unknown resource type 'Nope'");
+  });
+
+  it('rebuilds at start an index built by an older version, and then leaves it alone', async () => {
+    await store.update('Observation', 'ri-bp', {
+      resourceType: 'Observation',
+      id: 'ri-bp',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+          valueQuantity: { value: 150, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+        },
+      ],
+    });
+    const systolicAbove140 = async () =>
+      (
+        await store.search(
+          'Observation',
+          new URLSearchParams({ 'component-code-value-quantity': 'http://loinc.org|8480-6$gt140' }),
+          { lenient: false },
+        )
+      ).entry?.map((e) => e.resource?.id) ?? [];
+    expect(await systolicAbove140()).toEqual(['ri-bp']);
+    // As a store indexed by version 1 (before composites) would be.
+    await db.query(`DELETE FROM search_number WHERE param LIKE '%$%'`);
+    await db.query('DELETE FROM search_index_state');
+    expect(await systolicAbove140()).toEqual([]);
+
+    const lines: string[] = [];
+    expect(await ensureSearchIndexCurrent(db, cliContext(), (l) => lines.push(l))).toBeGreaterThan(0);
+    expect(lines.at(-1)).toMatch(/^Rebuilding the search index for this version: (\d+) of \1 resources$/);
+    expect(await systolicAbove140()).toEqual(['ri-bp']);
+    const state = await db.query<{ version: number }>('SELECT version FROM search_index_state');
+    expect(state.rows).toEqual([{ version: SEARCH_INDEX_VERSION }]);
+    expect(await ensureSearchIndexCurrent(db, cliContext(), (l) => lines.push(l))).toBe(0);
+  });
+
+  it('marks a fresh, empty store current without reindexing or auditing anything', async () => {
+    const fresh = await openTestDb();
+    try {
+      expect(await ensureSearchIndexCurrent(fresh, cliContext(), () => undefined)).toBe(0);
+      const state = await fresh.query<{ version: number }>('SELECT version FROM search_index_state');
+      expect(state.rows).toEqual([{ version: SEARCH_INDEX_VERSION }]);
+      expect((await fresh.query('SELECT 1 FROM fhir_resource')).rows).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
   });
 });

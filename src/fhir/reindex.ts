@@ -44,8 +44,8 @@ export async function reindexSearch(
   for (;;) {
     const n = typeParams.length;
     const rows = (
-      await db.query<StoredRow>(
-        `SELECT resource_type, id, patient_id, content FROM fhir_resource
+      await db.query<{ resource_type: string; id: string }>(
+        `SELECT resource_type, id FROM fhir_resource
           WHERE NOT deleted ${typeFilter} AND (resource_type, id) > ($${n + 1}, $${n + 2})
           ORDER BY resource_type, id LIMIT ${batchSize}`,
         [...typeParams, after.type, after.id],
@@ -53,12 +53,20 @@ export async function reindexSearch(
     ).rows;
     const last = rows[rows.length - 1];
     if (!last) break;
-    await db.transaction((tx) =>
-      writeSearchRows(
+    await db.transaction(async (tx) => {
+      // Lock the batch and index what is stored now: a write between reading the batch and this
+      // transaction must not have its rows replaced by those of the content it replaced.
+      const current = await tx.query<StoredRow>(
+        `SELECT r.resource_type, r.id, r.patient_id, r.content FROM fhir_resource r
+           JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
+          WHERE NOT r.deleted ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
+        [rows.map((r) => r.resource_type), rows.map((r) => r.id)],
+      );
+      await writeSearchRows(
         tx,
-        rows.map((r) => ({ resource: r.content, patientId: r.patient_id })),
-      ),
-    );
+        current.rows.map((r) => ({ resource: r.content, patientId: r.patient_id })),
+      );
+    });
     done += rows.length;
     after = { type: last.resource_type, id: last.id };
     options.onProgress?.(done, total);
@@ -75,5 +83,56 @@ export async function reindexSearch(
       detail: `search index rebuilt for ${done} ${options.type ?? 'resources of every type'}`,
     },
   ]);
+  // A full rebuild brings every record up to this version's index.
+  if (!options.type) await setIndexVersion(db, SEARCH_INDEX_VERSION);
   return { resources: done };
+}
+
+/**
+ * The version of what the search index holds. Raise it with every change that indexes more or
+ * differently; stores built by an older version are rebuilt at start. 2: composite parameters.
+ */
+export const SEARCH_INDEX_VERSION = 2;
+
+async function indexVersion(db: Db): Promise<number> {
+  const res = await db.query<{ version: number }>('SELECT version FROM search_index_state WHERE id = 1');
+  return Number(res.rows[0]?.version ?? 1);
+}
+
+async function setIndexVersion(db: Db, version: number): Promise<void> {
+  await db.query(
+    `INSERT INTO search_index_state (id, version) VALUES (1, $1)
+     ON CONFLICT (id) DO UPDATE SET version = excluded.version`,
+    [version],
+  );
+}
+
+/**
+ * At start: rebuilds the search index when its rows were built by an older version of
+ * Custodian, saying so and how far it has got. A store with nothing in it is simply marked
+ * current. Returns how many resources were reindexed.
+ */
+export async function ensureSearchIndexCurrent(
+  db: Db,
+  ctx: RequestContext,
+  log: (line: string) => void,
+): Promise<number> {
+  if ((await indexVersion(db)) >= SEARCH_INDEX_VERSION) return 0;
+  const any = await db.query('SELECT 1 FROM fhir_resource LIMIT 1');
+  if (any.rows.length === 0) {
+    await setIndexVersion(db, SEARCH_INDEX_VERSION);
+    return 0;
+  }
+  log('The search index was built by an older version of Custodian: rebuilding it before serving.');
+  let lastTenth = 0;
+  const { resources } = await reindexSearch(db, ctx, {
+    onProgress: (done, total) => {
+      if (done === total || Math.floor((done * 10) / total) > lastTenth) {
+        lastTenth = Math.floor((done * 10) / total);
+        log(`Rebuilding the search index for this version: ${done} of ${total} resources`);
+      }
+    },
+  });
+  await setIndexVersion(db, SEARCH_INDEX_VERSION);
+  return resources;
 }
