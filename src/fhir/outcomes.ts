@@ -34,6 +34,7 @@ export const unauthorized = (message = 'Authentication required') => fail(401, '
 export const forbidden = (message = 'Forbidden') => fail(403, 'forbidden', message);
 export const notFound = (message: string) => fail(404, 'not-found', message);
 export const methodNotAllowed = (message: string) => fail(405, 'not-supported', message);
+export const notAcceptable = (message: string) => fail(406, 'not-supported', message);
 export const conflict = (message: string) => fail(409, 'conflict', message);
 export const gone = (message: string) => fail(410, 'deleted', message);
 export const preconditionFailed = (message: string) => fail(412, 'conflict', message);

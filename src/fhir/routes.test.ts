@@ -148,6 +148,45 @@ describe('FHIR REST basics', () => {
     );
   });
 
+  it('answers If-None-Match with 304 when the client holds the current version', async () => {
+    const created = await json<Patient>(
+      await server.call('him-technician', 'POST', '/fhir/R4/Patient', newPatient('Cached')),
+    );
+    const path = `/fhir/R4/Patient/${created.id ?? ''}`;
+    const held = await server.call('him-technician', 'GET', path, undefined, { 'if-none-match': 'W/"1"' });
+    expect(held.status).toBe(304);
+    expect(held.headers.get('etag')).toBe('W/"1"');
+    expect(await held.text()).toBe('');
+    const stale = await server.call('him-technician', 'GET', path, undefined, {
+      'if-none-match': 'W/"0", W/"7"',
+    });
+    expect(stale.status).toBe(200);
+    expect((await json<Patient>(stale)).id).toBe(created.id);
+  });
+
+  it('says 406 to a client that accepts no JSON, and serves one that does', async () => {
+    const path = '/fhir/R4/Patient?_count=1';
+    for (const headers of [
+      { accept: 'application/fhir+xml' },
+      { accept: 'text/turtle, application/xml;q=0.9' },
+    ]) {
+      const res = await server.call('him-technician', 'GET', path, undefined, headers);
+      expect(res.status).toBe(406);
+      expect((await json<{ resourceType: string }>(res)).resourceType).toBe('OperationOutcome');
+    }
+    expect((await server.call('him-technician', 'GET', `${path}&_format=xml`)).status).toBe(406);
+    for (const headers of [
+      { accept: 'application/fhir+json' },
+      { accept: 'application/json, text/plain' },
+      { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    ])
+      expect((await server.call('him-technician', 'GET', path, undefined, headers)).status).toBe(200);
+    expect((await server.call('him-technician', 'GET', `${path}&_format=json`)).status).toBe(200);
+    expect((await server.call('him-technician', 'GET', `${path}&_format=application/fhir+json`)).status).toBe(
+      200,
+    );
+  });
+
   it('creates on update with a client id, and honours If-None-Exist', async () => {
     const put = await server.call('him-technician', 'PUT', '/fhir/R4/Patient/client-chosen-1', {
       ...newPatient('Hopper'),

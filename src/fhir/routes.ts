@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.ts';
 import { processBundle } from './bundle.ts';
 import { capabilityStatement } from './capability.ts';
-import { badRequest, unauthorized, unsupportedMediaType } from './outcomes.ts';
+import { badRequest, notAcceptable, unauthorized, unsupportedMediaType } from './outcomes.ts';
 import { FhirStore, parseIfMatch } from './store.ts';
 import { splitValues } from './search/parse-values.ts';
 import { isSummaryMode, selectElements, summarize } from './summary.ts';
@@ -57,6 +57,42 @@ function requireJson(request: FastifyRequest): void {
   }
 }
 
+const JSON_TYPES = new Set([
+  '*/*',
+  'application/*',
+  'application/json',
+  'application/fhir+json',
+  'application/json+fhir',
+]);
+const JSON_FORMATS = new Set(['json', ...JSON_TYPES]);
+
+/**
+ * This server speaks FHIR JSON only: a client that accepts none of it (`Accept:
+ * application/fhir+xml`, `_format=xml`) is told so with a 406 rather than sent JSON it did not
+ * ask for. A browser's `Accept` includes the any-type wildcard, so it passes.
+ */
+function assertAcceptsJson(request: FastifyRequest): void {
+  const format = queryOf(request).get('_format');
+  // An unencoded '+' in `_format=application/fhir+json` arrives as a space.
+  if (format !== null && !JSON_FORMATS.has(format.trim().toLowerCase().replace(' ', '+')))
+    throw notAcceptable(`_format '${format}' is not offered here: this server answers FHIR JSON only`);
+  const accept = request.headers.accept;
+  if (!accept) return;
+  const types = accept.split(',').map((t) => (t.split(';')[0] ?? '').trim().toLowerCase());
+  if (!types.some((t) => JSON_TYPES.has(t)))
+    throw notAcceptable(`Cannot answer in '${accept}': this server answers application/fhir+json only`);
+}
+
+/** `If-None-Match: W/"3"` (or `*`): the client already holds this version. */
+function holdsVersion(request: FastifyRequest, versionId: string): boolean {
+  const header = request.headers['if-none-match'];
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === `"${versionId}"`;
+  });
+}
+
 const lenient = (request: FastifyRequest): boolean =>
   /handling\s*=\s*lenient/.test(String(request.headers.prefer ?? ''));
 
@@ -73,6 +109,15 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
   const any = (action: 'read' | 'search' | 'create' | 'update' | 'delete') => ({
     ...store,
     access: { resource: '*', action },
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (
+      request.url === FHIR_BASE ||
+      request.url.startsWith(`${FHIR_BASE}/`) ||
+      request.url.startsWith(`${FHIR_BASE}?`)
+    )
+      assertAcceptsJson(request);
   });
 
   app.get(`${FHIR_BASE}/metadata`, { config: { public: true } }, async (request, reply) =>
@@ -130,11 +175,12 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
   app.get<{ Params: Params }>(`${FHIR_BASE}/:type/:id`, { config: any('read') }, async (request, reply) => {
     const shape = readShape(queryOf(request));
     const found = await storeFor(db, request).readJson(request.params.type, request.params.id);
-    return reply
+    reply
       .header('ETag', `W/"${found.versionId}"`)
-      .header('Last-Modified', new Date(found.lastUpdated).toUTCString())
-      .type(FHIR_JSON)
-      .send(shape ? shape(JSON.parse(found.json) as Resource) : found.json);
+      .header('Last-Modified', new Date(found.lastUpdated).toUTCString());
+    // The read is checked and audited all the same; only the body the client holds is not sent.
+    if (holdsVersion(request, found.versionId)) return reply.code(304).send();
+    return reply.type(FHIR_JSON).send(shape ? shape(JSON.parse(found.json) as Resource) : found.json);
   });
 
   app.get<{ Params: Params }>(
