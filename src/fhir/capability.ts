@@ -40,6 +40,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
           readHistory: true,
           updateCreate: true,
           conditionalCreate: true,
+          conditionalRead: 'not-match',
           conditionalUpdate: false,
           conditionalDelete: 'not-supported',
           interaction: [

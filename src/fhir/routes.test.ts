@@ -155,6 +155,10 @@ describe('FHIR REST basics', () => {
     const path = `/fhir/R4/Patient/${created.id ?? ''}`;
     const held = await server.call('him-technician', 'GET', path, undefined, { 'if-none-match': 'W/"1"' });
     expect(held.status).toBe(304);
+    const cs = await json<{ rest: Array<{ resource: Array<{ type: string; conditionalRead?: string }> }> }>(
+      await server.call(null, 'GET', '/fhir/R4/metadata'),
+    );
+    expect(cs.rest[0]?.resource.find((r) => r.type === 'Patient')?.conditionalRead).toBe('not-match');
     expect(held.headers.get('etag')).toBe('W/"1"');
     expect(await held.text()).toBe('');
     const stale = await server.call('him-technician', 'GET', path, undefined, {
