@@ -34,6 +34,11 @@ function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
   if (method !== 'GET' && method !== 'POST' && method !== 'PUT' && method !== 'DELETE') {
     throw badRequest(`Bundle entry ${index}: method ${method} is not supported in bundles`);
   }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url))
+    throw badRequest(
+      `Bundle entry ${index}: request.url '${url}' must be relative to this server's FHIR base, such as Patient/123`,
+      [`Bundle.entry[${index}].request.url`],
+    );
   const path = url.replace(/^\//, '').split('?')[0] ?? '';
   const [type = '', id] = path.split('/');
   assertResourceType(type);

@@ -378,6 +378,11 @@ describe('bundles', () => {
       );
       expect((await server.call('him-director', 'GET', `/fhir/R4/Patient/${id}`)).status).toBe(404);
     }
+    const absolute = await send('transaction', [
+      { ...put('First'), request: { method: 'PUT', url: `http://elsewhere.example/fhir/Patient/${id}` } },
+    ]);
+    expect(absolute.status).toBe(400);
+    expect(JSON.stringify(await absolute.json())).toContain('must be relative to this server');
     const batch = await json<Bundle>(await send('batch', [put('First'), put('Second')]));
     expect(batch.entry?.map((e) => e.response?.status.slice(0, 3))).toEqual(['201', '200']);
     const kept = await json<Patient>(await server.call('him-director', 'GET', `/fhir/R4/Patient/${id}`));
