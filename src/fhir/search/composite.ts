@@ -1,7 +1,13 @@
 import { badRequest } from '../outcomes.ts';
 import type { CompositeValueType, ParamDef } from './definitions.ts';
 import { likeLiteral, normalizeString } from './normalize.ts';
-import { parseDateValue, parseNumberValue, parseTokenValue, unescape } from './parse-values.ts';
+import {
+  parseDateValue,
+  parseNumberValue,
+  parseTokenValue,
+  splitUnescaped,
+  unescape,
+} from './parse-values.ts';
 import type { Filter, TokenValue } from './types.ts';
 
 /**
@@ -37,15 +43,6 @@ export function compositeKeyMatch(codes: string[], key: TokenValue): CompositeKe
   return { names: [], patterns: codes.map(pattern) };
 }
 
-/** Splits `a$b` on the first `$` not escaped by a backslash. */
-function splitDollar(value: string): [string, string] | undefined {
-  for (let i = 0; i < value.length; i++) {
-    if (value[i] === '\\') i++;
-    else if (value[i] === '$') return [value.slice(0, i), value.slice(i + 1)];
-  }
-  return undefined;
-}
-
 /** The second part of one searched pair, parsed as its own type's value. */
 export type CompositeValue =
   | { type: 'token'; value: TokenValue }
@@ -72,7 +69,7 @@ export function parseComposite(param: ParamDef, values: string[]): Filter {
   const parts = param.composite;
   if (!parts) throw new Error(`${param.code} is not a composite parameter`);
   const pairs = values.map((raw) => {
-    const split = splitDollar(raw);
+    const split = splitUnescaped(raw, '$');
     if (!split || !split[0] || !split[1])
       throw badRequest(
         `${param.code} takes a pair separated by '$', for example http://loinc.org|8480-6$gt140, not '${raw}'`,

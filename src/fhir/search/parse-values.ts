@@ -20,17 +20,17 @@ export function unescape(value: string): string {
   return value.replace(/\\([,|$\\])/g, '$1');
 }
 
-/** Splits on the first `|` not escaped by a backslash. */
-function splitPipe(value: string): [string, string] | undefined {
+/** Splits on the first `separator` (`|` of a token, `$` of a composite) not escaped by a backslash. */
+export function splitUnescaped(value: string, separator: '|' | '$'): [string, string] | undefined {
   for (let i = 0; i < value.length; i++) {
     if (value[i] === '\\') i++;
-    else if (value[i] === '|') return [value.slice(0, i), value.slice(i + 1)];
+    else if (value[i] === separator) return [value.slice(0, i), value.slice(i + 1)];
   }
   return undefined;
 }
 
 export function parseTokenValue(code: string, raw: string): TokenValue {
-  const parts = splitPipe(raw);
+  const parts = splitUnescaped(raw, '|');
   if (!parts) {
     if (!raw) throw badRequest(`Empty value for ${code}`);
     return { code: unescape(raw) };
@@ -64,7 +64,7 @@ export function parseDateValue(code: string, raw: string): RangeValue {
 /** A number with its implicit precision: `100` covers [99.5, 100.5], `1.50` covers [1.495, 1.505]. */
 export function parseNumberValue(code: string, raw: string): QuantityValue {
   const [prefix, rest] = splitPrefix(code, raw);
-  const parts = splitPipe(rest);
+  const parts = splitUnescaped(rest, '|');
   const numberText = parts ? parts[0] : rest;
   if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(numberText)) {
     throw badRequest(`Invalid number '${raw}' for ${code}`);
@@ -80,7 +80,7 @@ export function parseNumberValue(code: string, raw: string): QuantityValue {
     high: String(value + half),
   };
   if (parts) {
-    const [system, unit] = splitPipe(parts[1]) ?? [undefined, parts[1]];
+    const [system, unit] = splitUnescaped(parts[1], '|') ?? [undefined, parts[1]];
     if (system) result.system = unescape(system);
     if (unit) result.unit = unescape(unit);
   }
