@@ -44,7 +44,8 @@ export interface CompositeParts {
   valueType: CompositeValueType;
   /**
    * The FHIR types the value part names with `as(Type)`, lower-cased (`value.as(Quantity)`):
-   * Medplum's `as` lets other choices through, so extraction filters on these. Empty: any.
+   * Medplum's `as` lets other choices through, so FHIRPath extraction filters on these (the
+   * walk filters by itself). Empty: any.
    */
   valueAs: string[];
   /** The parts' expressions as text: two composites are the same index only when these agree. */

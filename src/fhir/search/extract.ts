@@ -12,7 +12,7 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import { compositeKey } from './composite.ts';
-import { paramsFor, type ParamDef } from './definitions.ts';
+import { paramsFor, type CompositeValueType, type ParamDef } from './definitions.ts';
 import { dateRange, NEG_INFINITY, normalizeString, parseReference, POS_INFINITY } from './normalize.ts';
 
 export interface TokenRow {
@@ -66,12 +66,12 @@ export function extractSearchRows(resource: Resource, options: { fhirPathOnly?: 
     if (def.column || def.indexedAs || (def.roots && !def.roots.some((r) => present.has(r)))) continue;
     if (def.composite) {
       const parts = def.composite;
+      const bases = () => evalFhirPathTyped(def.expression, (input ??= [toTypedValue(resource)]));
       try {
-        const bases = () => evalFhirPathTyped(def.expression, (input ??= [toTypedValue(resource)]));
         for (const element of compositeElements(parts, bases, resource, !!options.fhirPathOnly))
-          addCompositeRows(rows, def.code, parts, element);
+          addCompositeRows(rows, def.code, parts.valueType, element);
       } catch {
-        continue;
+        // As below: unusual data indexes nothing rather than refusing the write.
       }
       continue;
     }
@@ -147,16 +147,13 @@ function addRows(rows: SearchRows, def: Pick<ParamDef, 'code' | 'type'>, values:
 function addCompositeRows(
   rows: SearchRows,
   code: string,
-  parts: NonNullable<ParamDef['composite']>,
+  valueType: CompositeValueType,
   element: { keys: TypedValue[]; values: TypedValue[] },
 ): void {
   const keys = element.keys.flatMap(tokens).filter((t) => t.code !== null);
   if (keys.length === 0) return;
-  const values = element.values.filter(
-    (tv) => parts.valueAs.length === 0 || parts.valueAs.includes(tv.type.toLowerCase()),
-  );
   for (const key of keys)
-    addRows(rows, { code: compositeKey(code, key.system, key.code ?? ''), type: parts.valueType }, values);
+    addRows(rows, { code: compositeKey(code, key.system, key.code ?? ''), type: valueType }, element.values);
 }
 
 /** A composite's elements and their parts: walked over the JSON, or by FHIRPath (the reference). */
@@ -167,9 +164,12 @@ function compositeElements(
   fhirPathOnly: boolean,
 ): Array<{ keys: TypedValue[]; values: TypedValue[] }> {
   if (parts.walk && !fhirPathOnly) return parts.walk(resource);
+  // The walk keeps only the `as(Type)` choices; Medplum's `as` lets the others through.
+  const named = (tv: TypedValue) =>
+    parts.valueAs.length === 0 || parts.valueAs.includes(tv.type.toLowerCase());
   return bases().map((element) => ({
     keys: evalFhirPathTyped(parts.key, [element]),
-    values: evalFhirPathTyped(parts.value, [element]),
+    values: evalFhirPathTyped(parts.value, [element]).filter(named),
   }));
 }
 
