@@ -32,17 +32,15 @@ export async function ensureAdmin(
 }
 
 /** Work the server does on its own at start (the index rebuild) is audited under this name. */
-function serverContext(): RequestContext {
-  return {
-    userId: 'server',
-    username: 'custodian-server',
-    role: 'system',
-    purpose: 'HSYSADMIN',
-    sourceAddress: 'local',
-    tokenId: 'server',
-    brokenGlassPatients: [],
-  };
-}
+const SERVER_CONTEXT: RequestContext = {
+  userId: 'server',
+  username: 'custodian-server',
+  role: 'system',
+  purpose: 'HSYSADMIN',
+  sourceAddress: 'local',
+  tokenId: 'server',
+  brokenGlassPatients: [],
+};
 
 /** Opens the database, prepares it, and serves HTTP. Tests call this too. */
 export async function startServer(
@@ -57,7 +55,7 @@ export async function startServer(
       dataDir: config.databaseUrl ? undefined : `${config.dataDir}/db`,
     }));
   // Before anything else writes: a fresh store is simply marked as indexed by this version.
-  await ensureSearchIndexCurrent(db, serverContext(), log);
+  await ensureSearchIndexCurrent(db, SERVER_CONTEXT, log);
   await ensureAdmin(db, config, log);
   const app = await buildApp({ db, config, web: options.web ?? true });
   await app.listen({ port: config.port, host: config.host });

@@ -125,6 +125,7 @@ export async function ensureSearchIndexCurrent(
   }
   log('The search index was built by an older version of Custodian: rebuilding it before serving.');
   let lastTenth = 0;
+  // A rebuild of every type marks the store current when it is done.
   const { resources } = await reindexSearch(db, ctx, {
     onProgress: (done, total) => {
       if (done === total || Math.floor((done * 10) / total) > lastTenth) {
@@ -133,6 +134,5 @@ export async function ensureSearchIndexCurrent(
       }
     },
   });
-  await setIndexVersion(db, SEARCH_INDEX_VERSION);
   return resources;
 }
