@@ -58,6 +58,10 @@ export interface StoredJson {
   json: string | null;
 }
 
+/** The labels of the Patient whose compartment row `r` is in (NULL for a Patient itself or none). */
+const PATIENT_LABELS = `(SELECT p.security FROM fhir_resource p
+    WHERE p.resource_type = 'Patient' AND p.id = r.patient_id AND r.resource_type <> 'Patient')`;
+
 /**
  * One query for a read: the stored JSON text is answered as it is (no parse and re-serialise).
  * The patient's labels cost a second index probe, so they are fetched only when the caller's
@@ -70,10 +74,7 @@ export async function readCurrentJson(
   id: string,
   withPatientLabels: boolean,
 ): Promise<StoredJson | undefined> {
-  const patientLabels =
-    withPatientLabels && type !== 'Patient'
-      ? `(SELECT p.security FROM fhir_resource p WHERE p.resource_type = 'Patient' AND p.id = r.patient_id)`
-      : 'NULL::text[]';
+  const patientLabels = withPatientLabels && type !== 'Patient' ? PATIENT_LABELS : 'NULL::text[]';
   const res = await q.query<StoredJson>(
     `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, r.content::text AS json,
             r.security AS labels, ${patientLabels} AS patient_labels
@@ -111,8 +112,7 @@ export async function lockCurrentVersions(
   const found = new Map<string, LockedVersion>();
   if (keys.length === 0) return found;
   const labels = withLabels
-    ? `, r.patient_id, r.security || coalesce((SELECT p.security FROM fhir_resource p
-          WHERE p.resource_type = 'Patient' AND p.id = r.patient_id AND r.resource_type <> 'Patient'), '{}') AS labels`
+    ? `, r.patient_id, r.security || coalesce(${PATIENT_LABELS}, '{}') AS labels`
     : '';
   const res = await q.query<{
     resource_type: string;
