@@ -26,6 +26,15 @@ const auditCount = async (): Promise<number> => {
 const countAudit = async (): Promise<number> =>
   Number((await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_chain')).rows[0]?.n);
 
+/** The HL7 confidentiality label "restricted": roles without it must break the glass to see. */
+const RESTRICTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
+
+/** A resource the admin creates, labelled restricted when asked, as the server answered it. */
+async function adminCreates<T extends Resource>(resource: T, restricted = false): Promise<T> {
+  const body = restricted ? { ...resource, meta: { security: [RESTRICTED] } } : resource;
+  return (await (await server.call('admin', 'POST', `/fhir/R4/${resource.resourceType}`, body)).json()) as T;
+}
+
 /** Fills a route pattern's parameters with values that exist where that matters. */
 function concrete(url: string, id: string): string {
   return url
@@ -191,23 +200,22 @@ describe('sessions', () => {
 
 describe('labelled records inside an open chart', () => {
   it('leaves them out of Patient/$everything for a role that may not see them, until the glass is broken', async () => {
-    const R = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
-    const patient = (await (
-      await server.call('admin', 'POST', '/fhir/R4/Patient', {
-        resourceType: 'Patient',
-        name: [{ family: 'Openchart', given: ['Ordinary'] }],
-      })
-    ).json()) as Patient;
+    const patient = await adminCreates<Patient>({
+      resourceType: 'Patient',
+      name: [{ family: 'Openchart', given: ['Ordinary'] }],
+    });
     const observation = (code: string, labelled: boolean) =>
-      server.call('admin', 'POST', '/fhir/R4/Observation', {
-        resourceType: 'Observation',
-        ...(labelled ? { meta: { security: [R] } } : {}),
-        status: 'final',
-        code: { text: code },
-        subject: { reference: `Patient/${patient.id ?? ''}` },
-      });
-    const open = (await (await observation('cholesterol', false)).json()) as Resource;
-    const secret = (await (await observation('hiv viral load', true)).json()) as Resource;
+      adminCreates<Resource>(
+        {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: code },
+          subject: { reference: `Patient/${patient.id ?? ''}` },
+        },
+        labelled,
+      );
+    const open = await observation('cholesterol', false);
+    const secret = await observation('hiv viral load', true);
     const chart = async (role: Role) =>
       (
         (
@@ -235,15 +243,10 @@ describe('labelled records inside an open chart', () => {
 
 describe('break the glass', () => {
   it('denies a restricted chart, grants it for a stated reason, audits it, lists it for review, and expires', async () => {
-    const vip = (await (
-      await server.call('admin', 'POST', '/fhir/R4/Patient', {
-        resourceType: 'Patient',
-        meta: {
-          security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }],
-        },
-        name: [{ family: 'Famous', given: ['Very'] }],
-      })
-    ).json()) as Patient;
+    const vip = await adminCreates<Patient>(
+      { resourceType: 'Patient', name: [{ family: 'Famous', given: ['Very'] }] },
+      true,
+    );
     await server.call('admin', 'POST', '/fhir/R4/Encounter', {
       resourceType: 'Encounter',
       status: 'finished',
@@ -318,7 +321,6 @@ describe('break the glass', () => {
 
 describe('If-None-Exist', () => {
   const MRN = 'urn:test:ine-mrn';
-  const R = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
   const create = (value: string, headers: Record<string, string> = {}) =>
     server.call(
       'him-technician',
@@ -333,15 +335,15 @@ describe('If-None-Exist', () => {
   };
 
   it('answers the matching record as a read: shown only to who may see it, and audited', async () => {
-    const seed = async (value: string, labelled: boolean) =>
-      (await (
-        await server.call('admin', 'POST', '/fhir/R4/Patient', {
+    const seed = (value: string, labelled: boolean) =>
+      adminCreates<Patient>(
+        {
           resourceType: 'Patient',
-          ...(labelled ? { meta: { security: [R] } } : {}),
           identifier: [{ system: MRN, value }],
           name: [{ family: labelled ? 'Sealed' : 'Plain' }],
-        })
-      ).json()) as Patient;
+        },
+        labelled,
+      );
     const plain = await seed('INE-PLAIN', false);
     const sealed = await seed('INE-SEALED', true);
 
@@ -375,22 +377,13 @@ describe('If-None-Exist', () => {
 
 describe('bundles and restricted records', () => {
   it('refuse to overwrite or delete a record the user may not see, as PUT and DELETE do', async () => {
-    const R = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
-    const vip = (await (
-      await server.call('admin', 'POST', '/fhir/R4/Patient', {
-        resourceType: 'Patient',
-        meta: { security: [R] },
-        name: [{ family: 'Guarded' }],
-      })
-    ).json()) as Patient;
-    const note = (await (
-      await server.call('admin', 'POST', '/fhir/R4/Observation', {
-        resourceType: 'Observation',
-        status: 'final',
-        code: { text: 'original' },
-        subject: { reference: `Patient/${vip.id ?? ''}` },
-      })
-    ).json()) as Resource;
+    const vip = await adminCreates<Patient>({ resourceType: 'Patient', name: [{ family: 'Guarded' }] }, true);
+    const note = await adminCreates<Resource>({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'original' },
+      subject: { reference: `Patient/${vip.id ?? ''}` },
+    });
     const overwrite = { ...note, code: { text: 'overwritten' } };
     const transaction = (request: object, resource?: object) =>
       server.call('him-technician', 'POST', '/fhir/R4', {

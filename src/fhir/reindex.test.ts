@@ -7,6 +7,7 @@ import { openTestDb } from '../db/test-db.ts';
 import { isOutcomeError } from './outcomes.ts';
 import { ensureSearchIndexCurrent, reindexSearch, SEARCH_INDEX_VERSION } from './reindex.ts';
 import { FhirStore } from './store.ts';
+import { bloodPressure } from './search/test-support.ts';
 
 describe('reindexSearch', () => {
   let db: Db;
@@ -72,18 +73,7 @@ describe('reindexSearch', () => {
   });
 
   it('rebuilds at start an index built by an older version, and then leaves it alone', async () => {
-    await store.update('Observation', 'ri-bp', {
-      resourceType: 'Observation',
-      id: 'ri-bp',
-      status: 'final',
-      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
-      component: [
-        {
-          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
-          valueQuantity: { value: 150, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
-        },
-      ],
-    });
+    await store.update('Observation', 'ri-bp', bloodPressure('ri-bp', 150, 95));
     const systolicAbove140 = async () =>
       (
         await store.search(

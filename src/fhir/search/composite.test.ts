@@ -1,6 +1,7 @@
 import type { Bundle, Observation, OperationOutcome, ValueSet } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../testing/test-server.ts';
+import { bloodPressure } from './test-support.ts';
 
 /**
  * Composite parameters through the REST API: each pair matches on one element (the Observation,
@@ -11,21 +12,6 @@ const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
 
 const loinc = (code: string) => ({ coding: [{ system: LOINC, code }] });
-const mmHg = (value: number) => ({ value, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' });
-
-function bloodPressure(id: string, systolic: number, diastolic: number): Observation {
-  return {
-    resourceType: 'Observation',
-    id,
-    status: 'final',
-    code: loinc('85354-9'),
-    effectiveDateTime: '2026-03-01T10:00:00Z',
-    component: [
-      { code: loinc('8480-6'), valueQuantity: mmHg(systolic) },
-      { code: loinc('8462-4'), valueQuantity: mmHg(diastolic) },
-    ],
-  };
-}
 
 const observations: Observation[] = [
   bloodPressure('bp-high', 150, 95),

@@ -3,28 +3,13 @@ import type { Patient, Resource } from '@medplum/fhirtypes';
 import { toAuditEvent } from '../../audit/audit-event.ts';
 import { paramFor } from './definitions.ts';
 import { extractSearchRows, type SearchRows } from './extract.ts';
-import { exampleResource, exampleResources, syntheaPatient } from './test-support.ts';
+import { bloodPressure, exampleResource, exampleResources, syntheaPatient } from './test-support.ts';
 
 const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
 
 /** Resources with every kind of composite part; Synthea's Observations have no components. */
 const compositeCases: Resource[] = [
-  {
-    resourceType: 'Observation',
-    id: 'bp',
-    status: 'final',
-    code: loinc('85354-9'),
-    component: [
-      {
-        code: loinc('8480-6'),
-        valueQuantity: { value: 150, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
-      },
-      {
-        code: loinc('8462-4'),
-        valueQuantity: { value: 95, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
-      },
-    ],
-  },
+  bloodPressure('bp', 150, 95),
   {
     resourceType: 'Observation',
     id: 'd',

@@ -4,7 +4,7 @@ import { openTestDb } from '../../db/test-db.ts';
 import type { Db } from '../../db/db.ts';
 import { isOutcomeError } from '../outcomes.ts';
 import { deleteSearchRows, parseSearch, searchBundle } from './index.ts';
-import { exampleResources, storeResources, syntheaPatient } from './test-support.ts';
+import { bloodPressure, exampleResources, storeResources, syntheaPatient } from './test-support.ts';
 
 const BASE = 'http://test/fhir';
 let db: Db;
@@ -377,20 +377,7 @@ describe('number and quantity', () => {
     expect(await ids('Observation', `combo-value-quantity=${sample.value}`)).toContain(obs[0]!.id);
   });
   it('combo-code finds codes of the observation and of its components', async () => {
-    await storeResources(db, [
-      {
-        resourceType: 'Observation',
-        id: 'bp',
-        status: 'final',
-        code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
-        component: [
-          {
-            code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
-            valueQuantity: { value: 120 },
-          },
-        ],
-      },
-    ]);
+    await storeResources(db, [bloodPressure('bp', 120, 80)]);
     expect(await ids('Observation', 'combo-code=8480-6')).toEqual(['bp']);
     expect(await ids('Observation', 'combo-code=http://loinc.org|85354-9')).toEqual(['bp']);
     expect(await ids('Observation', 'code=8480-6')).toEqual([]);

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Observation, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/db.ts';
 import { sharedTestdataDir } from '../../config.ts';
 import { writeSearchRows } from './write.ts';
@@ -84,4 +84,27 @@ export function syntheaPatient(index = 0): Resource[] {
     (whole, urn: string) => (ids.has(urn) ? `"reference":"${ids.get(urn)}"` : whole),
   );
   return JSON.parse(text) as Resource[];
+}
+
+const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
+const mmHg = (value: number) => ({
+  value,
+  unit: 'mmHg',
+  system: 'http://unitsofmeasure.org',
+  code: 'mm[Hg]',
+});
+
+/** A blood pressure panel (LOINC 85354-9) with its systolic and diastolic components. */
+export function bloodPressure(id: string, systolic: number, diastolic: number): Observation {
+  return {
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: loinc('85354-9'),
+    effectiveDateTime: '2026-03-01T10:00:00Z',
+    component: [
+      { code: loinc('8480-6'), valueQuantity: mmHg(systolic) },
+      { code: loinc('8462-4'), valueQuantity: mmHg(diastolic) },
+    ],
+  };
 }
