@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import Fastify from 'fastify';
@@ -17,13 +17,23 @@ import { timeInterleaved } from './stats.ts';
 
 const PASSWORD = 'bench-password-123';
 
-/** An HTTP server that answers nothing but an empty 200: the cost of a round trip alone. */
-async function emptyServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const srv = createServer((_req, res) => res.end('{}'));
+interface LocalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts a bench server on a free loopback port. */
+async function listenOnLoopback(srv: Server): Promise<LocalServer> {
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const addr = srv.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
+/** An HTTP server that answers nothing but an empty 200: the cost of a round trip alone. */
+async function emptyServer(): Promise<LocalServer> {
+  const srv = createServer((_req, res) => res.end('{}'));
+  return listenOnLoopback(srv);
 }
 
 /**
@@ -31,7 +41,7 @@ async function emptyServer(): Promise<{ url: string; close(): Promise<void> }> {
  * raw query and the empty round trip measured together, so the query runs as it does between
  * requests (on PGlite a query right after socket work costs more than one in a tight loop).
  */
-async function rawSqlServer(db: Db): Promise<{ url: string; close(): Promise<void> }> {
+async function rawSqlServer(db: Db): Promise<LocalServer> {
   const srv = createServer((req, res) => {
     const id = (req.url ?? '/').slice(1);
     db.query<{ content: string }>(
@@ -42,14 +52,11 @@ async function rawSqlServer(db: Db): Promise<{ url: string; close(): Promise<voi
       () => res.writeHead(500).end(),
     );
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const addr = srv.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
+  return listenOnLoopback(srv);
 }
 
 /** The same, through a Fastify app without hooks: what the framework itself adds. */
-async function emptyFastifyServer(): Promise<{ url: string; close(): Promise<void> }> {
+async function emptyFastifyServer(): Promise<LocalServer> {
   const app = Fastify();
   app.get('/', async () => ({}));
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
