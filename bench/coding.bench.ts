@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/app/config.ts';
 import { openDb } from '../src/db/index.ts';
 import { getCodeCache } from '../src/coding/cache.ts';
 import { codeSetsLoaded, loadCodeSets } from '../src/coding/loader.ts';

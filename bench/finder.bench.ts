@@ -6,7 +6,7 @@ import { findPatients } from '../src/chart/patient-finder.ts';
 import { cliContext } from '../src/cli/context.ts';
 import { openDb } from '../src/db/index.ts';
 import { generatePatients } from '../src/demo/index.ts';
-import { writeVersions, type VersionWrite } from '../src/fhir/repo.ts';
+import { writeVersions, type VersionWrite } from '../src/fhir/unchecked-storage.ts';
 import { timeEach, type Timing } from './stats.ts';
 
 export interface FinderBenchResult {

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sharedTestdataDir } from '../src/config.ts';
+import { sharedTestdataDir } from '../src/app/config.ts';
 import { evaluatePairs, linkRecords, readFebrlFile } from '../src/mpi/index.ts';
 import type { LinkageQuality, LinkResult, PersonRecord } from '../src/mpi/index.ts';
 import { seededRandom } from '../src/mpi/random.ts';

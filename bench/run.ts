@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../src/config.ts';
+import { repoRoot } from '../src/app/config.ts';
 import { runCodingBench } from './coding.bench.ts';
 import { runFinderBench } from './finder.bench.ts';
 import { runMatchBench } from './mpi-match.bench.ts';

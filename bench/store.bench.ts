@@ -4,15 +4,15 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import Fastify from 'fastify';
-import { startServer } from '../src/app-runtime.ts';
+import { startServer } from '../src/app/runtime.ts';
 import { flushAudit } from '../src/audit/audit-log.ts';
 import { importFiles, isSharedReferenceData } from '../src/bulk/import.ts';
 import { cliContext } from '../src/cli/context.ts';
-import { loadConfig, sharedTestdataDir } from '../src/config.ts';
+import { loadConfig, sharedTestdataDir } from '../src/app/config.ts';
 import { openDb, type Db } from '../src/db/index.ts';
 import { checkResources } from '../src/fhir/definitions.ts';
 import { FhirStore } from '../src/fhir/store.ts';
-import { writeVersions, type VersionWrite } from '../src/fhir/repo.ts';
+import { writeVersions, type VersionWrite } from '../src/fhir/unchecked-storage.ts';
 import { timeInterleaved } from './stats.ts';
 
 const PASSWORD = 'bench-password-123';

@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, testDatabaseUrl } from '../config.ts';
+import { repoRoot, testDatabaseUrl } from '../app/config.ts';
 import { openDb, type Db } from '../db/index.ts';
-import { openTestDb } from '../db/test-db.ts';
+import { openTestDb } from '../testing/test-db.ts';
 import { appendAudit, canonicalJson, verifyAuditChain } from './audit-log.ts';
 import type { AuditEntry } from './audit-event.ts';
 

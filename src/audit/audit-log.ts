@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../db/index.ts';
-import { newId, writeVersions } from '../fhir/repo.ts';
+import { newId, writeVersions } from '../fhir/unchecked-storage.ts';
 import { toAuditEvent, type AuditEntry } from './audit-event.ts';
 
 const CHAIN_LOCK = 724002;

@@ -1,7 +1,7 @@
 import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushAudit } from '../audit/audit-log.ts';
-import { registeredRoutes } from '../server.ts';
+import { registeredRoutes } from '../app/server.ts';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../testing/test-server.ts';
 import type { Role } from './access.ts';
 import { forgetCachedTokens } from './tokens.ts';

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedTestdataDir } from '../config.ts';
+import { sharedTestdataDir } from '../app/config.ts';
 import { listImportFiles } from './import.ts';
 
 describe('listImportFiles', () => {

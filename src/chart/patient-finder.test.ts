@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Bundle, Encounter, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../auth/access.ts';
-import { sharedTestdataDir } from '../config.ts';
+import { sharedTestdataDir } from '../app/config.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import type { FinderResult, FoundPatient } from './patient-finder.ts';
 

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, sharedTestdataDir, testDatabaseUrl } from '../config.ts';
+import { repoRoot, sharedTestdataDir, testDatabaseUrl } from '../app/config.ts';
 import { openDb } from '../db/index.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'custodian-cli-'));

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { RequestContext } from '../auth/access.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../app/config.ts';
 import { openDb, type Db } from '../db/index.ts';
 import { flushAudit } from '../audit/audit-log.ts';
 

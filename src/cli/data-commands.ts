@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { importFiles } from '../bulk/import.ts';
 import { reindexSearch } from '../fhir/reindex.ts';
 import { FhirStore } from '../fhir/store.ts';
-import { loadDemoData } from '../demo-loader.ts';
+import { loadDemoData } from '../app/demo-loader.ts';
 import { cliContext, openConfiguredDb } from './context.ts';
 import { progressBar } from './progress.ts';
 

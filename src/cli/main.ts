@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CONFIG_HELP } from '../config.ts';
+import { CONFIG_HELP } from '../app/config.ts';
 import { registerAuditCommands } from './audit-commands.ts';
 import { registerDataCommands } from './data-commands.ts';
 import { registerStartCommand } from './start-command.ts';

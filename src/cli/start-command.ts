@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { startServer } from '../app-runtime.ts';
-import { loadConfig } from '../config.ts';
-import { prepareFreshDatabase } from '../first-start.ts';
-import { startAdtIntake } from '../adt-intake.ts';
+import { startServer } from '../app/runtime.ts';
+import { loadConfig } from '../app/config.ts';
+import { prepareFreshDatabase } from '../app/first-start.ts';
+import { startAdtIntake } from '../app/adt-intake.ts';
 import { startMpiWatcher } from '../mpi/index.ts';
 
 export function registerStartCommand(program: Command): void {

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../app/config.ts';
 import type { Db } from '../db/index.ts';
-import { openTestDb } from '../db/test-db.ts';
+import { openTestDb } from '../testing/test-db.ts';
 import { isOutcomeError } from '../fhir/outcomes.ts';
 import { validateCoding } from './edits.ts';
 import { loadCodeSets } from './loader.ts';

@@ -2,7 +2,7 @@ import type { Bundle, Claim, Condition, Encounter, OperationOutcome, Task } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableIds } from '../bulk/import.ts';
 import { cliContext } from '../cli/context.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../app/config.ts';
 import { demoFacilityBundle, generatePatients } from '../demo/index.ts';
 import { processBundle } from '../fhir/bundle.ts';
 import { FhirStore } from '../fhir/store.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliContext } from '../cli/context.ts';
 import { FhirStore } from '../fhir/store.ts';
 import { migrate, type Db } from './index.ts';
-import { openTestDb } from './test-db.ts';
+import { openTestDb } from '../testing/test-db.ts';
 
 describe('migrations', () => {
   let db: Db;

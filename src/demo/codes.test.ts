@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../app/config.ts';
 import { HCPCS, ICD10CM } from './codes.ts';
 import type { CodeEntry } from './codes.ts';
 import { generatePatients } from './index.ts';

@@ -3,7 +3,7 @@ import type { Encounter, Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { demoFacilityBundle, generatePatients } from './index.ts';
 import type { DemoOptions, DemoPatient } from './index.ts';
-import { referencesIn, validationErrors } from './test-helpers.ts';
+import { referencesIn, validationErrors } from '../testing/demo-fixtures.ts';
 
 function all(options: DemoOptions): DemoPatient[] {
   return [...generatePatients(options)];

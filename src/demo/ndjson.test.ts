@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePatients, writeNdjson } from './index.ts';
-import { referencesIn, validationErrors } from './test-helpers.ts';
+import { referencesIn, validationErrors } from '../testing/demo-fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'custodian-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

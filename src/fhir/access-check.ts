@@ -3,7 +3,7 @@ import type { Action, RequestContext } from '../auth/access.ts';
 import { deniedLabelsFor, isAllowed } from '../auth/policy.ts';
 import type { Queryable } from '../db/index.ts';
 import { OutcomeError, forbidden } from './outcomes.ts';
-import { securityCodes } from './repo.ts';
+import { securityCodes } from './unchecked-storage.ts';
 
 /** Throws 403 unless the caller's role may do `action` on `resourceType`. */
 export function assertAllowed(ctx: RequestContext, resourceType: string, action: Action): void {

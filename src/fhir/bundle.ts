@@ -1,7 +1,7 @@
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { assertResourceType } from './definitions.ts';
 import { badRequest, isOutcomeError, notFound, OutcomeError } from './outcomes.ts';
-import { newId } from './repo.ts';
+import { newId } from './unchecked-storage.ts';
 import { assertId, type FhirStore } from './store.ts';
 import { validateResources } from './validation-pool.ts';
 

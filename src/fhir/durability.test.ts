@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, testDatabaseUrl } from '../config.ts';
-import { createServerDatabase } from '../db/test-db.ts';
+import { repoRoot, testDatabaseUrl } from '../app/config.ts';
+import { createServerDatabase } from '../testing/test-db.ts';
 
 const PASSWORD = 'durability-pass-42';
 

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushAudit } from '../audit/audit-log.ts';
 import { cliContext } from '../cli/context.ts';
 import type { Db } from '../db/index.ts';
-import { openTestDb } from '../db/test-db.ts';
+import { openTestDb } from '../testing/test-db.ts';
 import { isOutcomeError } from './outcomes.ts';
 import { ensureSearchIndexCurrent, reindexSearch, SEARCH_INDEX_VERSION } from './reindex.ts';
 import { FhirStore } from './store.ts';
-import { bloodPressure } from './search/test-support.ts';
+import { bloodPressure } from '../testing/search-fixtures.ts';
 
 describe('reindexSearch', () => {
   let db: Db;

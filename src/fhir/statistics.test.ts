@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../db/index.ts';
-import { writeVersions } from './repo.ts';
+import { writeVersions } from './unchecked-storage.ts';
 import { noteWrites } from './statistics.ts';
 
 /** PGlite only: a PostgreSQL server analyses by itself. */

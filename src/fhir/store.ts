@@ -30,7 +30,7 @@ import {
   writeVersions,
   type CurrentRow,
   type VersionWrite,
-} from './repo.ts';
+} from './unchecked-storage.ts';
 import { parseSearch, searchBundle } from './search/index.ts';
 import { noteWrites } from './statistics.ts';
 

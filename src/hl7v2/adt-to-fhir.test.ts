@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Identifier } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { sharedTestdataDir } from '../config.ts';
+import { sharedTestdataDir } from '../app/config.ts';
 import { adtTextToAction } from './adt-to-fhir.ts';
 import type { AdtMapResult, AdtMerge, AdtUpsert } from './adt-to-fhir.ts';
 

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { sharedTestdataDir } from '../config.ts';
-import { openTestDb } from '../db/test-db.ts';
+import { sharedTestdataDir } from '../app/config.ts';
+import { openTestDb } from '../testing/test-db.ts';
 import { registerMpiCommands } from './cli.ts';
 
 const dataset1 = join(sharedTestdataDir(), 'febrl', 'febrl-dataset1.csv');

@@ -46,28 +46,28 @@ export type { LinkOptions, LinkResult, LinkedPair, LinkStage, TrainingRule } fro
 export { readFebrlFile, evaluatePairs, febrlEntity, InputFileError, FEBRL_COLUMNS } from './febrl.ts';
 export type { LinkageQuality } from './febrl.ts';
 export { registerMpiCommands, runLinkCommand } from './cli.ts';
-export { registerMpiRoutes } from './store/routes.ts';
+export { registerMpiRoutes } from './routes.ts';
 export {
   mergePatients,
   mergePatientRecords,
   unmergePatients,
   rewritePatientReferences,
-} from './store/merge.ts';
-export type { MergeResult, UnmergeResult } from './store/merge.ts';
-export { markNotDuplicate } from './store/not-duplicate.ts';
-export { patientBlockKeys, patientToPersonRecord, standardPatient } from './store/patient-record.ts';
-export { scorePendingPatients, refreshBlockKeys, MPI_CONTEXT } from './store/scoring.ts';
-export type { ScoringOptions, ScoringRun } from './store/scoring.ts';
-export { startMpiWatcher } from './store/watcher.ts';
-export type { MpiWatcher } from './store/watcher.ts';
+} from './merge.ts';
+export type { MergeResult, UnmergeResult } from './merge.ts';
+export { markNotDuplicate } from './duplicates/not-duplicate.ts';
+export { patientBlockKeys, patientToPersonRecord, standardPatient } from './patient-record.ts';
+export { scorePendingPatients, refreshBlockKeys, MPI_CONTEXT } from './duplicates/scoring.ts';
+export type { ScoringOptions, ScoringRun } from './duplicates/scoring.ts';
+export { startMpiWatcher } from './duplicates/watcher.ts';
+export type { MpiWatcher } from './duplicates/watcher.ts';
 export {
   ensureModel,
   currentModel,
   DEFAULT_STORE_MODEL,
   MIN_TRAINING_PATIENTS,
-} from './store/model-store.ts';
-export { matchPatient, matchGrade, MATCH_GRADE_URL } from './store/match.ts';
-export type { MatchGrade } from './store/match.ts';
-export { listWorklist, pairDetail, summarise } from './store/worklist.ts';
-export type { MatchPair, PatientSummary } from './store/worklist.ts';
-export { TASK_SYSTEM, DUPLICATE_REVIEW } from './store/review-tasks.ts';
+} from './duplicates/model-store.ts';
+export { matchPatient, matchGrade, MATCH_GRADE_URL } from './match-operation.ts';
+export type { MatchGrade } from './match-operation.ts';
+export { listWorklist, pairDetail, summarise } from './duplicates/worklist.ts';
+export type { MatchPair, PatientSummary } from './duplicates/worklist.ts';
+export { TASK_SYSTEM, DUPLICATE_REVIEW } from './duplicates/review-tasks.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedTestdataDir } from '../config.ts';
+import { sharedTestdataDir } from '../app/config.ts';
 import { evaluatePairs, readFebrlFile } from './febrl.ts';
 import { linkRecords } from './link.ts';
 import { scorePair } from './model.ts';

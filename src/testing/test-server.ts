@@ -1,9 +1,9 @@
 import { ROLES, type Role } from '../auth/access.ts';
 import { createUser } from '../auth/users.ts';
-import { startServer, type RunningServer } from '../app-runtime.ts';
-import { loadConfig, type Config } from '../config.ts';
+import { startServer, type RunningServer } from '../app/runtime.ts';
+import { loadConfig, type Config } from '../app/config.ts';
 import type { Db } from '../db/index.ts';
-import { openTestDb } from '../db/test-db.ts';
+import { openTestDb } from './test-db.ts';
 
 export const TEST_PASSWORD = 'correct-horse-battery-9';
 

@@ -6,7 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { Role } from '../../src/auth/access.ts';
 import { importFiles } from '../../src/bulk/import.ts';
 import { cliContext } from '../../src/cli/context.ts';
-import { repoRoot, sharedTestdataDir } from '../../src/config.ts';
+import { repoRoot, sharedTestdataDir } from '../../src/app/config.ts';
 import { FhirStore } from '../../src/fhir/store.ts';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../../src/testing/test-server.ts';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableIds } from '../../src/bulk/import.ts';
 import { cliContext } from '../../src/cli/context.ts';
 import { loadCodeSets } from '../../src/coding/index.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/app/config.ts';
 import { demoFacilityBundle, generatePatients } from '../../src/demo/index.ts';
 import { processBundle } from '../../src/fhir/bundle.ts';
 import { FhirStore } from '../../src/fhir/store.ts';

@@ -1,7 +1,7 @@
 import type { Bundle, Observation, OperationOutcome, ValueSet } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../testing/test-server.ts';
-import { bloodPressure } from './test-support.ts';
+import { bloodPressure } from '../../testing/search-fixtures.ts';
 
 /**
  * Composite parameters through the REST API: each pair matches on one element (the Observation,

@@ -3,7 +3,7 @@ import type { Patient, Resource } from '@medplum/fhirtypes';
 import { toAuditEvent } from '../../audit/audit-event.ts';
 import { paramFor } from './definitions.ts';
 import { extractSearchRows, type SearchRows } from './extract.ts';
-import { bloodPressure, exampleResource, exampleResources, syntheaPatient } from './test-support.ts';
+import { bloodPressure, exampleResource, exampleResources, syntheaPatient } from '../../testing/search-fixtures.ts';
 
 const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
 

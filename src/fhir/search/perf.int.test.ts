@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Patient } from '@medplum/fhirtypes';
-import { testDatabaseUrl } from '../../config.ts';
-import { openTestDb } from '../../db/test-db.ts';
+import { testDatabaseUrl } from '../../app/config.ts';
+import { openTestDb } from '../../testing/test-db.ts';
 import type { Db } from '../../db/db.ts';
 import { parseSearch, searchBundle } from './index.ts';
-import { storeResources } from './test-support.ts';
+import { storeResources } from '../../testing/search-fixtures.ts';
 
 const PATIENTS = 100_000;
 const FAMILIES = [

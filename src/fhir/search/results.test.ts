@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
-import { openTestDb } from '../../db/test-db.ts';
+import { openTestDb } from '../../testing/test-db.ts';
 import type { Db } from '../../db/db.ts';
 import { deleteSearchRows, parseSearch, searchBundle, type SearchAccess } from './index.ts';
-import { exampleResources, storeResources, syntheaPatient } from './test-support.ts';
+import { exampleResources, storeResources, syntheaPatient } from '../../testing/search-fixtures.ts';
 
 const BASE = 'http://test/fhir';
 let db: Db;

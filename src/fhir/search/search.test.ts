@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
-import { openTestDb } from '../../db/test-db.ts';
+import { openTestDb } from '../../testing/test-db.ts';
 import type { Db } from '../../db/db.ts';
 import { isOutcomeError } from '../outcomes.ts';
 import { deleteSearchRows, parseSearch, searchBundle } from './index.ts';
-import { bloodPressure, exampleResources, storeResources, syntheaPatient } from './test-support.ts';
+import { bloodPressure, exampleResources, storeResources, syntheaPatient } from '../../testing/search-fixtures.ts';
 
 const BASE = 'http://test/fhir';
 let db: Db;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Patient } from '@medplum/fhirtypes';
-import { openTestDb } from '../../db/test-db.ts';
+import { openTestDb } from '../../testing/test-db.ts';
 import type { Db } from '../../db/db.ts';
 import { deleteSearchRows, extractSearchRows, writeSearchRows } from './index.ts';
-import { patientOf, syntheaPatient } from './test-support.ts';
+import { patientOf, syntheaPatient } from '../../testing/search-fixtures.ts';
 
 let db: Db;
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../../db/index.ts';
-import { allOk, badRequest } from '../../fhir/outcomes.ts';
-import { FHIR_BASE, FHIR_JSON, storeFor } from '../../fhir/routes.ts';
+import type { Db } from '../db/index.ts';
+import { allOk, badRequest } from '../fhir/outcomes.ts';
+import { FHIR_BASE, FHIR_JSON, storeFor } from '../fhir/routes.ts';
 import { mergePatientRecords, unmergePatients } from './merge.ts';
-import { markNotDuplicate } from './not-duplicate.ts';
-import { matchPatient } from './match.ts';
+import { markNotDuplicate } from './duplicates/not-duplicate.ts';
+import { matchPatient } from './match-operation.ts';
 import {
   asParameters,
   booleanParam,
@@ -12,8 +12,8 @@ import {
   patientIdParam,
   resourceParam,
   stringParam,
-} from './parameters.ts';
-import { listWorklist, pairDetail } from './worklist.ts';
+} from './route-parameters.ts';
+import { listWorklist, pairDetail } from './duplicates/worklist.ts';
 
 /** HTTP adapters of the MPI: FHIR operations and the duplicate worklist. */
 export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void {

@@ -1,8 +1,8 @@
 import type { Bundle, BundleEntry, Patient } from '@medplum/fhirtypes';
-import type { Queryable } from '../../db/index.ts';
-import type { FhirStore } from '../../fhir/store.ts';
-import { DEFAULT_THRESHOLDS, scorePair, type MatchThresholds } from '../model.ts';
-import { currentModel } from './model-store.ts';
+import type { Queryable } from '../db/index.ts';
+import type { FhirStore } from '../fhir/store.ts';
+import { DEFAULT_THRESHOLDS, scorePair, type MatchThresholds } from './model.ts';
+import { currentModel } from './duplicates/model-store.ts';
 import { isLinkable, patientBlockKeys, standardPatient } from './patient-record.ts';
 
 /** FHIR match grades (http://hl7.org/fhir/match-grade). */

@@ -1,6 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, writeVersions } from '../../fhir/repo.ts';
+import { newId, writeVersions } from '../../fhir/unchecked-storage.ts';
 import { startTestServer, type TestServer } from '../../testing/test-server.ts';
 import { scorePendingPatients } from './scoring.ts';
 

@@ -2,7 +2,7 @@ import type { Patient } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../../db/index.ts';
 import { linkRecords } from '../link.ts';
 import type { MatchModel } from '../model.ts';
-import { patientToPersonRecord } from './patient-record.ts';
+import { patientToPersonRecord } from '../patient-record.ts';
 
 /**
  * The match model the store scores with, persisted in mpi_model (one row). With enough live

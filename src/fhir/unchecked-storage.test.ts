@@ -1,9 +1,9 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/index.ts';
-import { openTestDb } from '../db/test-db.ts';
+import { openTestDb } from '../testing/test-db.ts';
 import { isOutcomeError } from './outcomes.ts';
-import { readCurrent, writeVersions } from './repo.ts';
+import { readCurrent, writeVersions } from './unchecked-storage.ts';
 
 describe('writeVersions', () => {
   let db: Db;

@@ -1,7 +1,7 @@
 import type { HumanName, Patient } from '@medplum/fhirtypes';
-import { blockingKeys } from '../blocking.ts';
-import { standardiseRecord } from '../standardise.ts';
-import type { PersonRecord, StandardRecord } from '../types.ts';
+import { blockingKeys } from './blocking.ts';
+import { standardiseRecord } from './standardise.ts';
+import type { PersonRecord, StandardRecord } from './types.ts';
 
 /** Identifier systems that name one person everywhere (MRNs differ between duplicate records). */
 const PERSON_IDENTIFIER_SYSTEMS = ['http://hl7.org/fhir/sid/us-ssn', 'urn:oid:2.16.840.1.113883.4.1'];

@@ -22,7 +22,7 @@ export interface Config {
   maxBodyBytes: number;
 }
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export const CONFIG_HELP: ReadonlyArray<readonly [string, string]> = [
   ['CUSTODIAN_PORT', 'HTTP port (default 8080)'],

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { flushAudit } from './audit/audit-log.ts';
-import { countUsers, createUser, generatePassword } from './auth/users.ts';
+import { flushAudit } from '../audit/audit-log.ts';
+import { countUsers, createUser, generatePassword } from '../auth/users.ts';
 import type { Config } from './config.ts';
-import { openDb, type Db } from './db/index.ts';
+import { openDb, type Db } from '../db/index.ts';
 import { buildApp } from './server.ts';
-import { ensureSearchIndexCurrent } from './fhir/reindex.ts';
-import type { RequestContext } from './auth/access.ts';
+import { ensureSearchIndexCurrent } from '../fhir/reindex.ts';
+import type { RequestContext } from '../auth/access.ts';
 
 export interface RunningServer {
   app: FastifyInstance;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDb, type Db } from './index.ts';
-import { testDatabaseUrl } from '../config.ts';
+import { openDb, type Db } from '../db/index.ts';
+import { testDatabaseUrl } from '../app/config.ts';
 
 /**
  * A fresh, empty, migrated database for one test file: in-memory PGlite by default, or a new

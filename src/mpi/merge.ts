@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Patient, PatientLink, Resource } from '@medplum/fhirtypes';
-import { appendAudit } from '../../audit/audit-log.ts';
-import type { Queryable } from '../../db/index.ts';
-import { badRequest, notFound, unprocessable } from '../../fhir/outcomes.ts';
-import type { FhirStore } from '../../fhir/store.ts';
-import { closeReviewTasks, type ReviewClosure } from './review-tasks.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Queryable } from '../db/index.ts';
+import { badRequest, notFound, unprocessable } from '../fhir/outcomes.ts';
+import type { FhirStore } from '../fhir/store.ts';
+import { closeReviewTasks, type ReviewClosure } from './duplicates/review-tasks.ts';
 
 /**
  * Patient merge and unmerge. A merge moves the source patient's whole compartment to the target

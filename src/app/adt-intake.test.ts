@@ -6,8 +6,8 @@ import { Hl7Client } from '@medplum/hl7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdtIntake } from './adt-intake.ts';
 import { sharedTestdataDir } from './config.ts';
-import type { MllpListener } from './hl7v2/index.ts';
-import { startTestServer, type TestServer } from './testing/test-server.ts';
+import type { MllpListener } from '../hl7v2/index.ts';
+import { startTestServer, type TestServer } from '../testing/test-server.ts';
 
 let server: TestServer;
 let listener: MllpListener;

@@ -5,7 +5,7 @@ import { notFound } from '../../fhir/outcomes.ts';
 import type { FhirStore } from '../../fhir/store.ts';
 import { scorePair, type FieldExplanation } from '../model.ts';
 import { currentModel } from './model-store.ts';
-import { standardPatient } from './patient-record.ts';
+import { standardPatient } from '../patient-record.ts';
 import { DUPLICATE_REVIEW, TASK_SYSTEM, taskPatients, type ReviewGrade } from './review-tasks.ts';
 
 /** The key fields of a patient a reviewer compares, as display text. */

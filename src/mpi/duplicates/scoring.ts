@@ -12,7 +12,7 @@ import {
 import type { StandardRecord } from '../types.ts';
 import { ensureModel } from './model-store.ts';
 import { pairKey } from './not-duplicate.ts';
-import { isLinkable, patientBlockKeys, standardPatient } from './patient-record.ts';
+import { isLinkable, patientBlockKeys, standardPatient } from '../patient-record.ts';
 import { orderedPair, reviewTask, type ReviewGrade } from './review-tasks.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
-import { badRequest } from '../../fhir/outcomes.ts';
+import { badRequest } from '../fhir/outcomes.ts';
 
 /** Reading FHIR operation input (a Parameters resource) with readable errors. */
 export function asParameters(body: unknown): Parameters {

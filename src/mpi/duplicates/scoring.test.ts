@@ -2,7 +2,7 @@ import type { Bundle, Parameters, Patient, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliContext } from '../../cli/context.ts';
 import { generatePatients, type DemoOptions } from '../../demo/index.ts';
-import { loadDemoData } from '../../demo-loader.ts';
+import { loadDemoData } from '../../app/demo-loader.ts';
 import { FhirStore } from '../../fhir/store.ts';
 import { startTestServer, type TestServer } from '../../testing/test-server.ts';
 import { scorePendingPatients } from './scoring.ts';

@@ -1,9 +1,9 @@
-import type { RequestContext } from './auth/access.ts';
+import type { RequestContext } from '../auth/access.ts';
 import type { Config } from './config.ts';
-import type { Db } from './db/index.ts';
-import { FhirStore } from './fhir/store.ts';
-import { applyAdtAction, startMllpListener, type MllpListener } from './hl7v2/index.ts';
-import { mergePatients } from './mpi/index.ts';
+import type { Db } from '../db/index.ts';
+import { FhirStore } from '../fhir/store.ts';
+import { applyAdtAction, startMllpListener, type MllpListener } from '../hl7v2/index.ts';
+import { mergePatients } from '../mpi/index.ts';
 
 /** The HL7 interface acts as a system user; every message's changes are audited under it. */
 const HL7_CONTEXT: RequestContext = {

@@ -1,8 +1,8 @@
 import type { Config } from './config.ts';
-import type { Db } from './db/index.ts';
-import { FhirStore } from './fhir/store.ts';
+import type { Db } from '../db/index.ts';
+import { FhirStore } from '../fhir/store.ts';
 import { loadDemoData } from './demo-loader.ts';
-import { cliContext } from './cli/context.ts';
+import { cliContext } from '../cli/context.ts';
 
 /**
  * A fresh database gets the configured code sets and a demo set of patients, so a new user
@@ -16,7 +16,7 @@ export async function prepareFreshDatabase(
   const system = { ...cliContext(), username: 'custodian:first-start' };
   if (config.codesetsDir) {
     try {
-      const coding = await import('./coding/index.ts');
+      const coding = await import('../coding/index.ts');
       const loaded = await coding.codeSetsLoaded(db);
       if (loaded.length === 0) {
         log(`Loading code sets from ${config.codesetsDir} ...`);

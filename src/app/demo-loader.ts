@@ -1,7 +1,7 @@
-import { stableIds } from './bulk/import.ts';
-import { demoFacilityBundle, generatePatients, type DemoOptions } from './demo/index.ts';
-import { processBundle } from './fhir/bundle.ts';
-import type { FhirStore } from './fhir/store.ts';
+import { stableIds } from '../bulk/import.ts';
+import { demoFacilityBundle, generatePatients, type DemoOptions } from '../demo/index.ts';
+import { processBundle } from '../fhir/bundle.ts';
+import type { FhirStore } from '../fhir/store.ts';
 
 /**
  * Loads generated demo patients through the store, one transaction per patient. The generator

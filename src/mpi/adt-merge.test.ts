@@ -4,10 +4,10 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
 import type { Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startAdtIntake } from '../../adt-intake.ts';
-import { sharedTestdataDir } from '../../config.ts';
-import type { MllpListener } from '../../hl7v2/index.ts';
-import { startTestServer, type TestServer } from '../../testing/test-server.ts';
+import { startAdtIntake } from '../app/adt-intake.ts';
+import { sharedTestdataDir } from '../app/config.ts';
+import type { MllpListener } from '../hl7v2/index.ts';
+import { startTestServer, type TestServer } from '../testing/test-server.ts';
 
 let server: TestServer;
 let listener: MllpListener;

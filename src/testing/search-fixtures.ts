@@ -5,9 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Observation, Resource } from '@medplum/fhirtypes';
-import type { Queryable } from '../../db/db.ts';
-import { sharedTestdataDir } from '../../config.ts';
-import { writeSearchRows } from './write.ts';
+import type { Queryable } from '../db/db.ts';
+import { sharedTestdataDir } from '../app/config.ts';
+import { writeSearchRows } from '../fhir/search/write.ts';
 
 export interface StoreOptions {
   security?: string[];
