@@ -2,6 +2,7 @@ import type { Encounter, Identifier, Patient, Resource } from '@medplum/fhirtype
 import { conflict } from '../fhir/outcomes.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import type { AdtAction } from './adt-to-fhir.ts';
+import { AdtRefusal, HL7_ERROR } from './errors.ts';
 
 /**
  * Applies ADT actions to the record store through FhirStore (so every change is authorised and
@@ -96,15 +97,26 @@ export async function applyAdtAction(
     if (action.encounter && patient.id) await upsertEncounter(store, action.encounter, patient.id);
     return;
   }
-  for (const pair of action.merges) {
+  // Every pair is looked up before any is merged: a message refused for one pair changes nothing.
+  const planned: Array<[sourceId: string, targetId: string]> = [];
+  for (const [i, pair] of action.merges.entries()) {
     const source = await findOne<Patient>(store, 'Patient', pair.nonSurvivor);
-    if (!source?.id || source.active === false) continue; // already merged: a resent A40
+    if (!source?.id) throw unknownPatient('MRG', i, 'prior', pair.nonSurvivor);
+    if (source.active === false) continue; // already merged: a resent A40
     const target = await findOne<Patient>(store, 'Patient', pair.survivor);
-    if (!target?.id)
-      throw conflict(
-        `A40: no patient matches the surviving identifier ${pair.survivor.map(token).join(', ')}`,
-      );
-    if (!merger) throw conflict('A40: patient merge is not available on this server');
-    await merger(store, source.id, target.id);
+    if (!target?.id) throw unknownPatient('PID', i, 'surviving', pair.survivor);
+    planned.push([source.id, target.id]);
   }
+  if (planned.length > 0 && !merger) throw conflict('A40: patient merge is not available on this server');
+  for (const [sourceId, targetId] of planned) await merger?.(store, sourceId, targetId);
+}
+
+/** AE 204 (unknown key) pointing at the PID-3 or MRG-1 that names no patient. */
+function unknownPatient(segment: 'PID' | 'MRG', pair: number, role: string, ids: Identifier[]): AdtRefusal {
+  return new AdtRefusal({
+    ackCode: 'AE',
+    errorCode: HL7_ERROR.unknownKey,
+    reason: `A40: no patient matches the ${role} identifier ${ids.map(token).join(', ')}`,
+    location: { segment, sequence: pair + 1, field: segment === 'PID' ? 3 : 1 },
+  });
 }

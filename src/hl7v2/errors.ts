@@ -29,3 +29,14 @@ export interface AdtRejection {
   reason: string;
   location?: Hl7ErrorLocation;
 }
+
+/**
+ * Thrown by `onAction` to refuse a message with its own ACK code and ERR details (say AE 204 for a
+ * patient the store does not know); any other error answers AE 207 with the error's message.
+ */
+export class AdtRefusal extends Error {
+  constructor(readonly rejection: AdtRejection) {
+    super(rejection.reason);
+    this.name = 'AdtRefusal';
+  }
+}

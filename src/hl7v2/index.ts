@@ -19,7 +19,7 @@ export type {
   MergeTrigger,
   UpsertTrigger,
 } from './adt-to-fhir.ts';
-export { HL7_ERROR } from './errors.ts';
+export { AdtRefusal, HL7_ERROR } from './errors.ts';
 export type { AdtRejection, Hl7ErrorCode, Hl7ErrorLocation } from './errors.ts';
 export { ackText, buildAck, buildNak, OUR_APPLICATION } from './ack.ts';
 export type { AckCode, AckDetail } from './ack.ts';

@@ -3,7 +3,7 @@ import { MllpFramer, mllpFrame } from './mllp-framer.ts';
 import type { FrameEvent } from './mllp-framer.ts';
 
 const texts = (events: FrameEvent[]): string[] =>
-  events.map((e) => (e.type === 'frame' ? e.data.toString('utf8') : `oversize:${e.head.toString('utf8')}`));
+  events.map((e) => (e.type === 'frame' ? e.data.toString('utf8') : `${e.type}:${e.head.toString('utf8')}`));
 
 describe('MllpFramer', () => {
   it('finds several frames in one packet and ignores bytes between them', () => {
@@ -44,5 +44,16 @@ describe('MllpFramer', () => {
       ...framer.push(mllpFrame('MSH|ok')),
     ];
     expect(texts(events)).toEqual(['oversize:MSH|0123456789', 'MSH|ok']);
+  });
+
+  it('reports bytes sent without the start block once per message, and still finds the frames after them', () => {
+    const framer = new MllpFramer();
+    const events = [
+      ...framer.push(Buffer.from('\r\nMSH|raw one\rPID|1')),
+      ...framer.push(Buffer.from('|more of the same\r')),
+      ...framer.push(Buffer.from('\x1c\rMSH|raw two\x1c\r')),
+      ...framer.push(mllpFrame('MSH|framed')),
+    ];
+    expect(texts(events)).toEqual(['unframed:MSH|raw one\rPID|1', 'unframed:MSH|raw two', 'MSH|framed']);
   });
 });

@@ -2,11 +2,19 @@
 export const VT = 0x0b;
 export const FS = 0x1c;
 export const CR = 0x0d;
+/** Bytes a sender may leave between frames: line ends and spaces. */
+const BLANK: ReadonlySet<number> = new Set([CR, 0x0a, 0x09, 0x20]);
 
 export type FrameEvent =
   | { type: 'frame'; data: Buffer }
   /** A frame longer than the limit was dropped; `head` is its first bytes, for a NAK. */
-  | { type: 'oversize'; head: Buffer };
+  | { type: 'oversize'; head: Buffer }
+  /**
+   * Bytes outside a frame that are not blank: a message sent without the start block. Reported
+   * once per such message (up to an end block or the next start block); `head` is its first
+   * bytes, for a NAK.
+   */
+  | { type: 'unframed'; head: Buffer };
 
 /** Wraps message text in an MLLP frame. */
 export function mllpFrame(text: string): Buffer {
@@ -15,7 +23,8 @@ export function mllpFrame(text: string): Buffer {
 
 /**
  * Splits a TCP byte stream into MLLP frames, whatever the packet boundaries: a frame split across
- * packets, several frames in one packet, bytes between frames (stray CR/LF) all work. A start byte
+ * packets, several frames in one packet, blank bytes between frames (stray CR/LF) all work; other
+ * bytes outside a frame are reported as `unframed`, so the sender can be told. A start byte
  * inside an unfinished frame means the sender gave up on it and began again: the partial frame is
  * dropped. A frame above `maxBytes` is dropped and reported, so one sender cannot exhaust memory.
  * (@medplum/hl7's Hl7Connection only looks for the end bytes at the end of each packet, which
@@ -24,7 +33,8 @@ export function mllpFrame(text: string): Buffer {
 export class MllpFramer {
   private parts: Buffer[] = [];
   private size = 0;
-  private state: 'between' | 'inFrame' | 'skipping' = 'between';
+  /** `unframed`: outside a frame, in bytes already reported, until an end or start block. */
+  private state: 'between' | 'unframed' | 'inFrame' | 'skipping' = 'between';
   private head: Buffer = Buffer.alloc(0);
 
   constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
@@ -33,8 +43,9 @@ export class MllpFramer {
     const events: FrameEvent[] = [];
     let pos = 0;
     while (pos < chunk.length) {
-      if (this.state === 'between') {
+      if (this.state === 'between' || this.state === 'unframed') {
         const start = chunk.indexOf(VT, pos);
+        this.skipUnframed(chunk, pos, start === -1 ? chunk.length : start, events);
         if (start === -1) return events;
         this.begin();
         pos = start + 1;
@@ -75,6 +86,20 @@ export class MllpFramer {
     this.size = 0;
     this.head = Buffer.alloc(0);
     this.state = 'between';
+  }
+
+  /** Reads the bytes outside a frame in [from, to): reports each message sent without a start block. */
+  private skipUnframed(chunk: Buffer, from: number, to: number, events: FrameEvent[]): void {
+    for (let i = from; i < to; i += 1) {
+      const byte = chunk[i] ?? 0;
+      if (byte === FS) this.state = 'between';
+      else if (this.state === 'between' && !BLANK.has(byte)) {
+        this.state = 'unframed';
+        const end = chunk.indexOf(FS, i);
+        const stop = Math.min(end === -1 || end > to ? to : end, i + 4096);
+        events.push({ type: 'unframed', head: Buffer.from(chunk.subarray(i, stop)) });
+      }
+    }
   }
 
   private begin(): void {

@@ -174,6 +174,27 @@ describe('MLLP listener', () => {
     expect(events.filter((e) => e.type === 'nak')).toHaveLength(2);
   });
 
+  it('NAKs bytes sent without the MLLP start block, once per message, and keeps serving', async () => {
+    const { seen, onAction } = recorder();
+    const events: MllpEvent[] = [];
+    const { port } = await start({ onAction, onEvent: (e) => events.push(e) });
+    const client = await connect(port);
+    const reason = 'message sent without the MLLP start block (0x0B): frame it as <VT> message <FS><CR>';
+    // A sender that forgot the start block but sends the end block, then one that sends bare text.
+    await client.write(`${a01('RAW1', 'MRN1')}\x1c\r`);
+    expect(msa(await client.nextAck())).toEqual(['AR', 'RAW1', reason]);
+    await client.write(`${a01('RAW2', 'MRN2')}\r`);
+    const nak = await client.nextAck();
+    expect(msa(nak)).toEqual(['AR', 'RAW2', reason]);
+    expect(nak.getSegment('ERR')?.getField(3)?.toString()).toBe('100^Segment sequence error^HL70357');
+    expect(msa(await client.send(a01('FRAMED1', 'MRN3')))).toEqual(['AA', 'FRAMED1', 'OK']);
+    expect(seen.map((s) => s.controlId)).toEqual(['FRAMED1']);
+    expect(events.filter((e) => e.type === 'nak')).toEqual([
+      { type: 'nak', reason },
+      { type: 'nak', reason },
+    ]);
+  }, 10_000);
+
   it('rejects unsupported triggers (AR) and missing identifiers (AE) with ERR details', async () => {
     const { seen, onAction } = recorder();
     const { port } = await start({ onAction });

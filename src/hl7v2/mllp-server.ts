@@ -4,7 +4,7 @@ import { ackText, buildAck, buildNak } from './ack.ts';
 import type { AckCode } from './ack.ts';
 import { adtToAction } from './adt-to-fhir.ts';
 import type { AdtAction, AdtMapOptions } from './adt-to-fhir.ts';
-import { HL7_ERROR } from './errors.ts';
+import { AdtRefusal, HL7_ERROR } from './errors.ts';
 import { MllpFramer, mllpFrame } from './mllp-framer.ts';
 import { parseHl7Message } from './parse.ts';
 
@@ -21,7 +21,8 @@ export interface MllpListenerOptions {
   /** TCP port; 0 picks a free one (see the returned `port`). */
   port: number;
   /**
-   * Applies one action to the record store. Resolves -> AA; throws -> AE with the error's message.
+   * Applies one action to the record store. Resolves -> AA; throws -> AE with the error's message
+   * (an `AdtRefusal` chooses its own ACK code and ERR details).
    * Called one message at a time per connection, in arrival order; a sender that did not get its
    * ACK resends the same message (same MSH-10), so this must be idempotent.
    */
@@ -42,7 +43,8 @@ export interface MllpListener {
 /**
  * Starts an HL7 v2 MLLP listener over node:net. Every framed message gets exactly one ACK: AA once
  * `onAction` resolves, AE with the reason when it throws or the data is unusable, AR for a message
- * type or trigger we do not take, and a NAK (AR) for bytes that are not an HL7 message. Nothing a
+ * type or trigger we do not take, and a NAK (AR) for bytes that are not an HL7 message or that came
+ * without the MLLP start block (one per such message). Nothing a
  * client sends or does (garbage, huge frames, hanging up mid-frame) stops the listener.
  */
 export async function startMllpListener(options: MllpListenerOptions): Promise<MllpListener> {
@@ -71,7 +73,9 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
           const reply =
             event.type === 'frame'
               ? await handleFrame(event.data, options, emit)
-              : oversizeNak(event.head, options, emit);
+              : event.type === 'oversize'
+                ? oversizeNak(event.head, options, emit)
+                : unframedNak(event.head, emit);
           if (!socket.destroyed && socket.writable) {
             socket.write(mllpFrame(reply));
           }
@@ -155,6 +159,11 @@ async function handleFrame(
   try {
     await options.onAction(mapped.action, message);
   } catch (err) {
+    if (err instanceof AdtRefusal) {
+      const { ackCode, reason, errorCode, location } = err.rejection;
+      done(ackCode, reason, trigger);
+      return ackText(buildAck(message, ackCode, reason, { errorCode, ...(location ? { location } : {}) }));
+    }
     const reason = asError(err).message || 'the record store refused the message';
     done('AE', reason, trigger);
     return ackText(buildAck(message, 'AE', reason, { errorCode: HL7_ERROR.internalError }));
@@ -165,6 +174,16 @@ async function handleFrame(
 
 function oversizeNak(head: Buffer, options: MllpListenerOptions, emit: (e: MllpEvent) => void): string {
   const reason = `message larger than ${options.maxMessageBytes ?? 16 * 1024 * 1024} bytes`;
+  emit({ type: 'nak', reason });
+  return ackText(buildNak(decodeMessageBytes(head), reason, HL7_ERROR.segmentSequence));
+}
+
+/**
+ * A sender that leaves out the start block gets a NAK rather than silence: it would otherwise wait
+ * for an ACK that never comes, with nothing on either side saying why.
+ */
+function unframedNak(head: Buffer, emit: (e: MllpEvent) => void): string {
+  const reason = 'message sent without the MLLP start block (0x0B): frame it as <VT> message <FS><CR>';
   emit({ type: 'nak', reason });
   return ackText(buildNak(decodeMessageBytes(head), reason, HL7_ERROR.segmentSequence));
 }
