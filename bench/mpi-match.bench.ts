@@ -1,5 +1,5 @@
 import type { Patient } from '@medplum/fhirtypes';
-import { flushAudit } from '../src/audit/audit-log.ts';
+import { flushAudit } from '../src/fhir/audit-trail.ts';
 import { cliContext } from '../src/cli/context.ts';
 import { openDb } from '../src/db/index.ts';
 import { generatePatients } from '../src/demo/index.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import Fastify from 'fastify';
 import { startServer } from '../src/app/runtime.ts';
-import { flushAudit } from '../src/audit/audit-log.ts';
+import { flushAudit } from '../src/fhir/audit-trail.ts';
 import { importFiles, isSharedReferenceData } from '../src/bulk/import.ts';
 import { cliContext } from '../src/cli/context.ts';
 import { loadConfig, sharedTestdataDir } from '../src/app/config.ts';

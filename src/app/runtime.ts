@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { flushAudit } from '../audit/audit-log.ts';
+import { flushAudit } from '../fhir/audit-trail.ts';
 import { countUsers, createUser, generatePassword } from '../auth/users.ts';
 import type { Config } from './config.ts';
 import { openDb, type Db } from '../db/index.ts';

@@ -1,5 +1,6 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
+import { auditEventsAbout } from '../fhir/audit-trail.ts';
 
 /** One line of "who has seen this patient's record". */
 export interface AccessReportLine {
@@ -41,11 +42,5 @@ export async function accessReport(
   patientId: string,
   limit = 1000,
 ): Promise<AccessReportLine[]> {
-  const res = await q.query<{ content: AuditEvent }>(
-    `SELECT r.content FROM audit_chain c
-       JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
-      WHERE c.patient_ids @> ARRAY[$1]::text[] ORDER BY c.seq DESC LIMIT $2`,
-    [patientId, limit],
-  );
-  return res.rows.map((r) => reportLine(r.content));
+  return (await auditEventsAbout(q, patientId, limit)).map(reportLine);
 }

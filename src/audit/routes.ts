@@ -3,7 +3,7 @@ import { listBreakGlass, reviewBreakGlass } from '../auth/break-glass.ts';
 import type { Db } from '../db/index.ts';
 import { badRequest, unauthorized } from '../fhir/outcomes.ts';
 import { accessReport } from './access-report.ts';
-import { flushAudit, verifyAuditChain } from './audit-log.ts';
+import { flushAudit, verifyAuditChain } from '../fhir/audit-trail.ts';
 
 /** The privacy officer's views of the audit trail. */
 export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db }): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { verifyAuditChain } from '../audit/audit-log.ts';
+import { verifyAuditChain } from '../fhir/audit-trail.ts';
 import { openConfiguredDb } from './context.ts';
 
 export function registerAuditCommands(program: Command): void {

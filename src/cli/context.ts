@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { RequestContext } from '../auth/access.ts';
 import { loadConfig } from '../app/config.ts';
 import { openDb, type Db } from '../db/index.ts';
-import { flushAudit } from '../audit/audit-log.ts';
+import { flushAudit } from '../fhir/audit-trail.ts';
 
 /** The command line acts as a local system user; everything it does is audited under that name. */
 export function cliContext(): RequestContext {

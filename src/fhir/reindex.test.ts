@@ -1,6 +1,6 @@
 import type { Encounter } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flushAudit } from '../audit/audit-log.ts';
+import { flushAudit } from './audit-trail.ts';
 import { cliContext } from '../cli/context.ts';
 import type { Db } from '../db/index.ts';
 import { openTestDb } from '../testing/test-db.ts';

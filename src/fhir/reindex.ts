@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { RequestContext } from '../auth/access.ts';
-import { recordAudit } from '../audit/audit-log.ts';
+import { recordAudit } from './audit-trail.ts';
 import type { Db } from '../db/index.ts';
 import { assertResourceType } from './definitions.ts';
 import { writeSearchRows } from './search/index.ts';

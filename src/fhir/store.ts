@@ -1,19 +1,17 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import type { Action, RequestContext } from '../auth/access.ts';
-import { deniedLabelsFor, isAllowed } from '../auth/policy.ts';
-import { appendAudit, flushAudit, queueAudit, recordAudit } from '../audit/audit-log.ts';
-import type { AuditAction, AuditEntry } from '../audit/audit-event.ts';
+import type { RequestContext } from '../auth/access.ts';
+import { deniedLabelsFor, isAllowed, type Action } from '../shared/index.ts';
+import { appendAudit, flushAudit, queueAudit, recordAudit } from './audit-trail.ts';
+import type { AuditAction, AuditEntry } from './audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
-import {
-  assertAllowed,
-  assertLabelsVisible,
-  assertMaySee,
-  BreakGlassRequired,
-  searchAccess,
-} from './access-check.ts';
+import { accessOf, seesEverything, visibleColumn, visibleTo } from './access-filter.ts';
+import { compartmentRecords, lockCompartment } from './compartment.ts';
+import { SqlParams } from './search/sql-params.ts';
+import { assertAllowed, assertVisible, BreakGlassRequired } from './access-check.ts';
 import { assertResourceType, assertValidResource, patientOf } from './definitions.ts';
 import {
   badRequest,
+  forbidden,
   gone,
   isOutcomeError,
   methodNotAllowed,
@@ -26,13 +24,27 @@ import {
   readCurrent,
   readCurrentJson,
   readVersion,
+  changedRecords,
+  type ChangedRecord,
   unchangedResources,
   writeVersions,
   type CurrentRow,
   type VersionWrite,
 } from './unchecked-storage.ts';
-import { parseSearch, searchBundle } from './search/index.ts';
+import { countSearch, parseSearch, searchBundle, type SearchRequest } from './search/index.ts';
+import { loadIncludes } from './search/include.ts';
+import { searchPage } from './search/search.ts';
+import { describeSpec, typedSearchRequest, type Criterion, type SearchSpec } from './search/typed.ts';
 import { noteWrites } from './statistics.ts';
+
+/** What a typed search found: matches, included records, and whether every page was read. */
+export interface Found {
+  matches: Resource[];
+  included: Resource[];
+  complete: boolean;
+}
+
+export type { ChangedRecord };
 
 export interface WriteResult {
   resource: Resource;
@@ -123,10 +135,10 @@ export class FhirStore {
     return this.audited('read', `${type}/${id}`, async () => {
       this.allow(type, 'read');
       assertId(id);
-      const row = await readCurrentJson(this.db, type, id, deniedLabelsFor(this.ctx.role).length > 0);
+      const row = await readCurrentJson(this.db, type, id, accessOf(this.ctx));
       if (!row) throw notFound(`${type}/${id} not found`);
       if (row.deleted || !row.json) throw gone(`${type}/${id} was deleted`);
-      assertLabelsVisible(this.ctx, row.labels.concat(row.patient_labels ?? []), row.patient_id);
+      if (!row.visible) throw new BreakGlassRequired(type === 'Patient' ? id : row.patient_id);
       queueAudit(this.db, [
         this.entry('read', 'success', { patientIds: ids(row.patient_id), entities: [`${type}/${id}`] }),
       ]);
@@ -152,10 +164,14 @@ export class FhirStore {
     });
   }
 
+  /**
+   * A stored version the caller may see. Every version is judged by the record's current labels
+   * and its patient's (a record labelled later hides its earlier versions too).
+   */
   private async visible(row: CurrentRow | undefined, label: string): Promise<Resource> {
     if (!row) throw notFound(`${label} not found`);
+    await assertVisible(this.db, this.ctx, row.resource_type, row.id);
     if (row.deleted || !row.content) throw gone(`${label} was deleted`);
-    await assertMaySee(this.db, this.ctx, row.content, row.patient_id);
     return row.content;
   }
 
@@ -205,7 +221,7 @@ export class FhirStore {
         if (options.ifMatch !== undefined && options.ifMatch !== version) {
           throw preconditionFailed(`${type}/${id} is at version ${version}, not ${options.ifMatch}`);
         }
-        if (current?.content) await assertMaySee(tx, this.ctx, current.content, current.patient_id);
+        if (current?.content) await assertVisible(tx, this.ctx, type, id);
         const resource = { ...body, id };
         await writeVersions(tx, [{ resource, previousVersion: version, deleted: false }]);
         noteWrites(this.db, 1);
@@ -228,7 +244,7 @@ export class FhirStore {
           throw preconditionFailed(`${type}/${id} is at version ${version}, not ${options.ifMatch}`);
         }
         if (current.deleted) return;
-        if (current.content) await assertMaySee(tx, this.ctx, current.content, current.patient_id);
+        if (current.content) await assertVisible(tx, this.ctx, type, id);
         const tombstone = { resourceType: type, id } as Resource & { id: string };
         await writeVersions(tx, [{ resource: tombstone, previousVersion: version, deleted: true }]);
         await appendAudit(tx, [
@@ -248,7 +264,7 @@ export class FhirStore {
       const request = parseSearch(type, query, options);
       const bundle = await searchBundle(this.db, request, {
         baseUrl: this.baseUrl,
-        access: searchAccess(this.ctx),
+        access: accessOf(this.ctx),
       });
       queueAudit(this.db, [
         this.entry('search', 'success', {
@@ -257,6 +273,111 @@ export class FhirStore {
         }),
       ]);
       return bundle;
+    });
+  }
+
+  /**
+   * A search built in code (parameters and values as data, see search/typed.ts): one page of
+   * matches and what `include` asked for, under the access filter, audited as a search.
+   */
+  async find(spec: SearchSpec): Promise<Found> {
+    return this.findPages(spec, 1);
+  }
+
+  /** Every page of a typed search, up to `limit` matches (the rest are left out, `complete` false). */
+  async findAll(spec: SearchSpec, limit = 20_000): Promise<Found> {
+    const pageSize = Math.min(spec.count ?? 1000, 1000);
+    return this.findPages({ ...spec, count: pageSize }, Math.ceil(limit / pageSize));
+  }
+
+  private async findPages(spec: SearchSpec, maxPages: number): Promise<Found> {
+    const query = describeSpec(spec);
+    return this.audited('search', query, async () => {
+      this.allow(spec.type, 'search');
+      let request = typedSearchRequest(spec);
+      const access = accessOf(this.ctx);
+      const found: Found = { matches: [], included: [], complete: true };
+      for (let page = 0; page < maxPages; page += 1) {
+        const { matches, next } = await searchPage(this.db, request, access);
+        found.matches.push(...matches);
+        if (request.include.length > 0)
+          found.included.push(...(await loadIncludes(this.db, matches, request.include, [], access)));
+        if (!next) break;
+        if (page === maxPages - 1) found.complete = false;
+        request = { ...request, cursor: next };
+      }
+      queueAudit(this.db, [
+        this.entry('search', 'success', {
+          query,
+          patientIds: patientsIn([...found.matches, ...found.included].map((resource) => ({ resource }))),
+        }),
+      ]);
+      return found;
+    });
+  }
+
+  /** How many records the caller may see match a typed search. */
+  async count(spec: SearchSpec): Promise<number> {
+    const query = describeSpec(spec);
+    return this.audited('search', query, async () => {
+      this.allow(spec.type, 'search');
+      const n = await countSearch(this.db, typedSearchRequest(spec), accessOf(this.ctx));
+      queueAudit(this.db, [this.entry('search', 'success', { query: `${query} (count)` })]);
+      return n;
+    });
+  }
+
+  /** Records carrying this business identifier (system and value matched exactly, as data). */
+  async findByIdentifier(type: string, identifier: { system: string; value: string }): Promise<Resource[]> {
+    const where: Criterion[] = [{ param: 'identifier', tokens: [{ system: identifier.system, code: identifier.value }] }];
+    return (await this.findAll({ type, where, count: 100 }, 1000)).matches;
+  }
+
+  /** The records of these ids the caller may see (missing, deleted and hidden ones left out). */
+  async readMany(type: string, idList: readonly string[]): Promise<Resource[]> {
+    const out: Resource[] = [];
+    const unique = [...new Set(idList)];
+    for (let i = 0; i < unique.length; i += 1000) {
+      const chunk = unique.slice(i, i + 1000);
+      const where: Criterion[] = [{ param: '_id', tokens: chunk.map((code) => ({ code })) }];
+      out.push(...(await this.find({ type, where, count: chunk.length })).matches);
+    }
+    return out;
+  }
+
+  /**
+   * Whether a record exists (deleted ones do not), whatever its labels. It tells only that: it is
+   * what break-the-glass needs before a grant, and it is answered to roles that may read the type.
+   */
+  async exists(type: string, id: string): Promise<boolean> {
+    this.allow(type, 'read');
+    assertId(id);
+    const row = await readCurrent(this.db, type, id);
+    return !!row && !row.deleted;
+  }
+
+  /**
+   * The change feed background work follows (MPI scoring): current versions of `type` written
+   * after `after` in (lastUpdated, id) order, deleted ones included. Only for system contexts;
+   * audited as one read of the records it answers.
+   */
+  async changedSince(
+    type: string,
+    after: { lastUpdated: string; id: string },
+    limit: number,
+  ): Promise<ChangedRecord[]> {
+    return this.audited('read', `${type}/_changes`, async () => {
+      if (this.ctx.role !== 'system') throw forbidden('The change feed is for background work only');
+      this.allow(type, 'read');
+      const rows = await changedRecords(this.db, type, after, limit);
+      queueAudit(this.db, [
+        this.entry('read', 'success', {
+          query: `${type}/_changes`,
+          patientIds: type === 'Patient' ? rows.map((r) => r.id) : [],
+          detail: `${rows.length} changed records`,
+        }),
+      ]);
+      return rows;
     });
   }
 
@@ -270,34 +391,41 @@ export class FhirStore {
       const count = Math.min(Math.max(Number(query.get('_count') ?? 100) || 100, 1), 1000);
       const since = query.get('_since');
       if (since && Number.isNaN(Date.parse(since))) throw badRequest(`Invalid _since '${since}'`);
+      // Every version is judged by the record's current labels and its patient's: a record
+      // labelled after it was written must not leak through its earlier versions.
+      const p = new SqlParams();
       const where: string[] = [];
-      const params: unknown[] = [];
-      if (type) where.push(`resource_type = $${params.push(type)}`);
-      if (id) where.push(`id = $${params.push(id)}`);
-      if (since) where.push(`last_updated >= $${params.push(since)}`);
-      if (!type || type !== 'AuditEvent') where.push(`resource_type <> 'AuditEvent'`);
-      const rows = await this.db.query<CurrentRow>(
-        `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content FROM fhir_resource_version
-          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY last_updated DESC, version_id DESC LIMIT ${count}`,
-        params,
+      if (type) where.push(`v.resource_type = ${p.add(type, 'text')}`);
+      if (id) where.push(`v.id = ${p.add(id, 'text')}`);
+      if (since) where.push(`v.last_updated >= ${p.add(since, 'timestamptz')}`);
+      if (!type || type !== 'AuditEvent') where.push(`v.resource_type <> 'AuditEvent'`);
+      const access = accessOf(this.ctx);
+      // Listing many records: hidden ones are not listed (nor counted) at all.
+      const filter = id ? undefined : visibleTo(access, p, 'r');
+      if (filter) where.push(filter);
+      const visible = visibleColumn(access, p, 'r');
+      const rows = await this.db.query<CurrentRow & { visible: boolean; owner: string | null }>(
+        `SELECT v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.patient_id, v.content,
+                ${visible} AS visible,
+                COALESCE(r.patient_id, CASE WHEN r.resource_type = 'Patient' THEN r.id END) AS owner
+           FROM fhir_resource_version v
+           JOIN fhir_resource r ON r.resource_type = v.resource_type AND r.id = v.id
+          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY v.last_updated DESC, v.version_id DESC LIMIT ${p.add(count, 'int')}`,
+        p.values,
       );
       if (id && rows.rows.length === 0 && type) throw notFound(`${type}/${id} not found`);
-      const visible: CurrentRow[] = [];
-      for (const row of rows.rows) {
-        try {
-          if (row.content) await assertMaySee(this.db, this.ctx, row.content, row.patient_id);
-          visible.push(row);
-        } catch (err) {
-          if (id) throw err; // one resource's history: say it is restricted rather than hide it
-        }
-      }
+      const hidden = rows.rows.find((r) => !r.visible);
+      // One resource's history: say it is restricted rather than hide it.
+      if (id && hidden) throw new BreakGlassRequired(hidden.owner);
+      const visibleRows = rows.rows.filter((r) => r.visible);
       queueAudit(this.db, [
         this.entry('history', 'success', {
           query: label,
-          patientIds: [...new Set(visible.map((r) => r.patient_id).filter((p): p is string => !!p))],
+          patientIds: [...new Set(visibleRows.map((r) => r.patient_id).filter((x): x is string => !!x))],
         }),
       ]);
-      return historyBundle(this.baseUrl, visible);
+      return historyBundle(this.baseUrl, visibleRows);
     });
   }
 
@@ -308,34 +436,12 @@ export class FhirStore {
       assertId(patientId);
       const patient = await readCurrent(this.db, 'Patient', patientId);
       const patientResource = await this.visible(patient, `Patient/${patientId}`);
-      // Records labelled with what the role may not see stay out, as in search, unless the user
-      // broke the glass for this patient (the patient's own labels were checked just above).
-      const denied = this.ctx.brokenGlassPatients.includes(patientId) ? [] : deniedLabelsFor(this.ctx.role);
-      const own = await this.db.query<{ content: Resource }>(
-        `SELECT content FROM fhir_resource WHERE patient_id = $1 AND NOT deleted AND resource_type NOT IN ('Patient', 'AuditEvent')
-            AND NOT (security && $2::text[])
-          ORDER BY resource_type, id`,
-        [patientId, denied],
-      );
-      // What the chart refers to outside the compartment (practitioners, organisations,
-      // locations, medications): reached from the patient's own resources through the index
-      // keys, so the lookup stays proportional to one chart. The access trail is not the chart.
-      const referenced = await this.db.query<{ content: Resource }>(
-        `SELECT r.content FROM fhir_resource r
-           JOIN (SELECT DISTINCT x.target_type, x.target_id FROM fhir_resource o
-                   JOIN search_reference x ON x.resource_type = o.resource_type AND x.resource_id = o.id
-                  WHERE o.patient_id = $1 AND o.resource_type <> 'AuditEvent' AND NOT o.deleted
-                    AND NOT (o.security && $2::text[])) ref
-             ON r.resource_type = ref.target_type AND r.id = ref.target_id
-          WHERE NOT r.deleted AND (r.patient_id IS NULL) AND NOT (r.security && $2::text[])
-          ORDER BY r.resource_type, r.id`,
-        [patientId, denied],
-      );
+      const { own, referenced } = await compartmentRecords(this.db, patientId, accessOf(this.ctx));
       // Types the role may not read are left out rather than failing the whole chart.
       const resources = [
         patientResource,
-        ...own.rows.map((r) => r.content),
-        ...referenced.rows.map((r) => r.content),
+        ...own,
+        ...referenced,
       ].filter((r) => isAllowed(this.ctx.role, r.resourceType, 'read'));
       queueAudit(this.db, [
         this.entry('operation', 'success', {
@@ -367,31 +473,48 @@ export class FhirStore {
     });
   }
 
-  /** If-None-Exist / conditional references: the one matching resource, none, or 412 for several. */
+  /**
+   * If-None-Exist / conditional references: the one matching resource the caller may see, none,
+   * or 412 for several. Records the caller may not see do not match (success or failure must not
+   * answer a search against them); when one would have, the attempt is audited against its
+   * patient, as a refused read is.
+   */
   async findExisting(q: Queryable, type: string, criteria: string): Promise<Resource | undefined> {
     const query = new URLSearchParams(criteria.replace(/^\?/, ''));
     query.set('_count', '2');
-    const bundle = await searchBundle(q, parseSearch(type, query, { lenient: false }), {
-      baseUrl: this.baseUrl,
-    });
+    const request = parseSearch(type, query, { lenient: false });
+    const access = accessOf(this.ctx);
+    const bundle = await searchBundle(q, request, { baseUrl: this.baseUrl, access });
     const matches = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include');
     if (matches.length > 1) throw preconditionFailed(`More than one ${type} matches '${criteria}'`);
+    if (matches.length === 0 && !seesEverything(access)) await this.auditHiddenMatches(q, request, criteria);
     return matches[0]?.resource;
+  }
+
+  /** A conditional lookup that only restricted records would have answered: audited, never told. */
+  private async auditHiddenMatches(q: Queryable, request: SearchRequest, criteria: string): Promise<void> {
+    const hidden = await searchBundle(q, request, { baseUrl: this.baseUrl });
+    const patients = patientsIn(hidden.entry ?? []);
+    if (patients.length === 0 && (hidden.entry ?? []).length === 0) return;
+    await recordAudit(this.db, [
+      this.entry('read', 'denied', {
+        patientIds: patients,
+        query: `${request.resourceType}?${criteria.replace(/^\?/, '')}`,
+        detail: 'conditional lookup matched only records this user may not see; treated as no match',
+      }),
+    ]);
   }
 
   /**
    * If-None-Exist: the matching resource is answered instead of a new one, so it is shown to the
-   * caller. It passes the same confidentiality check as a read (a restricted chart needs the
-   * glass broken: 403, never its content) and is audited as a read in the caller's transaction.
+   * caller (it passed the access filter) and is audited as a read in the caller's transaction.
    */
   async showExisting(tx: Queryable, type: string, criteria: string): Promise<Resource | undefined> {
     const existing = await this.findExisting(tx, type, criteria);
     if (!existing) return undefined;
-    const patient = patientOf(existing);
-    await assertMaySee(tx, this.ctx, existing, patient);
     await appendAudit(tx, [
       this.entry('read', 'success', {
-        patientIds: ids(patient),
+        patientIds: ids(patientOf(existing)),
         entities: [`${type}/${existing.id ?? ''}`],
         query: `${type}?${criteria.replace(/^\?/, '')}`,
       }),
@@ -410,10 +533,10 @@ export class FhirStore {
     deletes: Array<{ type: string; id: string }>,
   ): Promise<Map<string, boolean>> {
     const keys = [...resources.map((r) => ({ type: r.resourceType, id: r.id })), ...deletes];
-    const current = await lockCurrentVersions(tx, keys, deniedLabelsFor(this.ctx.role).length > 0);
+    const current = await lockCurrentVersions(tx, keys, accessOf(this.ctx));
     // As update() and delete() do: a record the user may not see is not theirs to overwrite or delete.
     for (const prev of current.values())
-      if (!prev.deleted && prev.labels) assertLabelsVisible(this.ctx, prev.labels, prev.patientId ?? null);
+      if (!prev.deleted && !prev.visible) throw new BreakGlassRequired(prev.owner);
     const unchanged = await unchangedResources(
       tx,
       resources.filter((r) => current.has(`${r.resourceType}/${r.id}`)),
@@ -458,6 +581,47 @@ export class FhirStore {
       ]);
     }
     return created;
+  }
+
+  /**
+   * Creates or updates several resources in ONE transaction (all or nothing), each validated and
+   * authorised as create/update would be. A resource without an id is created; one identical to
+   * its current version is left as it is (no new version). One AuditEvent names them all.
+   * Answers the stored resources (with ids and versions) in the order given.
+   */
+  async saveAll(resources: Resource[]): Promise<Array<Resource & { id: string }>> {
+    const label = resources.map((r) => `${r.resourceType}/${r.id ?? ''}`).join(',');
+    return this.audited('transaction', label, async () => {
+      const prepared: Array<Resource & { id: string }> = [];
+      for (const body of resources) {
+        assertValidResource(body);
+        if (body.id !== undefined) assertId(body.id);
+        this.allow(body.resourceType, body.id ? 'update' : 'create');
+        this.assertWritable(body.resourceType);
+        prepared.push({ ...body, id: body.id ?? newId() });
+      }
+      await this.db.transaction((tx) => this.writeInTransaction(tx, prepared, []));
+      return prepared;
+    });
+  }
+
+  /** The current version of a record, locked until the caller's transaction ends (404/410 otherwise). */
+  async readForUpdate(tx: Queryable, type: string, id: string): Promise<Resource & { id: string }> {
+    assertId(id);
+    const row = await readCurrent(tx, type, id, true);
+    if (!row) throw notFound(`${type}/${id} not found`);
+    if (row.deleted || !row.content) throw gone(`${type}/${id} was deleted`);
+    await assertVisible(tx, this.ctx, type, id);
+    return row.content as Resource & { id: string };
+  }
+
+  /**
+   * Every live record of a patient's compartment, locked, whatever its labels (a merge moves the
+   * whole chart); the caller checked its right to merge on the patients themselves.
+   */
+  async lockCompartment(tx: Queryable, patientId: string): Promise<Array<Resource & { id: string }>> {
+    assertId(patientId);
+    return lockCompartment(tx, patientId);
   }
 
   assertMay(type: string, action: Action): void {

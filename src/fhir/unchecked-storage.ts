@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { patientOf } from './definitions.ts';
+import { visibleColumn, seesEverything } from './access-filter.ts';
 import { conflict } from './outcomes.ts';
+import { SqlParams } from './search/sql-params.ts';
+import type { SearchAccess } from './search/types.ts';
 import { deleteSearchRows, writeSearchRows, type IndexItem } from './search/index.ts';
 
 /**
@@ -47,42 +50,83 @@ export async function readCurrent(
   return res.rows[0];
 }
 
-/** The current version as stored JSON text, with its own labels and (when asked) its patient's. */
+/** The current version as stored JSON text, and whether the caller may see it (the access filter). */
 export interface StoredJson {
   version_id: number;
   last_updated: Date | string;
   deleted: boolean;
   patient_id: string | null;
-  labels: string[];
-  patient_labels: string[] | null;
+  visible: boolean;
   json: string | null;
 }
 
-/** The labels of the Patient whose compartment row `r` is in (NULL for a Patient itself or none). */
-const PATIENT_LABELS = `(SELECT p.security FROM fhir_resource p
-    WHERE p.resource_type = 'Patient' AND p.id = r.patient_id AND r.resource_type <> 'Patient')`;
-
 /**
- * One query for a read: the stored JSON text is answered as it is (no parse and re-serialise).
- * The patient's labels cost a second index probe, so they are fetched only when the caller's
- * role has labels it may not see; a scalar subquery plans faster than a join here, which
- * matters because PGlite plans every statement afresh.
+ * One query for a read: the stored JSON text is answered as it is (no parse and re-serialise),
+ * with the access filter's verdict beside it, so a refusal (403) is told apart from a miss (404).
  */
 export async function readCurrentJson(
   q: Queryable,
   type: string,
   id: string,
-  withPatientLabels: boolean,
+  access: SearchAccess,
 ): Promise<StoredJson | undefined> {
-  const patientLabels = withPatientLabels && type !== 'Patient' ? PATIENT_LABELS : 'NULL::text[]';
+  const p = new SqlParams();
+  const where = `r.resource_type = ${p.add(type, 'text')} AND r.id = ${p.add(id, 'text')}`;
+  const visible = visibleColumn(access, p);
   const res = await q.query<StoredJson>(
     `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, r.content::text AS json,
-            r.security AS labels, ${patientLabels} AS patient_labels
-       FROM fhir_resource r WHERE r.resource_type = $1 AND r.id = $2`,
-    [type, id],
-    { prepareAs: patientLabels === 'NULL::text[]' ? 'read_current_json' : 'read_current_json_labels' },
+            ${visible} AS visible FROM fhir_resource r WHERE ${where}`,
+    p.values,
+    { prepareAs: seesEverything(access) ? 'read_current_json' : access.allowedPatients.length ? 'read_current_json_glass' : 'read_current_json_labels' },
   );
   return res.rows[0];
+}
+
+/** Whether the caller may see the current version of a record (undefined: no such record). */
+export async function isVisible(
+  q: Queryable,
+  type: string,
+  id: string,
+  access: SearchAccess,
+): Promise<{ visible: boolean; owner: string | null } | undefined> {
+  const p = new SqlParams();
+  const where = `r.resource_type = ${p.add(type, 'text')} AND r.id = ${p.add(id, 'text')}`;
+  const res = await q.query<{ visible: boolean; owner: string | null }>(
+    `SELECT ${visibleColumn(access, p)} AS visible,
+            COALESCE(r.patient_id, CASE WHEN r.resource_type = 'Patient' THEN r.id END) AS owner
+       FROM fhir_resource r WHERE ${where}`,
+    p.values,
+  );
+  return res.rows[0];
+}
+
+/** A current version in change order: what background work (MPI scoring) follows. */
+export interface ChangedRecord {
+  id: string;
+  lastUpdated: string;
+  deleted: boolean;
+  content: Resource | null;
+}
+
+/** Current versions of `type` written after `after`, in (last_updated, id) order, deleted ones too. */
+export async function changedRecords(
+  q: Queryable,
+  type: string,
+  after: { lastUpdated: string; id: string },
+  limit: number,
+): Promise<ChangedRecord[]> {
+  const res = await q.query<{ id: string; last_updated: Date | string; deleted: boolean; content: Resource | null }>(
+    `SELECT id, last_updated, deleted, content FROM fhir_resource
+      WHERE resource_type = $1 AND (last_updated, id) > ($2::timestamptz, $3::text)
+      ORDER BY last_updated, id LIMIT $4`,
+    [type, after.lastUpdated, after.id, limit],
+  );
+  return res.rows.map((r) => ({
+    id: r.id,
+    lastUpdated: new Date(r.last_updated).toISOString(),
+    deleted: r.deleted,
+    content: r.content,
+  }));
 }
 
 export async function readVersion(
@@ -107,33 +151,37 @@ export async function readVersion(
 export async function lockCurrentVersions(
   q: Queryable,
   keys: ReadonlyArray<{ type: string; id: string }>,
-  withLabels = false,
+  access?: SearchAccess,
 ): Promise<Map<string, LockedVersion>> {
   const found = new Map<string, LockedVersion>();
   if (keys.length === 0) return found;
-  const labels = withLabels
-    ? `, r.patient_id, r.security || coalesce(${PATIENT_LABELS}, '{}') AS labels`
-    : '';
+  const p = new SqlParams();
+  const types = p.add(keys.map((k) => k.type), 'text[]');
+  const ids = p.add(keys.map((k) => k.id), 'text[]');
+  const visible = visibleColumn(access, p);
   const res = await q.query<{
     resource_type: string;
     id: string;
     version_id: number;
     deleted: boolean;
     last_updated: Date | string;
-    patient_id?: string | null;
-    labels?: string[];
+    visible: boolean;
+    owner: string | null;
   }>(
-    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.last_updated${labels} FROM fhir_resource r
-       JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
+    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.last_updated, ${visible} AS visible,
+            COALESCE(r.patient_id, CASE WHEN r.resource_type = 'Patient' THEN r.id END) AS owner
+       FROM fhir_resource r
+       JOIN unnest(${types}, ${ids}) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
       ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
-    [keys.map((k) => k.type), keys.map((k) => k.id)],
+    p.values,
   );
   for (const r of res.rows) {
     found.set(`${r.resource_type}/${r.id}`, {
       version: Number(r.version_id),
       deleted: r.deleted,
       lastUpdated: new Date(r.last_updated).toISOString(),
-      ...(r.labels ? { labels: r.labels, patientId: r.patient_id ?? null } : {}),
+      visible: r.visible,
+      owner: r.owner,
     });
   }
   return found;
@@ -143,9 +191,10 @@ export interface LockedVersion {
   version: number;
   deleted: boolean;
   lastUpdated: string;
-  /** Set when asked for: the record's labels and its patient's, and that patient. */
-  labels?: string[];
-  patientId?: string | null;
+  /** Whether the caller passed to lockCurrentVersions may see it (always true without one). */
+  visible: boolean;
+  /** The patient whose record it is (itself for a Patient). */
+  owner: string | null;
 }
 
 /**

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Patient, Resource } from '@medplum/fhirtypes';
-import { toAuditEvent } from '../../audit/audit-event.ts';
+import { toAuditEvent } from '../audit-event.ts';
 import { paramFor } from './definitions.ts';
 import { extractSearchRows, type SearchRows } from './extract.ts';
-import { bloodPressure, exampleResource, exampleResources, syntheaPatient } from '../../testing/search-fixtures.ts';
+import {
+  bloodPressure,
+  exampleResource,
+  exampleResources,
+  syntheaPatient,
+} from '../../testing/search-fixtures.ts';
+import { hasSharedTestdata } from '../../testing/shared-testdata.ts';
 
 const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
 
@@ -50,7 +56,7 @@ const compositeCases: Resource[] = [
 ];
 
 describe('extractSearchRows', () => {
-  it('indexes the spec example Patient', () => {
+  it.skipIf(!hasSharedTestdata)('indexes the spec example Patient', () => {
     const rows = extractSearchRows(exampleResource('Patient-example.json'));
     const strings = (param: string) => rows.string.filter((r) => r.param === param).map((r) => r.norm);
     expect(strings('family')).toEqual(expect.arrayContaining(['chalmers', 'windsor']));
@@ -103,7 +109,7 @@ describe('extractSearchRows', () => {
     expect(rows.token.filter((t) => t.param === 'email').map((t) => t.code)).toEqual(['Zoe@Example.org']);
   });
 
-  it('indexes Encounter, Condition, Procedure, Claim, AuditEvent examples', () => {
+  it.skipIf(!hasSharedTestdata)('indexes Encounter, Condition, Procedure, Claim, AuditEvent examples', () => {
     const enc = extractSearchRows(exampleResource('Encounter-f201.json'));
     // patient is subject narrowed to Patient: searched through subject's rows.
     expect(enc.reference.filter((r) => r.param === 'patient')).toEqual([]);
@@ -134,65 +140,71 @@ describe('extractSearchRows', () => {
     expect(audit.token.some((t) => t.param === 'type' && t.code === '110100')).toBe(true);
   });
 
-  it('indexes every example and a Synthea patient without throwing, quickly', () => {
-    const resources = [...exampleResources(), ...syntheaPatient(0)];
-    const started = performance.now();
-    let rows = 0;
-    for (const r of resources) {
-      const x = extractSearchRows(r);
-      rows += x.token.length + x.string.length + x.date.length + x.reference.length + x.number.length;
-    }
-    const perResourceMs = (performance.now() - started) / resources.length;
-    expect(rows).toBeGreaterThan(resources.length * 3);
-    expect(perResourceMs).toBeLessThan(2);
-    const obs = syntheaPatient(0).find((r) => r.resourceType === 'Observation' && 'valueQuantity' in r);
-    const obsRows = extractSearchRows(obs!);
-    expect(obsRows.number.some((n) => n.param === 'value-quantity')).toBe(true);
-    expect(obsRows.number.some((n) => n.param === 'combo-value-quantity')).toBe(false);
-    expect(obsRows.reference.some((r) => r.param === 'subject' && r.targetType === 'Patient')).toBe(true);
-  });
+  it.skipIf(!hasSharedTestdata)(
+    'indexes every example and a Synthea patient without throwing, quickly',
+    () => {
+      const resources = [...exampleResources(), ...syntheaPatient(0)];
+      const started = performance.now();
+      let rows = 0;
+      for (const r of resources) {
+        const x = extractSearchRows(r);
+        rows += x.token.length + x.string.length + x.date.length + x.reference.length + x.number.length;
+      }
+      const perResourceMs = (performance.now() - started) / resources.length;
+      expect(rows).toBeGreaterThan(resources.length * 3);
+      expect(perResourceMs).toBeLessThan(2);
+      const obs = syntheaPatient(0).find((r) => r.resourceType === 'Observation' && 'valueQuantity' in r);
+      const obsRows = extractSearchRows(obs!);
+      expect(obsRows.number.some((n) => n.param === 'value-quantity')).toBe(true);
+      expect(obsRows.number.some((n) => n.param === 'combo-value-quantity')).toBe(false);
+      expect(obsRows.reference.some((r) => r.param === 'subject' && r.targetType === 'Patient')).toBe(true);
+    },
+  );
 
-  it('walks plain member paths to exactly the rows FHIRPath gives, on every example and Synthea resource', () => {
-    const resources: Resource[] = [...exampleResources()];
-    for (let i = 0; i < 30; i++) resources.push(...syntheaPatient(i));
-    resources.push(
-      toAuditEvent(
-        'audit-1',
-        {
-          action: 'read',
-          outcome: 'success',
-          username: 'jdoe',
-          userId: 'u1',
-          role: 'coder',
-          purpose: 'HPAYMT',
-          sourceAddress: '127.0.0.1',
-          patientIds: ['p1'],
-          entities: ['Patient/p1', 'Observation/o1'],
-        },
-        '2026-11-30T08:00:00.000Z',
-      ),
-      ...compositeCases,
-    );
-    const asSet = (rows: SearchRows) =>
-      Object.entries(rows)
-        .flatMap(([table, list]) => (list as object[]).map((r) => `${table} ${JSON.stringify(r)}`))
-        .sort();
-    let compared = 0;
-    for (const r of resources) {
-      expect(asSet(extractSearchRows(r)), `${r.resourceType}/${r.id ?? ''}`).toEqual(
-        asSet(extractSearchRows(r, { fhirPathOnly: true })),
+  it.skipIf(!hasSharedTestdata)(
+    'walks plain member paths to exactly the rows FHIRPath gives, on every example and Synthea resource',
+    () => {
+      const resources: Resource[] = [...exampleResources()];
+      for (let i = 0; i < 30; i++) resources.push(...syntheaPatient(i));
+      resources.push(
+        toAuditEvent(
+          'audit-1',
+          {
+            action: 'read',
+            outcome: 'success',
+            username: 'jdoe',
+            userId: 'u1',
+            role: 'coder',
+            purpose: 'HPAYMT',
+            sourceAddress: '127.0.0.1',
+            patientIds: ['p1'],
+            entities: ['Patient/p1', 'Observation/o1'],
+          },
+          '2026-11-30T08:00:00.000Z',
+        ),
+        ...compositeCases,
       );
-      compared++;
-    }
-    expect(compared).toBeGreaterThan(5000);
-    // The walk is what runs: common parameters compile, filtered ones stay with FHIRPath.
-    expect(paramFor('Observation', 'value-quantity')?.memberPath).toBeDefined();
-    expect(paramFor('Observation', 'subject')?.memberPath).toBeDefined();
-    expect(paramFor('AuditEvent', 'agent')?.memberPath).toBeDefined();
-    expect(paramFor('Patient', 'deceased')?.memberPath).toBeUndefined();
-    expect(paramFor('Observation', 'component-code-value-quantity')?.composite?.walk).toBeDefined();
-    expect(paramFor('ValueSet', 'context-type-quantity')?.composite?.walk).toBeDefined();
-  });
+      const asSet = (rows: SearchRows) =>
+        Object.entries(rows)
+          .flatMap(([table, list]) => (list as object[]).map((r) => `${table} ${JSON.stringify(r)}`))
+          .sort();
+      let compared = 0;
+      for (const r of resources) {
+        expect(asSet(extractSearchRows(r)), `${r.resourceType}/${r.id ?? ''}`).toEqual(
+          asSet(extractSearchRows(r, { fhirPathOnly: true })),
+        );
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(5000);
+      // The walk is what runs: common parameters compile, filtered ones stay with FHIRPath.
+      expect(paramFor('Observation', 'value-quantity')?.memberPath).toBeDefined();
+      expect(paramFor('Observation', 'subject')?.memberPath).toBeDefined();
+      expect(paramFor('AuditEvent', 'agent')?.memberPath).toBeDefined();
+      expect(paramFor('Patient', 'deceased')?.memberPath).toBeUndefined();
+      expect(paramFor('Observation', 'component-code-value-quantity')?.composite?.walk).toBeDefined();
+      expect(paramFor('ValueSet', 'context-type-quantity')?.composite?.walk).toBeDefined();
+    },
+  );
 
   it('stores a composite value under the code of the same element', () => {
     const [bp] = compositeCases;

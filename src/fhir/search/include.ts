@@ -1,7 +1,9 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { storedAs } from './definitions.ts';
 import type { Queryable } from '../../db/db.ts';
-import { paramIn, renderAccess, SqlParams } from './sql.ts';
+import { visibleTo } from '../access-filter.ts';
+import { paramIn } from './sql.ts';
+import { SqlParams } from './sql-params.ts';
 import type { IncludeSpec, SearchAccess } from './types.ts';
 
 /** How many rounds `:iterate` follows references before stopping. */
@@ -97,7 +99,7 @@ async function referenceEnds(
   p: SqlParams,
   access: SearchAccess | undefined,
 ): Promise<Resource[]> {
-  const accessSql = renderAccess(access, p);
+  const accessSql = visibleTo(access, p);
   const conditions = [...where, 'NOT r.deleted', ...(accessSql ? [accessSql] : [])];
   const on =
     end === 'target'

@@ -1,19 +1,19 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import { selectElements, summarize } from '../summary.ts';
 import type { Queryable } from '../../db/db.ts';
+import { visibleTo } from '../access-filter.ts';
 import { encodeCursor } from './cursor.ts';
 import { resolveValueSets } from './value-set.ts';
 import { loadIncludes } from './include.ts';
 import { planFilter } from './plan.ts';
 import {
-  renderAccess,
   renderCond,
   renderKeyset,
   renderOrderBy,
   ROOT,
   sortColumns,
-  SqlParams,
 } from './sql.ts';
+import { SqlParams } from './sql-params.ts';
 import type { Cursor, SearchAccess, SearchRequest } from './types.ts';
 
 export interface SearchOptions {
@@ -26,7 +26,7 @@ export interface SearchOptions {
 function renderWhere(request: SearchRequest, access: SearchAccess | undefined, p: SqlParams): string[] {
   const where = [`r.resource_type = ${p.add(request.resourceType, 'text')}`, 'NOT r.deleted'];
   for (const filter of request.filters) where.push(renderCond(planFilter(filter), ROOT, p, access));
-  const accessSql = renderAccess(access, p);
+  const accessSql = visibleTo(access, p);
   if (accessSql) where.push(accessSql);
   return where;
 }
@@ -51,7 +51,7 @@ interface PageRow {
 }
 
 /** One page of matches after the request's cursor, plus the cursor of the following page. */
-async function searchPage(
+export async function searchPage(
   q: Queryable,
   request: SearchRequest,
   access: SearchAccess | undefined,

@@ -2,20 +2,8 @@ import type { Cond, IndexTable, SqlType } from './plan.ts';
 import { tableOf } from './plan.ts';
 import { storedAs } from './definitions.ts';
 import type { Cursor, SearchAccess, SortKey } from './types.ts';
-
-/** Collects query parameters: every value reaches SQL as `$n`, never as text. */
-export class SqlParams {
-  readonly values: unknown[] = [];
-  private aliases = 0;
-  add(value: unknown, cast: string): string {
-    this.values.push(value);
-    return `$${this.values.length}::${cast}`;
-  }
-  alias(): string {
-    this.aliases += 1;
-    return `x${this.aliases}`;
-  }
-}
+import { visibleTo } from '../access-filter.ts';
+import type { SqlParams } from './sql-params.ts';
 
 /** `col = $n` for one param name, `col = ANY($n)` for several (aliased parameters). */
 export function paramIn(column: string, codes: string[], p: SqlParams): string {
@@ -75,7 +63,7 @@ export function renderCond(cond: Cond, scope: Scope, p: SqlParams, access?: Sear
       return `${col(scope.idColumn)} = ANY(${p.add(cond.values, 'text[]')})`;
     case 'visible': {
       const target = p.alias();
-      const visible = renderAccess(access, p, target);
+      const visible = visibleTo(access, p, target);
       if (!visible) return 'TRUE';
       return (
         `EXISTS (SELECT 1 FROM fhir_resource ${target} WHERE ${target}.resource_type = ${p.add(cond.resourceType, 'text')}` +
@@ -94,7 +82,7 @@ export function renderCond(cond: Cond, scope: Scope, p: SqlParams, access?: Sear
     case 'referredBy': {
       const x = p.alias();
       const source = p.alias();
-      const visible = renderAccess(access, p, source);
+      const visible = visibleTo(access, p, source);
       return (
         `EXISTS (SELECT 1 FROM search_reference ${x} JOIN fhir_resource ${source}` +
         ` ON ${source}.resource_type = ${x}.resource_type AND ${source}.id = ${x}.resource_id` +
@@ -105,26 +93,6 @@ export function renderCond(cond: Cond, scope: Scope, p: SqlParams, access?: Sear
       );
     }
   }
-}
-
-/**
- * Access filter on the resource alias `r`: hide resources carrying a denied security label, or
- * belonging to a patient whose Patient row carries one, unless that patient is allowed
- * (break-the-glass). Part of the WHERE clause, so counts and pages never include hidden rows.
- */
-export function renderAccess(
-  access: SearchAccess | undefined,
-  p: SqlParams,
-  alias = 'r',
-): string | undefined {
-  if (!access || access.deniedLabels.length === 0) return undefined;
-  const denied = p.add(access.deniedLabels, 'text[]');
-  const owner = `COALESCE(${alias}.patient_id, CASE WHEN ${alias}.resource_type = 'Patient' THEN ${alias}.id END)`;
-  const visible =
-    `(NOT (${alias}.security && ${denied}) AND NOT EXISTS (SELECT 1 FROM fhir_resource ap ` +
-    `WHERE ap.resource_type = 'Patient' AND ap.id = ${owner} AND ap.security && ${denied}))`;
-  if (access.allowedPatients.length === 0) return visible;
-  return `(${visible} OR COALESCE(${owner} = ANY(${p.add(access.allowedPatients, 'text[]')}), false))`;
 }
 
 export interface SortColumn {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../db/index.ts';
-import { newId, writeVersions } from '../fhir/unchecked-storage.ts';
+import { newId, writeVersions } from './unchecked-storage.ts';
 import { toAuditEvent, type AuditEntry } from './audit-event.ts';
 
 const CHAIN_LOCK = 724002;
@@ -156,6 +156,17 @@ export async function flushAudit(db: Db): Promise<void> {
   const q = queueOf(db);
   while (q.flushing) await q.flushing;
   await drain(db, q);
+}
+
+/** The AuditEvents naming a patient, newest first (the patient's access report reads these). */
+export async function auditEventsAbout(q: Queryable, patientId: string, limit: number): Promise<AuditEvent[]> {
+  const res = await q.query<{ content: AuditEvent }>(
+    `SELECT r.content FROM audit_chain c
+       JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
+      WHERE c.patient_ids @> ARRAY[$1]::text[] ORDER BY c.seq DESC LIMIT $2`,
+    [patientId, limit],
+  );
+  return res.rows.map((r) => r.content);
 }
 
 export interface VerifyResult {

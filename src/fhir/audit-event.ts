@@ -1,5 +1,5 @@
 import type { AuditEvent, Coding } from '@medplum/fhirtypes';
-import type { Purpose, Role } from '../auth/access.ts';
+import type { Purpose, Role } from '../shared/index.ts';
 
 /** What happened, in the words of the audit trail. */
 export const AUDIT_ACTIONS = [

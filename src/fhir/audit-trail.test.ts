@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot, testDatabaseUrl } from '../app/config.ts';
 import { openDb, type Db } from '../db/index.ts';
 import { openTestDb } from '../testing/test-db.ts';
-import { appendAudit, canonicalJson, verifyAuditChain } from './audit-log.ts';
+import { appendAudit, canonicalJson, verifyAuditChain } from './audit-trail.ts';
 import type { AuditEntry } from './audit-event.ts';
 
 const entry = (i: number): AuditEntry => ({

@@ -1,0 +1,43 @@
+import type { RequestContext } from '../auth/access.ts';
+import { deniedLabelsFor } from '../shared/index.ts';
+import type { SqlParams } from './search/sql-params.ts';
+import type { SearchAccess } from './search/types.ts';
+
+/**
+ * THE confidentiality filter. Every path that reads, lists or counts records (read, vread,
+ * history, search and its chains, `_has` and includes, `$everything`, conditional references,
+ * the patient finder, the MPI worklist, module lookups) asks this one function, so they cannot
+ * disagree about what a role may see.
+ */
+
+/** What the caller may not see, and the patients whose glass they broke. */
+export function accessOf(ctx: RequestContext): SearchAccess {
+  return { deniedLabels: deniedLabelsFor(ctx.role), allowedPatients: ctx.brokenGlassPatients };
+}
+
+/** No label is hidden from this caller: the filter is `TRUE` and costs nothing. */
+export function seesEverything(access: SearchAccess | undefined): boolean {
+  return !access || access.deniedLabels.length === 0;
+}
+
+/**
+ * SQL condition on the `fhir_resource` row aliased `alias`: false when the record carries a
+ * denied label, or belongs to a patient (its `patient_id`, or itself for a Patient) whose
+ * current Patient row carries one, unless the caller broke the glass for that patient.
+ * `undefined` when nothing is hidden from the caller.
+ */
+export function visibleTo(access: SearchAccess | undefined, p: SqlParams, alias = 'r'): string | undefined {
+  if (!access || seesEverything(access)) return undefined;
+  const denied = p.add(access.deniedLabels, 'text[]');
+  const owner = `COALESCE(${alias}.patient_id, CASE WHEN ${alias}.resource_type = 'Patient' THEN ${alias}.id END)`;
+  const visible =
+    `(NOT (${alias}.security && ${denied}) AND NOT EXISTS (SELECT 1 FROM fhir_resource ap ` +
+    `WHERE ap.resource_type = 'Patient' AND ap.id = ${owner} AND ap.security && ${denied}))`;
+  if (access.allowedPatients.length === 0) return visible;
+  return `(${visible} OR COALESCE(${owner} = ANY(${p.add(access.allowedPatients, 'text[]')}), false))`;
+}
+
+/** The filter as a boolean column (`TRUE` when nothing is hidden), for reads that must tell 403 from 404. */
+export function visibleColumn(access: SearchAccess | undefined, p: SqlParams, alias = 'r'): string {
+  return visibleTo(access, p, alias) ?? 'TRUE';
+}

@@ -1,0 +1,107 @@
+import { badRequest } from '../outcomes.ts';
+import { isKnownResourceType, paramFor, type ParamDef } from './definitions.ts';
+import { normalizeString } from './normalize.ts';
+import { parseDateValue } from './parse-values.ts';
+import type { Filter, IncludeSpec, Prefix, SearchRequest, SortKey, TokenValue } from './types.ts';
+import { MAX_COUNT } from './types.ts';
+
+/**
+ * Searches built in code: parameters and values as data, turned straight into the parsed form
+ * (`SearchRequest`), never written into a query string and parsed back. A value such as the MRN
+ * `MRN,001` or `a|b` is one value by construction: nothing needs escaping.
+ */
+export type Criterion =
+  /** `system|code` pairs (ORed); `not`: none of them. Also `_id` (`{ code: id }`) and `_tag`. */
+  | { param: string; tokens: TokenValue[]; not?: boolean }
+  /** String parameters: starts with (default) or `exact` (ORed). */
+  | { param: string; strings: string[]; exact?: boolean }
+  /** Reference parameters: `Type/id` (ORed). */
+  | { param: string; references: string[] }
+  /** Date parameters: an ISO date or instant at its precision, with a FHIR prefix (default eq). */
+  | { param: string; date: string; prefix?: Prefix }
+  /** `:missing`. */
+  | { param: string; missing: boolean };
+
+export interface SearchSpec {
+  type: string;
+  /** ANDed. */
+  where?: Criterion[];
+  sort?: Array<{ param: string; descending?: boolean }>;
+  /** Page size, at most 1,000 (default 100). */
+  count?: number;
+  /** `_include` from `type` by these reference parameters. */
+  include?: Array<{ param: string; targetType?: string }>;
+  /** Only the number of matches (`_summary=count`). */
+  countOnly?: boolean;
+}
+
+const DEFAULT_TYPED_COUNT = 100;
+
+function param(type: string, code: string): ParamDef {
+  const def = paramFor(type, code);
+  if (!def) throw badRequest(`Unknown search parameter '${code}' for ${type}`);
+  return def;
+}
+
+function referenceValue(raw: string): { type?: string; id: string } {
+  const slash = raw.indexOf('/');
+  if (slash < 0) return { id: raw };
+  return { type: raw.slice(0, slash), id: raw.slice(slash + 1) };
+}
+
+function filterOf(type: string, c: Criterion): Filter {
+  const def = param(type, c.param);
+  if ('missing' in c) return { kind: 'missing', param: def, missing: c.missing };
+  if ('tokens' in c) {
+    if (def.type !== 'token') throw badRequest(`${c.param} is not a token parameter`);
+    return { kind: 'token', param: def, modifier: c.not ? 'not' : 'none', values: c.tokens, texts: [] };
+  }
+  if ('strings' in c) {
+    if (def.type !== 'string') throw badRequest(`${c.param} is not a string parameter`);
+    return {
+      kind: 'string',
+      param: def,
+      modifier: c.exact ? 'exact' : 'none',
+      values: c.strings.map((v) => (c.exact ? v : normalizeString(v))),
+    };
+  }
+  if ('references' in c) {
+    if (def.type !== 'reference') throw badRequest(`${c.param} is not a reference parameter`);
+    return { kind: 'reference', param: def, values: c.references.map(referenceValue) };
+  }
+  if (def.type !== 'date') throw badRequest(`${c.param} is not a date parameter`);
+  // One date value: parsing it as text is safe, a date holds no separator to escape.
+  return { kind: 'date', param: def, values: [parseDateValue(c.param, `${c.prefix ?? 'eq'}${c.date}`)] };
+}
+
+function includeOf(type: string, inc: { param: string; targetType?: string }): IncludeSpec {
+  const def = param(type, inc.param);
+  if (def.type !== 'reference') throw badRequest(`${inc.param} is not a reference parameter`);
+  return { sourceType: type, param: def, ...(inc.targetType ? { targetType: inc.targetType } : {}), iterate: false };
+}
+
+/** The parsed search a spec stands for. */
+export function typedSearchRequest(spec: SearchSpec): SearchRequest {
+  if (!isKnownResourceType(spec.type)) throw badRequest(`Unknown resource type ${spec.type}`);
+  const sort: SortKey[] = (spec.sort ?? []).map((s) => ({
+    param: param(spec.type, s.param),
+    descending: s.descending ?? false,
+  }));
+  return {
+    resourceType: spec.type,
+    filters: (spec.where ?? []).map((c) => filterOf(spec.type, c)),
+    sort,
+    count: Math.min(Math.max(spec.count ?? DEFAULT_TYPED_COUNT, 1), MAX_COUNT),
+    summaryCount: spec.countOnly ?? false,
+    totalAccurate: false,
+    include: (spec.include ?? []).map((i) => includeOf(spec.type, i)),
+    revinclude: [],
+    ignored: [],
+    linkParams: [],
+  };
+}
+
+/** A readable form of a spec for the audit trail (JSON: values stay unambiguous). */
+export function describeSpec(spec: SearchSpec): string {
+  return `${spec.type}?${JSON.stringify(spec.where ?? [])}`;
+}
