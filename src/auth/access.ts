@@ -1,47 +1,10 @@
-/**
- * The access vocabulary every HTTP route declares. The server's hooks read a route's
- * `config.access` to authenticate, authorise (role x resource x action) and audit the call;
- * a route without `config.access` and without `config.public` is refused at start-up.
- */
-export const ACTIONS = [
-  'read',
-  'search',
-  'create',
-  'update',
-  'delete',
-  'export',
-  'disclose',
-  'merge',
-] as const;
-export type Action = (typeof ACTIONS)[number];
+import type { Action, Purpose, Role } from '../shared/index.ts';
 
-export const ROLES = [
-  'him-technician',
-  'coder',
-  'provider',
-  'cancer-registrar',
-  'roi-specialist',
-  'privacy-officer',
-  'him-director',
-  'admin',
-  'auditor',
-  'system',
-] as const;
-export type Role = (typeof ROLES)[number];
-
-/** HL7 v3 PurposeOfUse codes a request may carry. */
-export const PURPOSES = [
-  'TREAT',
-  'HPAYMT',
-  'HOPERAT',
-  'PATRQT',
-  'HLEGAL',
-  'HRESCH',
-  'PUBHLTH',
-  'HSYSADMIN',
-  'ETREAT',
-] as const;
-export type Purpose = (typeof PURPOSES)[number];
+// The access declaration every HTTP route makes. The server's hooks read a route's
+// `config.access` to authenticate, authorise (role x resource x action) and audit the call;
+// a route without `config.access` and without `config.public` is refused at start-up.
+// The vocabulary itself (actions, roles, purposes of use) and the permission table live in
+// src/shared, which the web application imports too.
 
 /**
  * What a route touches. `resource` is a FHIR resource type, or one of the pseudo-resources

@@ -5,7 +5,8 @@ import type { Db } from '../db/index.ts';
 import { badRequest, unauthorized } from '../fhir/outcomes.ts';
 import type { RequestContext } from './access.ts';
 import { breakGlass } from './break-glass.ts';
-import { forgetCachedTokens, login, revokeToken } from './tokens.ts';
+import { forgetCachedTokens } from './token-cache.ts';
+import { login, revokeToken } from './tokens.ts';
 import { createUser, listUsers, resetPassword, setDisabled, setRole } from './users.ts';
 
 const ctxOf = (request: FastifyRequest): RequestContext => {

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushAudit } from '../audit/audit-log.ts';
 import { registeredRoutes } from '../app/server.ts';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../testing/test-server.ts';
-import type { Role } from './access.ts';
-import { forgetCachedTokens } from './tokens.ts';
+import type { Role } from '../shared/index.ts';
+import { forgetCachedTokens } from './token-cache.ts';
 
 let server: TestServer;
 let patientId = '';

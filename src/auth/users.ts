@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import type { Queryable } from '../db/index.ts';
 import { badRequest, conflict, notFound } from '../fhir/outcomes.ts';
-import { ROLES, type Role } from './access.ts';
-import { forgetCachedTokens } from './tokens.ts';
+import { ROLES, type Role } from '../shared/index.ts';
+import { forgetCachedTokens } from './token-cache.ts';
 
 export interface User {
   id: string;

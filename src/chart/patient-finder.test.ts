@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Encounter, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../auth/access.ts';
+import type { Role } from '../shared/index.ts';
 import { sharedTestdataDir } from '../app/config.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import type { FinderResult, FoundPatient } from './patient-finder.ts';

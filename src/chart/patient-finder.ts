@@ -1,10 +1,9 @@
 import type { HumanName, Patient } from '@medplum/fhirtypes';
 import type { RequestContext } from '../auth/access.ts';
-import { deniedLabelsFor } from '../auth/policy.ts';
+import { deniedLabelsFor, medicalRecordNumber } from '../shared/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { badRequest } from '../fhir/outcomes.ts';
 import { formalGivenName } from '../mpi/index.ts';
-import { medicalRecordNumber } from './identifiers.ts';
 import { normalizeWord, parseFinderQuery, type FinderQuery, type NameTerm } from './finder-query.ts';
 
 /** One row of the finder's answer: enough to tell patients apart, or only "restricted". */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ROLES } from '../auth/access.ts';
+import { ROLES } from '../shared/index.ts';
 import {
   createUser,
   generatePassword,

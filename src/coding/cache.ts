@@ -2,20 +2,7 @@ import type { Db } from '../db/index.ts';
 import type { GroupRecord } from './load/records.ts';
 import { SearchIndex } from './search-index.ts';
 import { isCodeSystemId, type CodeSystemId } from './systems.ts';
-import type { NoteKind } from './types.ts';
-
-export interface CodeRow {
-  system: CodeSystemId;
-  version: string;
-  key: string;
-  code: string;
-  display: string;
-  billable: boolean;
-  kind: string;
-  parentKey: string | null;
-  validFrom: string | null;
-  validTo: string | null;
-}
+import type { CodeRow, NoteKind } from './types.ts';
 
 /** A chapter or section as the cache keeps it: the loaded record without its load order. */
 export type GroupRow = Omit<GroupRecord, 'order'>;

@@ -1,12 +1,12 @@
 import type { Db } from '../db/index.ts';
-import { getCodeCache, setKey, type CodeCache, type CodeRow, type CodeSetData } from './cache.ts';
+import { getCodeCache, setKey, type CodeCache, type CodeSetData } from './cache.ts';
 import { parseCodeRefs, refCovers, type CodeRef } from './code-refs.ts';
 import { demographicRule, MATERNITY_AGES, NEWBORN_MAX_AGE } from './demographics.ts';
 import { levelsOf } from './hierarchy.ts';
 import { notesFor, seventhCharacters } from './notes.ts';
 import { parseCodingRequest } from './request.ts';
 import { codeKey, formatCode, SYSTEM_NAMES, type CodeSystemId } from './systems.ts';
-import type { CodingRequest, Edit } from './types.ts';
+import type { CodeRow, CodingRequest, Edit } from './types.ts';
 
 /** POA indicators CMS accepts on inpatient claims (1 = exempt, reported blank on the 837I). */
 export const POA_VALUES = ['Y', 'N', 'U', 'W', '1'] as const;

@@ -1,4 +1,4 @@
-import type { CodeRow } from './cache.ts';
+import type { CodeRow } from './types.ts';
 
 /** Words that help ranking when present but are never required to match. */
 const OPTIONAL_WORDS = new Set([

@@ -1,8 +1,8 @@
 import type { Db } from '../db/index.ts';
-import { getCodeCache, latestVersions, setKey, type CodeCache, type CodeRow } from './cache.ts';
+import { getCodeCache, latestVersions, setKey, type CodeCache } from './cache.ts';
 import { notesFor } from './notes.ts';
 import { codeKey } from './systems.ts';
-import type { CodeHit, SearchParams } from './types.ts';
+import type { CodeHit, CodeRow, SearchParams } from './types.ts';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 200;

@@ -84,3 +84,17 @@ export interface CodingRequest {
   diagnoses: Array<{ code: string; principal?: boolean | undefined; poa?: string | undefined }>;
   procedures: Array<{ code: string; date?: string | undefined }>;
 }
+
+/** One code or header as loaded (code_entry), as the in-memory code cache and search index hold it. */
+export interface CodeRow {
+  system: CodeSystemId;
+  version: string;
+  key: string;
+  code: string;
+  display: string;
+  billable: boolean;
+  kind: string;
+  parentKey: string | null;
+  validFrom: string | null;
+  validTo: string | null;
+}

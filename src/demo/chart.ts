@@ -3,7 +3,7 @@ import type { BundleBuilder } from './bundle-builder.ts';
 import { CHRONIC } from './clinical.ts';
 import type { LabTag } from './clinical.ts';
 import { SYSTEMS } from './codes.ts';
-import type { EncounterInput, Emitted } from './encounter.ts';
+import type { EncounterInput, Emitted } from './encounter-input.ts';
 import type { Clinician } from './facility.ts';
 import { NOTE_TYPES, noteText } from './notes.ts';
 import type { NoteKind } from './notes.ts';

@@ -15,11 +15,10 @@ import { HCPCS, ICD10CM, ICD10PCS, RXNORM, SYSTEMS } from './codes.ts';
 import type { CodeEntry, CodeSource } from './codes.ts';
 import { clinician, ORGANIZATION_REF } from './facility.ts';
 import type { Clinician, Role } from './facility.ts';
-import type { Demographics, Person } from './person.ts';
-import type { PlannedEncounter } from './plan.ts';
+import type { Emitted, EncounterInput } from './encounter-input.ts';
 import { weighted } from './prng.ts';
 import type { Rng } from './prng.ts';
-import type { RecordContext } from './record.ts';
+import type { RecordContext } from './record-context.ts';
 import { ageAt, HOUR, isoInstant, MINUTE } from './time.ts';
 
 /** One visit and everything charted in it: diagnoses, procedures, medications, then extras. */
@@ -69,21 +68,6 @@ function resolve(
     if (other) return other;
   }
   return { code, display: builtIn[code] ?? code };
-}
-
-export interface Emitted {
-  text: string;
-  code: string;
-}
-export interface EncounterInput {
-  patient: Patient;
-  patientUrn: string;
-  person: Person;
-  d: Demographics;
-  mrn: string;
-  p: PlannedEncounter;
-  last: boolean;
-  visit: string;
 }
 
 /** What the parts of one visit share. */

@@ -4,7 +4,8 @@ import { makeDuplicate } from './duplicates.ts';
 import type { DuplicateError } from './duplicates.ts';
 import { makePerson } from './person.ts';
 import { Rng, weighted } from './prng.ts';
-import { buildRecord, recordContext } from './record.ts';
+import { buildRecord } from './record.ts';
+import { recordContext } from './record-context.ts';
 
 export interface DemoOptions {
   /** Distinct people to generate; duplicates come on top (about patients * duplicateRate). */

@@ -3,7 +3,7 @@ import type { EncounterClass, Scenario } from './clinical.ts';
 import type { Person } from './person.ts';
 import { weighted } from './prng.ts';
 import type { Rng } from './prng.ts';
-import type { RecordContext } from './record.ts';
+import type { RecordContext } from './record-context.ts';
 import { ageAt, DAY, HOUR, MINUTE, parseDate } from './time.ts';
 
 /** When a record's visits happen, of which class and scenario, and how long they last. */

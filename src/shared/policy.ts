@@ -1,4 +1,4 @@
-import type { Action, Role } from './access.ts';
+import type { Action, Role } from './vocabulary.ts';
 
 /**
  * The permission table: per role, which resource types and actions are allowed.

@@ -1,4 +1,4 @@
-import { ROLES, type Role } from '../auth/access.ts';
+import { ROLES, type Role } from '../shared/index.ts';
 import { createUser } from '../auth/users.ts';
 import { startServer, type RunningServer } from '../app/runtime.ts';
 import { loadConfig, type Config } from '../app/config.ts';

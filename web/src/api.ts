@@ -1,5 +1,5 @@
 import type { Binary, Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import type { Purpose, Role } from '../../src/auth/access.ts';
+import type { Purpose, Role } from '../../src/shared/index.ts';
 import type { FinderResult } from '../../src/chart/index.ts';
 
 /**

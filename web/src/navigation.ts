@@ -1,10 +1,9 @@
-import type { Action, Role } from '../../src/auth/access.ts';
-import { isAllowed } from '../../src/auth/policy.ts';
+import { isAllowed, type Action, type Role } from '../../src/shared/index.ts';
 
 /**
  * The application's one navigation table. Each HIM screen adds a row here (duplicates
  * worklist, coding, completeness, release of information, registry, reports); the menu shows
- * a row only to roles the server's permission table allows (src/auth/policy.ts, shared).
+ * a row only to roles the server's permission table allows (src/shared/policy.ts).
  */
 export interface NavItem {
   /** Path below /app. */

@@ -1,4 +1,4 @@
-import { PURPOSES, type Purpose } from '../../src/auth/access.ts';
+import { PURPOSES, type Purpose } from '../../src/shared/index.ts';
 
 /** HL7 v3 PurposeOfUse codes in words, for the login form and the header. */
 export const PURPOSE_LABELS: Record<Purpose, string> = {

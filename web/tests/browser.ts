@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Role } from '../../src/auth/access.ts';
+import type { Role } from '../../src/shared/index.ts';
 import { importFiles } from '../../src/bulk/import.ts';
 import { cliContext } from '../../src/cli/context.ts';
 import { repoRoot, sharedTestdataDir } from '../../src/app/config.ts';

@@ -1,4 +1,4 @@
-import { isAllowed } from '../../auth/policy.ts';
+import { isAllowed } from '../../shared/index.ts';
 import { badRequest, forbidden, notFound } from '../../fhir/outcomes.ts';
 import type { FhirStore } from '../../fhir/store.ts';
 import { closeReviewTasks, orderedPair } from './review-tasks.ts';

@@ -1,5 +1,5 @@
 import type { Patient, Task } from '@medplum/fhirtypes';
-import { deniedLabelsFor } from '../../auth/policy.ts';
+import { deniedLabelsFor } from '../../shared/index.ts';
 import type { Db } from '../../db/index.ts';
 import { notFound } from '../../fhir/outcomes.ts';
 import type { FhirStore } from '../../fhir/store.ts';

@@ -1,6 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import type { ReactNode } from 'react';
-import { medicalRecordNumber } from '../../../../src/chart/identifiers.ts';
+import { medicalRecordNumber } from '../../../../src/shared/index.ts';
 import { ageOn, formatDate, formatName, genderLabel } from '../../fhir-format.ts';
 import { Link } from '../../router.tsx';
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { isAllowed } from '../../../../src/auth/policy.ts';
+import { isAllowed } from '../../../../src/shared/index.ts';
 import type { Session } from '../../api.ts';
 import { Loading } from '../../components/status.tsx';
 import { Page } from '../../components/page.tsx';

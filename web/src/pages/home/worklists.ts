@@ -1,4 +1,4 @@
-import type { Action } from '../../../../src/auth/access.ts';
+import type { Action } from '../../../../src/shared/index.ts';
 import { ApiError, FHIR, fetchCount } from '../../api.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import type { Purpose } from '../../../../src/auth/access.ts';
+import type { Purpose } from '../../../../src/shared/index.ts';
 import { login, takeSessionExpired } from '../../api.ts';
 import { DEFAULT_PURPOSE, LOGIN_PURPOSES, PURPOSE_LABELS } from '../../purposes.ts';
 import { useLocation } from '../../router.tsx';
