@@ -1,6 +1,6 @@
 import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flushAudit } from '../audit/audit-log.ts';
+import { flushAudit } from '../fhir/audit-trail.ts';
 import { registeredRoutes } from '../app/server.ts';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../testing/test-server.ts';
 import type { Role } from '../shared/index.ts';

@@ -8,7 +8,7 @@ import {
   setDisabled,
   setRole,
 } from '../auth/users.ts';
-import { recordAudit } from '../audit/audit-log.ts';
+import { recordAudit } from '../fhir/audit-trail.ts';
 import type { Db } from '../db/index.ts';
 import { cliContext, openConfiguredDb } from './context.ts';
 

@@ -36,7 +36,12 @@ export class BreakGlassRequired extends OutcomeError {
  * not see is shown only after the user broke the glass for that patient. The verdict comes from
  * the one access filter (access-filter.ts), judged on the record's current version.
  */
-export async function assertVisible(q: Queryable, ctx: RequestContext, type: string, id: string): Promise<void> {
+export async function assertVisible(
+  q: Queryable,
+  ctx: RequestContext,
+  type: string,
+  id: string,
+): Promise<void> {
   const access = accessOf(ctx);
   if (seesEverything(access)) return;
   const found = await isVisible(q, type, id, access);

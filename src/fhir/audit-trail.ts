@@ -159,7 +159,11 @@ export async function flushAudit(db: Db): Promise<void> {
 }
 
 /** The AuditEvents naming a patient, newest first (the patient's access report reads these). */
-export async function auditEventsAbout(q: Queryable, patientId: string, limit: number): Promise<AuditEvent[]> {
+export async function auditEventsAbout(
+  q: Queryable,
+  patientId: string,
+  limit: number,
+): Promise<AuditEvent[]> {
   const res = await q.query<{ content: AuditEvent }>(
     `SELECT r.content FROM audit_chain c
        JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id

@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { RequestContext } from '../auth/access.ts';
-import { deniedLabelsFor, isAllowed, type Action } from '../shared/index.ts';
+import { isAllowed, type Action } from '../shared/index.ts';
 import { appendAudit, flushAudit, queueAudit, recordAudit } from './audit-trail.ts';
 import type { AuditAction, AuditEntry } from './audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
@@ -154,7 +154,8 @@ export class FhirStore {
     return this.audited('vread', `${type}/${id}/_history/${version}`, async () => {
       this.allow(type, 'read');
       assertId(id);
-      if (!/^\d+$/.test(version)) throw notFound(`No version '${version}' of ${type}/${id}`);
+      // No store reaches 16 digits of versions, and past them the number no longer fits (a 500).
+      if (!/^\d{1,15}$/.test(version)) throw notFound(`No version '${version}' of ${type}/${id}`);
       const row = await readVersion(this.db, type, id, Number(version));
       const resource = await this.visible(row, `${type}/${id}/_history/${version}`);
       queueAudit(this.db, [
@@ -329,7 +330,9 @@ export class FhirStore {
 
   /** Records carrying this business identifier (system and value matched exactly, as data). */
   async findByIdentifier(type: string, identifier: { system: string; value: string }): Promise<Resource[]> {
-    const where: Criterion[] = [{ param: 'identifier', tokens: [{ system: identifier.system, code: identifier.value }] }];
+    const where: Criterion[] = [
+      { param: 'identifier', tokens: [{ system: identifier.system, code: identifier.value }] },
+    ];
     return (await this.findAll({ type, where, count: 100 }, 1000)).matches;
   }
 
@@ -438,11 +441,9 @@ export class FhirStore {
       const patientResource = await this.visible(patient, `Patient/${patientId}`);
       const { own, referenced } = await compartmentRecords(this.db, patientId, accessOf(this.ctx));
       // Types the role may not read are left out rather than failing the whole chart.
-      const resources = [
-        patientResource,
-        ...own,
-        ...referenced,
-      ].filter((r) => isAllowed(this.ctx.role, r.resourceType, 'read'));
+      const resources = [patientResource, ...own, ...referenced].filter((r) =>
+        isAllowed(this.ctx.role, r.resourceType, 'read'),
+      );
       queueAudit(this.db, [
         this.entry('operation', 'success', {
           query: `Patient/${patientId}/$everything`,
@@ -496,7 +497,9 @@ export class FhirStore {
     const hidden = await searchBundle(q, request, { baseUrl: this.baseUrl });
     const patients = patientsIn(hidden.entry ?? []);
     if (patients.length === 0 && (hidden.entry ?? []).length === 0) return;
-    await recordAudit(this.db, [
+    // Queued, not written here: the caller's transaction holds the connection (PGlite has one)
+    // and may roll back, which must not take this record with it.
+    queueAudit(this.db, [
       this.entry('read', 'denied', {
         patientIds: patients,
         query: `${request.resourceType}?${criteria.replace(/^\?/, '')}`,

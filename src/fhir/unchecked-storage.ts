@@ -77,7 +77,13 @@ export async function readCurrentJson(
     `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, r.content::text AS json,
             ${visible} AS visible FROM fhir_resource r WHERE ${where}`,
     p.values,
-    { prepareAs: seesEverything(access) ? 'read_current_json' : access.allowedPatients.length ? 'read_current_json_glass' : 'read_current_json_labels' },
+    {
+      prepareAs: seesEverything(access)
+        ? 'read_current_json'
+        : access.allowedPatients.length
+          ? 'read_current_json_glass'
+          : 'read_current_json_labels',
+    },
   );
   return res.rows[0];
 }
@@ -115,7 +121,12 @@ export async function changedRecords(
   after: { lastUpdated: string; id: string },
   limit: number,
 ): Promise<ChangedRecord[]> {
-  const res = await q.query<{ id: string; last_updated: Date | string; deleted: boolean; content: Resource | null }>(
+  const res = await q.query<{
+    id: string;
+    last_updated: Date | string;
+    deleted: boolean;
+    content: Resource | null;
+  }>(
     `SELECT id, last_updated, deleted, content FROM fhir_resource
       WHERE resource_type = $1 AND (last_updated, id) > ($2::timestamptz, $3::text)
       ORDER BY last_updated, id LIMIT $4`,
@@ -156,8 +167,14 @@ export async function lockCurrentVersions(
   const found = new Map<string, LockedVersion>();
   if (keys.length === 0) return found;
   const p = new SqlParams();
-  const types = p.add(keys.map((k) => k.type), 'text[]');
-  const ids = p.add(keys.map((k) => k.id), 'text[]');
+  const types = p.add(
+    keys.map((k) => k.type),
+    'text[]',
+  );
+  const ids = p.add(
+    keys.map((k) => k.id),
+    'text[]',
+  );
   const visible = visibleColumn(access, p);
   const res = await q.query<{
     resource_type: string;
@@ -282,6 +299,9 @@ export async function writeVersions(
          FROM fhir_resource r JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i`,
       [replaced.map((w) => w.resource.resourceType), replaced.map((w) => w.resource.id)],
     );
+  // A tombstone keeps the labels and patient of the version it deletes: every version of a record
+  // is judged by its current row (access-filter.ts), and a deleted record's history stays as
+  // guarded as the record was.
   // A row is replaced only if it is still the version the caller read: two writers creating the
   // same new id at once must not both succeed, the second would silently erase the first.
   const written = await q.query(
@@ -291,8 +311,10 @@ export async function writeVersions(
               WITH ORDINALITY AS x(t, i, v, d, p, s, n)
        JOIN jsonb_array_elements($7::jsonb) WITH ORDINALITY AS c(value, n) ON c.n = x.n
      ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
-       last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, patient_id = EXCLUDED.patient_id,
-       security = EXCLUDED.security, content = EXCLUDED.content
+       last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,
+       patient_id = CASE WHEN EXCLUDED.deleted THEN fhir_resource.patient_id ELSE EXCLUDED.patient_id END,
+       security = CASE WHEN EXCLUDED.deleted THEN fhir_resource.security ELSE EXCLUDED.security END,
+       content = EXCLUDED.content
        WHERE fhir_resource.version_id = EXCLUDED.version_id - 1
      RETURNING 1`,
     params,

@@ -6,13 +6,7 @@ import { encodeCursor } from './cursor.ts';
 import { resolveValueSets } from './value-set.ts';
 import { loadIncludes } from './include.ts';
 import { planFilter } from './plan.ts';
-import {
-  renderCond,
-  renderKeyset,
-  renderOrderBy,
-  ROOT,
-  sortColumns,
-} from './sql.ts';
+import { renderCond, renderKeyset, renderOrderBy, ROOT, sortColumns } from './sql.ts';
 import { SqlParams } from './sql-params.ts';
 import type { Cursor, SearchAccess, SearchRequest } from './types.ts';
 

@@ -77,7 +77,12 @@ function filterOf(type: string, c: Criterion): Filter {
 function includeOf(type: string, inc: { param: string; targetType?: string }): IncludeSpec {
   const def = param(type, inc.param);
   if (def.type !== 'reference') throw badRequest(`${inc.param} is not a reference parameter`);
-  return { sourceType: type, param: def, ...(inc.targetType ? { targetType: inc.targetType } : {}), iterate: false };
+  return {
+    sourceType: type,
+    param: def,
+    ...(inc.targetType ? { targetType: inc.targetType } : {}),
+    iterate: false,
+  };
 }
 
 /** The parsed search a spec stands for. */
