@@ -24,7 +24,7 @@ export interface FinderQuery {
   birthDate?: string;
 }
 
-/** Lower case, accents removed: the way search_string.norm is stored. */
+/** Lower case, accents removed: the way the store normalises the string index it looks names up in. */
 export function normalizeWord(value: string): string {
   return value.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Bundle, Encounter, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../shared/index.ts';
-import { sharedTestdataDir } from '../app/config.ts';
+import { hasSharedTestdata, sharedTestdata } from '../testing/shared-testdata.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import type { FinderResult, FoundPatient } from './patient-finder.ts';
 
@@ -60,11 +60,23 @@ const extra: Patient[] = [
     gender: 'female',
     identifier: mr('VIP-7777'),
   },
+  // Visible, same family name and birth date as the restricted one.
+  {
+    resourceType: 'Patient',
+    id: 'vander-walter',
+    name: [{ use: 'official', family: 'Vanderbilt', given: ['Walter'] }],
+    birthDate: '1961-04-05',
+    gender: 'male',
+    identifier: mr('VW-5151'),
+  },
 ];
 
-const encounter = (id: string, patient: string, start: string, cls: string): Encounter => ({
+const RESTRICTED_LABEL = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
+
+const encounter = (id: string, patient: string, start: string, cls: string, labelled = false): Encounter => ({
   resourceType: 'Encounter',
   id,
+  ...(labelled ? { meta: { security: [RESTRICTED_LABEL] } } : {}),
   status: 'finished',
   class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: cls },
   type: [{ text: cls === 'EMER' ? 'Emergency room admission' : 'Office visit' }],
@@ -74,16 +86,23 @@ const encounter = (id: string, patient: string, start: string, cls: string): Enc
 
 beforeAll(async () => {
   server = await startTestServer();
-  const dir = join(sharedTestdataDir(), 'synthea');
-  const patients = SYNTHEA.map(
-    (f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle).entry?.[0]?.resource as Patient,
-  );
+  const dir = sharedTestdata('synthea');
+  const patients = hasSharedTestdata
+    ? SYNTHEA.map(
+        (f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as Bundle).entry?.[0]?.resource as Patient,
+      )
+    : [];
   const resources = [
     ...patients,
     ...extra,
     encounter('enc-robert-1', 'quack-robert', '2019-01-02T10:00:00Z', 'AMB'),
     encounter('enc-robert-2', 'quack-robert', '2023-05-06T22:15:00Z', 'EMER'),
     encounter('enc-vip-1', 'vip-victoria', '2024-01-01T09:00:00Z', 'IMP'),
+    // The restricted patient's latest stay is labelled itself: shown once the glass is broken.
+    encounter('enc-vip-2', 'vip-victoria', '2024-06-01T09:00:00Z', 'EMER', true),
+    // A visible patient whose latest stay is labelled: hidden from a technician until the glass.
+    encounter('enc-roberta-1', 'quack-roberta', '2020-03-04T08:00:00Z', 'AMB'),
+    encounter('enc-roberta-2', 'quack-roberta', '2022-09-10T08:00:00Z', 'IMP', true),
   ];
   const bundle: Bundle = {
     resourceType: 'Bundle',
@@ -112,7 +131,7 @@ const visible = (r: FoundPatient | undefined): Extract<FoundPatient, { restricte
   return r;
 };
 
-describe('GET /chart/patients', () => {
+describe.skipIf(!hasSharedTestdata)('GET /chart/patients', () => {
   it('finds a Synthea patient by a misspelled family name, with what tells patients apart', async () => {
     const { status, body } = await find('him-technician', { q: 'Keelin' });
     expect(status).toBe(200);
@@ -170,44 +189,6 @@ describe('GET /chart/patients', () => {
     });
   });
 
-  it('does not leak a restricted patient: only its id, until the glass is broken', async () => {
-    const tech = await find('him-technician', { q: 'Vanderbilt' });
-    expect(tech.status).toBe(200);
-    expect(tech.body.results).toEqual([
-      { id: 'vip-victoria', restricted: true, score: expect.any(Number) as number, matchedBy: ['name'] },
-    ]);
-    for (const secret of ['Victoria', 'Vanderbilt', '1961', 'VIP-7777', 'female', 'IMP', '2024'])
-      expect(tech.text).not.toContain(secret);
-    // Found by MRN it is just as opaque.
-    const byMrn = await find('coder', { q: 'VIP-7777' });
-    expect(byMrn.body.results).toEqual([
-      {
-        id: 'vip-victoria',
-        restricted: true,
-        score: expect.any(Number) as number,
-        matchedBy: ['identifier'],
-      },
-    ]);
-    // The privacy officer may see sensitive charts.
-    const privacy = await find('privacy-officer', { q: 'Vanderbilt' });
-    expect(visible(privacy.body.results[0])).toMatchObject({
-      given: 'Victoria',
-      birthDate: '1961-04-05',
-      mrn: 'VIP-7777',
-    });
-    // After breaking the glass for that patient, the technician sees it too.
-    const glass = await server.call(
-      'him-technician',
-      'POST',
-      '/auth/break-glass',
-      { patient: 'vip-victoria', reason: 'Patient in ER, unconscious, needs history' },
-      { 'content-type': 'application/json' },
-    );
-    expect(glass.status).toBe(201);
-    const after = await find('him-technician', { q: 'Vanderbilt' });
-    expect(visible(after.body.results[0]).given).toBe('Victoria');
-  });
-
   it('audits the search naming the patients it returned', async () => {
     await find('coder', { q: 'Romaguera' });
     const res = await server.call(
@@ -219,6 +200,126 @@ describe('GET /chart/patients', () => {
     expect(res.status).toBe(200);
     expect(text).toContain('GET /chart/patients?q=Romaguera');
     expect(text).toContain('f1731e33-dc55-4ee8-72d7-cece2e49bedd');
+  });
+});
+
+const breakGlass = async (role: Role, patient: string): Promise<void> => {
+  const res = await server.call(
+    role,
+    'POST',
+    '/auth/break-glass',
+    { patient, reason: 'Patient in ER, unconscious, needs history' },
+    { 'content-type': 'application/json' },
+  );
+  expect(res.status).toBe(201);
+};
+
+/** How a restricted chart appears to a role without the glass: its id and nothing else. */
+const BARE = (id: string): FoundPatient => ({ id, restricted: true, score: 0, matchedBy: [] });
+
+// Issue #21 item 7: what a role without the glass may learn from the finder (README.md,
+// "Restricted charts"). These run from the repository alone (no Synthea).
+describe('GET /chart/patients: restricted charts', () => {
+  it('lists a restricted chart found by name as its id only, after every visible patient', async () => {
+    const tech = await find('him-technician', { q: 'Victoria Vanderbilt' });
+    expect(tech.status).toBe(200);
+    // The restricted chart matches the typed name better, yet comes last, with no score or detail.
+    expect(tech.body.results.map((r) => r.id)).toEqual(['vander-walter', 'vip-victoria']);
+    expect(visible(tech.body.results[0]).matchedBy).toEqual(['name']);
+    expect(tech.body.results[1]).toEqual(BARE('vip-victoria'));
+    expect(tech.body.total).toBe(2);
+    // Nothing of it anywhere in the answer (the visible Vanderbilt shares its birth date).
+    for (const secret of ['Victoria', 'VIP-7777', 'female', 'IMP', 'EMER', '2024'])
+      expect(tech.text).not.toContain(secret);
+  });
+
+  it('does not say that a restricted chart matched by its MRN', async () => {
+    const byMrn = await find('coder', { q: 'VIP-7777' });
+    expect(byMrn.body).toEqual({ total: 1, results: [BARE('vip-victoria')] });
+    // A visible patient's MRN still answers with its detail.
+    const visibleMrn = await find('coder', { q: 'VW-5151' });
+    expect(visible(visibleMrn.body.results[0])).toMatchObject({
+      id: 'vander-walter',
+      matchedBy: ['identifier'],
+    });
+  });
+
+  it('neither confirms nor denies the birth date of a restricted chart', async () => {
+    // Birth date alone: only the visible patient born that day, never the restricted one.
+    for (const q of ['1961-04-05', '4/5/1961']) {
+      const { body } = await find('him-technician', { q });
+      expect(body.results.map((r) => r.id)).toEqual(['vander-walter']);
+    }
+    // Name and birth date: the birth date narrows visible patients; the restricted row is the
+    // same whether the date is its birth date or not.
+    const right = await find('him-technician', { q: 'Vanderbilt 1961-04-05' });
+    const wrong = await find('him-technician', { q: 'Vanderbilt 1961-04-06' });
+    expect(right.body.results).toEqual([
+      expect.objectContaining({ id: 'vander-walter', matchedBy: ['name', 'birthDate'] }),
+      BARE('vip-victoria'),
+    ]);
+    expect(wrong.body.results).toEqual([BARE('vip-victoria')]);
+    const param = await find('him-technician', { q: 'Vanderbilt', birthdate: '1961-04-05' });
+    const paramWrong = await find('him-technician', { q: 'Vanderbilt', birthdate: '1999-12-31' });
+    expect(param.body.results.map((r) => r.id)).toEqual(['vander-walter', 'vip-victoria']);
+    expect(paramWrong.body.results).toEqual([BARE('vip-victoria')]);
+    // And the MRN with a wrong birth date still lists it, as bare as ever.
+    const mrnWrong = await find('him-technician', { q: 'VIP-7777 1999-12-31' });
+    expect(mrnWrong.body.results).toEqual([BARE('vip-victoria')]);
+  });
+
+  it('shows a role that may see sensitive charts everything, with the latest encounter', async () => {
+    const privacy = await find('privacy-officer', { q: 'Victoria Vanderbilt' });
+    expect(visible(privacy.body.results[0])).toMatchObject({
+      id: 'vip-victoria',
+      given: 'Victoria',
+      birthDate: '1961-04-05',
+      mrn: 'VIP-7777',
+      matchedBy: ['name'],
+      lastEncounter: { date: '2024-06-01T09:00:00Z', class: 'EMER' },
+    });
+    const byDate = await find('privacy-officer', { q: 'Vanderbilt 1961-04-05' });
+    expect(byDate.body.results.map((r) => r.id).sort()).toEqual(['vander-walter', 'vip-victoria']);
+  });
+
+  it('hides a labelled encounter of a visible patient until the glass is broken', async () => {
+    const before = await find('cancer-registrar', { q: 'Roberta Quackenbush' });
+    expect(visible(before.body.results[0])).toMatchObject({
+      id: 'quack-roberta',
+      lastEncounter: { date: '2020-03-04T08:00:00Z', class: 'AMB' },
+    });
+    await breakGlass('cancer-registrar', 'quack-roberta');
+    const after = await find('cancer-registrar', { q: 'Roberta Quackenbush' });
+    expect(visible(after.body.results[0]).lastEncounter).toEqual({
+      date: '2022-09-10T08:00:00Z',
+      class: 'IMP',
+      type: 'Office visit',
+    });
+  });
+
+  it('after breaking the glass shows the patient and its latest encounter, labelled or not', async () => {
+    await breakGlass('him-technician', 'vip-victoria');
+    const after = await find('him-technician', { q: 'Victoria Vanderbilt' });
+    const vip = visible(after.body.results[0]);
+    expect(vip).toMatchObject({
+      id: 'vip-victoria',
+      given: 'Victoria',
+      mrn: 'VIP-7777',
+      matchedBy: ['name'],
+    });
+    expect(vip.score).toBeGreaterThan(visible(after.body.results[1]).score);
+    // Its latest stay is labelled too: the glass opens it (the finder once ignored the glass here).
+    expect(vip.lastEncounter).toEqual({
+      date: '2024-06-01T09:00:00Z',
+      class: 'EMER',
+      type: 'Emergency room admission',
+    });
+    // And its birth date now narrows like any other.
+    const wrong = await find('him-technician', { q: 'Vanderbilt 1961-04-06' });
+    expect(wrong.body.results).toEqual([]);
+    // The glass is this user's and this patient's: another role still sees a bare row.
+    const coder = await find('coder', { q: 'Victoria Vanderbilt' });
+    expect(coder.body.results[1]).toEqual(BARE('vip-victoria'));
   });
 
   it('refuses anonymous callers, roles without Patient search, and empty queries', async () => {

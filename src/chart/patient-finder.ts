@@ -1,10 +1,19 @@
-import type { HumanName, Patient } from '@medplum/fhirtypes';
+import type { Encounter, HumanName, Patient } from '@medplum/fhirtypes';
 import type { RequestContext } from '../auth/access.ts';
-import { deniedLabelsFor, medicalRecordNumber } from '../shared/index.ts';
-import type { Queryable } from '../db/index.ts';
+import { medicalRecordNumber } from '../shared/index.ts';
+import type { Db } from '../db/index.ts';
 import { badRequest } from '../fhir/outcomes.ts';
+import {
+  bornOn,
+  fuzzyNameMatches,
+  identifierMatches,
+  patientSummaries,
+  type NameWeights,
+  type PatientSummary,
+} from '../fhir/patient-lookup.ts';
+import { FhirStore } from '../fhir/store.ts';
 import { formalGivenName } from '../mpi/index.ts';
-import { normalizeWord, parseFinderQuery, type FinderQuery, type NameTerm } from './finder-query.ts';
+import { normalizeWord, parseFinderQuery, type FinderQuery } from './finder-query.ts';
 
 /** One row of the finder's answer: enough to tell patients apart, or only "restricted". */
 export type FoundPatient =
@@ -21,8 +30,11 @@ export type FoundPatient =
       mrn?: string;
       lastEncounter?: { date: string; class?: string; type?: string };
     }
-  /** A sensitive chart the caller may not see: only its id, so the user can break the glass. */
-  | { id: string; restricted: true; score: number; matchedBy: MatchKind[] };
+  /**
+   * A chart the caller may not see: only its id, so the user can break the glass. No score and
+   * no match detail either, which would tell which identifier, name or birth date it holds.
+   */
+  | { id: string; restricted: true; score: 0; matchedBy: [] };
 
 export type MatchKind = 'identifier' | 'name' | 'birthDate';
 
@@ -35,6 +47,14 @@ export interface FinderResult {
 const MIN_NAME_SCORE = 0.35;
 /** Candidates fetched per step before ranking; the answer is cut to `limit` afterwards. */
 const CANDIDATES = 200;
+/**
+ * How one typed name word scores against a stored name: trigram similarity, or a phonetic key
+ * in common; half when typed as the other name part ("Family, Given"); a given name a little
+ * below the family name.
+ */
+const NAME_WEIGHTS: NameWeights = { metaphone: 0.8, soundex: 0.6, otherPart: 0.5, givenName: 0.95 };
+
+type VisiblePatient = Extract<PatientSummary, { visible: true }>;
 
 interface Candidate {
   id: string;
@@ -46,11 +66,12 @@ interface Candidate {
 /**
  * Finds patients from free text: an exact identifier (MRN) first, then names with typos and
  * nicknames (pg_trgm similarity, Double Metaphone and Soundex over the name index rows), optionally
- * narrowed by birth date. Sensitive charts the caller may not see come back as `restricted` rows
- * without name, dates or identifiers.
+ * narrowed by birth date. The store's lookups (src/fhir/patient-lookup.ts) apply the one access
+ * filter; a chart the caller may not see comes back as a bare `restricted` row, found by its
+ * identifier or name only (see README.md, "Restricted charts").
  */
 export async function findPatients(
-  q: Queryable,
+  db: Db,
   ctx: RequestContext,
   input: { text: string; birthdate?: string; limit?: number },
 ): Promise<FinderResult> {
@@ -58,6 +79,7 @@ export async function findPatients(
   if (query.names.length === 0 && query.identifiers.length === 0 && !query.birthDate) {
     throw badRequest('Type a name, an MRN or a birth date to search');
   }
+  const store = new FhirStore(db, ctx);
   const limit = Math.min(Math.max(input.limit ?? 25, 1), 100);
   const candidates = new Map<string, Candidate>();
   const candidate = (id: string): Candidate => {
@@ -65,40 +87,45 @@ export async function findPatients(
     if (!c) candidates.set(id, (c = { id, identifier: false, nameScores: new Map(), birthDate: false }));
     return c;
   };
-  for (const id of await identifierMatches(q, query.identifiers)) candidate(id).identifier = true;
-  for (const row of await nameMatches(q, query.names)) candidate(row.id).nameScores.set(row.term, row.score);
+  // Identifiers as typed, upper and lower case.
+  const ids = query.identifiers.flatMap((v) => [v, v.toUpperCase(), v.toLowerCase()]);
+  for (const id of await identifierMatches(store, [...new Set(ids)], CANDIDATES))
+    candidate(id).identifier = true;
+  for (const row of await fuzzyNameMatches(store, query.names, NAME_WEIGHTS, CANDIDATES))
+    candidate(row.id).nameScores.set(row.term, row.score);
   if (query.birthDate) {
-    const born = await bornOn(q, query.birthDate, candidates.size > 0 ? [...candidates.keys()] : undefined);
-    for (const id of born) candidate(id).birthDate = true;
+    const among = candidates.size > 0 ? [...candidates.keys()] : undefined;
+    for (const id of await bornOn(store, query.birthDate, among, CANDIDATES)) candidate(id).birthDate = true;
   }
-  const denied = deniedLabelsFor(ctx.role);
-  const rows = await patientRows(q, [...candidates.keys()], denied);
-  const found: FoundPatient[] = [];
-  for (const row of rows) {
-    const c = candidates.get(row.id);
+  const visible: Array<Extract<FoundPatient, { restricted: false }>> = [];
+  const restricted: FoundPatient[] = [];
+  for (const summary of await patientSummaries(store, [...candidates.keys()])) {
+    const c = candidates.get(summary.id);
     if (!c) continue;
-    const score = rank(c, query, row.content);
+    if (!summary.visible) {
+      if (foundWithoutDetail(c, query))
+        restricted.push({ id: c.id, restricted: true, score: 0, matchedBy: [] });
+      continue;
+    }
+    const score = rank(c, query, summary.patient);
     if (score === undefined) continue;
     const matchedBy: MatchKind[] = [];
     if (c.identifier) matchedBy.push('identifier');
     if (c.nameScores.size > 0) matchedBy.push('name');
     if (c.birthDate) matchedBy.push('birthDate');
-    const restricted =
-      row.security.some((l) => denied.includes(l)) && !ctx.brokenGlassPatients.includes(row.id);
-    found.push(
-      restricted
-        ? { id: row.id, restricted: true, score, matchedBy }
-        : describePatient(row, score, matchedBy),
-    );
+    visible.push(describePatient(summary, score, matchedBy));
   }
-  found.sort(
+  visible.sort(
     (a, b) => b.score - a.score || sortName(a).localeCompare(sortName(b)) || a.id.localeCompare(b.id),
   );
+  // Restricted rows follow in id order: their order must not rank them either.
+  restricted.sort((a, b) => a.id.localeCompare(b.id));
+  const found = [...visible, ...restricted];
   return { total: found.length, results: found.slice(0, limit) };
 }
 
-const sortName = (p: FoundPatient): string =>
-  p.restricted ? '\uffff' : `${p.family ?? ''} ${p.given ?? ''}`.toLowerCase();
+const sortName = (p: { family?: string; given?: string }): string =>
+  `${p.family ?? ''} ${p.given ?? ''}`.toLowerCase();
 
 /**
  * The ranking: an identifier match outranks any name match; names score the mean of each
@@ -107,20 +134,33 @@ const sortName = (p: FoundPatient): string =>
  */
 function rank(c: Candidate, query: FinderQuery, patient: Patient): number | undefined {
   if (query.birthDate && !c.birthDate) return undefined;
-  let nameScore = 0;
-  if (query.names.length > 0) {
-    const givens = givenNames(patient).map((g) => formalGivenName(g));
-    let sum = 0;
-    query.names.forEach((term, i) => {
-      let s = c.nameScores.get(i) ?? 0;
-      if (term.role !== 'family' && givens.includes(formalGivenName(term.word))) s = Math.max(s, 0.95);
-      sum += s;
-    });
-    nameScore = sum / query.names.length;
-    if (!c.identifier && nameScore < MIN_NAME_SCORE) return undefined;
-  }
+  const names = nameScore(c, query, givenNames(patient));
+  if (!c.identifier && query.names.length > 0 && names < MIN_NAME_SCORE) return undefined;
   if (!c.identifier && query.names.length === 0 && !c.birthDate) return undefined;
-  return Math.round(((c.identifier ? 2 : 0) + nameScore + (c.birthDate ? 0.5 : 0)) * 1000) / 1000;
+  return Math.round(((c.identifier ? 2 : 0) + names + (c.birthDate ? 0.5 : 0)) * 1000) / 1000;
+}
+
+/**
+ * Whether a chart the caller may not see is listed: when the identifier matched, or the name
+ * would be shown by itself (scored on the index rows alone: its stored given names are not read).
+ * The birth date plays no part, so the answer never confirms one (`bornOn` skips such charts).
+ */
+function foundWithoutDetail(c: Candidate, query: FinderQuery): boolean {
+  if (c.identifier) return true;
+  return query.names.length > 0 && nameScore(c, query, []) >= MIN_NAME_SCORE;
+}
+
+/** Mean over the typed name words of each word's best match; 0 when no name was typed. */
+function nameScore(c: Candidate, query: FinderQuery, storedGivens: string[]): number {
+  if (query.names.length === 0) return 0;
+  const givens = storedGivens.map((g) => formalGivenName(g));
+  let sum = 0;
+  query.names.forEach((term, i) => {
+    let s = c.nameScores.get(i) ?? 0;
+    if (term.role !== 'family' && givens.includes(formalGivenName(term.word))) s = Math.max(s, 0.95);
+    sum += s;
+  });
+  return sum / query.names.length;
 }
 
 /** Stored given names without Synthea's digit suffixes, lower case. */
@@ -130,118 +170,18 @@ function givenNames(patient: Patient): string[] {
     .map((g) => normalizeWord(g).replace(/[^\p{L}]/gu, ''));
 }
 
-async function identifierMatches(q: Queryable, values: string[]): Promise<string[]> {
-  if (values.length === 0) return [];
-  const res = await q.query<{ resource_id: string }>(
-    `SELECT DISTINCT resource_id FROM search_token
-      WHERE resource_type = 'Patient' AND param = 'identifier' AND code = ANY($1::text[]) LIMIT ${CANDIDATES}`,
-    [[...new Set([...values, ...values.map((v) => v.toUpperCase()), ...values.map((v) => v.toLowerCase())])]],
-  );
-  return res.rows.map((r) => r.resource_id);
-}
-
-/** A stored name row as the finder compares it: digits stripped, exactly as migration 0401 indexes it. */
-const STORED_NAME = `btrim(regexp_replace(s.norm, '[0-9]+', '', 'g'))`;
-
-/** The three ways a name can match, each answered by its own index (see migration 0401). */
-const NAME_LOOKUPS = [
-  `${STORED_NAME} % t.variant`,
-  `dmetaphone(${STORED_NAME}) = dmetaphone(t.variant)`,
-  `soundex(${STORED_NAME}) = soundex(t.variant)`,
-];
-
-/**
- * Per patient and search word, the best match over the patient's family and given names:
- * trigram similarity, or a phonetic key in common (Double Metaphone 0.8, Soundex 0.6). A word
- * typed as a family name ("Family, Given") counts half against a given name and vice versa.
- * Digits are stripped from stored names (Synthea writes "Keeling57").
- */
-async function nameMatches(
-  q: Queryable,
-  terms: NameTerm[],
-): Promise<Array<{ id: string; term: number; score: number }>> {
-  if (terms.length === 0) return [];
-  const idx: number[] = [];
-  const variants: string[] = [];
-  const roles: string[] = [];
-  terms.forEach((t, i) => {
-    for (const v of t.variants) {
-      idx.push(i);
-      variants.push(v);
-      roles.push(t.role);
-    }
-  });
-  const res = await q.query<{ id: string; term: number; score: number }>(
-    `WITH term(idx, variant, role) AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[])),
-     cand AS (${NAME_LOOKUPS.map(
-       (on) => `SELECT s.resource_id AS id, s.param, ${STORED_NAME} AS name, t.idx, t.variant, t.role
-         FROM term t JOIN search_string s
-           ON s.resource_type = 'Patient' AND s.param IN ('family', 'given') AND ${on}`,
-     ).join('\n       UNION\n       ')}),
-     hit AS (
-       SELECT id, idx,
-              GREATEST(similarity(name, variant),
-                       CASE WHEN dmetaphone(name) = dmetaphone(variant) THEN 0.8 ELSE 0 END,
-                       CASE WHEN soundex(name) = soundex(variant) THEN 0.6 ELSE 0 END)
-              * CASE WHEN role = 'any' OR role = param THEN 1 ELSE 0.5 END
-              * CASE WHEN param = 'family' THEN 1 ELSE 0.95 END AS score
-         FROM cand WHERE name <> ''
-     ),
-     best AS (SELECT id, idx, max(score) AS score FROM hit GROUP BY id, idx),
-     top AS (SELECT id FROM best GROUP BY id ORDER BY sum(score) DESC, id LIMIT ${CANDIDATES})
-     SELECT b.id, b.idx AS term, b.score::float8 AS score FROM best b JOIN top USING (id)`,
-    [idx, variants, roles],
-  );
-  return res.rows.map((r) => ({ id: r.id, term: Number(r.term), score: Number(r.score) }));
-}
-
-/** Patients born on the date, among `among` when given (search_date ranges cover the whole day). */
-async function bornOn(q: Queryable, date: string, among: string[] | undefined): Promise<string[]> {
-  const res = await q.query<{ resource_id: string }>(
-    `SELECT DISTINCT resource_id FROM search_date
-      WHERE resource_type = 'Patient' AND param = 'birthdate' AND low <= $1::timestamptz AND high >= $1::timestamptz
-        ${among ? 'AND resource_id = ANY($2::text[])' : ''} LIMIT ${CANDIDATES}`,
-    among ? [`${date}T12:00:00Z`, among] : [`${date}T12:00:00Z`],
-  );
-  return res.rows.map((r) => r.resource_id);
-}
-
-interface PatientRow {
-  id: string;
-  security: string[];
-  content: Patient;
-  encounter_start: string | null;
-  encounter_class: string | null;
-  encounter_type: string | null;
-}
-
-/** The candidates' current Patient versions and each one's latest encounter not itself labelled sensitive. */
-async function patientRows(q: Queryable, ids: string[], denied: string[]): Promise<PatientRow[]> {
-  if (ids.length === 0) return [];
-  const res = await q.query<PatientRow>(
-    `SELECT p.id, p.security, p.content, e.start AS encounter_start, e.class AS encounter_class, e.type AS encounter_type
-       FROM fhir_resource p
-       LEFT JOIN LATERAL (
-         SELECT x.content->'period'->>'start' AS start, x.content->'class'->>'code' AS class,
-                COALESCE(x.content->'type'->0->>'text', x.content->'type'->0->'coding'->0->>'display') AS type
-           FROM fhir_resource x
-          WHERE x.patient_id = p.id AND x.resource_type = 'Encounter' AND NOT x.deleted AND NOT (x.security && $2::text[])
-          ORDER BY x.content->'period'->>'start' DESC NULLS LAST LIMIT 1
-       ) e ON true
-      WHERE p.resource_type = 'Patient' AND p.id = ANY($1::text[]) AND NOT p.deleted`,
-    [ids, denied],
-  );
-  return res.rows;
-}
-
-function describePatient(row: PatientRow, score: number, matchedBy: MatchKind[]): FoundPatient {
-  const p = row.content;
+function describePatient(
+  summary: VisiblePatient,
+  score: number,
+  matchedBy: MatchKind[],
+): Extract<FoundPatient, { restricted: false }> {
+  const p = summary.patient;
   const name = officialName(p.name);
   const family = name?.family;
   const given = name?.given?.join(' ');
   const mrn = medicalRecordNumber(p.identifier);
   return {
-    id: row.id,
+    id: summary.id,
     restricted: false,
     score,
     matchedBy,
@@ -251,16 +191,19 @@ function describePatient(row: PatientRow, score: number, matchedBy: MatchKind[])
     ...(p.birthDate ? { birthDate: p.birthDate } : {}),
     ...(p.gender ? { gender: p.gender } : {}),
     ...(mrn ? { mrn } : {}),
-    ...(row.encounter_start
-      ? {
-          lastEncounter: {
-            date: row.encounter_start,
-            ...(row.encounter_class ? { class: row.encounter_class } : {}),
-            ...(row.encounter_type ? { type: row.encounter_type } : {}),
-          },
-        }
-      : {}),
+    ...(summary.lastEncounter ? describeEncounter(summary.lastEncounter) : {}),
   };
+}
+
+/** The latest encounter as the finder shows it: its start, class code and type. */
+function describeEncounter(e: Encounter): {
+  lastEncounter?: { date: string; class?: string; type?: string };
+} {
+  const date = e.period?.start;
+  if (!date) return {};
+  const cls = e.class?.code;
+  const type = e.type?.[0]?.text ?? e.type?.[0]?.coding?.[0]?.display;
+  return { lastEncounter: { date, ...(cls ? { class: cls } : {}), ...(type ? { type } : {}) } };
 }
 
 function officialName(names: HumanName[] | undefined): HumanName | undefined {

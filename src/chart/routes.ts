@@ -6,9 +6,9 @@ import { findPatients } from './patient-finder.ts';
 type FinderQuerystring = { q?: string; birthdate?: string; limit?: string };
 
 /**
- * Chart routes for the web application. The finder reads the index tables directly (fuzzy
- * matching is not a FHIR search), so the server's onResponse hook audits it, naming every
- * patient it returned.
+ * Chart routes for the web application. The finder is not a FHIR search (fuzzy matching), so it
+ * uses the store's patient lookups, which write no AuditEvent; the server's onResponse hook
+ * audits it, naming every patient it returned (restricted rows included).
  */
 export function registerChartRoutes(app: FastifyInstance, deps: { db: Db }): void {
   const { db } = deps;
