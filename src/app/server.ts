@@ -14,7 +14,8 @@ import { authenticate } from '../auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Db } from '../db/index.ts';
 import { loadDefinitions } from '../fhir/definitions.ts';
-import { isOutcomeError, outcome, unauthorized } from '../fhir/outcomes.ts';
+import { assertJsonShape } from '../fhir/json-shape.ts';
+import { badRequest, isOutcomeError, outcome, unauthorized } from '../fhir/outcomes.ts';
 import { FHIR_JSON, registerFhirRoutes } from '../fhir/routes.ts';
 import { registerWebApp } from './web-app.ts';
 
@@ -102,6 +103,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const ctx = await authenticate(db, m[1], request.ip);
     if (!ctx) throw unauthorized('The token is unknown, expired or revoked');
     request.ctx = ctx;
+  });
+
+  // Every route's input is checked here at the edge: no NUL in the URL (PostgreSQL refuses
+  // it in text, so a search value holding one was a 500), and no body nested deeper than the
+  // validator and the store can walk or holding a NUL (JSON and form bodies alike).
+  app.addHook('preValidation', async (request) => {
+    if (request.url.includes('%00')) throw badRequest('The URL must not contain a NUL character (%00)');
+    assertJsonShape(request.body);
   });
 
   app.addHook('preHandler', async (request) => {

@@ -62,7 +62,12 @@ export async function processBundle(store: FhirStore, body: unknown): Promise<Bu
       'Bundle.type',
     ]);
   }
-  const entries = bundle.entry ?? [];
+  // The shape of the list is checked here; each entry's request and resource where it is read.
+  const list: unknown = bundle.entry ?? [];
+  if (!Array.isArray(list)) throw badRequest('Bundle.entry must be a list of entries', ['Bundle.entry']);
+  const bad = list.findIndex((e: unknown) => !e || typeof e !== 'object' || Array.isArray(e));
+  if (bad >= 0) throw badRequest(`Bundle.entry[${bad}] must be an object`, [`Bundle.entry[${bad}]`]);
+  const entries = list as BundleEntry[];
   return bundle.type === 'transaction' ? processTransaction(store, entries) : processBatch(store, entries);
 }
 

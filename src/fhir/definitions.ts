@@ -17,6 +17,7 @@ import type {
   Resource,
   SearchParameter,
 } from '@medplum/fhirtypes';
+import { assertJsonShape } from './json-shape.ts';
 import { requiredCodeIssues } from './required-codes.ts';
 import { badRequest, isOutcomeError, OutcomeError } from './outcomes.ts';
 
@@ -71,6 +72,9 @@ export function assertValidResource(resource: unknown): asserts resource is Reso
   if (typeof type !== 'string' || !isR4ResourceType(type)) {
     throw badRequest(`Unknown or missing resourceType '${String(type)}'`, ['resourceType']);
   }
+  // The validator recurses: a resource from an import or a message, not only from HTTP, is
+  // checked for depth (and NUL) first.
+  assertJsonShape(resource);
   let issues: OperationOutcomeIssue[];
   try {
     issues = validateResource(resource as Resource).filter((i) => i.severity === 'error');

@@ -39,3 +39,14 @@ export function integerParam(p: Parameters, name: string): number | undefined {
   const x = param(p, name);
   return x?.valueInteger ?? x?.valuePositiveInt;
 }
+
+/**
+ * A whole-number query parameter (`?offset=20`): `fallback` when absent, a 400 when it is not a
+ * whole number from `min` up (`1e400`, `-1`, `abc` and `1.5` are all refused, not guessed at).
+ */
+export function queryInteger(value: string | undefined, name: string, fallback: number, min = 0): number {
+  if (value === undefined || value === '') return fallback;
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min)) throw badRequest(`${name} must be a whole number from ${min} up, not '${value}'`);
+  return n;
+}

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/index.ts';
+import { assertValidResource } from '../fhir/definitions.ts';
 import { allOk, badRequest } from '../fhir/outcomes.ts';
 import { FHIR_BASE, FHIR_JSON, storeFor } from '../fhir/routes.ts';
 import { mergePatientRecords, unmergePatients } from './merge.ts';
@@ -10,6 +11,7 @@ import {
   booleanParam,
   integerParam,
   patientIdParam,
+  queryInteger,
   resourceParam,
   stringParam,
 } from './route-parameters.ts';
@@ -92,6 +94,8 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
         const p = asParameters(request.body);
         const patient = resourceParam(p, 'resource');
         if (patient?.resourceType !== 'Patient') throw badRequest('Parameter resource must be a Patient');
+        // The matcher reads names, addresses and identifiers as FHIR types: check them first.
+        assertValidResource(patient);
         const onlyCertainMatches = booleanParam(p, 'onlyCertainMatches');
         const count = integerParam(p, 'count');
         return {
@@ -113,8 +117,8 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
     { config: review },
     async (request, reply) => {
       const result = await listWorklist(storeFor(db, request), {
-        limit: Number(request.query.limit ?? 50) || 50,
-        offset: Number(request.query.offset ?? 0) || 0,
+        limit: queryInteger(request.query.limit, 'limit', 50, 1),
+        offset: queryInteger(request.query.offset, 'offset', 0),
       });
       request.auditPatients = [...new Set(result.pairs.flatMap((p) => [p.a.id, p.b.id]))];
       return reply.send(result);
