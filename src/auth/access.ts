@@ -1,4 +1,5 @@
-import type { Action, Purpose, Role } from '../shared/index.ts';
+import type { Action } from '../shared/index.ts';
+import type { RequestContext } from '../fhir/request-context.ts';
 
 // The access declaration every HTTP route makes. The server's hooks read a route's
 // `config.access` to authenticate, authorise (role x resource x action) and audit the call;
@@ -18,17 +19,9 @@ export interface RouteAccess {
   action: Action;
 }
 
-/** Who is calling, as seen by every handler and the audit trail. */
-export interface RequestContext {
-  userId: string;
-  username: string;
-  role: Role;
-  purpose: Purpose;
-  sourceAddress: string;
-  tokenId: string;
-  /** Patients whose sensitive records this user may see now (break-the-glass grants). */
-  brokenGlassPatients: string[];
-}
+// Who is calling: the store's per-request context (src/fhir/request-context.ts), which the
+// store takes from us and never imports back.
+export type { RequestContext } from '../fhir/request-context.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,4 +1,4 @@
-import type { RequestContext } from '../auth/access.ts';
+import type { RequestContext } from './request-context.ts';
 import { isAllowed, type Action } from '../shared/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { accessOf, seesEverything } from './access-filter.ts';

@@ -1,4 +1,4 @@
-import type { RequestContext } from '../auth/access.ts';
+import type { RequestContext } from './request-context.ts';
 import { deniedLabelsFor } from '../shared/index.ts';
 import type { SqlParams } from './search/sql-params.ts';
 import type { SearchAccess } from './search/types.ts';

@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { RequestContext } from '../auth/access.ts';
+import type { RequestContext } from './request-context.ts';
 import { recordAudit } from './audit-trail.ts';
 import type { Db } from '../db/index.ts';
 import { assertResourceType } from './definitions.ts';

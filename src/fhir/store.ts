@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import type { RequestContext } from '../auth/access.ts';
+import type { RequestContext } from './request-context.ts';
 import { isAllowed, type Action } from '../shared/index.ts';
 import { appendAudit, flushAudit, queueAudit, recordAudit } from './audit-trail.ts';
 import type { AuditAction, AuditEntry } from './audit-event.ts';
