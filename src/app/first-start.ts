@@ -28,10 +28,11 @@ export async function prepareFreshDatabase(
     }
   }
   if (!config.demo) return;
-  const existing = await db.query(`SELECT 1 FROM fhir_resource WHERE resource_type = 'Patient' LIMIT 1`);
-  if (existing.rows.length > 0) return;
+  const store = new FhirStore(db, system);
+  // The system context sees every record, labelled or not: any Patient means the data is there.
+  if ((await store.find({ type: 'Patient', count: 1 })).matches.length > 0) return;
   log(`Loading ${config.demoPatients} demo patients (CUSTODIAN_DEMO=0 turns this off) ...`);
-  const result = await loadDemoData(new FhirStore(db, system), {
+  const result = await loadDemoData(store, {
     patients: config.demoPatients,
     seed: 2026,
     duplicateRate: 0.05,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { badRequest, notFound } from '../fhir/outcomes.ts';
+import type { FhirStore } from '../fhir/store.ts';
 
 /** How long a break-the-glass grant lasts. */
 export const BREAK_GLASS_MINUTES = 30;
@@ -46,26 +47,34 @@ const toGrant = (r: GrantRow): BreakGlassGrant => ({
   reviewNote: r.review_note,
 });
 
-/** Grants a user time-limited access to one patient's sensitive records, for a stated reason. */
+/**
+ * Grants a user time-limited access to one patient's sensitive records, for a stated reason.
+ * `store` is the user's: it tells whether the patient exists, whatever the patient's labels (asked
+ * before the transaction: on PGlite a query outside a running transaction waits for its end).
+ * `inTransaction` runs in the grant's transaction (the audit entry of the grant).
+ */
 export async function breakGlass(
-  q: Queryable,
+  db: Db,
+  store: Pick<FhirStore, 'exists'>,
   input: { userId: string; patientId: string; reason: string; minutes?: number },
+  inTransaction: (tx: Queryable, grant: BreakGlassGrant) => Promise<void> = async () => {},
 ): Promise<BreakGlassGrant> {
   const reason = input.reason.trim();
   if (reason.length < 10)
     throw badRequest('State the reason for breaking the glass (at least 10 characters)');
   if (!/^[A-Za-z0-9\-.]{1,64}$/.test(input.patientId)) throw badRequest('A patient id is required');
-  const patient = await q.query(
-    `SELECT 1 FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted`,
-    [input.patientId],
-  );
-  if (patient.rows.length === 0) throw notFound(`Patient/${input.patientId} not found`);
-  const res = await q.query<GrantRow>(
-    `INSERT INTO break_glass (id, user_id, patient_id, reason, expires_at)
-     VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5)) RETURNING *`,
-    [randomUUID(), input.userId, input.patientId, reason, input.minutes ?? BREAK_GLASS_MINUTES],
-  );
-  return toGrant(res.rows[0] as GrantRow);
+  if (!(await store.exists('Patient', input.patientId)))
+    throw notFound(`Patient/${input.patientId} not found`);
+  return db.transaction(async (tx) => {
+    const res = await tx.query<GrantRow>(
+      `INSERT INTO break_glass (id, user_id, patient_id, reason, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5)) RETURNING *`,
+      [randomUUID(), input.userId, input.patientId, reason, input.minutes ?? BREAK_GLASS_MINUTES],
+    );
+    const grant = toGrant(res.rows[0] as GrantRow);
+    await inTransaction(tx, grant);
+    return grant;
+  });
 }
 
 /** Every grant, unreviewed first: the privacy officer's review list. */

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { appendAudit, recordAudit } from '../audit/audit-log.ts';
 import type { Db } from '../db/index.ts';
 import { badRequest, unauthorized } from '../fhir/outcomes.ts';
+import { FhirStore } from '../fhir/store.ts';
 import type { RequestContext } from './access.ts';
 import { breakGlass } from './break-glass.ts';
 import { forgetCachedTokens } from './token-cache.ts';
@@ -129,8 +130,8 @@ export async function registerAuthRoutes(
     const patientId = field(request.body, 'patient') ?? '';
     const reason = field(request.body, 'reason') ?? '';
     try {
-      const grant = await db.transaction(async (tx) => {
-        const g = await breakGlass(tx, { userId: ctx.userId, patientId, reason });
+      const input = { userId: ctx.userId, patientId, reason };
+      const grant = await breakGlass(db, new FhirStore(db, ctx), input, async (tx, g) => {
         forgetCachedTokens();
         await appendAudit(tx, [
           {
@@ -145,7 +146,6 @@ export async function registerAuthRoutes(
             detail: `break the glass: ${g.reason}`,
           },
         ]);
-        return g;
       });
       return reply.code(201).send(grant);
     } catch (err) {

@@ -1,4 +1,4 @@
-import type { Bundle, Task } from '@medplum/fhirtypes';
+import type { Task } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcomes.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import { dischargeOf, eventsOf, TASK_CODE, TASK_SYSTEM } from './work-item.ts';
@@ -48,20 +48,20 @@ export function parseRange(
   return { from: start, to: end };
 }
 
+/** Every work item modified on or after `from`, however many pages that takes. */
 async function tasksModifiedSince(store: FhirStore, from: string): Promise<Task[]> {
-  const tasks: Task[] = [];
-  let query: URLSearchParams | undefined = new URLSearchParams({
-    code: `${TASK_SYSTEM}|${TASK_CODE}`,
-    modified: `ge${from}`,
-    _count: '1000',
-  });
-  while (query) {
-    const page: Bundle = await store.search('Task', query, { lenient: false });
-    for (const e of page.entry ?? []) if (e.resource?.resourceType === 'Task') tasks.push(e.resource);
-    const next = page.link?.find((l) => l.relation === 'next')?.url;
-    query = next ? new URL(next, 'http://x').searchParams : undefined;
-  }
-  return tasks;
+  const { matches } = await store.findAll(
+    {
+      type: 'Task',
+      where: [
+        { param: 'code', tokens: [{ system: TASK_SYSTEM, code: TASK_CODE }] },
+        { param: 'modified', date: from, prefix: 'ge' },
+      ],
+      count: 1000,
+    },
+    Number.POSITIVE_INFINITY,
+  );
+  return matches.filter((r): r is Task => r.resourceType === 'Task');
 }
 
 export async function codingProductivity(

@@ -12,6 +12,7 @@ import type {
 import type { Db } from '../db/index.ts';
 import { processBundle } from '../fhir/bundle.ts';
 import { badRequest, conflict, OutcomeError } from '../fhir/outcomes.ts';
+import type { Criterion } from '../fhir/search/typed.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import {
   buildCodedRecord,
@@ -98,19 +99,13 @@ interface Loaded {
 }
 
 async function byId<T extends Resource>(store: FhirStore, type: string, id: string): Promise<T | undefined> {
-  const bundle = await store.search(type, new URLSearchParams({ _id: id }), { lenient: false });
-  return bundle.entry?.[0]?.resource as T | undefined;
+  return (await store.readMany(type, [id]))[0] as T | undefined;
 }
 
-async function all<T extends Resource>(
-  store: FhirStore,
-  type: string,
-  params: Record<string, string>,
-): Promise<T[]> {
-  const bundle = await store.search(type, new URLSearchParams({ ...params, _count: '1000' }), {
-    lenient: false,
-  });
-  return (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include').map((e) => e.resource as T);
+/** Every record of `type` that refers to the encounter (`ref`, `Encounter/id`). */
+async function ofEncounter<T extends Resource>(store: FhirStore, type: string, ref: string): Promise<T[]> {
+  const where: Criterion[] = [{ param: 'encounter', references: [ref] }];
+  return (await store.findAll({ type, where, count: 1000 })).matches as T[];
 }
 
 async function load(store: FhirStore, encounterId: string): Promise<Loaded> {
@@ -123,8 +118,8 @@ async function load(store: FhirStore, encounterId: string): Promise<Loaded> {
   const [task, claim, conditions, procedures] = await Promise.all([
     byId<Task>(store, 'Task', taskIdFor(encounterId)),
     byId<Claim>(store, 'Claim', claimIdFor(encounterId)),
-    all<Condition>(store, 'Condition', { encounter: ref }),
-    all<Procedure>(store, 'Procedure', { encounter: ref }),
+    ofEncounter<Condition>(store, 'Condition', ref),
+    ofEncounter<Procedure>(store, 'Procedure', ref),
   ]);
   return { encounter, patient, ctx, task, claim, conditions, procedures };
 }

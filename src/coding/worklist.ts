@@ -1,5 +1,6 @@
-import type { Bundle, Encounter, Patient, Task } from '@medplum/fhirtypes';
+import type { Encounter, Patient, Task } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcomes.ts';
+import type { Criterion } from '../fhir/search/typed.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import {
   classLabel,
@@ -42,14 +43,20 @@ export const WORKLIST_MAX = 1000;
 const SCAN_LIMIT = 20_000;
 const DAY_MS = 86_400_000;
 
-function baseQuery(state: WorklistOptions['state']): URLSearchParams {
-  const q = new URLSearchParams({ status: 'finished' });
-  if (state === 'coded') q.append('_tag', `${STATE_SYSTEM}|coded`);
+/** The worklist's search: finished encounters by their coding-state tag. */
+function baseWhere(state: WorklistOptions['state']): Criterion[] {
+  const where: Criterion[] = [{ param: 'status', tokens: [{ code: 'finished' }] }];
+  const tag = (code: CodingState, not: boolean): Criterion => ({
+    param: '_tag',
+    tokens: [{ system: STATE_SYSTEM, code }],
+    not,
+  });
+  if (state === 'coded') where.push(tag('coded', false));
   else {
-    q.append('_tag:not', `${STATE_SYSTEM}|final`);
-    if (state === 'uncoded') q.append('_tag:not', `${STATE_SYSTEM}|coded`);
+    where.push(tag('final', true));
+    if (state === 'uncoded') where.push(tag('coded', true));
   }
-  return q;
+  return where;
 }
 
 export function parseWorklistState(value: string | undefined): WorklistOptions['state'] {
@@ -60,24 +67,7 @@ export function parseWorklistState(value: string | undefined): WorklistOptions['
 
 /** How many encounters wait for final coding (the home page tile). */
 export async function worklistCount(store: FhirStore, state?: WorklistOptions['state']): Promise<number> {
-  const q = baseQuery(state);
-  q.set('_summary', 'count');
-  const bundle = await store.search('Encounter', q, { lenient: false });
-  return bundle.total ?? 0;
-}
-
-async function everyPage(store: FhirStore, type: string, first: URLSearchParams): Promise<Bundle[]> {
-  const pages: Bundle[] = [];
-  let query: URLSearchParams | undefined = first;
-  let read = 0;
-  while (query && read < SCAN_LIMIT) {
-    const page = await store.search(type, query, { lenient: false });
-    pages.push(page);
-    read += page.entry?.length ?? 0;
-    const next = page.link?.find((l) => l.relation === 'next')?.url;
-    query = next ? new URL(next, 'http://x').searchParams : undefined;
-  }
-  return pages;
+  return store.count({ type: 'Encounter', where: baseWhere(state) });
 }
 
 export async function codingWorklist(
@@ -86,19 +76,19 @@ export async function codingWorklist(
 ): Promise<{ total: number; items: WorklistItem[] }> {
   const limit = Math.min(Math.max(options.limit ?? 100, 1), WORKLIST_MAX);
   const now = (options.now ?? new Date()).getTime();
-  const q = baseQuery(options.state);
-  q.set('_count', '1000');
-  q.set('_include', 'Encounter:subject');
-  const pages = await everyPage(store, 'Encounter', q);
+  const found = await store.findAll(
+    {
+      type: 'Encounter',
+      where: baseWhere(options.state),
+      count: 1000,
+      include: [{ param: 'subject' }],
+    },
+    SCAN_LIMIT,
+  );
   const encounters: Encounter[] = [];
+  for (const r of found.matches) if (r.resourceType === 'Encounter' && r.period?.end) encounters.push(r);
   const patients = new Map<string, Patient>();
-  for (const page of pages) {
-    for (const e of page.entry ?? []) {
-      const r = e.resource;
-      if (r?.resourceType === 'Encounter' && r.period?.end) encounters.push(r);
-      if (r?.resourceType === 'Patient' && r.id) patients.set(r.id, r);
-    }
-  }
+  for (const r of found.included) if (r.resourceType === 'Patient' && r.id) patients.set(r.id, r);
   // Oldest discharge first; equal times in id order so the list is stable between calls.
   encounters.sort(
     (a, b) =>
@@ -135,14 +125,16 @@ async function workItems(store: FhirStore, encounters: Encounter[]): Promise<Map
   );
   const out = new Map<string, Task>();
   for (let i = 0; i < coded.length; i += 100) {
-    const focus = coded
-      .slice(i, i + 100)
-      .map((e) => `Encounter/${e.id ?? ''}`)
-      .join(',');
-    const q = new URLSearchParams({ code: `${TASK_SYSTEM}|${TASK_CODE}`, focus, _count: '1000' });
-    const bundle = await store.search('Task', q, { lenient: false });
-    for (const entry of bundle.entry ?? []) {
-      const task = entry.resource as Task;
+    const focus = coded.slice(i, i + 100).map((e) => `Encounter/${e.id ?? ''}`);
+    const { matches } = await store.find({
+      type: 'Task',
+      where: [
+        { param: 'code', tokens: [{ system: TASK_SYSTEM, code: TASK_CODE }] },
+        { param: 'focus', references: focus },
+      ],
+      count: 1000,
+    });
+    for (const task of matches as Task[]) {
       const id = /^Encounter\/(.+)$/.exec(task.focus?.reference ?? '')?.[1];
       if (id) out.set(id, task);
     }

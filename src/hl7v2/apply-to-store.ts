@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Encounter, Identifier, Patient, Resource } from '@medplum/fhirtypes';
 import { conflict } from '../fhir/outcomes.ts';
 import type { FhirStore } from '../fhir/store.ts';
-import type { AdtAction } from './adt-to-fhir.ts';
+import type { AdtAction, AdtTrigger } from './adt-to-fhir.ts';
 import { AdtRefusal, HL7_ERROR } from './errors.ts';
 
 /**
@@ -10,6 +11,7 @@ import { AdtRefusal, HL7_ERROR } from './errors.ts';
  */
 export type PatientMerger = (store: FhirStore, sourceId: string, targetId: string) => Promise<void>;
 
+/** `system|value`, for messages and as a key (never parsed back: lookups pass both as data). */
 const token = (i: Identifier): string | undefined =>
   i.system && i.value ? `${i.system}|${i.value}` : undefined;
 
@@ -19,13 +21,10 @@ async function findOne<T extends Resource>(
   identifiers: Identifier[],
 ): Promise<T | undefined> {
   const found = new Map<string, T>();
-  for (const id of identifiers) {
-    const t = token(id);
-    if (!t) continue;
-    const bundle = await store.search(type, new URLSearchParams({ identifier: t, _count: '5' }), {
-      lenient: false,
-    });
-    for (const e of bundle.entry ?? []) if (e.resource?.id) found.set(e.resource.id, e.resource as T);
+  for (const { system, value } of identifiers) {
+    if (!system || !value) continue;
+    // System and value as data: an MRN such as `MRN,001` or `A|B` is one value of one system.
+    for (const r of await store.findByIdentifier(type, { system, value })) if (r.id) found.set(r.id, r as T);
   }
   if (found.size > 1) {
     throw conflict(
@@ -56,35 +55,41 @@ function mergeFields<T extends Resource>(existing: T, incoming: T): T {
   return merged as T;
 }
 
-async function upsertPatient(store: FhirStore, patient: Patient): Promise<Patient> {
+/**
+ * The Patient to save: the stored one the identifiers find, with the message's fields; or a new one
+ * with its id chosen here, so the message's Encounter can refer to it in the same transaction.
+ */
+async function patientToSave(store: FhirStore, patient: Patient): Promise<Patient & { id: string }> {
   const existing = await findOne<Patient>(store, 'Patient', patient.identifier ?? []);
-  if (!existing?.id) return (await store.create(patient)).resource as Patient;
-  return (await store.update('Patient', existing.id, mergeFields(existing, patient))).resource as Patient;
+  if (!existing?.id) return { ...patient, id: randomUUID() };
+  return { ...mergeFields(existing, patient), id: existing.id };
 }
 
-async function upsertEncounter(store: FhirStore, encounter: Encounter, patientId: string): Promise<void> {
-  const withSubject: Encounter = { ...encounter, subject: { reference: `Patient/${patientId}` } };
+/** The Encounter to save for the patient `patientId`: the stored one it updates, or a new one (no id). */
+async function encounterToSave(
+  store: FhirStore,
+  encounter: Encounter,
+  patientId: string,
+  trigger: AdtTrigger,
+): Promise<Encounter> {
+  const subject = `Patient/${patientId}`;
+  const withSubject: Encounter = { ...encounter, subject: { reference: subject } };
   let existing = await findOne<Encounter>(store, 'Encounter', encounter.identifier ?? []);
-  if (!existing && !encounter.identifier?.length) {
-    // No visit number: an update or discharge applies to the patient's latest open encounter.
-    const open = await store.search(
-      'Encounter',
-      new URLSearchParams({
-        subject: `Patient/${patientId}`,
-        'status:not': 'finished',
-        _sort: '-date',
-        _count: '1',
-      }),
-      { lenient: false },
-    );
-    if (encounter.status !== 'in-progress' && encounter.status !== 'arrived')
-      existing = open.entry?.[0]?.resource as Encounter | undefined;
+  if (!existing && !encounter.identifier?.length && (trigger === 'A03' || trigger === 'A08')) {
+    // No visit number: an update or discharge applies to the patient's latest open encounter
+    // (by trigger, not status: an A08 without a discharge time maps to in-progress, as A01 does).
+    const open = await store.find({
+      type: 'Encounter',
+      where: [
+        { param: 'subject', references: [subject] },
+        { param: 'status', tokens: [{ code: 'finished' }], not: true },
+      ],
+      sort: [{ param: 'date', descending: true }],
+      count: 1,
+    });
+    existing = open.matches[0] as Encounter | undefined;
   }
-  if (!existing?.id) {
-    await store.create(withSubject);
-    return;
-  }
-  await store.update('Encounter', existing.id, mergeFields(existing, withSubject));
+  return existing?.id ? mergeFields(existing, withSubject) : withSubject;
 }
 
 export async function applyAdtAction(
@@ -93,8 +98,12 @@ export async function applyAdtAction(
   merger?: PatientMerger,
 ): Promise<void> {
   if (action.kind === 'upsert') {
-    const patient = await upsertPatient(store, action.patient);
-    if (action.encounter && patient.id) await upsertEncounter(store, action.encounter, patient.id);
+    // The Patient and its Encounter in one transaction: both are written, or neither. A record
+    // the message leaves as it is gets no new version (a resent message changes nothing).
+    const patient = await patientToSave(store, action.patient);
+    const encounter =
+      action.encounter && (await encounterToSave(store, action.encounter, patient.id, action.header.trigger));
+    await store.saveAll(encounter ? [patient, encounter] : [patient]);
     return;
   }
   // Every pair is looked up before any is merged: a message refused for one pair changes nothing.
