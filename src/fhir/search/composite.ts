@@ -8,7 +8,7 @@ import {
   splitUnescaped,
   unescape,
 } from './parse-values.ts';
-import type { Filter, TokenValue } from './types.ts';
+import type { CompositeValue, Filter, TokenValue } from './types.ts';
 
 /**
  * Composite parameters (`code-value-quantity=http://loinc.org|8480-6$gt140`): the rows of the
@@ -42,13 +42,6 @@ export function compositeKeyMatch(codes: string[], key: TokenValue): CompositeKe
       : `${likeLiteral(`${c}$`)}%|${likeLiteral(key.code)}`;
   return { names: [], patterns: codes.map(pattern) };
 }
-
-/** The second part of one searched pair, parsed as its own type's value. */
-export type CompositeValue =
-  | { type: 'token'; value: TokenValue }
-  | { type: 'number'; value: ReturnType<typeof parseNumberValue> }
-  | { type: 'date'; value: ReturnType<typeof parseDateValue> }
-  | { type: 'string'; value: string };
 
 function parseValue(code: string, type: CompositeValueType, raw: string): CompositeValue {
   switch (type) {

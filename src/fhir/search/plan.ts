@@ -1,8 +1,9 @@
 import { badRequest } from '../outcomes.ts';
-import { compositeKeyMatch, type CompositeValue } from './composite.ts';
+import { compositeKeyMatch } from './composite.ts';
 import { storedAs, type ParamDef } from './definitions.ts';
 import { likeLiteral } from './normalize.ts';
 import type {
+  CompositeValue,
   Filter,
   QuantityValue,
   RangeValue,

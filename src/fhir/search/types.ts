@@ -1,5 +1,4 @@
 import type { SummaryMode } from '../summary.ts';
-import type { CompositeValue } from './composite.ts';
 import type { ParamDef } from './definitions.ts';
 
 /** Comparison prefixes of date, number and quantity values. */
@@ -41,6 +40,13 @@ export interface ValueSetMembers {
   systems: string[];
   excluded: Array<{ system: string; code: string }>;
 }
+
+/** The second part of one searched composite pair, parsed as its own type's value. */
+export type CompositeValue =
+  | { type: 'token'; value: TokenValue }
+  | { type: 'number'; value: QuantityValue }
+  | { type: 'date'; value: RangeValue }
+  | { type: 'string'; value: string };
 
 /** One parameter occurrence: its values are ORed; filters in a request are ANDed. */
 export type Filter =
