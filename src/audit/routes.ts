@@ -31,16 +31,11 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db }): voi
 
   app.post<{ Params: { id: string } }>(
     '/audit/break-glass/:id/review',
-    { config: { access: { resource: 'AuditEvent', action: 'read' } } },
+    { config: { access: { resource: 'BreakGlassReview', action: 'update' } } },
     async (request) => {
       if (!request.ctx) throw unauthorized();
       const note = (request.body as { note?: unknown } | undefined)?.note;
-      return reviewBreakGlass(
-        db,
-        request.params.id,
-        request.ctx.username,
-        typeof note === 'string' ? note : '',
-      );
+      return reviewBreakGlass(db, request.params.id, request.ctx, typeof note === 'string' ? note : '');
     },
   );
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
-import { badRequest, notFound } from '../fhir/outcomes.ts';
+import { badRequest, forbidden, notFound } from '../fhir/outcomes.ts';
 import type { FhirStore } from '../fhir/store.ts';
 
 /** How long a break-the-glass grant lasts. */
@@ -90,16 +90,20 @@ export async function listBreakGlass(
   return res.rows.map(toGrant);
 }
 
+/** Records the review of grant `id`; the user who broke the glass may not review it (403). */
 export async function reviewBreakGlass(
   q: Queryable,
   id: string,
-  reviewer: string,
+  reviewer: { userId: string; username: string },
   note: string,
 ): Promise<BreakGlassGrant> {
   const res = await q.query<GrantRow>(
-    `UPDATE break_glass SET reviewed_by = $2, reviewed_at = now(), review_note = $3 WHERE id = $1 RETURNING *`,
-    [id, reviewer, note],
+    `UPDATE break_glass SET reviewed_by = $2, reviewed_at = now(), review_note = $3
+      WHERE id = $1 AND user_id <> $4 RETURNING *`,
+    [id, reviewer.username, note, reviewer.userId],
   );
-  if (!res.rows[0]) throw notFound(`No break-the-glass grant ${id}`);
-  return toGrant(res.rows[0]);
+  if (res.rows[0]) return toGrant(res.rows[0]);
+  const exists = await q.query('SELECT 1 FROM break_glass WHERE id = $1', [id]);
+  if (exists.rows.length === 0) throw notFound(`No break-the-glass grant ${id}`);
+  throw forbidden('You cannot review your own break-the-glass grant: another reviewer must');
 }

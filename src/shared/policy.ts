@@ -69,11 +69,19 @@ const AUDIT_READERS: ReadonlySet<Role> = new Set<Role>([
   'him-director',
 ]);
 
+/**
+ * Reviewing a break-the-glass grant (`BreakGlassReview` update) attests that its reason held: the
+ * privacy officer's duty, and the HIM director's (who reviews the privacy officer's own grants).
+ * Reading the trail is not enough; nobody reviews their own grant (checked where it is written).
+ */
+const GLASS_REVIEWERS: ReadonlySet<Role> = new Set<Role>(['privacy-officer', 'him-director']);
+
 export function isAllowed(role: Role, resource: string, action: Action): boolean {
   // Every signed-in user may look at and end their own session, and break the glass.
   if (resource === 'Session') return true;
   if (resource === 'User') return USER_ADMINS.has(role);
   if (resource === AUDIT) return AUDIT_READERS.has(role) && (action === 'read' || action === 'search');
+  if (resource === 'BreakGlassReview') return GLASS_REVIEWERS.has(role) && action === 'update';
   return PERMISSIONS[role].some(
     (g) => (g.resources === '*' || g.resources.includes(resource)) && g.actions.includes(action),
   );
