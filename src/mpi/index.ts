@@ -47,12 +47,7 @@ export { readFebrlFile, evaluatePairs, febrlEntity, InputFileError, FEBRL_COLUMN
 export type { LinkageQuality } from './febrl.ts';
 export { registerMpiCommands, runLinkCommand } from './cli.ts';
 export { registerMpiRoutes } from './routes.ts';
-export {
-  mergePatients,
-  mergePatientRecords,
-  unmergePatients,
-  rewritePatientReferences,
-} from './merge.ts';
+export { mergePatients, mergePatientRecords, unmergePatients, rewritePatientReferences } from './merge.ts';
 export type { MergeResult, UnmergeResult } from './merge.ts';
 export { markNotDuplicate } from './duplicates/not-duplicate.ts';
 export { patientBlockKeys, patientToPersonRecord, standardPatient } from './patient-record.ts';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Patient, PatientLink, Resource } from '@medplum/fhirtypes';
-import { appendAudit } from '../audit/audit-log.ts';
 import type { Queryable } from '../db/index.ts';
+import { appendAudit } from '../fhir/audit-trail.ts';
 import { badRequest, notFound, unprocessable } from '../fhir/outcomes.ts';
 import type { FhirStore } from '../fhir/store.ts';
-import { closeReviewTasks, type ReviewClosure } from './duplicates/review-tasks.ts';
+import { closeReviewTasks, openReviewsOf, type ReviewClosure } from './duplicates/review-tasks.ts';
 
 /**
  * Patient merge and unmerge. A merge moves the source patient's whole compartment to the target
@@ -25,12 +25,6 @@ export interface UnmergeResult {
   sourceId: string;
   targetId: string;
   restored: string[];
-}
-
-interface StoredRow {
-  resource_type: string;
-  id: string;
-  content: Resource & { id: string };
 }
 
 interface BeforeVersion {
@@ -80,14 +74,11 @@ function withoutVersionMeta<T extends Resource>(resource: T): T {
   return copy;
 }
 
-async function currentPatient(tx: Queryable, id: string): Promise<Patient & { id: string }> {
-  const res = await tx.query<{ deleted: boolean; content: Patient & { id: string } }>(
-    `SELECT deleted, content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1 FOR UPDATE`,
-    [id],
-  );
-  const row = res.rows[0];
-  if (!row || row.deleted) throw notFound(`Patient/${id} not found`);
-  return row.content;
+/** The current version of a patient, locked until the merge's transaction ends. */
+async function lockedPatient(store: FhirStore, tx: Queryable, id: string): Promise<Patient & { id: string }> {
+  const patient = await store.readForUpdate(tx, 'Patient', id);
+  if (patient.resourceType !== 'Patient') throw notFound(`Patient/${id} not found`);
+  return patient;
 }
 
 /**
@@ -111,9 +102,11 @@ export async function mergePatientRecords(
     // Reads through the store: visibility rules (restricted records) apply, and they are audited.
     await store.read('Patient', sourceId);
     await store.read('Patient', targetId);
+    // Read before the transaction (a store read inside it would wait for it), locked inside.
+    const reviews = await openReviewsOf(store, sourceId);
     return store.db.transaction(async (tx) => {
-      const source = await currentPatient(tx, sourceId);
-      const target = await currentPatient(tx, targetId);
+      const source = await lockedPatient(store, tx, sourceId);
+      const target = await lockedPatient(store, tx, targetId);
       if (isMergedAway(source))
         throw unprocessable(`Patient/${sourceId} has already been merged into another patient`);
       if (isMergedAway(target))
@@ -121,21 +114,16 @@ export async function mergePatientRecords(
       if (options.resultPatient && options.resultPatient.id !== targetId)
         throw badRequest('result-patient must have the id of the target patient');
 
-      const compartment = await tx.query<StoredRow>(
-        `SELECT resource_type, id, content FROM fhir_resource
-          WHERE patient_id = $1 AND NOT deleted AND resource_type NOT IN ('Patient', 'AuditEvent')
-          ORDER BY resource_type, id FOR UPDATE`,
-        [sourceId],
-      );
+      const compartment = await store.lockCompartment(tx, sourceId);
       const before: BeforeVersion[] = [
         { type: 'Patient', id: sourceId, content: source },
         { type: 'Patient', id: targetId, content: target },
       ];
       const writes: Array<Resource & { id: string }> = [];
-      for (const row of compartment.rows) {
-        store.assertMay(row.resource_type, 'update');
-        before.push({ type: row.resource_type, id: row.id, content: row.content });
-        writes.push(withoutVersionMeta(rewritePatientReferences(row.content, sourceId, targetId)));
+      for (const resource of compartment) {
+        store.assertMay(resource.resourceType, 'update');
+        before.push({ type: resource.resourceType, id: resource.id, content: resource });
+        writes.push(withoutVersionMeta(rewritePatientReferences(resource, sourceId, targetId)));
       }
       const newSource = withLink(
         { ...withoutVersionMeta(source), active: false },
@@ -148,7 +136,7 @@ export async function mergePatientRecords(
       });
       writes.push(newSource as Patient & { id: string }, newTarget as Patient & { id: string });
 
-      const closures: ReviewClosure[] = await closeReviewTasks(tx, sourceId, (other) =>
+      const closures: ReviewClosure[] = await closeReviewTasks(store, tx, reviews, (other) =>
         other === targetId
           ? { status: 'completed', outcome: 'merged' }
           : { status: 'cancelled', outcome: 'source-merged' },
@@ -170,7 +158,7 @@ export async function mergePatientRecords(
           patientIds: [sourceId, targetId],
           entities: touched,
           query: 'Patient/$merge',
-          detail: `merge ${mergeId}: Patient/${sourceId} into Patient/${targetId}, ${compartment.rows.length} resources moved`,
+          detail: `merge ${mergeId}: Patient/${sourceId} into Patient/${targetId}, ${compartment.length} resources moved`,
         }),
       ]);
       return { mergeId, sourceId, targetId, touched };

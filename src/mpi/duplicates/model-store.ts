@@ -1,5 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../../db/index.ts';
+import type { FhirStore } from '../../fhir/store.ts';
 import { linkRecords } from '../link.ts';
 import type { MatchModel } from '../model.ts';
 import { patientToPersonRecord } from '../patient-record.ts';
@@ -78,32 +79,35 @@ export async function currentModel(db: Db): Promise<StoredModel> {
   return value;
 }
 
-async function livePatients(db: Db): Promise<Patient[]> {
-  const res = await db.query<{ content: Patient }>(
-    `SELECT content FROM fhir_resource WHERE resource_type = 'Patient' AND NOT deleted
-        AND COALESCE(content->>'active', 'true') <> 'false'`,
+/** Patients not marked inactive, as the caller's store shows them (the scoring store sees all). */
+async function livePatients(store: FhirStore): Promise<Patient[]> {
+  const found = await store.findAll(
+    { type: 'Patient', where: [{ param: 'active', tokens: [{ code: 'false' }], not: true }] },
+    Number.MAX_SAFE_INTEGER,
   );
-  return res.rows.map((r) => r.content);
+  return found.matches.filter((r): r is Patient => r.resourceType === 'Patient');
 }
 
 /**
  * Trains (or keeps) the stored model: trains from the live patients when there are at least
- * `minPatients` and no trained model yet, or twice as many as the last training saw.
+ * `minPatients` and no trained model yet, or twice as many as the last training saw. The patients
+ * are read through `store` (the duplicate finder's, which sees every record).
  */
-export async function ensureModel(db: Db, options: { minPatients?: number } = {}): Promise<StoredModel> {
+export async function ensureModel(
+  store: FhirStore,
+  options: { minPatients?: number } = {},
+): Promise<StoredModel> {
+  const db = store.db;
   const min = options.minPatients ?? MIN_TRAINING_PATIENTS;
   const stored = await readModel(db);
-  const count = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = 'Patient' AND NOT deleted`,
-  );
-  const n = Number(count.rows[0]?.n ?? 0);
+  const n = await store.count({ type: 'Patient' });
   const due = n >= min && (!stored || stored.source !== 'trained' || n >= 2 * stored.trainedOn);
   if (!due) {
     const value = stored ?? { model: DEFAULT_STORE_MODEL, trainedOn: 0, source: 'default' as const };
     cache.set(db, { at: Date.now(), value });
     return value;
   }
-  const records = (await livePatients(db)).map(patientToPersonRecord);
+  const records = (await livePatients(store)).map(patientToPersonRecord);
   const { model } = linkRecords(records, undefined, { threshold: 0.99, seed: 7 });
   const value: StoredModel = { model, trainedOn: records.length, source: 'trained' };
   await db.query(

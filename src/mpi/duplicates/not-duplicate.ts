@@ -1,7 +1,7 @@
 import { isAllowed } from '../../shared/index.ts';
 import { badRequest, forbidden, notFound } from '../../fhir/outcomes.ts';
 import type { FhirStore } from '../../fhir/store.ts';
-import { closeReviewTasks, orderedPair } from './review-tasks.ts';
+import { closeReviewTasks, openReviewsOf, orderedPair } from './review-tasks.ts';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -21,19 +21,17 @@ export async function markNotDuplicate(
   if (x === y) throw badRequest('A patient is always the same person as itself');
   if (typeof reason !== 'string' || reason.trim() === '') throw badRequest('Give a reason');
   const [a, b] = orderedPair(x, y);
+  // Through the caller's store: a patient they may not see is not theirs to decide about.
+  if ((await store.readMany('Patient', [a, b])).length !== 2) throw notFound('Both patients must exist');
+  const open = await openReviewsOf(store, a);
   return store.db.transaction(async (tx) => {
-    const found = await tx.query<{ id: string }>(
-      `SELECT id FROM fhir_resource WHERE resource_type = 'Patient' AND id = ANY($1::text[]) AND NOT deleted`,
-      [[a, b]],
-    );
-    if (found.rows.length !== 2) throw notFound('Both patients must exist');
     await tx.query(
       `INSERT INTO mpi_not_duplicate (patient_a, patient_b, reason, decided_by) VALUES ($1, $2, $3, $4)
        ON CONFLICT (patient_a, patient_b) DO UPDATE SET reason = EXCLUDED.reason,
          decided_by = EXCLUDED.decided_by, decided_at = now()`,
       [a, b, reason.trim(), store.ctx.username],
     );
-    const closures = await closeReviewTasks(tx, a, (other) =>
+    const closures = await closeReviewTasks(store, tx, open, (other) =>
       other === b ? { status: 'completed', outcome: 'not-duplicate' } : undefined,
     );
     const tasks = closures.map((c) => ({ ...c.after, note: [{ text: reason.trim() }] }));
@@ -42,7 +40,7 @@ export async function markNotDuplicate(
   });
 }
 
-/** Pairs decided not to be duplicates, among the given pairs (canonical order `a|b`). */
+/** A pair as one key whatever its order (`a|b`, canonical order). */
 export function pairKey(x: string, y: string): string {
   const [a, b] = orderedPair(x, y);
   return `${a}|${b}`;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Task, TaskInput } from '@medplum/fhirtypes';
+import type { Resource, Task, TaskInput } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/index.ts';
+import { isOutcomeError } from '../../fhir/outcomes.ts';
+import type { FhirStore } from '../../fhir/store.ts';
 import type { ScoredPair } from '../model.ts';
 
 /**
@@ -63,40 +65,89 @@ export function taskPatients(task: Task): [string, string] | undefined {
   return a && b ? [a, b] : undefined;
 }
 
+/** Task statuses that keep a pair on the worklist. */
+export const OPEN_STATUSES = ['requested', 'ready', 'in-progress'] as const;
+
+export function isOpenTask(resource: Resource): resource is Task & { id: string } {
+  return (
+    resource.resourceType === 'Task' &&
+    !!resource.id &&
+    (OPEN_STATUSES as readonly string[]).includes(resource.status)
+  );
+}
+
+/** An open review Task naming a patient, and the other patient of its pair. */
+export interface OpenReview {
+  taskId: string;
+  otherId: string;
+}
+
+/**
+ * The open review Tasks naming `patientId` that the caller may see: the pairs from mpi_review,
+ * the Tasks through the caller's store. Read before the caller's transaction, which then locks
+ * them with `closeReviewTasks` (a store read inside that transaction would wait for it).
+ */
+export async function openReviewsOf(store: FhirStore, patientId: string): Promise<OpenReview[]> {
+  const res = await store.db.query<{ patient_a: string; patient_b: string; task_id: string }>(
+    `SELECT patient_a, patient_b, task_id FROM mpi_review WHERE patient_a = $1 OR patient_b = $1`,
+    [patientId],
+  );
+  if (res.rows.length === 0) return [];
+  const open = new Set(
+    (
+      await store.readMany(
+        'Task',
+        res.rows.map((r) => r.task_id),
+      )
+    )
+      .filter(isOpenTask)
+      .map((t) => t.id),
+  );
+  return res.rows
+    .filter((r) => open.has(r.task_id))
+    .map((r) => ({ taskId: r.task_id, otherId: r.patient_a === patientId ? r.patient_b : r.patient_a }));
+}
+
 export interface ReviewClosure {
   before: Task & { id: string };
   after: Task & { id: string };
 }
 
+/** The current version of a Task, locked in `tx`; undefined when it has gone meanwhile. */
+async function lockedTask(store: FhirStore, tx: Queryable, id: string): Promise<Resource | undefined> {
+  try {
+    return await store.readForUpdate(tx, 'Task', id);
+  } catch (err) {
+    if (isOutcomeError(err) && (err.status === 404 || err.status === 410)) return undefined;
+    throw err;
+  }
+}
+
 /**
- * Open review Tasks naming `patientId`, closed as `decide(otherPatient)` says. Returns the
+ * Closes the open review Tasks `reviews` (from `openReviewsOf`) as `decide(otherPatient)` says:
+ * each is locked in the caller's transaction and closed only if it is still open. Returns the
  * before and after versions; the caller writes them in its transaction.
  */
 export async function closeReviewTasks(
+  store: FhirStore,
   tx: Queryable,
-  patientId: string,
+  reviews: readonly OpenReview[],
   decide: (otherId: string) => { status: 'completed' | 'cancelled'; outcome: string } | undefined,
 ): Promise<ReviewClosure[]> {
-  const res = await tx.query<{ content: Task & { id: string }; patient_a: string; patient_b: string }>(
-    `SELECT t.content, r.patient_a, r.patient_b FROM mpi_review r
-       JOIN fhir_resource t ON t.resource_type = 'Task' AND t.id = r.task_id AND NOT t.deleted
-      WHERE (r.patient_a = $1 OR r.patient_b = $1) AND t.content->>'status' IN ('requested', 'ready', 'in-progress')
-      FOR UPDATE OF t`,
-    [patientId],
-  );
   const closures: ReviewClosure[] = [];
-  for (const row of res.rows) {
-    const other = row.patient_a === patientId ? row.patient_b : row.patient_a;
-    const decision = decide(other);
+  for (const review of reviews) {
+    const decision = decide(review.otherId);
     if (!decision) continue;
+    const before = await lockedTask(store, tx, review.taskId);
+    if (!before || !isOpenTask(before)) continue;
     const after: Task & { id: string } = {
-      ...row.content,
+      ...before,
       status: decision.status,
       statusReason: { text: decision.outcome },
       output: [{ type: { text: 'decision' }, valueString: decision.outcome }],
       lastModified: new Date().toISOString(),
     };
-    closures.push({ before: row.content, after });
+    closures.push({ before, after });
   }
   return closures;
 }

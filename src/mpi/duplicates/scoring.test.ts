@@ -11,7 +11,7 @@ import type { MatchPair } from './worklist.ts';
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
-}, 60_000);
+});
 afterAll(async () => server.stop());
 
 const DEMO: DemoOptions = { patients: 400, seed: 11, duplicateRate: 0.25, lite: true };
@@ -163,11 +163,13 @@ describe('duplicate detection in the record store', () => {
   }, 240_000);
 
   it('$match finds a typo duplicate with a score and a match grade', async () => {
-    const someone = await server.db.query<{ content: Patient }>(
-      `SELECT content FROM fhir_resource WHERE resource_type = 'Patient' AND content->>'active' = 'true'
-         AND content->'telecom' IS NOT NULL ORDER BY id LIMIT 1`,
-    );
-    const original = someone.rows[0]?.content;
+    const active = (await (
+      await server.call('him-technician', 'GET', '/fhir/R4/Patient?active=true&_count=1000')
+    ).json()) as Bundle;
+    const original = (active.entry ?? [])
+      .flatMap((e) => (e.resource?.resourceType === 'Patient' ? [e.resource] : []))
+      .filter((p) => p.telecom !== undefined)
+      .sort((x, y) => ((x.id ?? '') < (y.id ?? '') ? -1 : 1))[0];
     if (!original?.id) throw new Error('no patient');
     const name = original.name?.[0];
     const family = name?.family ?? '';

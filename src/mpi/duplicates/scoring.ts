@@ -1,7 +1,7 @@
-import type { Patient, Task } from '@medplum/fhirtypes';
+import type { Patient, Resource, Task } from '@medplum/fhirtypes';
 import type { RequestContext } from '../../auth/access.ts';
 import type { Db, Queryable } from '../../db/index.ts';
-import { FhirStore } from '../../fhir/store.ts';
+import { FhirStore, type ChangedRecord } from '../../fhir/store.ts';
 import {
   DEFAULT_THRESHOLDS,
   scorePair,
@@ -16,8 +16,8 @@ import { isLinkable, patientBlockKeys, standardPatient } from '../patient-record
 import { orderedPair, reviewTask, type ReviewGrade } from './review-tasks.ts';
 
 /**
- * On-write duplicate detection. Every Patient written since the last run (watermark on
- * fhir_resource.last_updated, whoever wrote it: API, import, HL7) gets its blocking keys
+ * On-write duplicate detection. Every Patient written since the last run (the store's change
+ * feed after a watermark, whoever wrote it: API, import, HL7) gets its blocking keys
  * refreshed in mpi_block_key and is scored against the patients sharing a key; pairs in the
  * review band become duplicate-review Tasks. Nothing is merged automatically.
  */
@@ -59,12 +59,14 @@ export interface ScoringRun {
   model: 'default' | 'trained';
 }
 
-interface PatientRow {
+/** A patient as the change feed answers it: deleted ones have no content. */
+interface PatientChange {
   id: string;
-  last_updated: Date | string;
   deleted: boolean;
-  content: Patient | null;
+  content: Resource | null;
 }
+
+const asPatient = (r: Resource | null): Patient | null => (r?.resourceType === 'Patient' ? r : null);
 
 async function readWatermark(q: Queryable): Promise<{ updated: string; lastId: string }> {
   const res = await q.query<{ updated: Date | string; last_id: string }>(
@@ -77,21 +79,22 @@ async function readWatermark(q: Queryable): Promise<{ updated: string; lastId: s
     : { updated: EPOCH, lastId: '' };
 }
 
-async function writeWatermark(q: Queryable, row: PatientRow): Promise<void> {
+async function writeWatermark(q: Queryable, row: ChangedRecord): Promise<void> {
   await q.query(
     `INSERT INTO mpi_state (name, updated, last_id) VALUES ($1, $2::timestamptz, $3)
      ON CONFLICT (name) DO UPDATE SET updated = EXCLUDED.updated, last_id = EXCLUDED.last_id`,
-    [WATERMARK, new Date(row.last_updated).toISOString(), row.id],
+    [WATERMARK, row.lastUpdated, row.id],
   );
 }
 
 /** Replaces the stored blocking keys of these patients (none for merged, inactive or deleted). */
-export async function refreshBlockKeys(q: Queryable, rows: readonly PatientRow[]): Promise<void> {
+export async function refreshBlockKeys(q: Queryable, rows: readonly PatientChange[]): Promise<void> {
   const ids: string[] = [];
   const keys: string[] = [];
   for (const row of rows) {
-    if (row.deleted || !isLinkable(row.content)) continue;
-    for (const key of patientBlockKeys(standardPatient(row.content))) {
+    const patient = asPatient(row.content);
+    if (row.deleted || !isLinkable(patient)) continue;
+    for (const key of patientBlockKeys(standardPatient(patient))) {
       ids.push(row.id);
       keys.push(key);
     }
@@ -116,12 +119,13 @@ async function settledPairs(q: Queryable, ids: readonly string[]): Promise<Set<s
 
 /** Scores the changed patients against the patients that share a blocking key with them. */
 async function scoreBatch(
-  q: Queryable,
+  store: FhirStore,
   model: MatchModel,
-  changed: readonly PatientRow[],
+  changed: readonly PatientChange[],
   thresholds: MatchThresholds,
 ): Promise<{ pairs: number; found: Array<{ pair: ScoredPair; grade: ReviewGrade }> }> {
-  const live = changed.filter((r) => !r.deleted && isLinkable(r.content)).map((r) => r.id);
+  const q = store.db;
+  const live = changed.filter((r) => !r.deleted && isLinkable(asPatient(r.content))).map((r) => r.id);
   if (live.length === 0) return { pairs: 0, found: [] };
   const candidates = await q.query<{ a: string; b: string }>(
     `SELECT DISTINCT k1.patient_id AS a, k2.patient_id AS b FROM mpi_block_key k1
@@ -131,13 +135,11 @@ async function scoreBatch(
   );
   const ids = new Set<string>(live);
   for (const c of candidates.rows) ids.add(c.b);
-  const contents = await q.query<{ id: string; content: Patient }>(
-    `SELECT id, content FROM fhir_resource WHERE resource_type = 'Patient' AND id = ANY($1::text[]) AND NOT deleted`,
-    [[...ids]],
-  );
   const records = new Map<string, StandardRecord>();
-  for (const row of contents.rows)
-    if (isLinkable(row.content)) records.set(row.id, standardPatient(row.content));
+  for (const resource of await store.readMany('Patient', [...ids])) {
+    const patient = asPatient(resource);
+    if (patient?.id && isLinkable(patient)) records.set(patient.id, standardPatient(patient));
+  }
   const settled = await settledPairs(q, [...ids]);
   const seen = new Set<string>();
   const found: Array<{ pair: ScoredPair; grade: ReviewGrade }> = [];
@@ -157,13 +159,12 @@ async function scoreBatch(
 }
 
 async function writeReviewTasks(
-  db: Db,
+  store: FhirStore,
   found: ReadonlyArray<{ pair: ScoredPair; grade: ReviewGrade }>,
 ): Promise<number> {
   if (found.length === 0) return 0;
-  const store = new FhirStore(db, MPI_CONTEXT);
   const tasks: Array<Task & { id: string }> = found.map((f) => reviewTask(f.pair, f.grade));
-  await db.transaction(async (tx) => {
+  await store.db.transaction(async (tx) => {
     await store.writeInTransaction(tx, tasks, []);
     await tx.query(
       `INSERT INTO mpi_review (patient_a, patient_b, task_id, score, grade)
@@ -187,28 +188,27 @@ async function writeReviewTasks(
  * `patients` counts rows handled, including those inside the settle window handled again.
  */
 export async function scorePendingPatients(db: Db, options: ScoringOptions = {}): Promise<ScoringRun> {
+  const store = new FhirStore(db, MPI_CONTEXT);
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   const batchSize = options.batchSize ?? 2000;
-  const stored = await ensureModel(db, { minPatients: options.minTrainingPatients });
+  const stored = await ensureModel(store, { minPatients: options.minTrainingPatients });
   const run: ScoringRun = { patients: 0, pairsScored: 0, tasksCreated: 0, model: stored.source };
   const horizon = options.settleMs ? Date.now() - options.settleMs : Infinity;
   let cursor = await readWatermark(db);
   for (;;) {
-    const res = await db.query<PatientRow>(
-      `SELECT id, last_updated, deleted, content FROM fhir_resource
-        WHERE resource_type = 'Patient' AND (last_updated, id) > ($1::timestamptz, $2::text)
-        ORDER BY last_updated, id LIMIT ${batchSize}`,
-      [cursor.updated, cursor.lastId],
+    const rows = await store.changedSince(
+      'Patient',
+      { lastUpdated: cursor.updated, id: cursor.lastId },
+      batchSize,
     );
-    const rows = res.rows;
     const last = rows[rows.length - 1];
     if (!last) break;
     await refreshBlockKeys(db, rows);
-    const { pairs, found } = await scoreBatch(db, stored.model, rows, thresholds);
-    run.tasksCreated += await writeReviewTasks(db, found);
-    const settled = rows.findLast((r) => new Date(r.last_updated).getTime() <= horizon);
+    const { pairs, found } = await scoreBatch(store, stored.model, rows, thresholds);
+    run.tasksCreated += await writeReviewTasks(store, found);
+    const settled = rows.findLast((r) => new Date(r.lastUpdated).getTime() <= horizon);
     if (settled) await writeWatermark(db, settled);
-    cursor = { updated: new Date(last.last_updated).toISOString(), lastId: last.id };
+    cursor = { updated: last.lastUpdated, lastId: last.id };
     run.patients += rows.length;
     run.pairsScored += pairs;
   }

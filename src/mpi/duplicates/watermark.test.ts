@@ -7,7 +7,7 @@ import { scorePendingPatients } from './scoring.ts';
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
-}, 60_000);
+});
 afterAll(async () => server.stop());
 
 const MODEL = { minTrainingPatients: 1_000_000 };

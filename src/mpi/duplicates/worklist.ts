@@ -1,12 +1,18 @@
 import type { Patient, Task } from '@medplum/fhirtypes';
-import { deniedLabelsFor } from '../../shared/index.ts';
-import type { Db } from '../../db/index.ts';
 import { notFound } from '../../fhir/outcomes.ts';
 import type { FhirStore } from '../../fhir/store.ts';
-import { scorePair, type FieldExplanation } from '../model.ts';
+import type { Criterion } from '../../fhir/search/typed.ts';
+import { scorePair, type FieldExplanation, type MatchModel } from '../model.ts';
 import { currentModel } from './model-store.ts';
 import { standardPatient } from '../patient-record.ts';
-import { DUPLICATE_REVIEW, TASK_SYSTEM, taskPatients, type ReviewGrade } from './review-tasks.ts';
+import {
+  DUPLICATE_REVIEW,
+  isOpenTask,
+  OPEN_STATUSES,
+  TASK_SYSTEM,
+  taskPatients,
+  type ReviewGrade,
+} from './review-tasks.ts';
 
 /** The key fields of a patient a reviewer compares, as display text. */
 export interface PatientSummary {
@@ -56,14 +62,7 @@ export function summarise(p: Patient): PatientSummary {
   };
 }
 
-async function toPair(
-  db: Db,
-  task: Task,
-  createdAt: Date | string,
-  a: Patient,
-  b: Patient,
-): Promise<MatchPair> {
-  const { model } = await currentModel(db);
+function toPair(model: MatchModel, task: Task, createdAt: Date | string, a: Patient, b: Patient): MatchPair {
   const scored = scorePair(model, standardPatient(a), standardPatient(b));
   const grade = task.businessStatus?.coding?.[0]?.code === 'probable' ? 'probable' : 'possible';
   return {
@@ -78,9 +77,41 @@ async function toPair(
   };
 }
 
+interface ReviewRow {
+  patient_a: string;
+  patient_b: string;
+  task_id: string;
+  created_at: Date | string;
+}
+
+/** Ids are looked up through the store this many at a time (one page of a typed search). */
+const CHUNK = 1000;
+
 /**
- * Open duplicate-review pairs, oldest first. Pairs involving a record the caller may not see
- * (sensitive labels) are left out; pairs decided not to be duplicates never show.
+ * The open Tasks among `ids` the caller may see: `readMany` with the status asked of the search,
+ * so the closed Tasks of decided pairs (most of mpi_review, in time) are never read.
+ */
+async function openTasks(store: FhirStore, ids: readonly string[]): Promise<Map<string, Task>> {
+  const open = new Map<string, Task>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const chunk = unique.slice(i, i + CHUNK);
+    const where: Criterion[] = [
+      { param: '_id', tokens: chunk.map((code) => ({ code })) },
+      { param: 'status', tokens: OPEN_STATUSES.map((code) => ({ code })) },
+    ];
+    for (const r of (await store.find({ type: 'Task', where, count: chunk.length })).matches)
+      if (isOpenTask(r)) open.set(r.id, r);
+  }
+  return open;
+}
+
+/**
+ * Open duplicate-review pairs, oldest first (created_at, task_id). The pairs come from
+ * mpi_review (pairs decided not to be duplicates left out); their Tasks and both patients are
+ * read through the caller's store, so a pair shows only when the Task is open and the Task and
+ * both patients pass the one access filter (record labels, the patient's labels, break-the-glass
+ * grants). The total counts those pairs only.
  */
 export async function listWorklist(
   store: FhirStore,
@@ -88,23 +119,28 @@ export async function listWorklist(
 ): Promise<{ total: number; pairs: MatchPair[] }> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
   const offset = Math.max(options.offset ?? 0, 0);
-  const denied = deniedLabelsFor(store.ctx.role);
-  const from = `FROM mpi_review r
-      JOIN fhir_resource t ON t.resource_type = 'Task' AND t.id = r.task_id AND NOT t.deleted
-      JOIN fhir_resource pa ON pa.resource_type = 'Patient' AND pa.id = r.patient_a AND NOT pa.deleted
-      JOIN fhir_resource pb ON pb.resource_type = 'Patient' AND pb.id = r.patient_b AND NOT pb.deleted
-     WHERE t.content->>'status' IN ('requested', 'ready', 'in-progress')
-       AND NOT (pa.security && $1::text[]) AND NOT (pb.security && $1::text[])
-       AND NOT EXISTS (SELECT 1 FROM mpi_not_duplicate n WHERE n.patient_a = r.patient_a AND n.patient_b = r.patient_b)`;
-  const count = await store.db.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, [denied]);
-  const rows = await store.db.query<{ task: Task; a: Patient; b: Patient; created_at: Date | string }>(
-    `SELECT t.content AS task, pa.content AS a, pb.content AS b, r.created_at ${from}
-      ORDER BY r.created_at, r.task_id LIMIT ${limit} OFFSET ${offset}`,
-    [denied],
+  const rows = await store.db.query<ReviewRow>(
+    `SELECT r.patient_a, r.patient_b, r.task_id, r.created_at FROM mpi_review r
+      WHERE NOT EXISTS (SELECT 1 FROM mpi_not_duplicate n WHERE n.patient_a = r.patient_a AND n.patient_b = r.patient_b)
+      ORDER BY r.created_at, r.task_id`,
   );
-  const pairs: MatchPair[] = [];
-  for (const row of rows.rows) pairs.push(await toPair(store.db, row.task, row.created_at, row.a, row.b));
-  return { total: Number(count.rows[0]?.n ?? 0), pairs };
+  const taskIds = rows.rows.map((r) => r.task_id);
+  const tasks = await openTasks(store, taskIds);
+  const open = rows.rows.filter((r) => tasks.has(r.task_id));
+  const patients = new Map<string, Patient>();
+  const ids = open.flatMap((o) => [o.patient_a, o.patient_b]);
+  for (const r of await store.readMany('Patient', ids))
+    if (r.resourceType === 'Patient' && r.id) patients.set(r.id, r);
+  const visible = open.filter((r) => patients.has(r.patient_a) && patients.has(r.patient_b));
+  const { model } = await currentModel(store.db);
+  const pairs = visible.slice(offset, offset + limit).map((r) => {
+    const task = tasks.get(r.task_id);
+    const a = patients.get(r.patient_a);
+    const b = patients.get(r.patient_b);
+    if (!task || !a || !b) throw new Error(`worklist pair ${r.task_id} lost its records`);
+    return toPair(model, task, r.created_at, a, b);
+  });
+  return { total: visible.length, pairs };
 }
 
 /** One pair with both full records, read through the caller's store (access checked, audited). */
@@ -122,12 +158,7 @@ export async function pairDetail(
     `SELECT created_at FROM mpi_review WHERE task_id = $1`,
     [taskId],
   );
-  const pair = await toPair(
-    store.db,
-    task,
-    created.rows[0]?.created_at ?? task.authoredOn ?? new Date(),
-    a,
-    b,
-  );
+  const { model } = await currentModel(store.db);
+  const pair = toPair(model, task, created.rows[0]?.created_at ?? task.authoredOn ?? new Date(), a, b);
   return { ...pair, patientA: a, patientB: b };
 }
