@@ -1,6 +1,8 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliContext } from '../cli/context.ts';
 import { MAX_JSON_DEPTH } from '../fhir/json-shape.ts';
+import { FhirStore } from '../fhir/store.ts';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../testing/test-server.ts';
 
 /**
@@ -27,14 +29,9 @@ const nestedArrays = (depth: number): string => `${'['.repeat(depth)}"x"${']'.re
 const nestedExtension = (depth: number): string =>
   `${'{"url":"http://example.org/e","extension":['.repeat(depth)}{"url":"http://example.org/e","valueString":"x"}${']}'.repeat(depth)}`;
 
+/** Patients in the store, asked of the store as the system. */
 const patientCount = async (): Promise<number> =>
-  Number(
-    (
-      await server.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = 'Patient'`,
-      )
-    ).rows[0]?.n,
-  );
+  new FhirStore(server.db, cliContext()).count({ type: 'Patient' });
 
 describe('nesting deeper than the limit', () => {
   it('is refused with 400 before validation, and nothing is written', async () => {

@@ -2,7 +2,18 @@ import type { Config } from './config.ts';
 import type { Db } from '../db/index.ts';
 import { FhirStore } from '../fhir/store.ts';
 import { loadDemoData } from './demo-loader.ts';
-import { cliContext } from '../cli/context.ts';
+import type { RequestContext } from '../fhir/request-context.ts';
+
+/** Demo data and code sets loaded at first start are audited under this name. */
+const FIRST_START_CONTEXT: RequestContext = {
+  userId: 'first-start',
+  username: 'custodian:first-start',
+  role: 'system',
+  purpose: 'HSYSADMIN',
+  sourceAddress: 'local',
+  tokenId: 'first-start',
+  brokenGlassPatients: [],
+};
 
 /**
  * A fresh database gets the configured code sets and a demo set of patients, so a new user
@@ -13,7 +24,6 @@ export async function prepareFreshDatabase(
   config: Config,
   log: (line: string) => void,
 ): Promise<void> {
-  const system = { ...cliContext(), username: 'custodian:first-start' };
   if (config.codesetsDir) {
     try {
       const coding = await import('../coding/index.ts');
@@ -28,7 +38,7 @@ export async function prepareFreshDatabase(
     }
   }
   if (!config.demo) return;
-  const store = new FhirStore(db, system);
+  const store = new FhirStore(db, FIRST_START_CONTEXT);
   // The system context sees every record, labelled or not: any Patient means the data is there.
   if ((await store.find({ type: 'Patient', count: 1 })).matches.length > 0) return;
   log(`Loading ${config.demoPatients} demo patients (CUSTODIAN_DEMO=0 turns this off) ...`);

@@ -1,67 +1,58 @@
 /**
- * Test helpers: put resources into a database the way the store does (a fhir_resource row with
- * the full content plus its index rows), and read the shared example data.
+ * Test helpers: put resources into a database the way the store does (a new version with its
+ * index rows), and read the shared example data.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Observation, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/db.ts';
-import { sharedTestdataDir } from '../app/config.ts';
-import { writeSearchRows } from '../fhir/search/write.ts';
+import { lockCurrentVersions, writeVersions } from '../fhir/unchecked-storage.ts';
+import { sharedTestdata } from './shared-testdata.ts';
 
 export interface StoreOptions {
+  /** Confidentiality labels (codes) put on every resource's meta.security. */
   security?: string[];
   lastUpdated?: string;
 }
 
-/** The compartment owner the store would record: the Patient itself or the referenced patient. */
-export function patientOf(resource: Resource): string | null {
-  if (resource.resourceType === 'Patient') return resource.id ?? null;
-  const r = resource as { subject?: { reference?: string }; patient?: { reference?: string } };
-  const ref = r.patient?.reference ?? r.subject?.reference;
-  return ref?.startsWith('Patient/') ? ref.slice('Patient/'.length) : null;
-}
-
+/**
+ * Stores resources as the store does (a new version each, the index rows), without the store's
+ * access checks or audit: the search tests build their data with it.
+ */
 export async function storeResources(
   db: Queryable,
   resources: Resource[],
   options: StoreOptions = {},
 ): Promise<void> {
-  const lastUpdated = options.lastUpdated ?? new Date().toISOString();
-  const stored = resources.map((r) => ({
-    ...r,
-    meta: { ...r.meta, versionId: '1', lastUpdated },
-  })) as Resource[];
-  await db.query(
-    `INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, patient_id, security, content)
-     SELECT t, i, 1, $3::timestamptz, p, $5::text[], c::jsonb
-     FROM unnest($1::text[], $2::text[], $4::text[], $6::text[]) AS u(t, i, p, c)
-     ON CONFLICT (resource_type, id) DO UPDATE SET content = excluded.content, deleted = false,
-       security = excluded.security, version_id = fhir_resource.version_id + 1, last_updated = excluded.last_updated`,
-    [
-      stored.map((r) => r.resourceType),
-      stored.map((r) => r.id),
-      lastUpdated,
-      stored.map(patientOf),
-      options.security ?? [],
-      stored.map((r) => JSON.stringify(r)),
-    ],
-  );
-  await writeSearchRows(
+  const labelled = resources.map((r) =>
+    options.security
+      ? { ...r, meta: { ...r.meta, security: options.security.map((code) => ({ code })) } }
+      : r,
+  ) as Array<Resource & { id: string }>;
+  const current = await lockCurrentVersions(
     db,
-    stored.map((resource) => ({ resource, patientId: patientOf(resource) })),
+    labelled.map((r) => ({ type: r.resourceType, id: r.id })),
+  );
+  await writeVersions(
+    db,
+    labelled.map((resource) => ({
+      resource,
+      previousVersion: current.get(`${resource.resourceType}/${resource.id}`)?.version ?? 0,
+      deleted: false,
+    })),
+    options.lastUpdated ? new Date(options.lastUpdated) : new Date(),
   );
 }
 
 export function exampleResources(): Resource[] {
-  const dir = join(sharedTestdataDir(), 'fhir-r4-examples');
+  const dir = sharedTestdata('fhir-r4-examples');
   return readdirSync(dir)
     .filter((f) => /^[A-Z]\w+-.+\.json$/.test(f) && !f.startsWith('Bundle-'))
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Resource);
 }
 
 export function exampleResource(file: string): Resource {
-  return JSON.parse(readFileSync(join(sharedTestdataDir(), 'fhir-r4-examples', file), 'utf8')) as Resource;
+  return JSON.parse(readFileSync(sharedTestdata('fhir-r4-examples', file), 'utf8')) as Resource;
 }
 
 /**
@@ -69,7 +60,7 @@ export function exampleResource(file: string): Resource {
  * `Type/id` (as the store does); conditional references to practitioners are dropped.
  */
 export function syntheaPatient(index = 0): Resource[] {
-  const dir = join(sharedTestdataDir(), 'synthea');
+  const dir = sharedTestdata('synthea');
   const file = readdirSync(dir)
     .filter((f) => !f.startsWith('hospital') && !f.startsWith('practitioner'))
     .sort()[index];

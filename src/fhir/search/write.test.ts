@@ -3,7 +3,9 @@ import type { Patient } from '@medplum/fhirtypes';
 import { openTestDb } from '../../testing/test-db.ts';
 import type { Db } from '../../db/db.ts';
 import { deleteSearchRows, extractSearchRows, writeSearchRows } from './index.ts';
-import { patientOf, syntheaPatient } from '../../testing/search-fixtures.ts';
+import { syntheaPatient } from '../../testing/search-fixtures.ts';
+import { patientOf } from '../definitions.ts';
+import { hasSharedTestdata } from '../../testing/shared-testdata.ts';
 
 let db: Db;
 beforeAll(async () => {
@@ -53,7 +55,7 @@ describe('writeSearchRows', () => {
     expect(Object.values(await rowCounts('Patient', 'w1')).every((n) => n === 0)).toBe(true);
   });
 
-  it('indexes Synthea bundles in batches at a useful rate', async () => {
+  it.skipIf(!hasSharedTestdata)('indexes Synthea bundles in batches at a useful rate', async () => {
     const resources = [...syntheaPatient(2), ...syntheaPatient(3), ...syntheaPatient(4)];
     for (const r of resources.slice(0, 200)) extractSearchRows(r); // warm the FHIRPath engine
     const items = resources.map((resource) => ({ resource, patientId: patientOf(resource) }));
