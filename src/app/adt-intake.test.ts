@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Hl7Message } from '@medplum/core';
 import type { Bundle } from '@medplum/fhirtypes';
 import { Hl7Client } from '@medplum/hl7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdtIntake } from './adt-intake.ts';
-import { sharedTestdataDir } from './config.ts';
 import type { MllpListener } from '../hl7v2/index.ts';
+import { hasSharedTestdata, sharedTestdata } from '../testing/shared-testdata.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 
 let server: TestServer;
@@ -15,7 +14,7 @@ let client: Hl7Client;
 
 const message = (file: string): Hl7Message =>
   Hl7Message.parse(
-    readFileSync(join(sharedTestdataDir(), 'hl7v2-adt', file), 'utf8')
+    readFileSync(sharedTestdata('hl7v2-adt', file), 'utf8')
       .replace(/^\uFEFF/, '')
       .replace(/\r?\n/g, '\r'),
   );
@@ -37,7 +36,7 @@ async function search(query: string): Promise<Bundle> {
   return (await (await server.call('admin', 'GET', `/fhir/R4/${query}`)).json()) as Bundle;
 }
 
-describe('HL7 v2 ADT into the record store', () => {
+describe.skipIf(!hasSharedTestdata)('HL7 v2 ADT into the record store', () => {
   it('creates the patient and the encounter of an A01, and a resent message changes nothing', async () => {
     const a01 = message('ADT01-23.hl7');
     expect(ackCode(await client.sendAndWait(a01, { timeoutMs: 20_000 }))).toBe('AA');

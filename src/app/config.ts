@@ -35,7 +35,7 @@ export const CONFIG_HELP: ReadonlyArray<readonly [string, string]> = [
   ['CUSTODIAN_ADMIN_PASSWORD', 'first administrator password (default: generated and printed once)'],
   [
     'CUSTODIAN_CODESETS_DIR',
-    'folder of official code set release files (default ../shared/codesets if present; none = do not load)',
+    "folder of official code set release files (default the repository's data/codesets; none = do not load)",
   ],
   ['CUSTODIAN_MLLP_PORT', 'HL7 v2 MLLP listener port (default 2575)'],
   ['CUSTODIAN_MLLP_HOST', 'HL7 v2 MLLP listener address (default 127.0.0.1)'],
@@ -49,9 +49,11 @@ function int(value: string | undefined, fallback: number): number {
   return Number.isInteger(n) ? n : fallback;
 }
 
+/** The official code set files committed in the repository (public domain; see its README.md). */
+export const repoCodesetsDir = resolve(REPO_ROOT, 'data', 'codesets');
+
 function defaultCodesetsDir(): string | undefined {
-  const sibling = resolve(REPO_ROOT, '..', 'shared', 'codesets');
-  return existsSync(sibling) ? sibling : undefined;
+  return existsSync(repoCodesetsDir) ? repoCodesetsDir : undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

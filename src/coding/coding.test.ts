@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../app/config.ts';
+import { repoCodesetsDir } from '../app/config.ts';
 import type { Db } from '../db/index.ts';
 import { openTestDb } from '../testing/test-db.ts';
 import { isOutcomeError } from '../fhir/outcomes.ts';
@@ -18,7 +18,7 @@ const routes: RouteOptions[] = [];
 
 beforeAll(async () => {
   db = await openTestDb();
-  await loadCodeSets(db, loadConfig().codesetsDir!);
+  await loadCodeSets(db, repoCodesetsDir);
   app = Fastify();
   app.setErrorHandler((err, _req, reply) => {
     if (isOutcomeError(err)) return reply.code(err.status).send(err.outcome);

@@ -2,27 +2,26 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../app/config.ts';
+import { repoCodesetsDir } from '../app/config.ts';
 import type { Db } from '../db/index.ts';
 import { openTestDb } from '../testing/test-db.ts';
 import { codeSetsLoaded, loadCodeSets } from './loader.ts';
 import { searchCodes } from './search.ts';
 import type { LoadReport } from './types.ts';
 
-const codesetsDir = loadConfig().codesetsDir!;
 let db: Db;
 let first: LoadReport;
 const progress: Array<[number, number]> = [];
 
 beforeAll(async () => {
   db = await openTestDb();
-  first = await loadCodeSets(db, codesetsDir, (done, total) => progress.push([done, total]));
+  first = await loadCodeSets(db, repoCodesetsDir, (done, total) => progress.push([done, total]));
 });
 afterAll(async () => {
   await db.close();
 });
 
-describe('loadCodeSets on the shared release files', () => {
+describe('loadCodeSets on the release files in data/codesets', () => {
   it('loads every ICD-10-CM and HCPCS code, keyed by system and year', async () => {
     expect(first.files.map((f) => `${f.system}/${f.version}/${f.part}/${f.status}`).sort()).toEqual([
       'hcpcs/2020/entries/loaded',
@@ -102,7 +101,7 @@ describe('loadCodeSets on the shared release files', () => {
     const before = await db.query<{ loaded_at: string }>(
       'SELECT loaded_at::text FROM code_set_file ORDER BY part, system',
     );
-    const again = await loadCodeSets(db, codesetsDir);
+    const again = await loadCodeSets(db, repoCodesetsDir);
     expect(again.files.every((f) => f.status === 'unchanged')).toBe(true);
     const after = await db.query<{ loaded_at: string }>(
       'SELECT loaded_at::text FROM code_set_file ORDER BY part, system',

@@ -2,7 +2,7 @@ import type { Bundle, Claim, Condition, Encounter, OperationOutcome, Task } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableIds } from '../bulk/import.ts';
 import { cliContext } from '../cli/context.ts';
-import { loadConfig } from '../app/config.ts';
+import { repoCodesetsDir } from '../app/config.ts';
 import { demoFacilityBundle, generatePatients } from '../demo/index.ts';
 import { processBundle } from '../fhir/bundle.ts';
 import { FhirStore } from '../fhir/store.ts';
@@ -30,7 +30,7 @@ const admin = <T>(path: string): Promise<T> => server.call('admin', 'GET', path)
 
 beforeAll(async () => {
   server = await startTestServer();
-  await loadCodeSets(server.db, loadConfig().codesetsDir!);
+  await loadCodeSets(server.db, repoCodesetsDir);
   const store = new FhirStore(server.db, cliContext());
   await processBundle(store, demoFacilityBundle());
   for (const p of generatePatients({

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
 import type { Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAdtIntake } from '../app/adt-intake.ts';
-import { sharedTestdataDir } from '../app/config.ts';
 import type { MllpListener } from '../hl7v2/index.ts';
+import { hasSharedTestdata, sharedTestdata } from '../testing/shared-testdata.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 
 let server: TestServer;
@@ -33,40 +32,43 @@ async function createPatient(mrn: string, family: string): Promise<string> {
   return ((await res.json()) as Patient & { id: string }).id;
 }
 
-it('an HL7 A40 merges the MRG patient into the PID patient through mergePatients', async () => {
-  const survivor = await createPatient('12345', 'Test');
-  const merged = await createPatient('56789', 'Tset');
-  const visit = await server.call('him-technician', 'POST', '/fhir/R4/Encounter', {
-    resourceType: 'Encounter',
-    status: 'finished',
-    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
-    subject: { reference: `Patient/${merged}` },
-  });
-  const encounterId = ((await visit.json()) as { id: string }).id;
+it.skipIf(!hasSharedTestdata)(
+  'an HL7 A40 merges the MRG patient into the PID patient through mergePatients',
+  async () => {
+    const survivor = await createPatient('12345', 'Test');
+    const merged = await createPatient('56789', 'Tset');
+    const visit = await server.call('him-technician', 'POST', '/fhir/R4/Encounter', {
+      resourceType: 'Encounter',
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      subject: { reference: `Patient/${merged}` },
+    });
+    const encounterId = ((await visit.json()) as { id: string }).id;
 
-  const text = readFileSync(join(sharedTestdataDir(), 'hl7v2-adt', 'ADT-A40-01.hl7'), 'utf8')
-    .replace(/\r?\n/g, '\r')
-    .replace(/\r+$/, '');
-  const client = new Hl7Client({ host: '127.0.0.1', port: listener.port });
-  try {
-    const ack = await client.sendAndWait(Hl7Message.parse(text), { timeoutMs: 10_000 });
-    expect(ack.getSegment('MSA')?.getField(1)?.toString()).toBe('AA');
-  } finally {
-    await client.close();
-  }
+    const text = readFileSync(sharedTestdata('hl7v2-adt', 'ADT-A40-01.hl7'), 'utf8')
+      .replace(/\r?\n/g, '\r')
+      .replace(/\r+$/, '');
+    const client = new Hl7Client({ host: '127.0.0.1', port: listener.port });
+    try {
+      const ack = await client.sendAndWait(Hl7Message.parse(text), { timeoutMs: 10_000 });
+      expect(ack.getSegment('MSA')?.getField(1)?.toString()).toBe('AA');
+    } finally {
+      await client.close();
+    }
 
-  const source = (await (
-    await server.call('him-technician', 'GET', `/fhir/R4/Patient/${merged}`)
-  ).json()) as Patient;
-  expect(source.active).toBe(false);
-  expect(source.link?.[0]).toEqual({ other: { reference: `Patient/${survivor}` }, type: 'replaced-by' });
-  const encounter = (await (
-    await server.call('him-technician', 'GET', `/fhir/R4/Encounter/${encounterId}`)
-  ).json()) as { subject: { reference: string } };
-  expect(encounter.subject.reference).toBe(`Patient/${survivor}`);
-  const merges = await server.db.query<{ source_id: string; merged_by: string }>(
-    `SELECT source_id, merged_by FROM mpi_merge WHERE target_id = $1`,
-    [survivor],
-  );
-  expect(merges.rows).toEqual([{ source_id: merged, merged_by: 'hl7:adt-interface' }]);
-});
+    const source = (await (
+      await server.call('him-technician', 'GET', `/fhir/R4/Patient/${merged}`)
+    ).json()) as Patient;
+    expect(source.active).toBe(false);
+    expect(source.link?.[0]).toEqual({ other: { reference: `Patient/${survivor}` }, type: 'replaced-by' });
+    const encounter = (await (
+      await server.call('him-technician', 'GET', `/fhir/R4/Encounter/${encounterId}`)
+    ).json()) as { subject: { reference: string } };
+    expect(encounter.subject.reference).toBe(`Patient/${survivor}`);
+    const merges = await server.db.query<{ source_id: string; merged_by: string }>(
+      `SELECT source_id, merged_by FROM mpi_merge WHERE target_id = $1`,
+      [survivor],
+    );
+    expect(merges.rows).toEqual([{ source_id: merged, merged_by: 'hl7:adt-interface' }]);
+  },
+);

@@ -6,11 +6,11 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { sharedTestdataDir } from '../app/config.ts';
+import { hasSharedTestdata, sharedTestdata } from '../testing/shared-testdata.ts';
 import { openTestDb } from '../testing/test-db.ts';
 import { registerMpiCommands } from './cli.ts';
 
-const dataset1 = join(sharedTestdataDir(), 'febrl', 'febrl-dataset1.csv');
+const dataset1 = sharedTestdata('febrl', 'febrl-dataset1.csv');
 
 function program(): { program: Command; errors: string[] } {
   const errors: string[] = [];
@@ -28,7 +28,7 @@ function readPairs(path: string): string[][] {
     .map((line) => line.split(','));
 }
 
-describe('custodian mpi link', () => {
+describe.skipIf(!hasSharedTestdata)('custodian mpi link', () => {
   const dir = mkdtempSync(join(tmpdir(), 'custodian-mpi-'));
 
   it('de-duplicates one file into rec_id_a,rec_id_b,match_probability', async () => {

@@ -1,14 +1,13 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedTestdataDir } from '../app/config.ts';
+import { hasSharedTestdata, sharedTestdata } from '../testing/shared-testdata.ts';
 import { evaluatePairs, readFebrlFile } from './febrl.ts';
 import { linkRecords } from './link.ts';
 import { scorePair } from './model.ts';
 import { standardiseRecord } from './standardise.ts';
 
-const dataset1 = join(sharedTestdataDir(), 'febrl', 'febrl-dataset1.csv');
+const dataset1 = sharedTestdata('febrl', 'febrl-dataset1.csv');
 
-describe('linkage on FEBRL dataset 1', () => {
+describe.skipIf(!hasSharedTestdata)('linkage on FEBRL dataset 1', () => {
   it('de-duplicates with F1 >= 0.99 against the rec_id truth', async () => {
     const records = await readFebrlFile(dataset1);
     expect(records).toHaveLength(1000);

@@ -1,6 +1,7 @@
 import type { Binary, DocumentReference, Encounter, Patient } from '@medplum/fhirtypes';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasSharedTestdata } from '../../src/testing/shared-testdata.ts';
 import { loginAs, screenshot, seriousViolations, startBrowserEnv, type BrowserEnv } from './browser.ts';
 
 const BOB = '3f6fd0bb-6cd3-eb3f-4401-cd38ace25f2b';
@@ -121,7 +122,7 @@ async function expectAccessible(name: string): Promise<void> {
   expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
 }
 
-describe('the technician web application', () => {
+describe.skipIf(!hasSharedTestdata)('the technician web application', () => {
   it('refuses a wrong password with the server’s words, accessibly', async () => {
     await page.goto('/');
     await page.waitForURL('**/app/login');

@@ -6,8 +6,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { Role } from '../../src/shared/index.ts';
 import { importFiles } from '../../src/bulk/import.ts';
 import { cliContext } from '../../src/cli/context.ts';
-import { repoRoot, sharedTestdataDir } from '../../src/app/config.ts';
+import { repoRoot } from '../../src/app/config.ts';
 import { FhirStore } from '../../src/fhir/store.ts';
+import { hasSharedTestdata, sharedTestdata } from '../../src/testing/shared-testdata.ts';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../../src/testing/test-server.ts';
 
 /**
@@ -73,7 +74,9 @@ export async function seedSynthea(
   server: TestServer,
   patientFiles: string[] = DEFAULT_PATIENT_FILES,
 ): Promise<void> {
-  const dir = join(sharedTestdataDir(), 'synthea');
+  // Without the shared test data only tests that import no patient bundles run (app.test.ts skips).
+  if (!hasSharedTestdata && patientFiles.length === 0) return;
+  const dir = sharedTestdata('synthea');
   const shared = ['hospitalInformation1633536936158.json', 'practitionerInformation1633536936158.json'];
   const report = await importFiles(
     new FhirStore(server.db, cliContext()),

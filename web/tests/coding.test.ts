@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableIds } from '../../src/bulk/import.ts';
 import { cliContext } from '../../src/cli/context.ts';
 import { loadCodeSets } from '../../src/coding/index.ts';
-import { loadConfig } from '../../src/app/config.ts';
+import { repoCodesetsDir } from '../../src/app/config.ts';
 import { demoFacilityBundle, generatePatients } from '../../src/demo/index.ts';
 import { processBundle } from '../../src/fhir/bundle.ts';
 import { FhirStore } from '../../src/fhir/store.ts';
@@ -17,7 +17,7 @@ let page: Page;
 
 beforeAll(async () => {
   env = await startBrowserEnv({ patientFiles: [] });
-  await loadCodeSets(env.server.db, loadConfig().codesetsDir!);
+  await loadCodeSets(env.server.db, repoCodesetsDir);
   const store = new FhirStore(env.server.db, cliContext());
   await processBundle(store, demoFacilityBundle());
   for (const p of generatePatients({
