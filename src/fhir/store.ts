@@ -25,6 +25,7 @@ import {
   readCurrentJson,
   readVersion,
   changedRecords,
+  visibleIdsOf,
   type ChangedRecord,
   unchangedResources,
   writeVersions,
@@ -346,6 +347,17 @@ export class FhirStore {
       out.push(...(await this.find({ type, where, count: chunk.length })).matches);
     }
     return out;
+  }
+
+  /**
+   * Which of these ids name live records the caller may see. Nothing but the ids the caller
+   * already holds comes back, so it is not audited as a disclosure: worklists use it to count
+   * and page, then read (audited) only the records they show.
+   */
+  async visibleIds(type: string, idList: readonly string[]): Promise<Set<string>> {
+    this.allow(type, 'search');
+    if (idList.length === 0) return new Set();
+    return visibleIdsOf(this.db, type, [...new Set(idList)], accessOf(this.ctx));
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { patientOf } from './definitions.ts';
-import { visibleColumn, seesEverything } from './access-filter.ts';
+import { seesEverything, visibleColumn, visibleTo } from './access-filter.ts';
 import { conflict } from './outcomes.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SearchAccess } from './search/types.ts';
@@ -104,6 +104,28 @@ export async function isVisible(
     p.values,
   );
   return res.rows[0];
+}
+
+/** Which of these live records the access filter lets through (ids only, no content). */
+export async function visibleIdsOf(
+  q: Queryable,
+  type: string,
+  ids: readonly string[],
+  access: SearchAccess,
+): Promise<Set<string>> {
+  const p = new SqlParams();
+  const where = [
+    `r.resource_type = ${p.add(type, 'text')}`,
+    `r.id = ANY(${p.add(ids, 'text[]')})`,
+    'NOT r.deleted',
+  ];
+  const visible = visibleTo(access, p);
+  if (visible) where.push(visible);
+  const res = await q.query<{ id: string }>(
+    `SELECT r.id FROM fhir_resource r WHERE ${where.join(' AND ')}`,
+    p.values,
+  );
+  return new Set(res.rows.map((r) => r.id));
 }
 
 /** A current version in change order: what background work (MPI scoring) follows. */

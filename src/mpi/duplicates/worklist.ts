@@ -127,18 +127,27 @@ export async function listWorklist(
   const taskIds = rows.rows.map((r) => r.task_id);
   const tasks = await openTasks(store, taskIds);
   const open = rows.rows.filter((r) => tasks.has(r.task_id));
+  // Visibility decides the count and the page without reading anyone; only the patients shown
+  // on this page are read (and so audited as seen).
+  const seen = await store.visibleIds(
+    'Patient',
+    open.flatMap((o) => [o.patient_a, o.patient_b]),
+  );
+  const visible = open.filter((r) => seen.has(r.patient_a) && seen.has(r.patient_b));
+  const page = visible.slice(offset, offset + limit);
   const patients = new Map<string, Patient>();
-  const ids = open.flatMap((o) => [o.patient_a, o.patient_b]);
-  for (const r of await store.readMany('Patient', ids))
+  for (const r of await store.readMany(
+    'Patient',
+    page.flatMap((o) => [o.patient_a, o.patient_b]),
+  ))
     if (r.resourceType === 'Patient' && r.id) patients.set(r.id, r);
-  const visible = open.filter((r) => patients.has(r.patient_a) && patients.has(r.patient_b));
   const { model } = await currentModel(store.db);
-  const pairs = visible.slice(offset, offset + limit).map((r) => {
+  // A pair whose record was deleted or merged between the two reads drops off this page.
+  const pairs = page.flatMap((r) => {
     const task = tasks.get(r.task_id);
     const a = patients.get(r.patient_a);
     const b = patients.get(r.patient_b);
-    if (!task || !a || !b) throw new Error(`worklist pair ${r.task_id} lost its records`);
-    return toPair(model, task, r.created_at, a, b);
+    return task && a && b ? [toPair(model, task, r.created_at, a, b)] : [];
   });
   return { total: visible.length, pairs };
 }
