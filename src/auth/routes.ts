@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { appendAudit, recordAudit } from '../audit/audit-log.ts';
+import { appendAudit, recordAudit } from '../fhir/audit-trail.ts';
 import type { Db } from '../db/index.ts';
 import { badRequest, unauthorized } from '../fhir/outcomes.ts';
 import { FhirStore } from '../fhir/store.ts';
@@ -58,9 +58,9 @@ export async function registerAuthRoutes(
         });
       }
       const purpose = field(body, 'purpose_of_use') ?? field(body, 'purpose');
-      const result = await db.transaction(async (tx) => {
-        const r = await login(tx, username, password, purpose, deps.tokenTtlSeconds);
-        await appendAudit(tx, [
+      const input = { username, password, purpose, ttlSeconds: deps.tokenTtlSeconds };
+      const result = await login(db, input, (tx, r) =>
+        appendAudit(tx, [
           {
             action: 'login',
             outcome: r.ok ? 'success' : 'denied',
@@ -69,19 +69,18 @@ export async function registerAuthRoutes(
             sourceAddress: request.ip,
             ...(r.ok ? { role: r.role, purpose: r.purpose } : { detail: `login refused: ${r.reason}` }),
           },
-        ]);
-        return r;
-      });
+        ]),
+      );
+      if (!result.ok && result.reason === 'bad-purpose')
+        return reply
+          .code(400)
+          .send({ error: 'invalid_request', error_description: 'Unknown purpose of use' });
       if (!result.ok) {
-        const text = {
-          invalid: 'Wrong user name or password',
-          locked: 'The account is locked after too many failed logins; try again later',
-          disabled: 'The account is disabled',
-          'bad-purpose': 'Unknown purpose of use',
-        }[result.reason];
-        return reply.code(result.reason === 'bad-purpose' ? 400 : 401).send({
-          error: result.reason === 'bad-purpose' ? 'invalid_request' : 'invalid_grant',
-          error_description: text,
+        // One answer for every refusal: which account exists, or is locked or disabled, is for the
+        // audit trail, not for whoever is trying passwords.
+        return reply.code(401).send({
+          error: 'invalid_grant',
+          error_description: 'Wrong user name or password, or the account is locked or disabled',
         });
       }
       return reply.header('Cache-Control', 'no-store').send({
@@ -111,6 +110,8 @@ export async function registerAuthRoutes(
         },
       ]);
     });
+    // After the commit: a request with this token racing the logout must not cache it again.
+    forgetCachedTokens();
     return reply.send({ ok: true });
   });
 
@@ -182,21 +183,16 @@ export async function registerAuthRoutes(
   app.put<{ Params: { username: string } }>(
     '/admin/users/:username/role',
     { config: admin('update') },
-    async (request) =>
-      db.transaction((tx) => setRole(tx, request.params.username, required(request.body, 'role'))),
+    async (request) => setRole(db, request.params.username, required(request.body, 'role')),
   );
   app.post<{ Params: { username: string } }>(
     '/admin/users/:username/disable',
     { config: admin('update') },
-    async (request) =>
-      db.transaction((tx) =>
-        setDisabled(tx, request.params.username, field(request.body, 'enable') !== 'true'),
-      ),
+    async (request) => setDisabled(db, request.params.username, field(request.body, 'enable') !== 'true'),
   );
   app.post<{ Params: { username: string } }>(
     '/admin/users/:username/password',
     { config: admin('update') },
-    async (request) =>
-      db.transaction((tx) => resetPassword(tx, request.params.username, required(request.body, 'password'))),
+    async (request) => resetPassword(db, request.params.username, required(request.body, 'password')),
   );
 }

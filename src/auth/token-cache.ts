@@ -21,7 +21,8 @@ export interface TokenRow {
 /**
  * Valid tokens seen recently, so a chart view does not pay a join per request. An entry lives
  * at most TOKEN_CACHE_MS and never past the token's expiry; logout, disabling a user, a new
- * password or a new role clear this process's cache at once (other processes within the TTL).
+ * password or a new role clear this process's cache once the change has committed (other
+ * processes within the TTL).
  */
 const TOKEN_CACHE_MS = 30_000;
 const tokenCache = new Map<string, { row: TokenRow; until: number }>();
@@ -29,7 +30,15 @@ const tokenCache = new Map<string, { row: TokenRow; until: number }>();
 /** Active break-the-glass grants per user, kept no longer than the earliest grant lasts. */
 const glassCache = new Map<string, { patients: string[]; until: number }>();
 
+/**
+ * Bumped by every forget. A lookup keeps what it read only when no forget came while it ran: a
+ * lookup that read a user just before a change committed must not put the old row back.
+ */
+let generation = 0;
+
+/** Call after the change has committed: a lookup before the commit still reads the old rows. */
 export function forgetCachedTokens(): void {
+  generation += 1;
   tokenCache.clear();
   glassCache.clear();
 }
@@ -37,6 +46,7 @@ export function forgetCachedTokens(): void {
 export async function brokenGlassPatients(q: Queryable, userId: string): Promise<string[]> {
   const cached = glassCache.get(userId);
   if (cached && cached.until > Date.now()) return cached.patients;
+  const started = generation;
   const res = await q.query<{ patient_id: string; expires_at: Date | string }>(
     'SELECT patient_id, min(expires_at) AS expires_at FROM break_glass WHERE user_id = $1 AND expires_at > now() GROUP BY patient_id',
     [userId],
@@ -46,6 +56,7 @@ export async function brokenGlassPatients(q: Queryable, userId: string): Promise
     ...res.rows.map((r) => new Date(r.expires_at).getTime()),
   );
   const patients = res.rows.map((r) => r.patient_id);
+  if (started !== generation) return patients;
   if (glassCache.size > 10_000) glassCache.clear();
   glassCache.set(userId, { patients, until: earliest });
   return patients;
@@ -55,6 +66,7 @@ export async function tokenRow(q: Queryable, hash: string): Promise<TokenRow | u
   const cached = tokenCache.get(hash);
   if (cached && cached.until > Date.now()) return cached.row;
   tokenCache.delete(hash);
+  const started = generation;
   const res = await q.query<TokenRow>(
     `SELECT t.id AS token_id, u.id AS user_id, u.username, u.role, t.purpose, t.expires_at
        FROM access_token t JOIN app_user u ON u.id = t.user_id
@@ -62,7 +74,7 @@ export async function tokenRow(q: Queryable, hash: string): Promise<TokenRow | u
     [hash],
   );
   const row = res.rows[0];
-  if (row) {
+  if (row && started === generation) {
     if (tokenCache.size > 10_000) tokenCache.clear();
     tokenCache.set(hash, {
       row,

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
-import type { Queryable } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { badRequest, conflict, notFound } from '../fhir/outcomes.ts';
 import { ROLES, type Role } from '../shared/index.ts';
 import { forgetCachedTokens } from './token-cache.ts';
@@ -74,11 +74,16 @@ export async function createUser(
   return toUser(res.rows[0] as UserRow);
 }
 
+/** A user with what signing in needs; `forUpdate` locks the row until the transaction ends. */
 export async function findUser(
   q: Queryable,
   username: string,
+  options: { forUpdate?: boolean } = {},
 ): Promise<(User & { passwordHash: string; failedLogins: number }) | undefined> {
-  const res = await q.query<UserRow>('SELECT * FROM app_user WHERE username = $1', [username]);
+  const res = await q.query<UserRow>(
+    `SELECT * FROM app_user WHERE username = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
+    [username],
+  );
   const row = res.rows[0];
   return row
     ? { ...toUser(row), passwordHash: row.password_hash, failedLogins: row.failed_logins }
@@ -96,8 +101,6 @@ export async function listUsers(q: Queryable): Promise<User[]> {
 }
 
 async function updateUser(q: Queryable, username: string, sql: string, params: unknown[]): Promise<User> {
-  // A changed role, password or status must take effect on the next request.
-  forgetCachedTokens();
   const res = await q.query<UserRow>(`UPDATE app_user SET ${sql} WHERE username = $1 RETURNING *`, [
     username,
     ...params,
@@ -106,25 +109,48 @@ async function updateUser(q: Queryable, username: string, sql: string, params: u
   return toUser(res.rows[0]);
 }
 
-export async function setRole(q: Queryable, username: string, role: string): Promise<User> {
-  assertRole(role);
-  return updateUser(q, username, 'role = $2', [role]);
-}
-
-export async function setDisabled(q: Queryable, username: string, disabled: boolean): Promise<User> {
-  const user = await updateUser(q, username, 'disabled = $2', [disabled]);
-  if (disabled) await q.query('UPDATE access_token SET revoked = true WHERE user_id = $1', [user.id]);
+/**
+ * A change to a user in a transaction of its own. A changed role, password or status must take
+ * effect on the next request, so the token cache is forgotten once the change has committed (a
+ * request racing an uncommitted change would otherwise cache the old row again).
+ */
+async function changeUser(db: Db, change: (tx: Queryable) => Promise<User>): Promise<User> {
+  const user = await db.transaction(change);
+  forgetCachedTokens();
   return user;
 }
 
-export async function resetPassword(q: Queryable, username: string, password: string): Promise<User> {
+const revokeTokensOf = (q: Queryable, userId: string) =>
+  q.query('UPDATE access_token SET revoked = true WHERE user_id = $1', [userId]);
+
+export async function setRole(db: Db, username: string, role: string): Promise<User> {
+  assertRole(role);
+  return changeUser(db, (tx) => updateUser(tx, username, 'role = $2', [role]));
+}
+
+export async function setDisabled(db: Db, username: string, disabled: boolean): Promise<User> {
+  return changeUser(db, async (tx) => {
+    const user = await updateUser(tx, username, 'disabled = $2', [disabled]);
+    if (disabled) await revokeTokensOf(tx, user.id);
+    return user;
+  });
+}
+
+export async function resetPassword(db: Db, username: string, password: string): Promise<User> {
   const problem = passwordProblem(password);
   if (problem) throw badRequest(problem);
-  const user = await updateUser(q, username, 'password_hash = $2, failed_logins = 0, locked_until = NULL', [
-    await hashPassword(password),
-  ]);
-  await q.query('UPDATE access_token SET revoked = true WHERE user_id = $1', [user.id]);
-  return user;
+  // Hashed before the transaction: on PGlite an open transaction holds the only connection.
+  const hash = await hashPassword(password);
+  return changeUser(db, async (tx) => {
+    const user = await updateUser(
+      tx,
+      username,
+      'password_hash = $2, failed_logins = 0, locked_until = NULL',
+      [hash],
+    );
+    await revokeTokensOf(tx, user.id);
+    return user;
+  });
 }
 
 export async function countUsers(q: Queryable): Promise<number> {
