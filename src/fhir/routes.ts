@@ -206,6 +206,9 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
     `${FHIR_BASE}/:type`,
     { config: any('create'), preValidation: async (r) => requireJson(r) },
     async (request, reply) => {
+      // `POST /fhir/R4/` (trailing slash, as some clients send it) is the base: run the bundle.
+      if (request.params.type === '')
+        return reply.type(FHIR_JSON).send(await runBundle(storeFor(db, request), request.body));
       const ifNoneExist = request.headers['if-none-exist'];
       const { resource, created } = await storeFor(db, request).create(request.body, {
         type: request.params.type,

@@ -189,6 +189,7 @@ export class FhirStore {
       }
       this.allow(body.resourceType, 'create');
       this.assertWritable(body.resourceType);
+      this.assertStorable(body);
       return this.db.transaction(async (tx) => {
         if (options.ifNoneExist !== undefined) {
           const existing = await this.showExisting(tx, body.resourceType, options.ifNoneExist);
@@ -217,6 +218,7 @@ export class FhirStore {
         throw badRequest(`Body resourceType '${body.resourceType}' does not match URL type '${type}'`);
       if (body.id !== id) throw badRequest(`Body id '${body.id ?? ''}' does not match URL id '${id}'`);
       this.assertWritable(type);
+      this.assertStorable(body);
       return this.db.transaction(async (tx) => {
         const current = await readCurrent(tx, type, id, true);
         const version = current ? Number(current.version_id) : 0;
@@ -477,6 +479,15 @@ export class FhirStore {
 
   private assertWritable(type: string): void {
     if (READ_ONLY_TYPES.has(type)) throw methodNotAllowed(`${type} resources are written by the server only`);
+  }
+
+  /**
+   * A transaction or batch is work to run, never a record to keep: storing one would silently
+   * drop every change in it (a client posting to `Bundle` or `Bundle/x` meant the base URL).
+   */
+  private assertStorable(body: Resource): void {
+    if (body.resourceType === 'Bundle' && (body.type === 'transaction' || body.type === 'batch'))
+      throw badRequest(`A ${body.type} Bundle is processed, not stored: POST it to the FHIR base URL`);
   }
 
   private changeEntry(action: AuditAction, resource: Resource): AuditEntry {
