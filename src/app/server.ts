@@ -125,10 +125,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const cfg = request.routeOptions.config;
     if (!request.ctx || cfg.public || cfg.auditedByStore || !cfg.access) return payload;
     const status = reply.statusCode;
-    // Successful reads are queued (see queueAudit); changes and refusals are on record before the answer.
+    // Successful reads share a group commit (queueAudit); changes and refusals get their own.
+    // Either way the record is durable before the answer leaves.
     const record =
       request.method === 'GET' && status < 400
-        ? (e: AuditEntry[]) => Promise.resolve(queueAudit(db, e))
+        ? (e: AuditEntry[]) => queueAudit(db, e)
         : (e: AuditEntry[]) => recordAudit(db, e);
     await record([
       {

@@ -98,13 +98,19 @@ export async function recordAudit(db: Db, entries: AuditEntry[]): Promise<void> 
   await db.transaction((tx) => appendAudit(tx, entries));
 }
 
+/** Entries waiting for the next group commit, and how to tell their requests it happened. */
+interface Waiting {
+  entries: AuditEntry[];
+  written: () => void;
+  failed: (err: unknown) => void;
+}
+
 interface AuditQueue {
-  pending: AuditEntry[];
+  pending: Waiting[];
   flushing: Promise<void> | undefined;
 }
 
 const queues = new WeakMap<Db, AuditQueue>();
-const FLUSH_DELAY_MS = 50;
 
 function queueOf(db: Db): AuditQueue {
   let q = queues.get(db);
@@ -115,47 +121,51 @@ function queueOf(db: Db): AuditQueue {
   return q;
 }
 
-async function drain(db: Db, q: AuditQueue): Promise<void> {
-  while (q.pending.length > 0) {
-    const batch = q.pending.splice(0, q.pending.length);
-    await recordAudit(db, batch).catch((err: unknown) => {
-      // Never drop an access record silently: put it back and report.
-      q.pending.unshift(...batch);
-      console.error('custodian: audit write failed, will retry:', err);
-      throw err;
-    });
+/** Writes the waiting entries, a batch per transaction, until none wait. */
+async function groupCommits(db: Db, q: AuditQueue): Promise<void> {
+  // Requests answered in this turn of the event loop join the first batch.
+  await new Promise((resolve) => setImmediate(resolve));
+  try {
+    while (q.pending.length > 0) {
+      const batch = q.pending.splice(0, q.pending.length);
+      try {
+        await recordAudit(
+          db,
+          batch.flatMap((w) => w.entries),
+        );
+        for (const w of batch) w.written();
+      } catch (err) {
+        // The waiting requests fail and disclose nothing, so there is no access to record.
+        console.error('custodian: audit write failed; the reads waiting for it are refused:', err);
+        for (const w of batch) w.failed(err);
+      }
+    }
+  } finally {
+    q.flushing = undefined;
   }
 }
 
 /**
- * Successful reads and searches: recorded a few milliseconds after the answer, many requests
- * per transaction, so reading a chart does not pay for a commit. Changes never use this: their
- * AuditEvent is written in the change's own transaction. Everything that reads the audit trail
- * (access report, AuditEvent search, verify) and every shutdown calls flushAudit first.
+ * Successful reads and searches: their AuditEvents are written by group commit (every request
+ * waiting at that moment, one transaction), and the promise resolves once they are durable. A
+ * read awaits it before its data leaves, so a crash never loses the record of an answered read
+ * (ONC 170.315(d)(2)); concurrent reads share the commit. Changes never use this: their
+ * AuditEvent is written in the change's own transaction. Do not await it inside an open
+ * transaction of the same database (PGlite has one connection; the commit would wait for it).
  */
-export function queueAudit(db: Db, entries: AuditEntry[]): void {
+export function queueAudit(db: Db, entries: AuditEntry[]): Promise<void> {
   const q = queueOf(db);
-  q.pending.push(...entries);
-  if (q.flushing) return;
-  let failed = false;
-  q.flushing = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_DELAY_MS))
-    .then(() => drain(db, q))
-    .catch(() => {
-      failed = true;
-    })
-    .finally(() => {
-      q.flushing = undefined;
-      // Entries that arrived meanwhile get their own round. After a failure the kept entries
-      // wait for the next request or flushAudit instead of retrying in a tight loop.
-      if (!failed && q.pending.length > 0) queueAudit(db, []);
-    });
+  const written = new Promise<void>((resolve, reject) =>
+    q.pending.push({ entries, written: resolve, failed: reject }),
+  );
+  q.flushing ??= groupCommits(db, q);
+  return written;
 }
 
 /** Waits until every queued audit entry of this database is written. */
 export async function flushAudit(db: Db): Promise<void> {
   const q = queueOf(db);
   while (q.flushing) await q.flushing;
-  await drain(db, q);
 }
 
 /** The AuditEvents naming a patient, newest first (the patient's access report reads these). */

@@ -86,6 +86,16 @@ async function checkSurvives(env: Record<string, string>): Promise<void> {
     }),
   });
   expect(tx.status).toBe(200);
+  // 100 answered reads, 20 at a time: each one's access record must be durable before its answer.
+  const reads = 100;
+  for (let i = 0; i < reads; i += 20) {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(`${first.url}/fhir/R4/Patient/${patient.id ?? ''}`, { headers: auth }).then((r) => r.status),
+      ),
+    );
+    expect(answers.every((status) => status === 200)).toBe(true);
+  }
   // Killed right after answering: no chance to flush anything on the way out.
   await killNow(first.child);
 
@@ -102,12 +112,18 @@ async function checkSurvives(env: Record<string, string>): Promise<void> {
     ).json()) as Bundle;
     // All of the transaction or none of it; it was acknowledged, so all.
     expect(obs.total).toBe(50);
+    const report = (await (
+      await fetch(`${second.url}/audit/access-report?patient=${patient.id ?? ''}`, { headers: auth2 })
+    ).json()) as { lines: Array<{ action: string; outcome: string }> };
+    // Every answered read of the first run is on record (one more: the read just above).
+    const readsOnRecord = report.lines.filter((l) => l.action === 'read' && l.outcome === 'success');
+    expect(readsOnRecord.length).toBeGreaterThanOrEqual(reads);
   } finally {
     await killNow(second.child);
   }
 }
 
-describe('acknowledged writes survive SIGKILL', () => {
+describe('acknowledged writes and the records of answered reads survive SIGKILL', () => {
   it.skipIf(!!testDatabaseUrl())('on embedded PGlite', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'custodian-durable-'));
     await checkSurvives({ CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '' });

@@ -140,7 +140,7 @@ export class FhirStore {
       if (!row) throw notFound(`${type}/${id} not found`);
       if (row.deleted || !row.json) throw gone(`${type}/${id} was deleted`);
       if (!row.visible) throw new BreakGlassRequired(type === 'Patient' ? id : row.patient_id);
-      queueAudit(this.db, [
+      await queueAudit(this.db, [
         this.entry('read', 'success', { patientIds: ids(row.patient_id), entities: [`${type}/${id}`] }),
       ]);
       return {
@@ -159,7 +159,7 @@ export class FhirStore {
       if (!/^\d{1,15}$/.test(version)) throw notFound(`No version '${version}' of ${type}/${id}`);
       const row = await readVersion(this.db, type, id, Number(version));
       const resource = await this.visible(row, `${type}/${id}/_history/${version}`);
-      queueAudit(this.db, [
+      await queueAudit(this.db, [
         this.entry('vread', 'success', { patientIds: ids(row?.patient_id), entities: [`${type}/${id}`] }),
       ]);
       return resource;
@@ -270,7 +270,7 @@ export class FhirStore {
         baseUrl: this.baseUrl,
         access: accessOf(this.ctx),
       });
-      queueAudit(this.db, [
+      await queueAudit(this.db, [
         this.entry('search', 'success', {
           query: `${type}?${query.toString()}`,
           patientIds: patientsIn(bundle.entry ?? []),
@@ -310,7 +310,7 @@ export class FhirStore {
         if (page === maxPages - 1) found.complete = false;
         request = { ...request, cursor: next };
       }
-      queueAudit(this.db, [
+      await queueAudit(this.db, [
         this.entry('search', 'success', {
           query,
           patientIds: patientsIn([...found.matches, ...found.included].map((resource) => ({ resource }))),
@@ -326,7 +326,7 @@ export class FhirStore {
     return this.audited('search', query, async () => {
       this.allow(spec.type, 'search');
       const n = await countSearch(this.db, typedSearchRequest(spec), accessOf(this.ctx));
-      queueAudit(this.db, [this.entry('search', 'success', { query: `${query} (count)` })]);
+      await queueAudit(this.db, [this.entry('search', 'success', { query: `${query} (count)` })]);
       return n;
     });
   }
@@ -387,7 +387,7 @@ export class FhirStore {
       if (this.ctx.role !== 'system') throw forbidden('The change feed is for background work only');
       this.allow(type, 'read');
       const rows = await changedRecords(this.db, type, after, limit);
-      queueAudit(this.db, [
+      await queueAudit(this.db, [
         this.entry('read', 'success', {
           query: `${type}/_changes`,
           patientIds: type === 'Patient' ? rows.map((r) => r.id) : [],
@@ -436,7 +436,7 @@ export class FhirStore {
       // One resource's history: say it is restricted rather than hide it.
       if (id && hidden) throw new BreakGlassRequired(hidden.owner);
       const visibleRows = rows.rows.filter((r) => r.visible);
-      queueAudit(this.db, [
+      await queueAudit(this.db, [
         this.entry('history', 'success', {
           query: label,
           patientIds: [...new Set(visibleRows.map((r) => r.patient_id).filter((x): x is string => !!x))],
@@ -458,7 +458,7 @@ export class FhirStore {
       const resources = [patientResource, ...own, ...referenced].filter((r) =>
         isAllowed(this.ctx.role, r.resourceType, 'read'),
       );
-      queueAudit(this.db, [
+      await queueAudit(this.db, [
         this.entry('operation', 'success', {
           query: `Patient/${patientId}/$everything`,
           patientIds: [patientId],
@@ -520,9 +520,9 @@ export class FhirStore {
     const hidden = await searchBundle(q, request, { baseUrl: this.baseUrl });
     const patients = patientsIn(hidden.entry ?? []);
     if (patients.length === 0 && (hidden.entry ?? []).length === 0) return;
-    // Queued, not written here: the caller's transaction holds the connection (PGlite has one)
-    // and may roll back, which must not take this record with it.
-    queueAudit(this.db, [
+    // Queued, not awaited: the caller's transaction holds the connection (PGlite has one) and
+    // may roll back, which must not take this record with it. Nothing is disclosed meanwhile.
+    void queueAudit(this.db, [
       this.entry('read', 'denied', {
         patientIds: patients,
         query: `${request.resourceType}?${criteria.replace(/^\?/, '')}`,
