@@ -13,6 +13,7 @@ import { registerMpiRoutes } from '../mpi/index.ts';
 import { authenticate } from '../auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Db } from '../db/index.ts';
+import { StatementCancelled } from '../db/db.ts';
 import { loadDefinitions } from '../fhir/definitions.ts';
 import { assertJsonShape } from '../fhir/json-shape.ts';
 import { badRequest, isOutcomeError, outcome, unauthorized } from '../fhir/outcomes.ts';
@@ -149,6 +150,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isOutcomeError(err)) return reply.code(err.status).type(FHIR_JSON).send(err.outcome);
+    // A statement past the database's statement timeout (src/db/postgres.ts): not a server fault.
+    if (err instanceof StatementCancelled)
+      return reply
+        .code(503)
+        .type(FHIR_JSON)
+        .send(outcome('error', 'too-costly', err.message));
     const status = err.statusCode ?? 500;
     if (status === 413)
       return reply

@@ -42,3 +42,17 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/**
+ * A statement the database cancelled (SQLSTATE 57014, query_canceled): it ran past the statement
+ * timeout of a PostgreSQL server connection (openPostgres), or an administrator cancelled it.
+ * The server answers it 503 with an OperationOutcome; `code` stays the SQLSTATE, as on the
+ * driver's own errors.
+ */
+export class StatementCancelled extends Error {
+  readonly code = '57014';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StatementCancelled';
+  }
+}

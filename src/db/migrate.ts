@@ -16,6 +16,9 @@ export async function migrate(db: Db): Promise<string[]> {
   for (const name of files) {
     const sql = await readFile(MIGRATIONS_DIR + name, 'utf8');
     const done = await db.transaction(async (tx) => {
+      // An index built over a large store may take longer than a request may (postgres.ts;
+      // PGlite has no timeout to lift).
+      if (db.dialect === 'postgres') await tx.query('SET LOCAL statement_timeout = 0');
       // Serialise concurrent starters against one PostgreSQL server.
       await tx.query('SELECT pg_advisory_xact_lock(724001)');
       const seen = await tx.query('SELECT 1 FROM schema_migration WHERE name = $1', [name]);

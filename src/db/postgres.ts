@@ -1,12 +1,27 @@
 import pg from 'pg';
-import type { Db, Queryable, QueryOptions, QueryResult } from './db.ts';
+import { StatementCancelled, type Db, type Queryable, type QueryOptions, type QueryResult } from './db.ts';
 
 // Return int8 and numeric as JS numbers: counts and scores here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
-export async function openPostgres(url: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+/**
+ * How long one statement may run on the server before it is cancelled (a search the limits of
+ * src/fhir/search/limits.ts let through but a large store makes slow, a lock held too long):
+ * the request is then answered 503 instead of holding a connection of the pool indefinitely.
+ * Migrations lift it for their own statements (migrate.ts).
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+export interface PostgresOptions {
+  /** Statement timeout of every connection of the pool, in ms; 0 for none (the server's default). */
+  statementTimeoutMs?: number;
+}
+
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Db> {
+  const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  // Sent with each connection's startup packet, so every statement of the pool runs under it.
+  const pool = new pg.Pool({ connectionString: url, max: 10, statement_timeout: timeout });
   await pool.query('SELECT 1');
   const run = async <T>(
     client: pg.Pool | pg.PoolClient,
@@ -15,10 +30,14 @@ export async function openPostgres(url: string): Promise<Db> {
     options?: QueryOptions,
   ): Promise<QueryResult<T>> => {
     const values = params ? [...params] : undefined;
-    const res = await (options?.prepareAs
-      ? client.query({ name: options.prepareAs, text: sql, values })
-      : client.query(sql, values));
-    return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
+    try {
+      const res = await (options?.prepareAs
+        ? client.query({ name: options.prepareAs, text: sql, values })
+        : client.query(sql, values));
+      return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
+    } catch (err) {
+      throw cancelled(err, timeout) ?? err;
+    }
   };
   return {
     dialect: 'postgres',
@@ -39,4 +58,16 @@ export async function openPostgres(url: string): Promise<Db> {
     },
     close: () => pool.end(),
   };
+}
+
+/** The driver's query_canceled error as a StatementCancelled; undefined for any other error. */
+function cancelled(err: unknown, timeoutMs: number): StatementCancelled | undefined {
+  if ((err as { code?: unknown } | null)?.code !== '57014') return undefined;
+  const byTimeout = /statement timeout/i.test((err as Error).message);
+  return new StatementCancelled(
+    byTimeout
+      ? `The database stopped this request's statement after ${timeoutMs / 1000} s (statement timeout); narrow the request or try again later`
+      : "The database cancelled this request's statement; try again later",
+    { cause: err },
+  );
 }

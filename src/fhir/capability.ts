@@ -1,6 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import { r4ResourceTypes } from './definitions.ts';
-import { supportedSearchParams } from './search/index.ts';
+import { SEARCH_LIMITS_DOCUMENTATION, supportedSearchParams } from './search/index.ts';
 
 /** What this server really supports, listed per resource type. */
 export function capabilityStatement(baseUrl: string): CapabilityStatement {
@@ -16,6 +16,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
     rest: [
       {
         mode: 'server',
+        documentation: SEARCH_LIMITS_DOCUMENTATION,
         security: {
           cors: false,
           service: [

@@ -8,6 +8,7 @@ export type { ParseOptions } from './parse.ts';
 export { searchBundle, countSearch } from './search.ts';
 export type { SearchOptions } from './search.ts';
 export { supportedSearchParams, SEARCH_RESULT_PARAMS } from './capabilities.ts';
+export { SEARCH_LIMITS_DOCUMENTATION } from './limits.ts';
 export type { SupportedSearchParam } from './capabilities.ts';
 export type { SearchRequest, SearchAccess, Filter, SortKey, IncludeSpec } from './types.ts';
 export { normalizeString } from './normalize.ts';

@@ -4,6 +4,7 @@ import { isKnownResourceType, paramFor, paramsFor } from './definitions.ts';
 import { decodeCursor } from './cursor.ts';
 import { splitValues } from './parse-values.ts';
 import { SEARCH_RESULT_PARAMS } from './capabilities.ts';
+import { limitExceeded, MAX_INCLUDES, MAX_SORT_KEYS } from './limits.ts';
 import { DEFAULT_COUNT, MAX_COUNT, type IncludeSpec, type SearchRequest, type SortKey } from './types.ts';
 
 /** Result parameters (not filters): paging, sorting, includes, summary; format ones are accepted and ignored. */
@@ -72,10 +73,12 @@ export function parseControl(resourceType: string, key: string, value: string, c
           `Invalid _include '${value}': a ${resourceType} search includes from ${resourceType} (or use _include:iterate)`,
         );
       controls.include.push(...specs);
+      assertIncludeCount(controls);
       return;
     }
     case '_revinclude':
       controls.revinclude.push(...parseInclude(value, modifier === 'iterate', true));
+      assertIncludeCount(controls);
       return;
     case '_elements':
       controls.elements = splitValues(value).filter(Boolean);
@@ -89,16 +92,27 @@ export function parseControl(resourceType: string, key: string, value: string, c
   }
 }
 
+/** Each included reference parameter is a query per round of `:iterate`. */
+function assertIncludeCount(controls: Controls): void {
+  const n = controls.include.length + controls.revinclude.length;
+  if (n > MAX_INCLUDES)
+    throw limitExceeded(
+      'includes',
+      `_include and _revinclude follow ${n} reference parameters here (Type:* counts each of Type's); at most ${MAX_INCLUDES}`,
+    );
+}
+
 function parseSort(resourceType: string, value: string): SortKey[] {
-  return splitValues(value)
-    .filter(Boolean)
-    .map((item) => {
-      const descending = item.startsWith('-');
-      const code = descending ? item.slice(1) : item;
-      const param = paramFor(resourceType, code);
-      if (!param || !SORTABLE.has(param.type)) throw badRequest(`Cannot sort ${resourceType} by '${code}'`);
-      return { param, descending };
-    });
+  const items = splitValues(value).filter(Boolean);
+  if (items.length > MAX_SORT_KEYS)
+    throw limitExceeded('sort-keys', `_sort takes at most ${MAX_SORT_KEYS} keys, not ${items.length}`);
+  return items.map((item) => {
+    const descending = item.startsWith('-');
+    const code = descending ? item.slice(1) : item;
+    const param = paramFor(resourceType, code);
+    if (!param || !SORTABLE.has(param.type)) throw badRequest(`Cannot sort ${resourceType} by '${code}'`);
+    return { param, descending };
+  });
 }
 
 /** `Type:param`, `Type:param:Target` or `Type:*` (every reference parameter of Type). */

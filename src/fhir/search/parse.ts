@@ -2,6 +2,7 @@ import { badRequest } from '../outcomes.ts';
 import { isKnownResourceType, paramFor, paramsFor, storedAs, type ParamDef } from './definitions.ts';
 import { parseComposite } from './composite.ts';
 import { identifierParamCode } from './extract.ts';
+import { assertSearchSize, ConditionBudget } from './limits.ts';
 import { parseControl, CONTROL_PARAMS, type Controls, emptyControls } from './parse-controls.ts';
 import {
   parseDateValue,
@@ -24,7 +25,8 @@ export interface ParseOptions {
 /**
  * Turns a FHIR search query string into a SearchRequest. Unknown parameters and modifiers are
  * 400 errors (strict) or ignored and listed in `ignored` (lenient, `Prefer: handling=lenient`);
- * malformed values are always 400 errors.
+ * malformed values are always 400 errors. A search beyond the limits of limits.ts is a 400 too,
+ * found by counting before anything is parsed (and, for chains, while they are expanded).
  */
 export function parseSearch(
   resourceType: string,
@@ -32,6 +34,8 @@ export function parseSearch(
   options: ParseOptions,
 ): SearchRequest {
   if (!isKnownResourceType(resourceType)) throw badRequest(`Unknown resource type ${resourceType}`);
+  assertSearchSize(query, (name) => CONTROL_PARAMS.has(name));
+  const budget = new ConditionBudget();
   const filters: Filter[] = [];
   const controls: Controls = emptyControls();
   const ignored: string[] = [];
@@ -39,7 +43,7 @@ export function parseSearch(
   for (const [key, value] of query) {
     try {
       if (CONTROL_PARAMS.has(key.split(':')[0] ?? key)) parseControl(resourceType, key, value, controls);
-      else filters.push(parseFilter(resourceType, key, value));
+      else filters.push(parseFilter(resourceType, key, value, budget));
       if (key !== '_cursor') linkParams.push([key, value]);
     } catch (err) {
       if (!(err instanceof Unsupported)) throw err;
@@ -53,20 +57,25 @@ export function parseSearch(
   return { resourceType, filters, ...rest, ...(cursor ? { cursor } : {}), ignored, linkParams };
 }
 
-/** Parses `code[:modifier][.chained...]=value` against the resource type's parameters. */
-export function parseFilter(resourceType: string, key: string, raw: string): Filter {
-  if (key.startsWith('_has:')) return parseHas(resourceType, key, raw);
+/**
+ * Parses `code[:modifier][.chained...]=value` against the resource type's parameters, spending
+ * the conditions it expands to from `budget`.
+ */
+function parseFilter(resourceType: string, key: string, raw: string, budget: ConditionBudget): Filter {
+  if (key.startsWith('_has:')) return parseHas(resourceType, key, raw, budget);
   const dot = key.indexOf('.');
-  if (dot > 0) return parseChain(resourceType, key.slice(0, dot), key.slice(dot + 1), raw);
+  if (dot > 0) return parseChain(resourceType, key.slice(0, dot), key.slice(dot + 1), raw, budget);
   const [code = '', modifier] = key.split(':', 2);
   const param = paramFor(resourceType, code);
   if (!param) throw new Unsupported(`Unknown search parameter '${code}' for ${resourceType}`);
   if (modifier === 'missing' && param.type !== 'composite') {
     if (raw !== 'true' && raw !== 'false') throw badRequest(`:missing takes true or false, not '${raw}'`);
+    budget.spend(1);
     return { kind: 'missing', param, missing: raw === 'true' };
   }
   if (raw === '') throw badRequest(`Empty value for ${key}`);
   const values = splitValues(raw);
+  budget.spend(values.length);
   switch (param.type) {
     case 'token':
       return tokenFilter(param, modifier, values);
@@ -132,7 +141,13 @@ function tokenFilter(param: ParamDef, modifier: string | undefined, values: stri
 }
 
 /** `subject:Patient.name=x`, `patient.name=x`: the chained part is parsed against each target type. */
-function parseChain(resourceType: string, head: string, rest: string, raw: string): Filter {
+function parseChain(
+  resourceType: string,
+  head: string,
+  rest: string,
+  raw: string,
+  budget: ConditionBudget,
+): Filter {
   const [code = '', typeModifier] = head.split(':', 2);
   const param = paramFor(resourceType, code);
   if (!param) throw new Unsupported(`Unknown search parameter '${code}' for ${resourceType}`);
@@ -144,7 +159,9 @@ function parseChain(resourceType: string, head: string, rest: string, raw: strin
     : param.targets.filter((t) => paramsFor(t).has(chainedCode));
   if (candidates.length === 0)
     throw new Unsupported(`No target of '${code}' has a parameter '${chainedCode}'`);
-  const targets = candidates.map((type) => ({ type, filter: parseFilter(type, rest, raw) }));
+  // Each target type is a condition of its own (its type and visibility) before its filter.
+  budget.spend(candidates.length);
+  const targets = candidates.map((type) => ({ type, filter: parseFilter(type, rest, raw, budget) }));
   return { kind: 'chain', param, targets };
 }
 
@@ -152,7 +169,7 @@ function parseChain(resourceType: string, head: string, rest: string, raw: strin
  * Reverse chaining, `_has:<Type>:<reference parameter>:<parameter of Type>=value`: the inner
  * part may be any filter of Type, another `_has` included.
  */
-function parseHas(resourceType: string, key: string, raw: string): Filter {
+function parseHas(resourceType: string, key: string, raw: string, budget: ConditionBudget): Filter {
   const [, sourceType = '', code = '', ...rest] = key.split(':');
   const inner = rest.join(':');
   if (!sourceType || !code || !inner)
@@ -162,7 +179,13 @@ function parseHas(resourceType: string, key: string, raw: string): Filter {
   if (!param) throw new Unsupported(`Unknown search parameter '${code}' for ${sourceType}`);
   if (param.type !== 'reference' || !param.targets.includes(resourceType))
     throw badRequest(`${sourceType}.${code} does not refer to ${resourceType}, so '${key}' cannot match`);
-  return { kind: 'has', param, targetType: resourceType, filter: parseFilter(sourceType, inner, raw) };
+  budget.spend(1);
+  return {
+    kind: 'has',
+    param,
+    targetType: resourceType,
+    filter: parseFilter(sourceType, inner, raw, budget),
+  };
 }
 
 /** `subject:identifier=system|value`: references that name their target by business identifier. */
