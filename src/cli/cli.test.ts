@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,13 +11,25 @@ import { cliContext } from './context.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'custodian-cli-'));
 
-function custodian(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), ...args], {
+/**
+ * Runs the real `custodian` command. Asynchronously: a spawnSync would block this test worker for
+ * as long as the command runs, and vitest's worker calls time out under load.
+ */
+async function custodian(
+  ...args: string[]
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), ...args], {
     env: { ...process.env, CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '', CUSTODIAN_CODESETS_DIR: 'none' },
-    encoding: 'utf8',
-    timeout: 240_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  clearTimeout(timer);
+  return { status, stdout, stderr };
 }
 
 /** How many versions of `type` the store holds, asked of the store (its history, at most 1,000). */
@@ -36,8 +48,8 @@ async function count(type: string): Promise<number> {
 }
 
 describe.skipIf(!!testDatabaseUrl())('custodian CLI', () => {
-  it('prints help with its commands and settings', () => {
-    const r = custodian('--help');
+  it('prints help with its commands and settings', async () => {
+    const r = await custodian('--help');
     expect(r.status).toBe(0);
     for (const word of [
       'start',
@@ -54,34 +66,34 @@ describe.skipIf(!!testDatabaseUrl())('custodian CLI', () => {
   });
 
   it('loads demo data idempotently', async () => {
-    const first = custodian('demo', '--patients', '4', '--seed', '11');
+    const first = await custodian('demo', '--patients', '4', '--seed', '11');
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/Loaded 4 patient records/);
     const patients = await count('Patient');
     expect(patients).toBe(4);
     const encounters = await count('Encounter');
     expect(encounters).toBeGreaterThan(0);
-    expect(custodian('demo', '--patients', '4', '--seed', '11').status).toBe(0);
+    expect((await custodian('demo', '--patients', '4', '--seed', '11')).status).toBe(0);
     expect(await count('Patient')).toBe(patients);
     expect(await count('Encounter')).toBe(encounters);
-    const bad = custodian('demo', '--patients', 'lots');
+    const bad = await custodian('demo', '--patients', 'lots');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/--patients must be a positive whole number/);
 
     // The search index can be rebuilt from the stored records; a wrong type is named.
-    const reindex = custodian('reindex', '--type', 'Patient');
+    const reindex = await custodian('reindex', '--type', 'Patient');
     expect(reindex.status, reindex.stderr).toBe(0);
     expect(reindex.stdout).toContain(`Search index rebuilt for ${patients} resources.`);
-    const wrong = custodian('reindex', '--type', 'Patients');
+    const wrong = await custodian('reindex', '--type', 'Patients');
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain("Unknown resource type 'Patients'");
   });
 
-  it.skipIf(!hasSharedTestdata)('imports files, reports failures per file and keeps going', () => {
-    const missing = custodian('import', '/nonexistent/file.json');
+  it.skipIf(!hasSharedTestdata)('imports files, reports failures per file and keeps going', async () => {
+    const missing = await custodian('import', '/nonexistent/file.json');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/No such file or folder/);
-    const r = custodian(
+    const r = await custodian(
       'import',
       sharedTestdata('fhir-r4-examples', 'Patient-example.json'),
       sharedTestdata('fhir-r4-examples', 'package.json'),
@@ -91,18 +103,25 @@ describe.skipIf(!!testDatabaseUrl())('custodian CLI', () => {
     expect(r.status).toBe(2);
   });
 
-  it('manages users with readable errors', () => {
-    expect(
-      custodian('user', 'add', 'cli-coder', '--role', 'coder', '--password', 'a-long-enough-pass-1').status,
-    ).toBe(0);
-    const weak = custodian('user', 'add', 'weakling', '--role', 'coder', '--password', 'short');
+  it('manages users with readable errors', async () => {
+    const added = await custodian(
+      'user',
+      'add',
+      'cli-coder',
+      '--role',
+      'coder',
+      '--password',
+      'a-long-enough-pass-1',
+    );
+    expect(added.status).toBe(0);
+    const weak = await custodian('user', 'add', 'weakling', '--role', 'coder', '--password', 'short');
     expect(weak.status).toBe(1);
     expect(weak.stderr).toMatch(/at least 12 characters/);
-    const role = custodian('user', 'set-role', 'cli-coder', 'wizard');
+    const role = await custodian('user', 'set-role', 'cli-coder', 'wizard');
     expect(role.status).toBe(1);
     expect(role.stderr).toMatch(/Unknown role/);
-    expect(custodian('user', 'disable', 'cli-coder').status).toBe(0);
-    expect(custodian('user', 'list').stdout).toMatch(/cli-coder\s+coder\s+disabled/);
-    expect(custodian('audit', 'verify').status).toBe(0);
+    expect((await custodian('user', 'disable', 'cli-coder')).status).toBe(0);
+    expect((await custodian('user', 'list')).stdout).toMatch(/cli-coder\s+coder\s+disabled/);
+    expect((await custodian('audit', 'verify')).status).toBe(0);
   });
 });
