@@ -5,6 +5,8 @@ import { openPostgres } from './postgres.ts';
 
 export type { Db, Dialect, Queryable, QueryOptions, QueryResult } from './db.ts';
 export { migrate } from './migrate.ts';
+export { openPglite, type PgliteDb, type PgliteOptions } from './pglite.ts';
+export { openPostgres } from './postgres.ts';
 
 export interface DbOptions {
   /** postgres://... to use a PostgreSQL server; otherwise PGlite. */

@@ -1,20 +1,26 @@
+import { readdirSync } from 'node:fs';
 import type { Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliContext } from '../cli/context.ts';
 import { FhirStore } from '../fhir/store.ts';
 import { migrate, type Db } from './index.ts';
-import { openTestDb } from '../testing/test-db.ts';
+import { openEmptyTestDb } from '../testing/test-db.ts';
 
 describe('migrations', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openTestDb();
+    // From scratch: every other test file starts from a copy of a database migrated once.
+    db = await openEmptyTestDb();
   });
   afterAll(async () => {
     await db.close();
   });
 
-  it('applies each migration once', async () => {
+  it('applies each migration once, in name order', async () => {
+    const files = readdirSync(new URL('./migrations/', import.meta.url))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    expect(await migrate(db)).toEqual(files);
     expect(await migrate(db)).toEqual([]);
   });
 

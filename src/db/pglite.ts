@@ -159,11 +159,61 @@ class PreparedStatements {
   }
 }
 
-export async function openPglite(dataDir: string | undefined): Promise<Db> {
+/** What opens a PGlite database besides its folder (tests start from a copy of a migrated one). */
+export interface PgliteOptions {
+  /** A data folder tarball from `dumpDataDir()`: the database starts as a copy of it. */
+  loadDataDir?: Blob | Uint8Array | undefined;
+  /** Server settings for this run (`-c name=value`), e.g. a smaller shared_buffers for tests. */
+  settings?: Readonly<Record<string, string>> | undefined;
+  /** Extra initdb arguments for a new database (e.g. `--wal-segsize=1` for a smaller dump). */
+  initdbArgs?: readonly string[] | undefined;
+}
+
+/** A PGlite database: the common interface plus a dump of its data folder. */
+export interface PgliteDb extends Db {
+  /** The data folder as an uncompressed tarball, after a CHECKPOINT (a copy starts clean). */
+  dumpDataDir(): Promise<Blob>;
+}
+
+/**
+ * A tarball already in memory, handed to PGlite as it is. PGlite reads `loadDataDir` whole through
+ * arrayBuffer(); a Node 20 Blob would copy the bytes in and read them back out in chunks, a third
+ * of a second for a test template. The bytes are PGlite's to keep: give each open its own.
+ */
+class TarballBytes extends Blob {
+  constructor(private readonly tarball: Uint8Array) {
+    super();
+  }
+  override get size(): number {
+    return this.tarball.byteLength;
+  }
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    const { buffer, byteOffset, byteLength } = this.tarball;
+    const whole = byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer;
+    return Promise.resolve(whole ? buffer : this.tarball.slice().buffer);
+  }
+}
+
+export async function openPglite(
+  dataDir: string | undefined,
+  options: PgliteOptions = {},
+): Promise<PgliteDb> {
   // PGlite creates its own folder but not the parents of it (./data on a fresh clone).
   if (dataDir) await mkdir(dataDir, { recursive: true });
+  const settings = Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
   const pg = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
+    ...(options.loadDataDir
+      ? {
+          loadDataDir:
+            options.loadDataDir instanceof Uint8Array
+              ? new TarballBytes(options.loadDataDir)
+              : options.loadDataDir,
+        }
+      : {}),
+    ...(settings.length > 0 ? { startParams: [...PGlite.defaultStartParams, ...settings] } : {}),
+    // Added to PGlite's own initdb arguments.
+    ...(options.initdbArgs ? { initDbStartParams: [...options.initdbArgs] } : {}),
     extensions: { pg_trgm, fuzzystrmatch },
   });
   const turns = new Turnstile();
@@ -195,6 +245,11 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
         await pg.exec('COMMIT');
         await pg.syncToFs();
         return value;
+      }),
+    dumpDataDir: () =>
+      turns.run(async () => {
+        await pg.exec('CHECKPOINT');
+        return pg.dumpDataDir('none');
       }),
     close: () => turns.run(() => pg.close()),
   };

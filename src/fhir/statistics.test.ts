@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../db/index.ts';
+import type { Db } from '../db/index.ts';
+import { openTestDb } from '../testing/test-db.ts';
 import { writeVersions } from './unchecked-storage.ts';
 import { noteWrites } from './statistics.ts';
 
@@ -28,7 +29,7 @@ describe('planner statistics on PGlite', () => {
   const settle = () => new Promise((r) => setTimeout(r, 300));
 
   beforeAll(async () => {
-    db = await openDb({});
+    db = await openTestDb({ embedded: true });
     await addPatients(0, 4000);
     await db.query('ANALYZE');
   });
