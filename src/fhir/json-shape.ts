@@ -9,6 +9,9 @@ import { badRequest } from './outcomes.ts';
 /** Deepest nesting of arrays and objects accepted; real FHIR resources stay far below it. */
 export const MAX_JSON_DEPTH = 100;
 
+/** An unpaired UTF-16 surrogate: JSON.parse takes `"\ud800"`, PostgreSQL's jsonb refuses it (a 500). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** What is wrong with the shape of parsed JSON, or undefined when nothing is. Never recursive. */
 export function jsonShapeProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
   const stack: Array<[unknown, number]> = [[value, 0]];
@@ -16,6 +19,7 @@ export function jsonShapeProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): str
     const [v, depth] = next;
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return 'Text must not contain a NUL character (\\u0000)';
+      if (LONE_SURROGATE.test(v)) return 'Text must not contain an unpaired surrogate (\\ud800-\\udfff)';
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
@@ -26,6 +30,7 @@ export function jsonShapeProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): str
     }
     for (const [key, item] of Object.entries(v)) {
       if (key.includes('\u0000')) return 'A JSON property name must not contain a NUL character (\\u0000)';
+      if (LONE_SURROGATE.test(key)) return 'A JSON property name must not contain an unpaired surrogate';
       stack.push([item, depth + 1]);
     }
   }
