@@ -4,9 +4,8 @@ import { isAllowed, type Action } from '../shared/index.ts';
 import { appendAudit, flushAudit, queueAudit, recordAudit } from './audit-trail.ts';
 import type { AuditAction, AuditEntry } from './audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
-import { accessOf, seesEverything, visibleColumn, visibleTo } from './access-filter.ts';
+import { accessOf, seesEverything } from './access-filter.ts';
 import { compartmentRecords, lockCompartment } from './compartment.ts';
-import { SqlParams } from './search/sql-params.ts';
 import { assertAllowed, assertVisible, BreakGlassRequired } from './access-check.ts';
 import { assertResourceType, assertValidResource, patientOf } from './definitions.ts';
 import {
@@ -37,6 +36,7 @@ import { loadIncludes } from './search/include.ts';
 import { searchPage } from './search/search.ts';
 import { describeSpec, typedSearchRequest, type Criterion, type SearchSpec } from './search/typed.ts';
 import { noteWrites } from './statistics.ts';
+import { historyPage, parseHistory } from './history.ts';
 
 /** What a typed search found: matches, included records, and whether every page was read. */
 export interface Found {
@@ -404,45 +404,16 @@ export class FhirStore {
       if (type) this.allow(type, 'read');
       else if (this.ctx.role !== 'admin' && this.ctx.role !== 'system')
         assertAllowed(this.ctx, 'SystemHistory', 'read');
-      if (id) assertId(id);
-      const count = Math.min(Math.max(Number(query.get('_count') ?? 100) || 100, 1), 1000);
-      const since = query.get('_since');
-      if (since && Number.isNaN(Date.parse(since))) throw badRequest(`Invalid _since '${since}'`);
-      // Every version is judged by the record's current labels and its patient's: a record
-      // labelled after it was written must not leak through its earlier versions.
-      const p = new SqlParams();
-      const where: string[] = [];
-      if (type) where.push(`v.resource_type = ${p.add(type, 'text')}`);
-      if (id) where.push(`v.id = ${p.add(id, 'text')}`);
-      if (since) where.push(`v.last_updated >= ${p.add(since, 'timestamptz')}`);
-      if (!type || type !== 'AuditEvent') where.push(`v.resource_type <> 'AuditEvent'`);
-      const access = accessOf(this.ctx);
-      // Listing many records: hidden ones are not listed (nor counted) at all.
-      const filter = id ? undefined : visibleTo(access, p, 'r');
-      if (filter) where.push(filter);
-      const visible = visibleColumn(access, p, 'r');
-      const rows = await this.db.query<CurrentRow & { visible: boolean; owner: string | null }>(
-        `SELECT v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.patient_id, v.content,
-                ${visible} AS visible,
-                COALESCE(r.patient_id, CASE WHEN r.resource_type = 'Patient' THEN r.id END) AS owner
-           FROM fhir_resource_version v
-           JOIN fhir_resource r ON r.resource_type = v.resource_type AND r.id = v.id
-          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY v.last_updated DESC, v.version_id DESC LIMIT ${p.add(count, 'int')}`,
-        p.values,
-      );
-      if (id && rows.rows.length === 0 && type) throw notFound(`${type}/${id} not found`);
-      const hidden = rows.rows.find((r) => !r.visible);
-      // One resource's history: say it is restricted rather than hide it.
-      if (id && hidden) throw new BreakGlassRequired(hidden.owner);
-      const visibleRows = rows.rows.filter((r) => r.visible);
-      await queueAudit(this.db, [
-        this.entry('history', 'success', {
-          query: label,
-          patientIds: [...new Set(visibleRows.map((r) => r.patient_id).filter((x): x is string => !!x))],
-        }),
-      ]);
-      return historyBundle(this.baseUrl, visibleRows);
+      const request = parseHistory(type, id, query);
+      if (type && id) {
+        assertId(id);
+        // One resource's history: say it is restricted rather than hide it.
+        if (!(await readCurrent(this.db, type, id))) throw notFound(`${type}/${id} not found`);
+        await assertVisible(this.db, this.ctx, type, id);
+      }
+      const { bundle, patientIds } = await historyPage(this.db, request, accessOf(this.ctx), this.baseUrl);
+      await queueAudit(this.db, [this.entry('history', 'success', { query: label, patientIds })]);
+      return bundle;
     });
   }
 
@@ -675,35 +646,4 @@ function patientsIn(entries: BundleEntry[]): string[] {
     if (p) found.add(p);
   }
   return [...found];
-}
-
-function historyBundle(baseUrl: string, rows: CurrentRow[]): Bundle {
-  return {
-    resourceType: 'Bundle',
-    type: 'history',
-    total: rows.length,
-    entry: rows.map((row) => {
-      const lastModified = new Date(row.last_updated).toISOString();
-      const url = `${row.resource_type}/${row.id}`;
-      return row.deleted || !row.content
-        ? {
-            fullUrl: `${baseUrl}/${url}`,
-            request: { method: 'DELETE', url },
-            response: { status: '410 Gone', lastModified },
-          }
-        : {
-            fullUrl: `${baseUrl}/${url}`,
-            resource: row.content,
-            request: {
-              method: Number(row.version_id) === 1 ? 'POST' : 'PUT',
-              url: Number(row.version_id) === 1 ? row.resource_type : url,
-            },
-            response: {
-              status: Number(row.version_id) === 1 ? '201 Created' : '200 OK',
-              etag: `W/"${row.version_id}"`,
-              lastModified,
-            },
-          };
-    }),
-  };
 }
