@@ -1,4 +1,5 @@
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../db/index.ts';
 import { assertResourceType } from './definitions.ts';
 import { badRequest, isOutcomeError, notFound, OutcomeError } from './outcomes.ts';
 import { newId } from './unchecked-storage.ts';
@@ -31,6 +32,14 @@ function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
     throw badRequest(`Bundle entry ${index} has no request method and url`, [
       `Bundle.entry[${index}].request`,
     ]);
+  // The entry has not been validated as FHIR yet: what is read from it here must be text.
+  for (const [name, value] of [
+    ['request.url', url],
+    ['request.ifNoneExist', entry.request?.ifNoneExist],
+    ['fullUrl', entry.fullUrl],
+  ] as const)
+    if (value !== undefined && typeof value !== 'string')
+      throw badRequest(`Bundle entry ${index}: ${name} must be text`, [`Bundle.entry[${index}].${name}`]);
   if (method !== 'GET' && method !== 'POST' && method !== 'PUT' && method !== 'DELETE') {
     throw badRequest(`Bundle entry ${index}: method ${method} is not supported in bundles`);
   }
@@ -126,6 +135,15 @@ async function runSingle(store: FhirStore, e: ParsedEntry): Promise<BundleEntry>
   }
 }
 
+async function readEntry(store: FhirStore, tx: Queryable, e: ParsedEntry): Promise<BundleEntry> {
+  if (e.id) {
+    const resource = await store.readInTransaction(tx, e.type, e.id);
+    return { resource, response: { status: '200 OK', etag: `W/"${resource.meta?.versionId ?? ''}"` } };
+  }
+  const query = new URLSearchParams(e.url.split('?')[1] ?? '');
+  return { resource: await store.searchInTransaction(tx, e.type, query), response: { status: '200 OK' } };
+}
+
 function writeResponse(resource: Resource, created: boolean): BundleEntry {
   return {
     resource,
@@ -211,8 +229,10 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
         created.get(`${w.resource.resourceType}/${w.resource.id}`) ?? true,
       );
     }
+    // Reads come last (FHIR's order) and inside the transaction: a failed read fails it all.
+    for (const e of ordered.filter((p) => p.method === 'GET'))
+      responses[e.index] = await readEntry(store, tx, e);
   });
-  for (const e of parsed.filter((p) => p.method === 'GET')) responses[e.index] = await runSingle(store, e);
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
 }
 

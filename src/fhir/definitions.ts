@@ -75,6 +75,7 @@ export function assertValidResource(resource: unknown): asserts resource is Reso
   // The validator recurses: a resource from an import or a message, not only from HTTP, is
   // checked for depth (and NUL) first.
   assertJsonShape(resource);
+  assertNoEmptyValues(resource);
   let issues: OperationOutcomeIssue[];
   try {
     issues = validateResource(resource as Resource).filter((i) => i.severity === 'error');
@@ -87,6 +88,28 @@ export function assertValidResource(resource: unknown): asserts resource is Reso
   issues = issues.concat(requiredCodeIssues(resource as Resource));
   if (issues.length > 0) {
     throw new OutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
+  }
+}
+
+/**
+ * FHIR JSON never has an empty object or list (R4 JSON format, 2.6.2): the R4 validator reads
+ * them as absent and takes them, but `given: {}` in place of a list then breaks whatever reads
+ * the stored resource (the search index first). A null stands in a list only, beside its `_x` twin.
+ */
+function assertNoEmptyValues(resource: object): void {
+  const stack: Array<[unknown, string]> = [[resource, (resource as Resource).resourceType]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [value, at] = next;
+    if (!value || typeof value !== 'object') continue;
+    const items: Array<[string, unknown]> = Array.isArray(value)
+      ? value.map((item, i) => [`${at}[${i}]`, item])
+      : Object.entries(value).map(([key, item]) => [`${at}.${key}`, item]);
+    if (items.length === 0)
+      throw badRequest(
+        `${at} is an empty ${Array.isArray(value) ? 'list' : 'object'}: FHIR JSON leaves an element out instead`,
+        [at],
+      );
+    for (const item of items) stack.push([item[1], item[0]]);
   }
 }
 

@@ -37,6 +37,7 @@ import { searchPage } from './search/search.ts';
 import { describeSpec, typedSearchRequest, type Criterion, type SearchSpec } from './search/typed.ts';
 import { noteWrites } from './statistics.ts';
 import { historyPage, parseHistory } from './history.ts';
+import { applyJsonPatch, assertSameRecord } from './patch.ts';
 
 /** What a typed search found: matches, included records, and whether every page was read. */
 export interface Found {
@@ -134,21 +135,49 @@ export class FhirStore {
     id: string,
   ): Promise<{ json: string; versionId: string; lastUpdated: string }> {
     return this.audited('read', `${type}/${id}`, async () => {
-      this.allow(type, 'read');
-      assertId(id);
-      const row = await readCurrentJson(this.db, type, id, accessOf(this.ctx));
-      if (!row) throw notFound(`${type}/${id} not found`);
-      if (row.deleted || !row.json) throw gone(`${type}/${id} was deleted`);
-      if (!row.visible) throw new BreakGlassRequired(type === 'Patient' ? id : row.patient_id);
-      await queueAudit(this.db, [
-        this.entry('read', 'success', { patientIds: ids(row.patient_id), entities: [`${type}/${id}`] }),
-      ]);
-      return {
+      const { found, audit } = await this.currentJson(this.db, type, id);
+      await queueAudit(this.db, [audit]);
+      return found;
+    });
+  }
+
+  private async currentJson(
+    q: Queryable,
+    type: string,
+    id: string,
+  ): Promise<{ found: { json: string; versionId: string; lastUpdated: string }; audit: AuditEntry }> {
+    this.allow(type, 'read');
+    assertId(id);
+    const row = await readCurrentJson(q, type, id, accessOf(this.ctx));
+    if (!row) throw notFound(`${type}/${id} not found`);
+    if (row.deleted || !row.json) throw gone(`${type}/${id} was deleted`);
+    if (!row.visible) throw new BreakGlassRequired(type === 'Patient' ? id : row.patient_id);
+    return {
+      found: {
         json: row.json,
         versionId: String(row.version_id),
         lastUpdated: new Date(row.last_updated).toISOString(),
-      };
-    });
+      },
+      audit: this.entry('read', 'success', { patientIds: ids(row.patient_id), entities: [`${type}/${id}`] }),
+    };
+  }
+
+  /**
+   * A read entry of a transaction, in its database transaction after the writes: it sees them,
+   * its failure rolls them back, and its AuditEvent commits with them. (AuditEvent searches in a
+   * transaction see what was audited before it began.)
+   */
+  async readInTransaction(tx: Queryable, type: string, id: string): Promise<Resource> {
+    const { found, audit } = await this.currentJson(tx, type, id);
+    await appendAudit(tx, [audit]);
+    return JSON.parse(found.json) as Resource;
+  }
+
+  /** A search entry of a transaction, as readInTransaction. */
+  async searchInTransaction(tx: Queryable, type: string, query: URLSearchParams): Promise<Bundle> {
+    const { bundle, audit } = await this.searchIn(tx, type, query, { lenient: false });
+    await appendAudit(tx, [audit]);
+    return bundle;
   }
 
   async vread(type: string, id: string, version: string): Promise<Resource> {
@@ -213,26 +242,99 @@ export class FhirStore {
     return this.audited('update', `${type}/${id}`, async () => {
       this.allow(type, 'update');
       assertId(id);
-      assertValidResource(body);
-      if (body.resourceType !== type)
-        throw badRequest(`Body resourceType '${body.resourceType}' does not match URL type '${type}'`);
-      if (body.id !== id) throw badRequest(`Body id '${body.id ?? ''}' does not match URL id '${id}'`);
-      this.assertWritable(type);
-      this.assertStorable(body);
+      const resource = this.replacement(type, body);
+      if (resource.id !== id)
+        throw badRequest(`Body id '${resource.id ?? ''}' does not match URL id '${id}'`);
+      return this.db.transaction((tx) => this.replaceIn(tx, { ...resource, id }, options.ifMatch));
+    });
+  }
+
+  /**
+   * Conditional update (`PUT Type?criteria`): the one matching record the caller may see is
+   * updated; none is a create (at the body's id if it has one); several are 412. Records the
+   * caller may not see never match (as If-None-Exist).
+   */
+  async conditionalUpdate(
+    type: string,
+    criteria: string,
+    body: unknown,
+    options: { ifMatch?: number | undefined } = {},
+  ): Promise<WriteResult> {
+    return this.audited('update', `${type}?${criteria}`, async () => {
+      this.allow(type, 'update');
+      if (!criteria)
+        throw badRequest(`A conditional update needs search criteria: PUT ${type}?identifier=...`);
+      const resource = this.replacement(type, body);
+      if (resource.id !== undefined) assertId(resource.id);
       return this.db.transaction(async (tx) => {
-        const current = await readCurrent(tx, type, id, true);
-        const version = current ? Number(current.version_id) : 0;
-        if (options.ifMatch !== undefined && options.ifMatch !== version) {
-          throw preconditionFailed(`${type}/${id} is at version ${version}, not ${options.ifMatch}`);
-        }
-        if (current?.content) await assertVisible(tx, this.ctx, type, id);
-        const resource = { ...body, id };
-        await writeVersions(tx, [{ resource, previousVersion: version, deleted: false }]);
-        noteWrites(this.db, 1);
-        await appendAudit(tx, [this.changeEntry(current ? 'update' : 'create', resource)]);
-        return { resource, created: !current || current.deleted };
+        const existing = await this.findExisting(tx, type, criteria);
+        if (existing?.id && resource.id !== undefined && resource.id !== existing.id)
+          throw badRequest(`Body id '${resource.id}' is not the matching ${type}/${existing.id}`);
+        if (!existing) this.allow(type, 'create');
+        const id = existing?.id ?? resource.id ?? newId();
+        return this.replaceIn(tx, { ...resource, id }, options.ifMatch);
       });
     });
+  }
+
+  /**
+   * PATCH: a JSON Patch applied to the current version, in its transaction with the row locked;
+   * the result is validated, checked and audited as an update. Without If-Match the version
+   * patched is the one replaced, so no concurrent change is lost.
+   */
+  async patch(
+    type: string,
+    id: string,
+    operations: unknown,
+    options: { ifMatch?: number | undefined } = {},
+  ): Promise<WriteResult> {
+    return this.audited('update', `${type}/${id}`, async () => {
+      this.allow(type, 'update');
+      assertId(id);
+      this.assertWritable(type);
+      return this.db.transaction(async (tx) => {
+        const current = await readCurrent(tx, type, id, true);
+        if (!current) throw notFound(`${type}/${id} not found`);
+        if (current.deleted || !current.content) throw gone(`${type}/${id} was deleted`);
+        await assertVisible(tx, this.ctx, type, id);
+        const version = Number(current.version_id);
+        if (options.ifMatch !== undefined && options.ifMatch !== version)
+          throw preconditionFailed(`${type}/${id} is at version ${version}, not ${options.ifMatch}`);
+        const patched = applyJsonPatch(current.content, operations);
+        assertSameRecord(type, id, patched);
+        const resource = this.replacement(type, patched);
+        return this.replaceIn(tx, { ...resource, id }, version);
+      });
+    });
+  }
+
+  /** A body that may replace a record of `type`: valid, of that type, writable and storable. */
+  private replacement(type: string, body: unknown): Resource {
+    assertValidResource(body);
+    if (body.resourceType !== type)
+      throw badRequest(`Body resourceType '${body.resourceType}' does not match URL type '${type}'`);
+    this.assertWritable(type);
+    this.assertStorable(body);
+    return body;
+  }
+
+  /** Writes a new version of `resource` (created when there is none) in the caller's transaction. */
+  private async replaceIn(
+    tx: Queryable,
+    resource: Resource & { id: string },
+    ifMatch: number | undefined,
+  ): Promise<WriteResult> {
+    const { resourceType: type, id } = resource;
+    const current = await readCurrent(tx, type, id, true);
+    const version = current ? Number(current.version_id) : 0;
+    if (ifMatch !== undefined && ifMatch !== version) {
+      throw preconditionFailed(`${type}/${id} is at version ${version}, not ${ifMatch}`);
+    }
+    if (current?.content) await assertVisible(tx, this.ctx, type, id);
+    await writeVersions(tx, [{ resource, previousVersion: version, deleted: false }]);
+    noteWrites(this.db, 1);
+    await appendAudit(tx, [this.changeEntry(current ? 'update' : 'create', resource)]);
+    return { resource, created: !current || current.deleted };
   }
 
   async delete(type: string, id: string, options: { ifMatch?: number | undefined } = {}): Promise<void> {
@@ -240,44 +342,79 @@ export class FhirStore {
       this.allow(type, 'delete');
       assertId(id);
       this.assertWritable(type);
+      await this.db.transaction((tx) => this.deleteIn(tx, type, id, options.ifMatch));
+    });
+  }
+
+  /**
+   * Conditional delete (`DELETE Type?criteria`): the one matching record the caller may see is
+   * deleted; none is 404 (a record the caller may not see never matches); several are 412.
+   */
+  async conditionalDelete(
+    type: string,
+    criteria: string,
+    options: { ifMatch?: number | undefined } = {},
+  ): Promise<void> {
+    return this.audited('delete', `${type}?${criteria}`, async () => {
+      this.allow(type, 'delete');
+      this.assertWritable(type);
+      if (!criteria)
+        throw badRequest(`A conditional delete needs search criteria: DELETE ${type}?identifier=...`);
       await this.db.transaction(async (tx) => {
-        const current = await readCurrent(tx, type, id, true);
-        if (!current) throw notFound(`${type}/${id} not found`);
-        const version = Number(current.version_id);
-        if (options.ifMatch !== undefined && options.ifMatch !== version) {
-          throw preconditionFailed(`${type}/${id} is at version ${version}, not ${options.ifMatch}`);
-        }
-        if (current.deleted) return;
-        if (current.content) await assertVisible(tx, this.ctx, type, id);
-        const tombstone = { resourceType: type, id } as Resource & { id: string };
-        await writeVersions(tx, [{ resource: tombstone, previousVersion: version, deleted: true }]);
-        await appendAudit(tx, [
-          this.entry('delete', 'success', {
-            patientIds: ids(current.patient_id),
-            entities: [`${type}/${id}`],
-          }),
-        ]);
+        const existing = await this.findExisting(tx, type, criteria);
+        if (!existing?.id) throw notFound(`No ${type} matches '${criteria}'`);
+        await this.deleteIn(tx, type, existing.id, options.ifMatch);
       });
     });
   }
 
+  private async deleteIn(
+    tx: Queryable,
+    type: string,
+    id: string,
+    ifMatch: number | undefined,
+  ): Promise<void> {
+    const current = await readCurrent(tx, type, id, true);
+    if (!current) throw notFound(`${type}/${id} not found`);
+    const version = Number(current.version_id);
+    if (ifMatch !== undefined && ifMatch !== version) {
+      throw preconditionFailed(`${type}/${id} is at version ${version}, not ${ifMatch}`);
+    }
+    if (current.deleted) return;
+    if (current.content) await assertVisible(tx, this.ctx, type, id);
+    const tombstone = { resourceType: type, id } as Resource & { id: string };
+    await writeVersions(tx, [{ resource: tombstone, previousVersion: version, deleted: true }]);
+    await appendAudit(tx, [
+      this.entry('delete', 'success', {
+        patientIds: ids(current.patient_id),
+        entities: [`${type}/${id}`],
+      }),
+    ]);
+  }
+
   async search(type: string, query: URLSearchParams, options: { lenient: boolean }): Promise<Bundle> {
     return this.audited('search', `${type}?${query.toString()}`, async () => {
-      this.allow(type, 'search');
       if (type === 'AuditEvent') await flushAudit(this.db);
-      const request = parseSearch(type, query, options);
-      const bundle = await searchBundle(this.db, request, {
-        baseUrl: this.baseUrl,
-        access: accessOf(this.ctx),
-      });
-      await queueAudit(this.db, [
-        this.entry('search', 'success', {
-          query: `${type}?${query.toString()}`,
-          patientIds: patientsIn(bundle.entry ?? []),
-        }),
-      ]);
+      const { bundle, audit } = await this.searchIn(this.db, type, query, options);
+      await queueAudit(this.db, [audit]);
       return bundle;
     });
+  }
+
+  private async searchIn(
+    q: Queryable,
+    type: string,
+    query: URLSearchParams,
+    options: { lenient: boolean },
+  ): Promise<{ bundle: Bundle; audit: AuditEntry }> {
+    this.allow(type, 'search');
+    const request = parseSearch(type, query, options);
+    const bundle = await searchBundle(q, request, { baseUrl: this.baseUrl, access: accessOf(this.ctx) });
+    const audit = this.entry('search', 'success', {
+      query: `${type}?${query.toString()}`,
+      patientIds: patientsIn(bundle.entry ?? []),
+    });
+    return { bundle, audit };
   }
 
   /**
