@@ -10,6 +10,7 @@ import { registerAuthRoutes } from '../auth/routes.ts';
 import { registerCodingRoutes } from '../coding/index.ts';
 import { registerChartRoutes } from '../chart/index.ts';
 import { registerMpiRoutes } from '../mpi/index.ts';
+import { registerDisclosureRoutes } from '../disclosure/index.ts';
 import { authenticate } from '../auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Db } from '../db/index.ts';
@@ -204,6 +205,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerCodingRoutes(app, { db });
   registerChartRoutes(app, { db });
   registerMpiRoutes(app, { db });
+  registerDisclosureRoutes(app, { db });
   if (deps.web) await registerWebApp(app);
   return app;
 }

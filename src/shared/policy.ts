@@ -76,12 +76,25 @@ const AUDIT_READERS: ReadonlySet<Role> = new Set<Role>([
  */
 const GLASS_REVIEWERS: ReadonlySet<Role> = new Set<Role>(['privacy-officer', 'him-director']);
 
+/**
+ * Release of information (`Disclosure`: requests, releases, the accounting of disclosures) is the
+ * ROI specialist's duty and the HIM director's; the privacy officer reads requests and the
+ * accounting. Listed by name, since the '*' grants of other roles must not reach it.
+ */
+const ROI_RIGHTS: Partial<Record<Role, readonly Action[]>> = {
+  'roi-specialist': ['read', 'search', 'create', 'update', 'disclose'],
+  'him-director': ['read', 'search', 'create', 'update', 'disclose'],
+  admin: ['read', 'search', 'create', 'update', 'disclose'],
+  'privacy-officer': ['read', 'search'],
+};
+
 export function isAllowed(role: Role, resource: string, action: Action): boolean {
   // Every signed-in user may look at and end their own session, and break the glass.
   if (resource === 'Session') return true;
   if (resource === 'User') return USER_ADMINS.has(role);
   if (resource === AUDIT) return AUDIT_READERS.has(role) && (action === 'read' || action === 'search');
   if (resource === 'BreakGlassReview') return GLASS_REVIEWERS.has(role) && action === 'update';
+  if (resource === 'Disclosure') return ROI_RIGHTS[role]?.includes(action) ?? false;
   return PERMISSIONS[role].some(
     (g) => (g.resources === '*' || g.resources.includes(resource)) && g.actions.includes(action),
   );

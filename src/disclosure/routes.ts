@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Action } from '../shared/index.ts';
+import type { Db } from '../db/index.ts';
+import { badRequest } from '../fhir/outcomes.ts';
+import { storeFor } from '../fhir/routes.ts';
+import { HIPAA_CLOCK, today, type ClockRules } from './legal-clock.ts';
+import {
+  attachAuthorization,
+  closeRequest,
+  createRequest,
+  denyRequest,
+  extendRequest,
+  getRequest,
+  listRequests,
+  reviewRequest,
+  type QueueFilter,
+  type ReleaseRequest,
+  type WorkflowOptions,
+} from './requests.ts';
+import { isRequestStatus } from './terms.ts';
+
+export interface DisclosureDeps {
+  db: Db;
+  /** The legal clock (HIPAA by default; `clockRulesFor(state)` for a state's stricter rules). */
+  clock?: ClockRules;
+}
+
+type Params = { id: string };
+type Query = Record<string, string | undefined>;
+
+/**
+ * Every route declares the `Disclosure` pseudo-resource (src/shared/policy.ts: the ROI roles
+ * only); the server's hooks authenticate, authorise and audit each call, naming the patient it
+ * touched, and the store audits each record it reads or writes under the caller's name.
+ */
+const access = (action: Action) => ({ config: { access: { resource: 'Disclosure', action } } });
+
+export function registerDisclosureRoutes(app: FastifyInstance, deps: DisclosureDeps): void {
+  const { db } = deps;
+  const options = (): WorkflowOptions => ({ clock: deps.clock ?? HIPAA_CLOCK, asOf: today() });
+  const answer = (req: FastifyRequest, request: ReleaseRequest): ReleaseRequest => {
+    req.auditPatients = [request.patient.id];
+    return request;
+  };
+
+  app.post('/disclosure/requests', access('create'), async (req, reply) => {
+    const created = await createRequest(storeFor(db, req), req.body, options());
+    reply.code(201).header('Location', `/disclosure/requests/${created.id}`);
+    return answer(req, created);
+  });
+
+  app.get<{ Querystring: Query }>('/disclosure/requests', access('search'), async (req) => {
+    const status = parseQueueFilter(req.query.status);
+    const patient = req.query.patient?.replace(/^Patient\//, '');
+    if (patient !== undefined && !/^[A-Za-z0-9\-.]{1,64}$/.test(patient))
+      throw badRequest(`'patient' must be a patient id`, ['patient']);
+    const summary = req.query._summary;
+    if (summary !== undefined && summary !== 'count')
+      throw badRequest('_summary may only be count', ['_summary']);
+    const result = await listRequests(
+      storeFor(db, req),
+      { status, ...(patient ? { patientId: patient } : {}) },
+      options(),
+    );
+    req.auditPatients = [...new Set(result.requests.map((r) => r.patient.id))];
+    if (summary === 'count') return { total: result.total };
+    return result;
+  });
+
+  app.get<{ Params: Params }>('/disclosure/requests/:id', access('read'), async (req) =>
+    answer(req, await getRequest(storeFor(db, req), req.params.id, options())),
+  );
+
+  app.post<{ Params: Params }>('/disclosure/requests/:id/authorization', access('update'), async (req) =>
+    answer(req, await attachAuthorization(storeFor(db, req), req.params.id, req.body, options())),
+  );
+
+  app.post<{ Params: Params }>('/disclosure/requests/:id/review', access('update'), async (req) =>
+    answer(req, await reviewRequest(storeFor(db, req), req.params.id, req.body, options())),
+  );
+
+  app.post<{ Params: Params }>('/disclosure/requests/:id/extend', access('update'), async (req) =>
+    answer(req, await extendRequest(storeFor(db, req), req.params.id, req.body, options())),
+  );
+
+  app.post<{ Params: Params }>('/disclosure/requests/:id/deny', access('update'), async (req) =>
+    answer(req, await denyRequest(storeFor(db, req), req.params.id, req.body, options())),
+  );
+
+  app.post<{ Params: Params }>('/disclosure/requests/:id/close', access('update'), async (req) =>
+    answer(req, await closeRequest(storeFor(db, req), req.params.id, req.body, options())),
+  );
+}
+
+function parseQueueFilter(value: string | undefined): QueueFilter {
+  if (value === undefined || value === '' || value === 'open') return 'open';
+  if (value === 'all' || isRequestStatus(value)) return value;
+  throw badRequest(`'status' must be open, all or a request status`, ['status']);
+}
