@@ -11,6 +11,7 @@ import { registerCodingRoutes } from '../coding/index.ts';
 import { registerChartRoutes } from '../chart/index.ts';
 import { registerMpiRoutes } from '../mpi/index.ts';
 import { registerDisclosureRoutes } from '../disclosure/index.ts';
+import { registerCompletenessRoutes } from '../completeness/index.ts';
 import { authenticate } from '../auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Db } from '../db/index.ts';
@@ -206,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerChartRoutes(app, { db });
   registerMpiRoutes(app, { db });
   registerDisclosureRoutes(app, { db });
+  registerCompletenessRoutes(app, { db });
   if (deps.web) await registerWebApp(app);
   return app;
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../app/config.ts';
 import { prepareFreshDatabase } from '../app/first-start.ts';
 import { startAdtIntake } from '../app/adt-intake.ts';
 import { startMpiWatcher } from '../mpi/index.ts';
+import { startCompletenessWatcher } from '../completeness/index.ts';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -27,8 +28,16 @@ export function registerStartCommand(program: Command): void {
         onError: (err) =>
           console.error(`MPI scoring failed: ${err instanceof Error ? err.message : String(err)}`),
       });
+      // Charts are analysed against the completeness rules at discharge and whenever they change.
+      const completeness = startCompletenessWatcher(server.db, {
+        intervalMs: 5000,
+        settleMs: server.db.dialect === 'postgres' ? 15_000 : 0,
+        onError: (err) =>
+          console.error(`Chart completeness failed: ${err instanceof Error ? err.message : String(err)}`),
+      });
       await prepareFreshDatabase(server.db, config, (line) => console.log(line));
       const stop = async () => {
+        await completeness.stop();
         await mpi.stop();
         await mllp?.close();
         await server.stop();

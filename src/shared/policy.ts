@@ -88,12 +88,33 @@ const ROI_RIGHTS: Partial<Record<Role, readonly Action[]>> = {
   'privacy-officer': ['read', 'search'],
 };
 
+/**
+ * Chart completeness: the rules are the medical staff's policy, changed by the HIM director;
+ * waiving a deficiency is HIM staff's decision, not the provider's who owes it; physician queries
+ * are sent by coders and CDI staff and answered (like documents signed) by providers only.
+ * Reading follows the ordinary grants.
+ */
+const COMPLETENESS_RIGHTS = new Map<string, Partial<Record<Action, ReadonlySet<Role>>>>([
+  ['CompletenessRules', { update: new Set<Role>(['him-director', 'admin']) }],
+  ['DeficiencyWaiver', { update: new Set<Role>(['him-technician', 'him-director', 'admin']) }],
+  [
+    'PhysicianQuery',
+    {
+      create: new Set<Role>(['coder', 'him-technician', 'him-director', 'admin']),
+      update: new Set<Role>(['provider']),
+    },
+  ],
+  ['DocumentSignature', { update: new Set<Role>(['provider']) }],
+]);
+
 export function isAllowed(role: Role, resource: string, action: Action): boolean {
   // Every signed-in user may look at and end their own session, and break the glass.
   if (resource === 'Session') return true;
   if (resource === 'User') return USER_ADMINS.has(role);
   if (resource === AUDIT) return AUDIT_READERS.has(role) && (action === 'read' || action === 'search');
   if (resource === 'BreakGlassReview') return GLASS_REVIEWERS.has(role) && action === 'update';
+  const completeness = COMPLETENESS_RIGHTS.get(resource)?.[action];
+  if (completeness) return completeness.has(role);
   if (resource === 'Disclosure') return ROI_RIGHTS[role]?.includes(action) ?? false;
   return PERMISSIONS[role].some(
     (g) => (g.resources === '*' || g.resources.includes(resource)) && g.actions.includes(action),
