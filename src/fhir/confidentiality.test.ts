@@ -198,6 +198,16 @@ describe('a restricted chart on every path', () => {
     expect(probes.length).toBe(3);
   });
 
+  it('refuses a vread of any version alike, so how often the record changed is not told', async () => {
+    // laterPatient has versions 1 and 2; version 3 does not exist.
+    const statuses = [];
+    for (const version of ['1', '2', '3', '99'])
+      statuses.push(
+        (await tech('GET', `/fhir/R4/Patient/${laterPatient.id ?? ''}/_history/${version}`)).status,
+      );
+    expect(statuses).toEqual([403, 403, 403, 403]);
+  });
+
   it('is shown by every path once the technician broke the glass', async () => {
     for (const p of [patient, laterPatient]) {
       const granted = await tech(

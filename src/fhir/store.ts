@@ -184,6 +184,9 @@ export class FhirStore {
     return this.audited('vread', `${type}/${id}/_history/${version}`, async () => {
       this.allow(type, 'read');
       assertId(id);
+      // The record's confidentiality first: a restricted record refuses every version alike, so
+      // which version numbers exist (how often it changed) is not told without the glass.
+      await assertVisible(this.db, this.ctx, type, id);
       // No store reaches 16 digits of versions, and past them the number no longer fits (a 500).
       if (!/^\d{1,15}$/.test(version)) throw notFound(`No version '${version}' of ${type}/${id}`);
       const row = await readVersion(this.db, type, id, Number(version));
