@@ -57,6 +57,34 @@ function requireJson(request: FastifyRequest): void {
   }
 }
 
+const mediaTypeOf = (request: FastifyRequest): string =>
+  String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase() ?? '';
+
+/**
+ * PATCH takes JSON Patch (`application/json-patch+json`); FHIRPath Patch (a Parameters
+ * resource) is not offered, and is told so rather than read as something else.
+ */
+const isJsonPatch = (request: FastifyRequest): boolean =>
+  mediaTypeOf(request) === 'application/json-patch+json';
+
+const notJsonPatch = (request: FastifyRequest): Error =>
+  unsupportedMediaType(
+    `Unsupported PATCH content type '${mediaTypeOf(request)}': send a JSON Patch as application/json-patch+json`,
+  );
+
+/** A conditional interaction's search criteria: the query string, as If-None-Exist carries it. */
+function criteriaOf(request: FastifyRequest): string {
+  const query = queryOf(request);
+  query.delete('_format');
+  return query.toString();
+}
+
+const locationOf = (resource: Resource): string =>
+  `${FHIR_BASE}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`;
+
 const JSON_TYPES = new Set([
   '*/*',
   'application/*',
@@ -135,12 +163,11 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
     reply.type(FHIR_JSON).send(await storeFor(db, request).history(undefined, undefined, queryOf(request))),
   );
 
-  app.get<{ Params: Params }>(
-    `${FHIR_BASE}/Patient/:id/$everything`,
-    { config: any('read') },
-    async (request, reply) =>
-      reply.type(FHIR_JSON).send(await storeFor(db, request).everything(request.params.id)),
-  );
+  const everything = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) =>
+    reply.type(FHIR_JSON).send(await storeFor(db, request).everything(request.params.id));
+  app.get<{ Params: Params }>(`${FHIR_BASE}/Patient/:id/$everything`, { config: any('read') }, everything);
+  // An operation that changes nothing may be POSTed as well (FHIR operations, 3.1.0.11).
+  app.post<{ Params: Params }>(`${FHIR_BASE}/Patient/:id/$everything`, { config: any('read') }, everything);
 
   app.get<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('search') }, async (request, reply) =>
     reply.type(FHIR_JSON).send(
@@ -242,6 +269,42 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
       return sendResource(reply, resource, created ? 201 : 200);
     },
   );
+
+  app.patch<{ Params: Params }>(
+    `${FHIR_BASE}/:type/:id`,
+    { config: any('update') },
+    async (request, reply) => {
+      const store = storeFor(db, request);
+      const { type, id } = request.params;
+      // The wrong media type is refused as the update it was meant to be: audited like one.
+      if (!isJsonPatch(request))
+        await store.audited('update', `${type}/${id}`, () => Promise.reject(notJsonPatch(request)));
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      return sendResource(reply, (await store.patch(type, id, request.body, { ifMatch })).resource);
+    },
+  );
+
+  app.put<{ Params: Params }>(
+    `${FHIR_BASE}/:type`,
+    { config: any('update'), preValidation: async (r) => requireJson(r) },
+    async (request, reply) => {
+      const { resource, created } = await storeFor(db, request).conditionalUpdate(
+        request.params.type,
+        criteriaOf(request),
+        request.body,
+        { ifMatch: parseIfMatch(request.headers['if-match']) },
+      );
+      if (created) reply.header('Location', locationOf(resource));
+      return sendResource(reply, resource, created ? 201 : 200);
+    },
+  );
+
+  app.delete<{ Params: Params }>(`${FHIR_BASE}/:type`, { config: any('delete') }, async (request, reply) => {
+    await storeFor(db, request).conditionalDelete(request.params.type, criteriaOf(request), {
+      ifMatch: parseIfMatch(request.headers['if-match']),
+    });
+    return reply.code(204).send();
+  });
 
   app.delete<{ Params: Params }>(
     `${FHIR_BASE}/:type/:id`,

@@ -1,0 +1,45 @@
+import type { Resource } from '@medplum/fhirtypes';
+import jsonpatch, { type Operation } from 'fast-json-patch';
+import { badRequest, unprocessable } from './outcomes.ts';
+
+/**
+ * FHIR PATCH as JSON Patch (RFC 6902, `application/json-patch+json`): the operations are applied
+ * to a copy of the current version; the result is then validated and written as an update is.
+ */
+export function applyJsonPatch(current: Resource, operations: unknown): unknown {
+  if (!Array.isArray(operations) || operations.length === 0)
+    throw badRequest('A JSON Patch body is a non-empty list of operations');
+  // Checked against the current version too: a path that does not resolve is named here.
+  const problem = jsonpatch.validate(operations as Operation[], current);
+  if (problem) throw patchFailure(problem);
+  try {
+    return jsonpatch.applyPatch(current, operations as Operation[], true, false).newDocument;
+  } catch (err) {
+    throw patchFailure(err);
+  }
+}
+
+/**
+ * A malformed operation is the client's request (400); one that cannot apply to this version
+ * (a failed `test`, a path that is not there) is a sound request this record cannot take (422).
+ */
+function patchFailure(err: unknown): Error {
+  if (!(err instanceof jsonpatch.JsonPatchError)) return err instanceof Error ? err : new Error(String(err));
+  const at = `operation ${String(err.index ?? 0)}${err.operation?.path ? ` (${err.operation.path})` : ''}`;
+  const message = `JSON Patch ${at}: ${err.message.split('\n')[0] ?? err.name}`;
+  const unresolvable = new Set([
+    'TEST_OPERATION_FAILED',
+    'OPERATION_PATH_UNRESOLVABLE',
+    'OPERATION_FROM_UNRESOLVABLE',
+    'OPERATION_PATH_CANNOT_ADD',
+    'OPERATION_VALUE_OUT_OF_BOUNDS',
+  ]);
+  return unresolvable.has(err.name) ? unprocessable(message) : badRequest(message);
+}
+
+/** The patched record must stay the record it was: same type, same id. */
+export function assertSameRecord(type: string, id: string, patched: unknown): void {
+  const r = patched as { resourceType?: unknown; id?: unknown } | null;
+  if (r?.resourceType !== type || r.id !== id)
+    throw unprocessable(`A patch may not change the resource type or id of ${type}/${id}`);
+}
