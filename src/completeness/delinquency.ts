@@ -21,6 +21,8 @@ export interface DelinquencyLine {
   name: string;
   delinquentCharts: number;
   openDeficiencies: number;
+  /** Discharges over the three months. */
+  discharges: number;
   averageMonthlyDischarges: number;
   /** delinquent / average monthly discharges; null without discharges. */
   rate: number | null;
@@ -69,8 +71,9 @@ export function bucketLabels(edges: readonly number[]): string[] {
   return labels;
 }
 
-const rate = (delinquent: number, average: number): number | null =>
-  average > 0 ? Math.round((delinquent / average) * 10_000) / 10_000 : null;
+/** Delinquent charts per average monthly discharge, from the three months' total (not the rounded average). */
+const rate = (delinquent: number, discharges: number): number | null =>
+  discharges > 0 ? Math.round(((delinquent * 3) / discharges) * 10_000) / 10_000 : null;
 
 /**
  * Deficiencies open at `$1` (still requested, or closed after it) on discharged charts of the
@@ -109,6 +112,7 @@ function lines(rows: LineRow[], discharges: DischargeRow[], bucketCount: number)
         name,
         delinquentCharts: 0,
         openDeficiencies: 0,
+        discharges: 0,
         averageMonthlyDischarges: 0,
         rate: null,
         buckets: new Array<number>(bucketCount).fill(0),
@@ -122,8 +126,11 @@ function lines(rows: LineRow[], discharges: DischargeRow[], bucketCount: number)
     l.openDeficiencies += Number(r.deficiencies);
     l.buckets[r.bucket] = (l.buckets[r.bucket] ?? 0) + Number(r.deficiencies);
   }
-  for (const d of discharges)
-    line(d.id, d.name).averageMonthlyDischarges = Math.round((Number(d.discharges) / 3) * 100) / 100;
+  for (const d of discharges) {
+    const l = line(d.id, d.name);
+    l.discharges = Number(d.discharges);
+    l.averageMonthlyDischarges = Math.round((l.discharges / 3) * 100) / 100;
+  }
   return [...out.values()];
 }
 
@@ -199,7 +206,7 @@ export async function delinquencyReport(
     ls
       .map((l) => {
         const d = delinquent.get(l.id) ?? 0;
-        return { ...l, delinquentCharts: d, rate: rate(d, l.averageMonthlyDischarges) };
+        return { ...l, delinquentCharts: d, rate: rate(d, l.discharges) };
       })
       .sort(
         (a, b) =>
@@ -232,7 +239,10 @@ export async function delinquencyReport(
     dischargesByMonth,
     averageMonthlyDischarges: average,
     delinquentCharts,
-    rate: rate(delinquentCharts, average),
+    rate: rate(
+      delinquentCharts,
+      dischargesByMonth.reduce((n, m) => n + m.discharges, 0),
+    ),
     threshold: ACCREDITATION_THRESHOLD,
     buckets,
     byProvider,
