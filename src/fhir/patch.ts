@@ -25,7 +25,8 @@ export function applyJsonPatch(current: Resource, operations: unknown): unknown 
  */
 function patchFailure(err: unknown): Error {
   if (!(err instanceof jsonpatch.JsonPatchError)) return err instanceof Error ? err : new Error(String(err));
-  const at = `operation ${String(err.index ?? 0)}${err.operation?.path ? ` (${err.operation.path})` : ''}`;
+  const path = (err.operation as { path?: unknown } | undefined)?.path;
+  const at = `operation ${String(err.index ?? 0)}${typeof path === 'string' ? ` (${path})` : ''}`;
   const message = `JSON Patch ${at}: ${err.message.split('\n')[0] ?? err.name}`;
   const unresolvable = new Set([
     'TEST_OPERATION_FAILED',
