@@ -20,6 +20,8 @@ export interface Config {
   tokenTtlSeconds: number;
   corsOrigins: string[];
   maxBodyBytes: number;
+  /** Largest document upload (POST /documents). */
+  maxDocumentBytes: number;
 }
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -42,6 +44,7 @@ export const CONFIG_HELP: ReadonlyArray<readonly [string, string]> = [
   ['CUSTODIAN_TLS_CERT / CUSTODIAN_TLS_KEY', 'PEM files: serve HTTPS when both are set'],
   ['CUSTODIAN_TOKEN_TTL', 'access token lifetime in seconds (default 3600)'],
   ['CUSTODIAN_CORS_ORIGINS', 'comma-separated origins allowed by CORS (default none)'],
+  ['CUSTODIAN_MAX_DOCUMENT_BYTES', 'largest uploaded document, in bytes (default 26214400: 25 MB)'],
 ];
 
 function int(value: string | undefined, fallback: number): number {
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     maxBodyBytes: int(env.CUSTODIAN_MAX_BODY_BYTES, 50 * 1024 * 1024),
+    maxDocumentBytes: int(env.CUSTODIAN_MAX_DOCUMENT_BYTES, 25 * 1024 * 1024),
   };
 }
 

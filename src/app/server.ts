@@ -37,7 +37,10 @@ export function registeredRoutes(app: FastifyInstance): RouteInfo[] {
 
 export interface AppDeps {
   db: Db;
-  config: Pick<Config, 'tokenTtlSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'tlsCert' | 'tlsKey'>;
+  config: Pick<
+    Config,
+    'tokenTtlSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'tlsCert' | 'tlsKey' | 'maxDocumentBytes'
+  >;
   /** Serve the built web UI (off in API-only tests). */
   web?: boolean;
 }
@@ -207,7 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerChartRoutes(app, { db });
   registerMpiRoutes(app, { db });
   registerDisclosureRoutes(app, { db });
-  registerCompletenessRoutes(app, { db });
+  await registerCompletenessRoutes(app, { db, maxDocumentBytes: config.maxDocumentBytes });
   if (deps.web) await registerWebApp(app);
   return app;
 }

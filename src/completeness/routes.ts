@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/index.ts';
 import { storeFor } from '../fhir/routes.ts';
+import { registerDocumentRoutes } from './documents/routes.ts';
 import { delinquencyCsv, delinquencyReport, parseMonth } from './delinquency.ts';
 import { currentRuleSet, saveRuleSet } from './rule-store.ts';
 import { parseRuleSet } from './rules.ts';
@@ -17,8 +18,12 @@ import { listDeficiencies, SORTS, waiveDeficiency } from './worklist.ts';
 type Query = Record<string, string | undefined>;
 
 /** HTTP adapters of chart completeness: the rules, the worklist, waivers and the delinquency report. */
-export function registerCompletenessRoutes(app: FastifyInstance, deps: { db: Db }): void {
+export async function registerCompletenessRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; maxDocumentBytes: number },
+): Promise<void> {
   const { db } = deps;
+  await registerDocumentRoutes(app, deps);
 
   app.get(
     '/completeness/rules',
