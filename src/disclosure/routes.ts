@@ -18,11 +18,17 @@ import {
   type WorkflowOptions,
 } from './requests.ts';
 import { isRequestStatus } from './terms.ts';
+import { packetOf, previewRelease, releaseRequest, type ReleaseOptions } from './release.ts';
+import type { FeeRules } from './fees.ts';
+import { accountingCsv, accountingOf, accountingPdf, recordDisclosure } from './accounting.ts';
+import { isCalendarDate } from './legal-clock.ts';
 
 export interface DisclosureDeps {
   db: Db;
   /** The legal clock (HIPAA by default; `clockRulesFor(state)` for a state's stricter rules). */
   clock?: ClockRules;
+  /** Fee rules (DEFAULT_FEES by default). */
+  fees?: FeeRules;
 }
 
 type Params = { id: string };
@@ -37,7 +43,11 @@ const access = (action: Action) => ({ config: { access: { resource: 'Disclosure'
 
 export function registerDisclosureRoutes(app: FastifyInstance, deps: DisclosureDeps): void {
   const { db } = deps;
-  const options = (): WorkflowOptions => ({ clock: deps.clock ?? HIPAA_CLOCK, asOf: today() });
+  const options = (): WorkflowOptions & ReleaseOptions => ({
+    clock: deps.clock ?? HIPAA_CLOCK,
+    asOf: today(),
+    ...(deps.fees ? { fees: deps.fees } : {}),
+  });
   const answer = (req: FastifyRequest, request: ReleaseRequest): ReleaseRequest => {
     req.auditPatients = [request.patient.id];
     return request;
@@ -87,9 +97,72 @@ export function registerDisclosureRoutes(app: FastifyInstance, deps: DisclosureD
     answer(req, await denyRequest(storeFor(db, req), req.params.id, req.body, options())),
   );
 
+  app.get<{ Params: Params }>('/disclosure/requests/:id/preview', access('read'), async (req) => {
+    const preview = await previewRelease(db, storeFor(db, req), req.params.id, options());
+    req.auditPatients = preview.patientId ? [preview.patientId] : [];
+    return preview;
+  });
+
+  app.get<{ Params: Params }>('/disclosure/requests/:id/packet', access('read'), async (req, reply) => {
+    const packet = await packetOf(db, storeFor(db, req), req.params.id, options());
+    req.auditPatients = [packet.patientId];
+    const name = `release-${req.params.id}${packet.draft ? '-draft' : ''}.pdf`;
+    return reply
+      .type('application/pdf')
+      .header('Content-Disposition', `inline; filename="${name}"`)
+      .send(packet.pdf);
+  });
+
+  app.get<{ Params: Params }>('/disclosure/requests/:id/bundle', access('read'), async (req, reply) => {
+    const packet = await packetOf(db, storeFor(db, req), req.params.id, options());
+    req.auditPatients = [packet.patientId];
+    return reply.type('application/fhir+json; charset=utf-8').send(packet.bundle);
+  });
+
+  app.post<{ Params: Params }>('/disclosure/requests/:id/release', access('disclose'), async (req) => {
+    const result = await releaseRequest(db, storeFor(db, req), req.params.id, options());
+    req.auditPatients = [result.patientId];
+    return result;
+  });
+
+  app.get<{ Querystring: Query }>('/disclosure/accounting', access('read'), async (req, reply) => {
+    const patient = req.query.patient?.replace(/^Patient\//, '') ?? '';
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patient))
+      throw badRequest(`'patient' must be a patient id`, ['patient']);
+    const asOf = req.query.asOf ?? today();
+    if (!isCalendarDate(asOf)) throw badRequest(`'asOf' must be a date written YYYY-MM-DD`, ['asOf']);
+    if (req.query.format && !['json', 'pdf', 'csv'].includes(req.query.format))
+      throw badRequest(`'format' must be json, pdf or csv`, ['format']);
+    req.auditPatients = [patient];
+    const accounting = await accountingOf(db, storeFor(db, req), patient, asOf);
+    if (wants(req, 'pdf'))
+      return reply
+        .type('application/pdf')
+        .header('Content-Disposition', `inline; filename="accounting-${patient}.pdf"`)
+        .send(await accountingPdf(accounting));
+    if (wants(req, 'csv'))
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="accounting-${patient}.csv"`)
+        .send(accountingCsv(accounting));
+    return accounting;
+  });
+
+  app.post('/disclosure/disclosures', access('disclose'), async (req, reply) => {
+    const recorded = await recordDisclosure(db, storeFor(db, req), req.body, today());
+    req.auditPatients = [recorded.patientId];
+    return reply.code(201).send(recorded);
+  });
+
   app.post<{ Params: Params }>('/disclosure/requests/:id/close', access('update'), async (req) =>
     answer(req, await closeRequest(storeFor(db, req), req.params.id, req.body, options())),
   );
+}
+
+function wants(req: FastifyRequest, type: 'pdf' | 'csv'): boolean {
+  const format = (req.query as Query).format;
+  if (format) return format === type;
+  return (req.headers.accept ?? '').includes(type === 'pdf' ? 'application/pdf' : 'text/csv');
 }
 
 function parseQueueFilter(value: string | undefined): QueueFilter {
