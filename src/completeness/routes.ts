@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/index.ts';
+import type { Practitioner } from '@medplum/fhirtypes';
+import { notFound } from '../fhir/outcomes.ts';
 import { storeFor } from '../fhir/routes.ts';
+import type { FhirStore } from '../fhir/store.ts';
+import { practitionerOf } from './documents/indexing.ts';
+import { answerQuery, listQueries, parseQuery, sendQuery } from './queries.ts';
 import { registerDocumentRoutes } from './documents/routes.ts';
 import { delinquencyCsv, delinquencyReport, parseMonth } from './delinquency.ts';
 import { currentRuleSet, saveRuleSet } from './rule-store.ts';
@@ -74,6 +79,75 @@ export async function registerCompletenessRoutes(
     },
   );
 
+  app.post(
+    '/completeness/queries',
+    { config: { access: { resource: 'PhysicianQuery', action: 'create' } } },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as { provider?: unknown };
+      const provider =
+        body.provider === undefined
+          ? undefined
+          : resourceId(String(body.provider).replace(/^Practitioner\//, ''), 'provider');
+      const task = await sendQuery(storeFor(db, request), parseQuery(request.body), provider);
+      const patient = /^Patient\/(.+)$/.exec(task.for?.reference ?? '')?.[1];
+      if (patient) request.auditPatients = [patient];
+      return reply.code(201).send(task);
+    },
+  );
+
+  app.get<{ Querystring: Query }>(
+    '/completeness/queries',
+    { config: { access: { resource: 'Task', action: 'search' } } },
+    async (request) => {
+      const result = await listQueries(storeFor(db, request), {
+        owner: optionalText(request.query.provider, 'provider'),
+        status: oneOf(request.query.status, ['open', 'answered', 'all'] as const, 'status', 'all'),
+      });
+      request.auditPatients = [...new Set(result.queries.map((q) => q.patientId))];
+      return result;
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/completeness/queries/:id/answer',
+    { config: { access: { resource: 'PhysicianQuery', action: 'update' } } },
+    async (request) => {
+      const body = (request.body ?? {}) as { option?: unknown; text?: unknown };
+      const done = await answerQuery(storeFor(db, request), resourceId(request.params.id, 'id'), {
+        option: requiredText(body.option, 'option', 300),
+        text: optionalText(body.text, 'text', 2000),
+      });
+      const patient = /^Patient\/(.+)$/.exec(done.task.for?.reference ?? '')?.[1];
+      if (patient) request.auditPatients = [patient];
+      return done;
+    },
+  );
+
+  app.get<{ Querystring: Query }>(
+    '/completeness/inbox',
+    { config: { access: { resource: 'Task', action: 'search' } } },
+    async (request) => {
+      const store = storeFor(db, request);
+      const practitioner = await inboxOwner(store, optionalText(request.query.practitioner, 'practitioner'));
+      const deficiencies = await listDeficiencies(store, {
+        status: 'open',
+        provider: practitioner.id,
+        sort: 'due',
+        descending: false,
+        limit: wholeNumber(request.query.limit, 'limit', 100, 1, 500),
+        offset: wholeNumber(request.query.offset, 'offset', 0),
+      });
+      const queries = await listQueries(store, { owner: practitioner.id, status: 'open' });
+      request.auditPatients = [
+        ...new Set([
+          ...deficiencies.deficiencies.map((d) => d.patientId),
+          ...queries.queries.map((q) => q.patientId),
+        ]),
+      ];
+      return { practitioner, deficiencies, queries: queries.queries };
+    },
+  );
+
   app.get<{ Querystring: Query }>(
     '/completeness/delinquency',
     { config: { access: { resource: 'CompletenessReport', action: 'read' } } },
@@ -89,6 +163,30 @@ export async function registerCompletenessRoutes(
       return report;
     },
   );
+}
+
+/** The practitioner whose inbox is asked for: `practitioner=<id>`, else the signed-in user's own. */
+async function inboxOwner(
+  store: FhirStore,
+  asked: string | undefined,
+): Promise<{ id: string; name: string }> {
+  if (asked) {
+    const p = (await store.read('Practitioner', resourceId(asked, 'practitioner'))) as Practitioner;
+    return { id: asked, name: nameOf(p) };
+  }
+  const me = await practitionerOf(store);
+  if (!me)
+    throw notFound(
+      `User ${store.ctx.username} is not linked to a Practitioner (identifier urn:custodian:user|${store.ctx.username}); give practitioner=<id>`,
+    );
+  return { id: me.id, name: nameOf(me) };
+}
+
+function nameOf(p: Practitioner): string {
+  const n = p.name?.[0];
+  return n
+    ? (n.text ?? [...(n.prefix ?? []), ...(n.given ?? []), n.family].filter(Boolean).join(' '))
+    : (p.id ?? '');
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
