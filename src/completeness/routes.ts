@@ -87,7 +87,10 @@ export async function registerCompletenessRoutes(
       const provider =
         body.provider === undefined
           ? undefined
-          : resourceId(String(body.provider).replace(/^Practitioner\//, ''), 'provider');
+          : resourceId(
+              typeof body.provider === 'string' ? body.provider.replace(/^Practitioner\//, '') : '',
+              'provider',
+            );
       const task = await sendQuery(storeFor(db, request), parseQuery(request.body), provider);
       const patient = /^Patient\/(.+)$/.exec(task.for?.reference ?? '')?.[1];
       if (patient) request.auditPatients = [patient];
