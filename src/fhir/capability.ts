@@ -1,4 +1,5 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import { isAllowed, ROLES, type Action } from '../shared/index.ts';
 import { r4ResourceTypes } from './definitions.ts';
 import { SEARCH_LIMITS_DOCUMENTATION, supportedSearchParams } from './search/index.ts';
 
@@ -39,21 +40,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
           type: type as CapabilityStatementRestResource['type'],
           versioning: 'versioned',
           readHistory: true,
-          updateCreate: true,
-          conditionalCreate: true,
-          conditionalRead: 'not-match',
-          conditionalUpdate: false,
-          conditionalDelete: 'not-supported',
-          interaction: [
-            'read',
-            'vread',
-            'update',
-            'delete',
-            'history-instance',
-            'history-type',
-            'create',
-            'search-type',
-          ].map((code) => ({ code: code as 'read' })),
+          ...writesOffered(type),
           searchParam: supportedSearchParams(type).map((p) => ({ name: p.name, type: p.type })),
           ...(type === 'Patient'
             ? {
@@ -68,5 +55,34 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
         })),
       },
     ],
+  };
+}
+
+type Interaction = NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'];
+
+/** Whether any role may do `action` on `type`: the permission table decides what is offered. */
+const someRole = (type: string, action: Action): boolean =>
+  ROLES.some((role) => isAllowed(role, type, action));
+
+/**
+ * The interactions a resource type offers, computed from the permission table: a type no role
+ * may create, update or delete (the audit trail, written by the server only) offers no such
+ * interaction, nor their conditional forms.
+ */
+function writesOffered(type: string): Partial<CapabilityStatementRestResource> {
+  const create = someRole(type, 'create');
+  const update = someRole(type, 'update');
+  const remove = someRole(type, 'delete');
+  const interactions: Interaction[] = ['read', 'vread', 'history-instance', 'history-type', 'search-type'];
+  if (create) interactions.push('create');
+  if (update) interactions.push('update', 'patch');
+  if (remove) interactions.push('delete');
+  return {
+    updateCreate: update,
+    conditionalCreate: create,
+    conditionalRead: 'not-match',
+    conditionalUpdate: update,
+    conditionalDelete: remove ? 'single' : 'not-supported',
+    interaction: interactions.map((code) => ({ code })),
   };
 }

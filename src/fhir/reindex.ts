@@ -90,9 +90,10 @@ export async function reindexSearch(
 
 /**
  * The version of what the search index holds. Raise it with every change that indexes more or
- * differently; stores built by an older version are rebuilt at start. 2: composite parameters.
+ * differently; stores built by an older version are rebuilt at start. 2: composite parameters;
+ * 3: identifier types for `:of-type`.
  */
-export const SEARCH_INDEX_VERSION = 2;
+export const SEARCH_INDEX_VERSION = 3;
 
 async function indexVersion(db: Db): Promise<number> {
   const res = await db.query<{ version: number }>('SELECT version FROM search_index_state WHERE id = 1');

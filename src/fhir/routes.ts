@@ -2,6 +2,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.ts';
 import { processBundle } from './bundle.ts';
+import { everythingQuery } from './everything.ts';
 import { capabilityStatement } from './capability.ts';
 import { badRequest, notAcceptable, unauthorized, unsupportedMediaType } from './outcomes.ts';
 import { FhirStore, parseIfMatch } from './store.ts';
@@ -164,7 +165,14 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
   );
 
   const everything = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) =>
-    reply.type(FHIR_JSON).send(await storeFor(db, request).everything(request.params.id));
+    reply
+      .type(FHIR_JSON)
+      .send(
+        await storeFor(db, request).everything(
+          request.params.id,
+          everythingQuery(queryOf(request), request.body),
+        ),
+      );
   app.get<{ Params: Params }>(`${FHIR_BASE}/Patient/:id/$everything`, { config: any('read') }, everything);
   // An operation that changes nothing may be POSTed as well (FHIR operations, 3.1.0.11).
   app.post<{ Params: Params }>(`${FHIR_BASE}/Patient/:id/$everything`, { config: any('read') }, everything);

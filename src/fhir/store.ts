@@ -5,7 +5,8 @@ import { appendAudit, flushAudit, queueAudit, recordAudit } from './audit-trail.
 import type { AuditAction, AuditEntry } from './audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { accessOf, seesEverything } from './access-filter.ts';
-import { compartmentRecords, lockCompartment } from './compartment.ts';
+import { chartRecords, compartmentKeys, lockCompartment } from './compartment.ts';
+import { chartLinks, chartPage, parseEverything } from './everything.ts';
 import { assertAllowed, assertVisible, BreakGlassRequired } from './access-check.ts';
 import { assertResourceType, assertValidResource, patientOf } from './definitions.ts';
 import {
@@ -557,18 +558,26 @@ export class FhirStore {
     });
   }
 
-  /** Patient/$everything: the patient's compartment and the resources it refers to. */
-  async everything(patientId: string): Promise<Bundle> {
+  /**
+   * Patient/$everything: the patient, its compartment and the resources it refers to, `_count`
+   * records a page with `next` links, `total` the whole chart the caller may see.
+   */
+  async everything(patientId: string, query = new URLSearchParams()): Promise<Bundle> {
     return this.audited('operation', `Patient/${patientId}/$everything`, async () => {
       this.allow('Patient', 'read');
       assertId(patientId);
-      const patient = await readCurrent(this.db, 'Patient', patientId);
-      const patientResource = await this.visible(patient, `Patient/${patientId}`);
-      const { own, referenced } = await compartmentRecords(this.db, patientId, accessOf(this.ctx));
+      const request = parseEverything(query);
+      await this.visible(await readCurrent(this.db, 'Patient', patientId), `Patient/${patientId}`);
+      const access = accessOf(this.ctx);
+      const { own, referenced } = await compartmentKeys(this.db, patientId, access);
       // Types the role may not read are left out rather than failing the whole chart.
-      const resources = [patientResource, ...own, ...referenced].filter((r) =>
-        isAllowed(this.ctx.role, r.resourceType, 'read'),
-      );
+      const keys = [
+        { section: 0, type: 'Patient', id: patientId },
+        ...own.map((k) => ({ ...k, section: 1 })),
+        ...referenced.map((k) => ({ ...k, section: 2 })),
+      ].filter((k) => isAllowed(this.ctx.role, k.type, 'read'));
+      const { page, next } = chartPage(keys, request);
+      const resources = await chartRecords(this.db, page, access);
       await queueAudit(this.db, [
         this.entry('operation', 'success', {
           query: `Patient/${patientId}/$everything`,
@@ -578,7 +587,8 @@ export class FhirStore {
       return {
         resourceType: 'Bundle',
         type: 'searchset',
-        total: resources.length,
+        total: keys.length,
+        link: chartLinks(`${this.baseUrl}/Patient/${patientId}/$everything`, request, next),
         entry: resources.map((resource) => ({
           fullUrl: `${this.baseUrl}/${resource.resourceType}/${resource.id ?? ''}`,
           resource,

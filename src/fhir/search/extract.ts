@@ -114,6 +114,7 @@ function addRows(rows: SearchRows, def: Pick<ParamDef, 'code' | 'type'>, values:
         break; // extracted per element by extractSearchRows
       case 'token':
         rows.token.push(...tokens(tv).map((t) => ({ param, ...t })));
+        rows.token.push(...identifierTypes(tv).map((t) => ({ param: ofTypeParamCode(param), ...t })));
         break;
       case 'uri':
         if (typeof tv.value === 'string')
@@ -288,6 +289,21 @@ function references(tv: TypedValue): Array<{ targetType: string | null; targetId
  * names a user) is kept as a token under `<param>:identifier`, for the `:identifier` modifier.
  */
 export const identifierParamCode = (code: string): string => `${code}:identifier`;
+
+/**
+ * An identifier's type with its value (`MR` and `12345`) is kept as a token under
+ * `<param>:of-type`, system the type's, code `<type code>|<value>`, for the `:of-type` modifier.
+ */
+export const ofTypeParamCode = (code: string): string => `${code}:of-type`;
+
+function identifierTypes(tv: TypedValue): Token[] {
+  if (tv.type !== 'Identifier') return [];
+  const id = tv.value as Identifier;
+  if (!id.value) return [];
+  return (id.type?.coding ?? [])
+    .filter((c) => c.system && c.code)
+    .map((c) => ({ system: c.system ?? null, code: `${c.code ?? ''}|${id.value ?? ''}`, text: null }));
+}
 
 function referenceIdentifiers(tv: TypedValue): Token[] {
   const id = (tv.value as Reference | undefined)?.identifier;

@@ -1,7 +1,7 @@
 import { badRequest } from '../outcomes.ts';
 import { isKnownResourceType, paramFor, paramsFor, storedAs, type ParamDef } from './definitions.ts';
 import { parseComposite } from './composite.ts';
-import { identifierParamCode } from './extract.ts';
+import { identifierParamCode, ofTypeParamCode } from './extract.ts';
 import { assertSearchSize, ConditionBudget } from './limits.ts';
 import { parseControl, CONTROL_PARAMS, type Controls, emptyControls } from './parse-controls.ts';
 import {
@@ -9,11 +9,12 @@ import {
   parseNumberValue,
   parseReferenceValue,
   parseTokenValue,
+  splitUnescaped,
   splitValues,
   unescape,
 } from './parse-values.ts';
 import { normalizeString } from './normalize.ts';
-import type { Filter, SearchRequest } from './types.ts';
+import type { Filter, SearchRequest, TokenValue } from './types.ts';
 
 /** A parameter or modifier this server does not support: ignorable in lenient mode. */
 class Unsupported extends Error {}
@@ -123,6 +124,7 @@ function tokenFilter(param: ParamDef, modifier: string | undefined, values: stri
     };
   }
   if (modifier === 'below' || modifier === 'above') return tokenHierarchy(param, modifier, values);
+  if (modifier === 'of-type') return identifierOfType(param, values);
   if (modifier === 'in' || modifier === 'not-in') {
     if (param.column) throw unsupported(`${param.code}:${modifier}`);
     const urls = values.map((v) => unescape(v).trim());
@@ -204,6 +206,36 @@ function byReferenceIdentifier(param: ParamDef, values: string[]): Filter {
     values: values.map((v) => parseTokenValue(param.code, v)),
     texts: [],
   };
+}
+
+/**
+ * `identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|12345`: identifiers of
+ * that type with that value, matched on the rows kept under `<param>:of-type` (extract.ts).
+ */
+function identifierOfType(param: ParamDef, values: string[]): Filter {
+  if (param.column) throw unsupported(`${param.code}:of-type`);
+  const asToken: ParamDef = {
+    ...param,
+    code: ofTypeParamCode(param.code),
+    indexedAs: { codes: storedAs(param).codes.map(ofTypeParamCode) },
+  };
+  return {
+    kind: 'token',
+    param: asToken,
+    modifier: 'none',
+    values: values.map((v) => ofTypeValue(param.code, v)),
+    texts: [],
+  };
+}
+
+function ofTypeValue(code: string, raw: string): TokenValue {
+  const first = splitUnescaped(raw, '|');
+  const rest = first ? splitUnescaped(first[1], '|') : undefined;
+  if (!first?.[0] || !rest?.[0] || !rest[1])
+    throw badRequest(
+      `${code}:of-type takes system|code|value, for example http://terminology.hl7.org/CodeSystem/v2-0203|MR|12345`,
+    );
+  return { system: unescape(first[0]), code: `${unescape(rest[0])}|${unescape(rest[1])}` };
 }
 
 /**
