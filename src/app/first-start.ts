@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { Db } from '../db/index.ts';
 import { FhirStore } from '../fhir/store.ts';
 import { loadDemoData } from './demo-loader.ts';
+import { seedDemoRequests } from '../disclosure/index.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
 
 /** Demo data and code sets loaded at first start are audited under this name. */
@@ -48,4 +49,7 @@ export async function prepareFreshDatabase(
     duplicateRate: 0.05,
   });
   log(`Demo data ready: ${result.patients} patients, ${result.resources} resources.`);
+  // The ROI queue opens with requests in every status, some near or past their due date.
+  const requests = await seedDemoRequests(db, FIRST_START_CONTEXT);
+  log(`Demo release requests: ${requests}.`);
 }

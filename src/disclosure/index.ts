@@ -13,3 +13,6 @@ export type { RequesterType, RequestStatus, Delivery } from './terms.ts';
 export { REQUESTER_TYPES, REQUEST_STATUSES } from './terms.ts';
 export type { Fee } from './fees.ts';
 export type { RecordScope } from './selection.ts';
+export { seedDemoRequests } from './demo-requests.ts';
+export type { Accounting, AccountedDisclosure } from './accounting.ts';
+export type { ReleasePreview, ReleaseResult } from './release.ts';

@@ -23,6 +23,11 @@ export const NAVIGATION: NavItem[] = [
   },
   { path: '/coding/codes', label: 'Code search', access: { resource: 'CodeSystem', action: 'read' } },
   { path: '/duplicates', label: 'Duplicates', access: { resource: 'MpiReview', action: 'merge' } },
+  {
+    path: '/disclosure',
+    label: 'Release of information',
+    access: { resource: 'Disclosure', action: 'search' },
+  },
 ];
 
 export function navigationFor(role: Role): NavItem[] {

@@ -32,6 +32,14 @@ export const WORKLISTS: Worklist[] = [
     countPath: '/coding/worklist?_summary=count',
     access: { resource: 'CodingWork', action: 'search' },
   },
+  {
+    id: 'disclosure',
+    title: 'Release requests open',
+    description: 'Requests for records waiting for an answer, soonest due first',
+    countPath: '/disclosure/requests?_summary=count',
+    path: '/disclosure',
+    access: { resource: 'Disclosure', action: 'search' },
+  },
 ];
 
 export type WorklistCount =
