@@ -5,6 +5,7 @@ import { Page } from './components/page.tsx';
 import { ChartPage } from './pages/chart/chart-page.tsx';
 import { codingRoute } from './pages/coding/coding-routes.tsx';
 import { duplicatesRoute } from './pages/duplicates/duplicates-routes.tsx';
+import { completenessRoute } from './pages/completeness/completeness-routes.tsx';
 import { disclosureRoute } from './pages/disclosure/disclosure-routes.tsx';
 import { HomePage } from './pages/home/home-page.tsx';
 import { LoginPage } from './pages/login/login-page.tsx';
@@ -21,6 +22,8 @@ function route(path: string, session: Session): ReactNode {
   if (duplicates) return duplicates;
   const disclosure = path.startsWith('/disclosure') ? disclosureRoute(path) : undefined;
   if (disclosure) return disclosure;
+  const completeness = path.startsWith('/completeness') ? completenessRoute(path) : undefined;
+  if (completeness) return completeness;
   let m = matchPath('/patients/:id', path);
   if (m?.id) return <ChartPage patientId={m.id} view={{ kind: 'overview' }} />;
   m = matchPath('/patients/:id/encounters/:eid', path);

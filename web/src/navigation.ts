@@ -24,6 +24,26 @@ export const NAVIGATION: NavItem[] = [
   { path: '/coding/codes', label: 'Code search', access: { resource: 'CodeSystem', action: 'read' } },
   { path: '/duplicates', label: 'Duplicates', access: { resource: 'MpiReview', action: 'merge' } },
   {
+    path: '/completeness',
+    label: 'Chart completeness',
+    access: { resource: 'DeficiencyWaiver', action: 'update' },
+  },
+  {
+    path: '/completeness/inbox',
+    label: 'My inbox',
+    access: { resource: 'DocumentSignature', action: 'update' },
+  },
+  {
+    path: '/completeness/indexing',
+    label: 'Indexing queue',
+    access: { resource: 'DeficiencyWaiver', action: 'update' },
+  },
+  {
+    path: '/completeness/delinquency',
+    label: 'Delinquency',
+    access: { resource: 'CompletenessReport', action: 'read' },
+  },
+  {
     path: '/disclosure',
     label: 'Release of information',
     access: { resource: 'Disclosure', action: 'search' },

@@ -40,6 +40,14 @@ export const WORKLISTS: Worklist[] = [
     path: '/disclosure',
     access: { resource: 'Disclosure', action: 'search' },
   },
+  {
+    id: 'completeness',
+    title: 'Chart deficiencies open',
+    description: 'Missing and unsigned documents on discharged charts, oldest first',
+    countPath: '/completeness/worklist?limit=1',
+    path: '/completeness',
+    access: { resource: 'DeficiencyWaiver', action: 'update' },
+  },
 ];
 
 export type WorklistCount =
