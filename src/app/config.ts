@@ -22,6 +22,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Largest document upload (POST /documents). */
   maxDocumentBytes: number;
+  /** The state whose release-of-information deadlines apply where stricter than HIPAA (e.g. CA). */
+  roiState: string | undefined;
 }
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -45,6 +47,10 @@ export const CONFIG_HELP: ReadonlyArray<readonly [string, string]> = [
   ['CUSTODIAN_TOKEN_TTL', 'access token lifetime in seconds (default 3600)'],
   ['CUSTODIAN_CORS_ORIGINS', 'comma-separated origins allowed by CORS (default none)'],
   ['CUSTODIAN_MAX_DOCUMENT_BYTES', 'largest uploaded document, in bytes (default 26214400: 25 MB)'],
+  [
+    'CUSTODIAN_ROI_STATE',
+    'state whose stricter access-request deadlines apply, e.g. CA or TX (default HIPAA only)',
+  ],
 ];
 
 function int(value: string | undefined, fallback: number): number {
@@ -82,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     maxBodyBytes: int(env.CUSTODIAN_MAX_BODY_BYTES, 50 * 1024 * 1024),
     maxDocumentBytes: int(env.CUSTODIAN_MAX_DOCUMENT_BYTES, 25 * 1024 * 1024),
+    roiState: env.CUSTODIAN_ROI_STATE || undefined,
   };
 }
 

@@ -10,7 +10,7 @@ import { registerAuthRoutes } from '../auth/routes.ts';
 import { registerCodingRoutes } from '../coding/index.ts';
 import { registerChartRoutes } from '../chart/index.ts';
 import { registerMpiRoutes } from '../mpi/index.ts';
-import { registerDisclosureRoutes } from '../disclosure/index.ts';
+import { clockRulesFor, registerDisclosureRoutes } from '../disclosure/index.ts';
 import { registerCompletenessRoutes } from '../completeness/index.ts';
 import { authenticate } from '../auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -39,7 +39,13 @@ export interface AppDeps {
   db: Db;
   config: Pick<
     Config,
-    'tokenTtlSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'tlsCert' | 'tlsKey' | 'maxDocumentBytes'
+    | 'tokenTtlSeconds'
+    | 'corsOrigins'
+    | 'maxBodyBytes'
+    | 'tlsCert'
+    | 'tlsKey'
+    | 'maxDocumentBytes'
+    | 'roiState'
   >;
   /** Serve the built web UI (off in API-only tests). */
   web?: boolean;
@@ -209,7 +215,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerCodingRoutes(app, { db });
   registerChartRoutes(app, { db });
   registerMpiRoutes(app, { db });
-  registerDisclosureRoutes(app, { db });
+  registerDisclosureRoutes(app, { db, clock: clockRulesFor(config.roiState) });
   await registerCompletenessRoutes(app, { db, maxDocumentBytes: config.maxDocumentBytes });
   if (deps.web) await registerWebApp(app);
   return app;

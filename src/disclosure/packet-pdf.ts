@@ -68,7 +68,8 @@ function coverLetter(doc: PDFKit.PDFDocument, c: PacketContent): void {
       `on ${r.received}, for this purpose: ${r.purpose}.`,
   );
   doc.moveDown(0.5);
-  line(doc, `Enclosed: ${c.records.length} records (${countsByType(c.records) || 'none'}).`);
+  if (c.records.length === 0) line(doc, 'We found no records that match this request.');
+  else line(doc, `Enclosed: ${c.records.length} records (${countsByType(c.records)}).`);
   const scope = r.scope;
   if (scope.from || scope.to) line(doc, `Dates of service: ${scope.from ?? 'any'} to ${scope.to ?? 'any'}.`);
   if (c.withheld.length > 0) {

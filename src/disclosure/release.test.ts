@@ -285,6 +285,14 @@ describe('release', () => {
     expect(all).not.toContain('Clinic visit');
     expect(all).not.toContain('Glucose');
   });
+
+  it('answers a request that matches no record with a letter saying so', async () => {
+    const request = await create({ from: '1990-01-01', to: '1990-12-31' });
+    const result = await json<ReleaseResult>(await release(request.id));
+    expect(result.records).toBe(0);
+    const pages = await pdfPages(await server.call(ROI, 'GET', `/disclosure/requests/${request.id}/packet`));
+    expect(pages[0]).toContain('We found no records that match this request.');
+  });
 });
 
 describe('accounting of disclosures', () => {
@@ -335,7 +343,7 @@ describe('accounting of disclosures', () => {
     });
     // Earlier tests released to the patient, a provider, a payer and under an authorization.
     expect(accounting.exempted).toEqual({
-      individual: 1,
+      individual: 2,
       authorization: 1,
       tpo: 2,
       'correctional-custody': 1,

@@ -136,8 +136,7 @@ export async function planRelease(db: Db, store: FhirStore, id: string, asOf: st
     if (reason) withheld.push({ reference: `${resource.resourceType}/${resource.id ?? ''}`, reason });
     else records.push(resource);
   }
-  if (records.length === 0 && blockers.length === 0)
-    blockers.push({ code: 'nothing-selected', message: 'No record falls inside what was asked for' });
+  // No matching record is still an answer: the packet's letter says none was found.
   return {
     record,
     patient,
