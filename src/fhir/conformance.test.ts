@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, isAllowed } from '../shared/index.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 
-/** Issue #14 item 8: $everything by POST and paged, a truthful CapabilityStatement, `:of-type`. */
+/** Issue #14 items 5, 6 and 8: token text and systems, $everything by POST and paged, a truthful CapabilityStatement, `:of-type`. */
 let server: TestServer;
 let patient: Patient;
 const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
@@ -136,5 +136,62 @@ describe('identifier:of-type', () => {
     expect(await search(`${V2_0203}|MR|E-200`)).toEqual([]);
     const bad = await server.call('him-technician', 'GET', '/fhir/R4/Patient?identifier:of-type=MR|E-100');
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('token search', () => {
+  it('code:text finds the concept text beside a coding display', async () => {
+    const created = (await (
+      await server.call('him-technician', 'POST', '/fhir/R4/Observation', {
+        resourceType: 'Observation',
+        status: 'final',
+        code: {
+          text: 'Fasting plasma glucose',
+          coding: [{ system: 'http://loinc.org', code: '1558-6', display: 'Glucose [Mass/volume] in Serum' }],
+        },
+      })
+    ).json()) as { id: string };
+    for (const text of ['fasting', 'Fasting plasma', 'glucose [mass'])
+      expect(
+        idsOf(
+          await json<Bundle>(
+            await server.call(
+              'him-technician',
+              'GET',
+              `/fhir/R4/Observation?code:text=${encodeURIComponent(text)}`,
+            ),
+          ),
+        ),
+      ).toEqual([`Observation/${created.id}`]);
+  });
+
+  it('finds a code-typed element by the system of its required binding, and by a ValueSet of it', async () => {
+    const gender = 'http://hl7.org/fhir/administrative-gender';
+    const male = (await (
+      await server.call('him-technician', 'POST', '/fhir/R4/Patient', {
+        resourceType: 'Patient',
+        gender: 'male',
+      })
+    ).json()) as { id: string };
+    const search = async (query: string) =>
+      idsOf(
+        await json<Bundle>(
+          await server.call('him-technician', 'GET', `/fhir/R4/Patient?${query}&_count=1000`),
+        ),
+      );
+    expect(await search(`gender=${encodeURIComponent(`${gender}|male`)}`)).toContain(`Patient/${male.id}`);
+    expect(await search(`gender=${encodeURIComponent(`${gender}|female`)}`)).not.toContain(
+      `Patient/${male.id}`,
+    );
+    expect(await search(`gender=${encodeURIComponent('http://other|male')}`)).toEqual([]);
+    const valueSet = 'urn:test:vs:male-only';
+    await server.call('admin', 'POST', '/fhir/R4/ValueSet', {
+      resourceType: 'ValueSet',
+      url: valueSet,
+      status: 'active',
+      compose: { include: [{ system: gender, concept: [{ code: 'male' }] }] },
+    });
+    const inSet = await search(`gender:in=${encodeURIComponent(valueSet)}`);
+    expect(inSet).toEqual([`Patient/${male.id}`]);
   });
 });

@@ -91,9 +91,10 @@ export async function reindexSearch(
 /**
  * The version of what the search index holds. Raise it with every change that indexes more or
  * differently; stores built by an older version are rebuilt at start. 2: composite parameters;
- * 3: identifier types for `:of-type`.
+ * 3: identifier types for `:of-type`; 4: the code system of required-bound codes (Patient.gender),
+ * CodeableConcept.text beside each coding's display.
  */
-export const SEARCH_INDEX_VERSION = 3;
+export const SEARCH_INDEX_VERSION = 4;
 
 async function indexVersion(db: Db): Promise<number> {
   const res = await db.query<{ version: number }>('SELECT version FROM search_index_state WHERE id = 1');

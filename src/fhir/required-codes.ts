@@ -26,8 +26,33 @@ function flatten(concepts: CodeSystemConcept[] | undefined, into: Set<string>): 
   }
 }
 
+let definitions: Bundle<CodeSystem | ValueSet> | undefined;
+const valueSetBundle = (): Bundle<CodeSystem | ValueSet> =>
+  (definitions ??= readJson('fhir/r4/valuesets.json') as Bundle<CodeSystem | ValueSet>);
+
+let systemsOfSets: Map<string, string> | undefined;
+
+/**
+ * The one code system an R4 value set draws every code from (administrative-gender's is
+ * http://hl7.org/fhir/administrative-gender), or undefined when it has several or none: the
+ * system a bare `code` element bound to it (Patient.gender) is indexed under.
+ */
+export function codeSystemOfValueSet(url: string): string | undefined {
+  if (!systemsOfSets) {
+    systemsOfSets = new Map();
+    for (const e of valueSetBundle().entry ?? []) {
+      const r = e.resource;
+      if (r?.resourceType !== 'ValueSet' || !r.url) continue;
+      const systems = new Set((r.compose?.include ?? []).map((inc) => inc.system));
+      const [system] = systems;
+      if (systems.size === 1 && system) systemsOfSets.set(r.url, system);
+    }
+  }
+  return systemsOfSets.get(url.split('|')[0] ?? '');
+}
+
 function valueSetCodes(): Map<string, Set<string>> {
-  const bundle = readJson('fhir/r4/valuesets.json') as Bundle<CodeSystem | ValueSet>;
+  const bundle = valueSetBundle();
   const systems = new Map<string, Set<string>>();
   for (const e of bundle.entry ?? []) {
     const r = e.resource;

@@ -4,9 +4,11 @@ import {
   isResourceType,
   parseFhirPath,
   type FhirPathAtom,
+  type InternalSchemaElement,
 } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../definitions.ts';
+import { codeSystemOfValueSet } from '../required-codes.ts';
 import {
   compileCompositeWalk,
   compileMemberPath,
@@ -93,6 +95,11 @@ export interface ParamDef {
   readonly indexedAs?: StoredAs;
   /** Set for composite parameters. */
   readonly composite?: CompositeParts;
+  /**
+   * A token on `code` elements with a required binding to one code system (Patient.gender,
+   * Observation.status): the system its bare codes are indexed under.
+   */
+  readonly impliedSystem?: string;
 }
 
 const cache = new Map<string, ReadonlyMap<string, ParamDef>>();
@@ -217,8 +224,11 @@ function toParamDef(resourceType: string, sp: SearchParameter): ParamDef | undef
   const code = sp.code;
   if (!code || !sp.expression || !isIndexedType(sp.type) || code === '_compartment') return undefined;
   let expression: FhirPathAtom;
+  let impliedSystem: string | undefined;
   try {
-    expression = getSearchParameterDetails(resourceType, sp).parsedExpression;
+    const details = getSearchParameterDetails(resourceType, sp);
+    expression = details.parsedExpression;
+    if (sp.type === 'token') impliedSystem = requiredCodeSystem(details.elementDefinitions);
   } catch {
     // A definition Medplum cannot analyse is left out rather than failing every write.
     return undefined;
@@ -246,7 +256,25 @@ function toParamDef(resourceType: string, sp: SearchParameter): ParamDef | undef
     ...(column ? { column } : {}),
     ...(sp.description ? { description: sp.description } : {}),
     ...(composite ? { composite } : {}),
+    ...(impliedSystem ? { impliedSystem } : {}),
   };
+}
+
+/** The code system every element of a token parameter is bound to, when all are required-bound `code`s. */
+function requiredCodeSystem(elements: readonly InternalSchemaElement[] | undefined): string | undefined {
+  if (!elements?.length) return undefined;
+  const systems = new Set(
+    elements.map((el) =>
+      el.type.length === 1 &&
+      el.type[0]?.code === 'code' &&
+      el.binding?.strength === 'required' &&
+      el.binding.valueSet
+        ? codeSystemOfValueSet(el.binding.valueSet)
+        : undefined,
+    ),
+  );
+  const [system] = systems;
+  return systems.size === 1 ? system : undefined;
 }
 
 /**

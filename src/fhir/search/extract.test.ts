@@ -65,7 +65,12 @@ describe('extractSearchRows', () => {
     // phonetic has the same expression as name: searched through name's rows, none of its own.
     expect(strings('phonetic')).toEqual([]);
     expect(strings('address-postalcode')).toEqual(['3999']);
-    expect(rows.token).toContainEqual({ param: 'gender', system: null, code: 'male', text: null });
+    expect(rows.token).toContainEqual({
+      param: 'gender',
+      system: 'http://hl7.org/fhir/administrative-gender',
+      code: 'male',
+      text: null,
+    });
     expect(rows.token).toContainEqual({
       param: 'identifier',
       system: 'urn:oid:1.2.36.146.595.217.0.1',

@@ -106,14 +106,18 @@ function presentRoots(resource: Resource): Set<string> {
   return present;
 }
 
-function addRows(rows: SearchRows, def: Pick<ParamDef, 'code' | 'type'>, values: TypedValue[]): void {
+function addRows(
+  rows: SearchRows,
+  def: Pick<ParamDef, 'code' | 'type' | 'impliedSystem'>,
+  values: TypedValue[],
+): void {
   const param = def.code;
   for (const tv of values) {
     switch (def.type) {
       case 'composite':
         break; // extracted per element by extractSearchRows
       case 'token':
-        rows.token.push(...tokens(tv).map((t) => ({ param, ...t })));
+        rows.token.push(...tokens(tv, def.impliedSystem).map((t) => ({ param, ...t })));
         rows.token.push(...identifierTypes(tv).map((t) => ({ param: ofTypeParamCode(param), ...t })));
         break;
       case 'uri':
@@ -151,7 +155,7 @@ function addCompositeRows(
   valueType: CompositeValueType,
   element: { keys: TypedValue[]; values: TypedValue[] },
 ): void {
-  const keys = element.keys.flatMap(tokens).filter((t) => t.code !== null);
+  const keys = element.keys.flatMap((tv) => tokens(tv)).filter((t) => t.code !== null);
   if (keys.length === 0) return;
   for (const key of keys)
     addRows(rows, { code: compositeKey(code, key.system, key.code ?? ''), type: valueType }, element.values);
@@ -178,16 +182,19 @@ type Token = Omit<TokenRow, 'param'>;
 
 const textOf = (s: string | undefined): string | null => (s ? normalizeString(s) : null);
 
-function codingToken(coding: Coding, fallbackText?: string): Token | undefined {
+/** A coding's token; its text is its display and the concept's own text, both searched by `:text`. */
+function codingToken(coding: Coding, conceptText?: string): Token | undefined {
   if (!coding.code && !coding.system) return undefined;
+  const texts = [coding.display, conceptText].filter((t): t is string => !!t);
   return {
     system: coding.system ?? null,
     code: coding.code ?? null,
-    text: textOf(coding.display ?? fallbackText),
+    text: textOf([...new Set(texts)].join(' ')),
   };
 }
 
-function tokens(tv: TypedValue): Token[] {
+/** `impliedSystem`: the system of a bare code's required binding (see ParamDef). */
+function tokens(tv: TypedValue, impliedSystem?: string): Token[] {
   const { type } = tv;
   const value: unknown = tv.value;
   if (value === undefined || value === null) return [];
@@ -214,7 +221,13 @@ function tokens(tv: TypedValue): Token[] {
     }
     default:
       return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-        ? [{ system: null, code: String(value), text: null }]
+        ? [
+            {
+              system: typeof value === 'string' ? (impliedSystem ?? null) : null,
+              code: String(value),
+              text: null,
+            },
+          ]
         : [];
   }
 }
