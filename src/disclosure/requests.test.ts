@@ -253,6 +253,37 @@ describe('requests', () => {
   });
 });
 
+describe('odd input', () => {
+  it('never answers 5xx, whatever the body', async () => {
+    const made = await create();
+    const bodies: unknown[] = [
+      [],
+      42,
+      'text',
+      null,
+      { patient: 5 },
+      { patient: ['Patient/x'], requesterType: 'patient' },
+      { ...newRequest(), received: 20240101 },
+      { ...newRequest(), types: [1] },
+      { ...newRequest(), delivery: 'pdf' },
+      { ...newRequest(), authorization: { resourceType: 'Consent', status: 12 } },
+      { ...newRequest(), authorization: { resourceType: 'Consent', provision: { actor: 'x' } } },
+      { resourceType: 'Consent', status: 'active', patient: { reference: 7 } },
+      { notice: ['x'], reason: { a: 1 }, noticeSent: '2024-13-01' },
+    ];
+    const paths = ['', '/authorization', '/review', '/extend', '/deny', '/close'].map((a) =>
+      a ? `/disclosure/requests/${made.id}${a}` : '/disclosure/requests',
+    );
+    for (const path of [...paths, '/disclosure/disclosures'])
+      for (const body of bodies) {
+        const res = await server.call(ROI, 'POST', path, JSON.stringify(body), {
+          'content-type': 'application/json',
+        });
+        expect(res.status, `${path} ${JSON.stringify(body)}`).toBeLessThan(500);
+      }
+  });
+});
+
 describe('authorization check', () => {
   it('accepts a complete authorization', async () => {
     const made = await create({
