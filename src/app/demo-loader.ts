@@ -1,3 +1,4 @@
+import type { Bundle } from '@medplum/fhirtypes';
 import { stableIds } from '../bulk/import.ts';
 import { demoFacilityBundle, generatePatients, type DemoOptions } from '../demo/index.ts';
 import { processBundle } from '../fhir/bundle.ts';
@@ -11,6 +12,8 @@ export async function loadDemoData(
   store: FhirStore,
   options: DemoOptions,
   onProgress?: (done: number, total: number) => void,
+  /** Changes each patient's bundle before it is loaded (first start completes its charts). */
+  prepare: (bundle: Bundle) => Bundle = (bundle) => bundle,
 ): Promise<{ patients: number; resources: number }> {
   let patients = 0;
   let resources = 0;
@@ -18,9 +21,10 @@ export async function loadDemoData(
   // The hospital and its clinicians, which every patient bundle refers to by id.
   await processBundle(store, demoFacilityBundle());
   for (const demo of generatePatients(options)) {
-    await processBundle(store, stableIds(demo.bundle));
+    const bundle = prepare(demo.bundle);
+    await processBundle(store, stableIds(bundle));
     patients += 1;
-    resources += demo.bundle.entry?.length ?? 0;
+    resources += bundle.entry?.length ?? 0;
     onProgress?.(patients, Math.max(total, patients));
   }
   return { patients, resources };

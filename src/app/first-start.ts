@@ -4,6 +4,9 @@ import { FhirStore } from '../fhir/store.ts';
 import { loadDemoData } from './demo-loader.ts';
 import { seedDemoRequests } from '../disclosure/index.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
+import { completeDemoCharts } from '../completeness/index.ts';
+
+const DEMO_YEARS = 3;
 
 /** Demo data and code sets loaded at first start are audited under this name. */
 const FIRST_START_CONTEXT: RequestContext = {
@@ -43,11 +46,17 @@ export async function prepareFreshDatabase(
   // The system context sees every record, labelled or not: any Patient means the data is there.
   if ((await store.find({ type: 'Patient', count: 1 })).matches.length > 0) return;
   log(`Loading ${config.demoPatients} demo patients (CUSTODIAN_DEMO=0 turns this off) ...`);
-  const result = await loadDemoData(store, {
-    patients: config.demoPatients,
-    seed: 2026,
-    duplicateRate: 0.05,
-  });
+  // The visits span the three years up to today, and each chart is as complete as the medical
+  // staff would have it now: old charts complete, recent ones deficient, a few delinquent.
+  const days = Math.round(DEMO_YEARS * 365.25);
+  const today = new Date(new Date().toISOString().slice(0, 10));
+  const startDate = new Date(today.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+  const result = await loadDemoData(
+    store,
+    { patients: config.demoPatients, seed: 2026, duplicateRate: 0.05, startDate, years: DEMO_YEARS },
+    undefined,
+    (bundle) => completeDemoCharts(bundle, today),
+  );
   log(`Demo data ready: ${result.patients} patients, ${result.resources} resources.`);
   // The ROI queue opens with requests in every status, some near or past their due date.
   try {

@@ -11,3 +11,4 @@ export { evaluateCharts, type EvaluationRun } from './chart-evaluation.ts';
 export { DEFAULT_RULE_SET, type RuleSet, type CompletenessRule, type CompletenessSettings } from './rules.ts';
 export type { Deficiency, WorklistPage } from './worklist.ts';
 export type { DelinquencyReport, DelinquencyLine, Bucket } from './delinquency.ts';
+export { completeDemoCharts } from './demo-charts.ts';
