@@ -11,7 +11,7 @@ import { purposeCategory, type RequesterType } from './terms.ts';
  * Where each element lives in a FHIR R4 Consent:
  * - description of the information: `provision.class`, `.code`, `.data`, `.dataPeriod` or `.securityLabel`
  * - who may disclose: `Consent.organization`, or a `provision.actor` with role CST (custodian)
- * - recipient: a `provision.actor` with role IRCP (information recipient)
+ * - recipient: a `provision.actor` with role IRCP or PRCP (information recipient)
  * - purpose: `provision.purpose`
  * - expiry date or event: `provision.period.end`, or the extension EXPIRY_EVENT_URL (text)
  * - signature: `Consent.performer` (who signed) and `source[x]` (the signed form)
@@ -50,7 +50,6 @@ export const ELEMENT_LABELS: Record<AuthorizationElement, string> = {
 
 export const STATEMENT_PREFIX = 'urn:custodian:authorization-statement:';
 export const EXPIRY_EVENT_URL = 'urn:custodian:fhir:consent-expiry-event';
-const PARTICIPATION = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
 
 export type AuthorizationProblem =
   'revoked' | 'expired' | 'not-yet-effective' | 'not-active' | 'other-patient' | 'deny';
@@ -68,11 +67,12 @@ export interface AuthorizationCheck {
   expires?: string;
 }
 
-const hasRole = (provision: ConsentProvision | undefined, code: string): boolean =>
+/** An actor in one of these roles (v3 ParticipationType codes; any system spelling the code). */
+const hasRole = (provision: ConsentProvision | undefined, codes: readonly string[]): boolean =>
   (provision?.actor ?? []).some(
     (a) =>
-      !!a.reference &&
-      (a.role.coding ?? []).some((c) => c.code === code && (!c.system || c.system === PARTICIPATION)),
+      !!(a.reference.reference || a.reference.display || a.reference.identifier) &&
+      (a.role.coding ?? []).some((c) => !!c.code && codes.includes(c.code)),
   );
 
 const statement = (consent: Consent, name: string): boolean =>
@@ -89,8 +89,8 @@ export function missingElements(consent: Consent): AuthorizationElement[] {
       p?.dataPeriod ||
       p?.securityLabel?.length
     ),
-    discloser: !!consent.organization?.length || hasRole(p, 'CST'),
-    recipient: hasRole(p, 'IRCP'),
+    discloser: !!consent.organization?.length || hasRole(p, ['CST']),
+    recipient: hasRole(p, ['IRCP', 'PRCP']),
     purpose: !!p?.purpose?.length,
     expiration:
       !!p?.period?.end ||
