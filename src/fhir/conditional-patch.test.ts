@@ -106,6 +106,80 @@ describe('PATCH with JSON Patch', () => {
   });
 });
 
+describe('PATCH with FHIRPath Patch', () => {
+  const operation = (parts: Array<Record<string, unknown>>) => ({ name: 'operation', part: parts });
+  const op = (type: string, path: string, more: Array<Record<string, unknown>> = []) =>
+    operation([{ name: 'type', valueCode: type }, { name: 'path', valueString: path }, ...more]);
+
+  it('adds, inserts, replaces, deletes and moves as a new version', async () => {
+    const created = await server.call('admin', 'POST', '/fhir/R4/Patient', {
+      resourceType: 'Patient',
+      identifier: [
+        { system: 'urn:test:a', value: 'fp-1' },
+        { system: 'urn:test:b', value: 'fp-2' },
+      ],
+      name: [{ family: 'Path', given: ['Ada', 'Bea'] }],
+      gender: 'female',
+    });
+    const p = (await created.json()) as Patient;
+    const res = await server.call('him-technician', 'PATCH', `/fhir/R4/Patient/${p.id ?? ''}`, {
+      resourceType: 'Parameters',
+      parameter: [
+        op('replace', 'Patient.gender', [{ name: 'value', valueCode: 'male' }]),
+        op('add', 'Patient', [
+          { name: 'name', valueString: 'birthDate' },
+          { name: 'value', valueDate: '1990-01-02' },
+        ]),
+        op('add', 'Patient', [
+          { name: 'name', valueString: 'telecom' },
+          {
+            name: 'value',
+            part: [
+              { name: 'system', valueCode: 'phone' },
+              { name: 'value', valueString: '555-0100' },
+            ],
+          },
+        ]),
+        op('delete', "Patient.identifier.where(system='urn:test:b')"),
+        op('insert', 'Patient.name[0].given', [
+          { name: 'index', valueInteger: 0 },
+          { name: 'value', valueString: 'Zoe' },
+        ]),
+        op('move', 'Patient.name[0].given', [
+          { name: 'source', valueInteger: 2 },
+          { name: 'destination', valueInteger: 0 },
+        ]),
+      ],
+    });
+    expect(res.status).toBe(200);
+    const patched = (await res.json()) as Patient;
+    expect(patched.meta?.versionId).toBe('2');
+    expect([patched.gender, patched.birthDate]).toEqual(['male', '1990-01-02']);
+    expect(patched.telecom).toEqual([{ system: 'phone', value: '555-0100' }]);
+    expect(patched.identifier?.map((i) => i.value)).toEqual(['fp-1']);
+    expect(patched.name?.[0]?.given).toEqual(['Bea', 'Zoe', 'Ada']);
+    expect(await versionOf(p.id ?? '')).toBe('2');
+  });
+
+  it('refuses an operation it cannot apply and writes nothing', async () => {
+    const p = await createPatient('fp-refused');
+    for (const [status, parameter] of [
+      [422, [op('replace', 'Patient.birthDate', [{ name: 'value', valueDate: '2000-01-01' }])]],
+      [422, [op('replace', 'Patient.id', [{ name: 'value', valueId: 'other' }])]],
+      [400, [op('replace', 'Patient.gender', [{ name: 'value', valueCode: 'robot' }])]],
+      [400, [op('frobnicate', 'Patient.gender')]],
+      [400, [op('delete', 'Patient.name.where(')]],
+    ] as const) {
+      const res = await server.call('him-technician', 'PATCH', `/fhir/R4/Patient/${p.id ?? ''}`, {
+        resourceType: 'Parameters',
+        parameter,
+      });
+      expect([res.status, JSON.stringify(parameter)]).toEqual([status, JSON.stringify(parameter)]);
+    }
+    expect(await versionOf(p.id ?? '')).toBe('1');
+  });
+});
+
 describe('conditional update', () => {
   const put = (criteria: string, body: unknown, role: Role = 'him-technician', headers = {}) =>
     server.call(role, 'PUT', `/fhir/R4/Patient?${criteria}`, body, headers);

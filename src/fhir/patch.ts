@@ -1,6 +1,20 @@
 import type { Resource } from '@medplum/fhirtypes';
 import jsonpatch, { type Operation } from 'fast-json-patch';
+import { applyFhirPathPatch } from './fhirpath-patch.ts';
 import { badRequest, unprocessable } from './outcomes.ts';
+
+/** A PATCH body and how to read it: JSON Patch, or FHIRPath Patch (a Parameters resource). */
+export interface PatchDocument {
+  format: 'json-patch' | 'fhirpath-patch';
+  body: unknown;
+}
+
+/** The current version with the patch applied (not yet validated). */
+export function applyPatch(current: Resource, patch: PatchDocument): unknown {
+  return patch.format === 'json-patch'
+    ? applyJsonPatch(current, patch.body)
+    : applyFhirPathPatch(current, patch.body);
+}
 
 /**
  * FHIR PATCH as JSON Patch (RFC 6902, `application/json-patch+json`): the operations are applied

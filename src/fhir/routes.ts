@@ -2,6 +2,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.ts';
 import { processBundle } from './bundle.ts';
+import type { PatchDocument } from './patch.ts';
 import { everythingQuery } from './everything.ts';
 import { capabilityStatement } from './capability.ts';
 import { badRequest, notAcceptable, unauthorized, unsupportedMediaType } from './outcomes.ts';
@@ -65,15 +66,22 @@ const mediaTypeOf = (request: FastifyRequest): string =>
     .toLowerCase() ?? '';
 
 /**
- * PATCH takes JSON Patch (`application/json-patch+json`); FHIRPath Patch (a Parameters
- * resource) is not offered, and is told so rather than read as something else.
+ * PATCH takes JSON Patch (`application/json-patch+json`) or FHIRPath Patch (a Parameters
+ * resource as FHIR JSON); anything else is told so rather than read as something else.
  */
-const isJsonPatch = (request: FastifyRequest): boolean =>
-  mediaTypeOf(request) === 'application/json-patch+json';
+function patchFormat(request: FastifyRequest): PatchDocument['format'] | undefined {
+  const type = mediaTypeOf(request);
+  if (type === 'application/json-patch+json') return 'json-patch';
+  const isParameters =
+    (request.body as { resourceType?: unknown } | undefined)?.resourceType === 'Parameters';
+  if ((type === 'application/fhir+json' || type === 'application/json') && isParameters)
+    return 'fhirpath-patch';
+  return undefined;
+}
 
-const notJsonPatch = (request: FastifyRequest): Error =>
+const notPatch = (request: FastifyRequest): Error =>
   unsupportedMediaType(
-    `Unsupported PATCH content type '${mediaTypeOf(request)}': send a JSON Patch as application/json-patch+json`,
+    `Unsupported PATCH body '${mediaTypeOf(request)}': send a JSON Patch as application/json-patch+json or a FHIRPath Patch (Parameters) as application/fhir+json`,
   );
 
 /** A conditional interaction's search criteria: the query string, as If-None-Exist carries it. */
@@ -285,10 +293,14 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
       const store = storeFor(db, request);
       const { type, id } = request.params;
       // The wrong media type is refused as the update it was meant to be: audited like one.
-      if (!isJsonPatch(request))
-        await store.audited('update', `${type}/${id}`, () => Promise.reject(notJsonPatch(request)));
+      const format = patchFormat(request);
+      if (!format) await store.audited('update', `${type}/${id}`, () => Promise.reject(notPatch(request)));
       const ifMatch = parseIfMatch(request.headers['if-match']);
-      return sendResource(reply, (await store.patch(type, id, request.body, { ifMatch })).resource);
+      return sendResource(
+        reply,
+        (await store.patch(type, id, { format: format ?? 'json-patch', body: request.body }, { ifMatch }))
+          .resource,
+      );
     },
   );
 

@@ -38,7 +38,7 @@ import { searchPage } from './search/search.ts';
 import { describeSpec, typedSearchRequest, type Criterion, type SearchSpec } from './search/typed.ts';
 import { noteWrites } from './statistics.ts';
 import { historyPage, parseHistory } from './history.ts';
-import { applyJsonPatch, assertSameRecord } from './patch.ts';
+import { applyPatch, assertSameRecord, type PatchDocument } from './patch.ts';
 
 /** What a typed search found: matches, included records, and whether every page was read. */
 export interface Found {
@@ -282,14 +282,14 @@ export class FhirStore {
   }
 
   /**
-   * PATCH: a JSON Patch applied to the current version, in its transaction with the row locked;
+   * PATCH: a JSON Patch or FHIRPath Patch applied to the current version, in its transaction with the row locked;
    * the result is validated, checked and audited as an update. Without If-Match the version
    * patched is the one replaced, so no concurrent change is lost.
    */
   async patch(
     type: string,
     id: string,
-    operations: unknown,
+    patch: PatchDocument,
     options: { ifMatch?: number | undefined } = {},
   ): Promise<WriteResult> {
     return this.audited('update', `${type}/${id}`, async () => {
@@ -304,7 +304,7 @@ export class FhirStore {
         const version = Number(current.version_id);
         if (options.ifMatch !== undefined && options.ifMatch !== version)
           throw preconditionFailed(`${type}/${id} is at version ${version}, not ${options.ifMatch}`);
-        const patched = applyJsonPatch(current.content, operations);
+        const patched = applyPatch(current.content, patch);
         assertSameRecord(type, id, patched);
         const resource = this.replacement(type, patched);
         return this.replaceIn(tx, { ...resource, id }, version);
