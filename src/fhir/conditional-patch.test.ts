@@ -71,6 +71,7 @@ describe('PATCH with JSON Patch', () => {
       [400, { op: 'replace', path: '/gender', value: 'male' }, JSON_PATCH],
       [422, [{ op: 'replace', path: '/id', value: 'other' }], JSON_PATCH],
       [400, [{ op: 'replace', path: '/gender', value: 'robot' }], JSON_PATCH],
+      [400, [{ op: 'add', path: '/__proto__/polluted', value: 'yes' }], JSON_PATCH],
       [415, [{ op: 'replace', path: '/gender', value: 'male' }], {}],
     ];
     for (const [status, body, headers] of cases) {
@@ -169,6 +170,8 @@ describe('PATCH with FHIRPath Patch', () => {
       [400, [op('replace', 'Patient.gender', [{ name: 'value', valueCode: 'robot' }])]],
       [400, [op('frobnicate', 'Patient.gender')]],
       [400, [op('delete', 'Patient.name.where(')]],
+      [400, 'not a list'],
+      [400, [{ name: 'operation', part: 'not a list' }]],
     ] as const) {
       const res = await server.call('him-technician', 'PATCH', `/fhir/R4/Patient/${p.id ?? ''}`, {
         resourceType: 'Parameters',

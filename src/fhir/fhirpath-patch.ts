@@ -1,5 +1,6 @@
 import { evalFhirPathTyped, getElementDefinition, toTypedValue, type TypedValue } from '@medplum/core';
 import type { Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
+import { assertValidResource } from './definitions.ts';
 import { badRequest, unprocessable } from './outcomes.ts';
 
 /**
@@ -10,8 +11,11 @@ import { badRequest, unprocessable } from './outcomes.ts';
  */
 export function applyFhirPathPatch(current: Resource, body: unknown): unknown {
   const params = body as Parameters | null;
-  if (params?.resourceType !== 'Parameters' || !params.parameter?.length)
+  if (params?.resourceType !== 'Parameters')
     throw badRequest('A FHIRPath Patch is a Parameters resource with one or more operation parameters');
+  // A valid Parameters resource first: every part below is then of the shape R4 gives it.
+  assertValidResource(params);
+  if (!params.parameter?.length) throw badRequest('A FHIRPath Patch needs one or more operation parameters');
   const resource = structuredClone(current) as unknown as Node;
   params.parameter.forEach((p, i) => {
     if (p.name !== 'operation')

@@ -23,14 +23,15 @@ export function applyPatch(current: Resource, patch: PatchDocument): unknown {
 export function applyJsonPatch(current: Resource, operations: unknown): unknown {
   if (!Array.isArray(operations) || operations.length === 0)
     throw badRequest('A JSON Patch body is a non-empty list of operations');
-  // Checked against the current version too: a path that does not resolve is named here.
-  const problem = jsonpatch.validate(operations as Operation[], current);
-  if (problem) throw patchFailure(problem);
+  let problem: unknown;
   try {
-    return jsonpatch.applyPatch(current, operations as Operation[], true, false).newDocument;
+    // Checked against the current version too: a path that does not resolve is named here.
+    problem = jsonpatch.validate(operations as Operation[], current);
+    if (!problem) return jsonpatch.applyPatch(current, operations as Operation[], true, false).newDocument;
   } catch (err) {
-    throw patchFailure(err);
+    problem = err;
   }
+  throw patchFailure(problem);
 }
 
 /**
@@ -38,7 +39,9 @@ export function applyJsonPatch(current: Resource, operations: unknown): unknown 
  * (a failed `test`, a path that is not there) is a sound request this record cannot take (422).
  */
 function patchFailure(err: unknown): Error {
-  if (!(err instanceof jsonpatch.JsonPatchError)) return err instanceof Error ? err : new Error(String(err));
+  // fast-json-patch refuses `__proto__` and `constructor/prototype` paths with a plain TypeError.
+  if (!(err instanceof jsonpatch.JsonPatchError))
+    return badRequest(`JSON Patch: ${err instanceof Error ? err.message : String(err)}`);
   const path = (err.operation as { path?: unknown } | undefined)?.path;
   const at = `operation ${String(err.index ?? 0)}${typeof path === 'string' ? ` (${path})` : ''}`;
   const message = `JSON Patch ${at}: ${err.message.split('\n')[0] ?? err.name}`;
