@@ -9,6 +9,7 @@ import type {
   Procedure,
   Resource,
 } from '@medplum/fhirtypes';
+import { withoutEmptyElements } from '../fhir/definitions.ts';
 import type { EncounterContext } from './encounter-context.ts';
 import { codeKey, formatCode, SYSTEM_URIS, type CodeSystemId } from './systems.ts';
 import {
@@ -196,7 +197,7 @@ export function buildCodedRecord(input: CodedRecordInput): Resource[] {
     ...retired,
     encounterWithDiagnoses(input, conditions),
     claim(input, conditions, procedures),
-  ];
+  ].map(withoutEmptyElements);
 }
 
 /** The clinicians' diagnosis entries stay; the coded ones are replaced, ranked in claim order. */

@@ -113,6 +113,26 @@ function assertNoEmptyValues(resource: object): void {
   }
 }
 
+/**
+ * The resource without its empty lists and objects (nor the objects left empty by that), for code
+ * that builds resources from lists that may be empty: `procedure: []` is invalid FHIR JSON.
+ */
+export function withoutEmptyElements<T extends object>(resource: T): T {
+  return prune(resource) as T;
+}
+
+function prune(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(prune).filter((item) => item !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
+  if (!value || typeof value !== 'object') return value;
+  const entries = Object.entries(value)
+    .map(([key, item]) => [key, prune(item)] as const)
+    .filter(([, item]) => item !== undefined);
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
 /** assertValidResource over many: undefined for a valid resource, its 400 OutcomeError otherwise. */
 export function checkResources(resources: readonly unknown[]): Array<OutcomeError | undefined> {
   return resources.map((resource) => {

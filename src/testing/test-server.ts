@@ -1,5 +1,5 @@
 import { ROLES, type Role } from '../shared/index.ts';
-import { createUser } from '../auth/users.ts';
+import { createUser, hashPassword } from '../auth/users.ts';
 import { startServer, type RunningServer } from '../app/runtime.ts';
 import { loadConfig, type Config } from '../app/config.ts';
 import type { Db } from '../db/index.ts';
@@ -20,6 +20,9 @@ export interface TestServer extends RunningServer {
   ): Promise<Response>;
 }
 
+/** TEST_PASSWORD hashed once per test process: argon2 costs about half a second of CPU a hash. */
+let testPasswordHash: Promise<string> | undefined;
+
 /** A real server on a random loopback port over a fresh database (PGlite, or the CI PostgreSQL). */
 export async function startTestServer(
   options: { db?: Db; web?: boolean; config?: Partial<Config> } = {},
@@ -33,11 +36,17 @@ export async function startTestServer(
     adminPassword: TEST_PASSWORD,
     ...options.config,
   };
+  // One user per role (the administrator as `admin`), all with TEST_PASSWORD, made before the
+  // server starts so that it finds its administrator.
+  testPasswordHash ??= hashPassword(TEST_PASSWORD);
+  const hash = await testPasswordHash;
+  await db.transaction(async (tx) => {
+    for (const role of ROLES) {
+      const username = role === 'admin' ? config.adminUser : `${role}-user`;
+      await createUser(tx, { username, password: TEST_PASSWORD, role }, hash);
+    }
+  });
   const server = await startServer(config, { db, web: options.web ?? false, log: () => undefined });
-  for (const role of ROLES) {
-    if (role === 'admin') continue;
-    await db.transaction((tx) => createUser(tx, { username: `${role}-user`, password: TEST_PASSWORD, role }));
-  }
   const tokens = new Map<string, string>();
   const token = async (role: Role, purpose?: string): Promise<string> => {
     const key = `${role}:${purpose ?? ''}`;
