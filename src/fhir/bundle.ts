@@ -123,13 +123,14 @@ async function runSingle(store: FhirStore, e: ParsedEntry): Promise<BundleEntry>
       return writeResponse(resource, created);
     }
     case 'PUT': {
-      if (!e.id) throw badRequest(`Bundle entry ${e.index}: PUT needs Type/id`);
-      const { resource, created } = await store.update(e.type, e.id, e.resource);
+      const { resource, created } = e.id
+        ? await store.update(e.type, e.id, e.resource)
+        : await store.conditionalUpdate(e.type, criteriaOf(e, 'PUT'), e.resource);
       return writeResponse(resource, created);
     }
     case 'DELETE': {
-      if (!e.id) throw badRequest(`Bundle entry ${e.index}: DELETE needs Type/id`);
-      await store.delete(e.type, e.id);
+      if (e.id) await store.delete(e.type, e.id);
+      else await store.conditionalDelete(e.type, criteriaOf(e, 'DELETE'));
       return { response: { status: '204 No Content' } };
     }
   }
@@ -176,10 +177,18 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
     const refMap = new Map<string, string>();
     const toWrite: Array<{ entry: ParsedEntry; resource: Resource & { id: string } }> = [];
     const deletes: Array<{ type: string; id: string }> = [];
+    const changed = new Map<string, number>();
     for (const e of ordered) {
+      // A conditional PUT or DELETE (`Patient?identifier=...`) is first resolved to the one
+      // record it matches, as the caller sees records (a hidden one never matches).
+      const id =
+        e.id ??
+        (e.method === 'PUT' || e.method === 'DELETE' ? await resolveConditional(store, tx, e) : undefined);
+      if (id && (e.method === 'PUT' || e.method === 'DELETE'))
+        assertChangedOnce(changed, e, `${e.type}/${id}`);
       if (e.method === 'DELETE') {
-        if (!e.id) throw badRequest(`Bundle entry ${e.index}: DELETE needs Type/id`);
-        deletes.push({ type: e.type, id: e.id });
+        if (!id) throw notFound(`Bundle entry ${e.index}: no ${e.type} matches '${criteriaOf(e, 'DELETE')}'`);
+        deletes.push({ type: e.type, id });
         responses[e.index] = { response: { status: '204 No Content' } };
       } else if (e.method === 'POST') {
         if (e.ifNoneExist) {
@@ -194,12 +203,13 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
         if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${id}`);
         toWrite.push({ entry: e, resource: { ...requireResource(e), id } });
       } else if (e.method === 'PUT') {
-        if (!e.id) throw badRequest(`Bundle entry ${e.index}: PUT needs Type/id`);
-        if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${e.id}`);
         const resource = requireResource(e);
-        if (resource.id !== e.id)
+        const target = id ?? resource.id ?? newId();
+        // Type/id names the record, and the body must say the same; criteria may leave it out.
+        if (e.id ? resource.id !== e.id : resource.id !== undefined && resource.id !== target)
           throw badRequest(`Bundle entry ${e.index}: resource id does not match ${e.url}`);
-        toWrite.push({ entry: e, resource: resource as Resource & { id: string } });
+        if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${target}`);
+        toWrite.push({ entry: e, resource: { ...resource, id: target } });
       }
     }
     const conditional = new Map<string, string>();
@@ -234,6 +244,38 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
       responses[e.index] = await readEntry(store, tx, e);
   });
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
+}
+
+/** The search criteria of a conditional PUT or DELETE entry (`Patient?identifier=...`). */
+function criteriaOf(e: ParsedEntry, method: 'PUT' | 'DELETE'): string {
+  const criteria = e.url.split('?')[1] ?? '';
+  if (!criteria) throw badRequest(`Bundle entry ${e.index}: ${method} needs Type/id or Type?criteria`);
+  return criteria;
+}
+
+/**
+ * The id a conditional PUT or DELETE entry of a transaction changes: the one record the caller
+ * may see that matches (412 for several), or undefined when none does. A PUT that matches none
+ * creates, which the role must be allowed.
+ */
+async function resolveConditional(
+  store: FhirStore,
+  tx: Queryable,
+  e: ParsedEntry,
+): Promise<string | undefined> {
+  const found = await store.findExisting(tx, e.type, criteriaOf(e, e.method === 'PUT' ? 'PUT' : 'DELETE'));
+  if (!found?.id && e.method === 'PUT') store.assertMay(e.type, 'create');
+  return found?.id;
+}
+
+/** Once resolved, a conditional entry may not change a record another entry changes too. */
+function assertChangedOnce(changed: Map<string, number>, e: ParsedEntry, key: string): void {
+  const first = changed.get(key);
+  if (first !== undefined)
+    throw badRequest(
+      `Bundle entries ${first} and ${e.index} both change ${key}: a transaction changes a resource once`,
+    );
+  changed.set(key, e.index);
 }
 
 /**

@@ -250,3 +250,62 @@ describe('conditional delete', () => {
     expect((await server.call('him-director', 'DELETE', '/fhir/R4/Patient')).status).toBe(400);
   });
 });
+
+describe('conditional update and delete in bundles', () => {
+  const bundle = (type: 'transaction' | 'batch', entry: unknown[]) => ({
+    resourceType: 'Bundle',
+    type,
+    entry,
+  });
+  const putEntry = (value: string, gender: Patient['gender']) => ({
+    resource: { resourceType: 'Patient', identifier: [{ system: SYSTEM, value }], gender },
+    request: { method: 'PUT', url: `Patient?identifier=${SYSTEM}|${value}` },
+  });
+  const deleteEntry = (value: string) => ({
+    request: { method: 'DELETE', url: `Patient?identifier=${SYSTEM}|${value}` },
+  });
+  const statuses = (b: Bundle) => (b.entry ?? []).map((e) => e.response?.status.slice(0, 3));
+
+  it('resolves them in a transaction, as the caller sees records, all or nothing', async () => {
+    const doomed = await createPatient('tx-doomed');
+    const first = await server.call(
+      'him-director',
+      'POST',
+      '/fhir/R4',
+      bundle('transaction', [putEntry('tx-1', 'female'), deleteEntry('tx-doomed')]),
+    );
+    expect(first.status).toBe(200);
+    const firstBody = (await first.json()) as Bundle;
+    expect(statuses(firstBody)).toEqual(['201', '204']);
+    expect(await versionOf(doomed.id ?? '')).toBe(410);
+    const createdId = (firstBody.entry?.[0]?.resource as Patient | undefined)?.id ?? '';
+    const second = (await (
+      await server.call('him-director', 'POST', '/fhir/R4', bundle('transaction', [putEntry('tx-1', 'male')]))
+    ).json()) as Bundle;
+    expect(statuses(second)).toEqual(['200']);
+    expect(await versionOf(createdId)).toBe('2');
+
+    const secret = await createPatient('tx-secret', true);
+    const refused = await server.call(
+      'him-director',
+      'POST',
+      '/fhir/R4',
+      bundle('transaction', [putEntry('tx-1', 'other'), deleteEntry('tx-secret')]),
+    );
+    expect(refused.status).toBe(404);
+    expect([await versionOf(createdId), await versionOf(secret.id ?? '')]).toEqual(['2', '1']);
+  });
+
+  it('runs them entry by entry in a batch', async () => {
+    await createPatient('batch-del');
+    const res = (await (
+      await server.call(
+        'him-director',
+        'POST',
+        '/fhir/R4',
+        bundle('batch', [putEntry('batch-1', 'female'), deleteEntry('batch-del'), deleteEntry('batch-none')]),
+      )
+    ).json()) as Bundle;
+    expect(statuses(res)).toEqual(['201', '204', '404']);
+  });
+});
