@@ -211,6 +211,34 @@ describe('deficiencies opened and closed by the rules', () => {
   });
 });
 
+describe('confidentiality', () => {
+  it("a restricted patient's deficiencies stay off a technician's worklist", async () => {
+    const hidden = await createPractitioner(server, 'Private');
+    const chart = await createChart(server, {
+      admitted: daysAgo(4),
+      discharged: daysAgo(3),
+      attending: hidden,
+    });
+    const patient = (await (
+      await server.call('admin', 'GET', `/fhir/R4/Patient/${chart.patientId}`)
+    ).json()) as object;
+    const labelled = {
+      ...patient,
+      meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
+    };
+    expect((await server.call('admin', 'PUT', `/fhir/R4/Patient/${chart.patientId}`, labelled)).status).toBe(
+      200,
+    );
+    await evaluateChangedCharts(server.db);
+    const list = async (role: 'him-technician' | 'privacy-officer'): Promise<WorklistPage> =>
+      (await (
+        await server.call(role, 'GET', `/completeness/worklist?provider=${hidden}`)
+      ).json()) as WorklistPage;
+    expect((await list('privacy-officer')).total).toBeGreaterThan(0);
+    expect(await list('him-technician')).toMatchObject({ total: 0, deficiencies: [] });
+  });
+});
+
 describe('rules as data', () => {
   it('the HIM director edits the rules (new version), others may not, bad rules are refused', async () => {
     const current = (await (await server.call('him-technician', 'GET', '/completeness/rules')).json()) as {

@@ -31,7 +31,7 @@ describe('demo charts', () => {
     );
   });
 
-  it('open with a realistic mix: old charts complete, recent ones deficient, the rate under the limit', async () => {
+  it('open with a realistic mix: old charts complete, recent ones deficient, a few delinquent, the rate under the limit', async () => {
     const res = await server.call('him-technician', 'GET', '/completeness/worklist?limit=500&status=all');
     const page = (await res.json()) as WorklistPage;
     // Deficiencies are measured against today; ages relative to the demo's end date.
@@ -48,6 +48,7 @@ describe('demo charts', () => {
       await server.call('him-director', 'GET', '/completeness/delinquency?month=2025-12')
     ).json()) as DelinquencyReport;
     expect(report.averageMonthlyDischarges).toBeGreaterThan(0);
+    expect(report.delinquentCharts).toBeGreaterThan(0);
     expect(report.rate).toBeLessThan(report.threshold);
   });
 });

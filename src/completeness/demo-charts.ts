@@ -31,15 +31,22 @@ interface Completion {
   surgical: number;
 }
 
-/** How complete a chart is, by days since discharge. */
-function completionAt(daysSinceDischarge: number | undefined): Completion {
+const COMPLETE: Completion = { signed: 1, summary: 1, surgical: 1 };
+/** A chart the provider has not finished: several deficiencies left open together. */
+const STALE: Completion = { signed: 0.5, summary: 0.6, surgical: 0.6 };
+
+/**
+ * How complete a chart is, by days since discharge, drawn once per chart: providers finish
+ * whole charts, so the ones left open past 30 days (one in four here) are delinquent with
+ * several deficiencies at once.
+ */
+function completionAt(rng: Rng, daysSinceDischarge: number | undefined): Completion {
   if (daysSinceDischarge === undefined) return { signed: 0.5, summary: 1, surgical: 0.7 };
-  if (daysSinceDischarge >= 90) return { signed: 1, summary: 1, surgical: 1 };
-  // Past the 30-day deadline about one inpatient chart in twenty is still open: delinquent.
-  if (daysSinceDischarge >= 30) return { signed: 0.985, summary: 0.98, surgical: 0.97 };
-  if (daysSinceDischarge >= 14) return { signed: 0.85, summary: 0.85, surgical: 0.85 };
-  if (daysSinceDischarge >= 3) return { signed: 0.6, summary: 0.65, surgical: 0.75 };
-  return { signed: 0.3, summary: 0.35, surgical: 0.5 };
+  if (daysSinceDischarge >= 90) return COMPLETE;
+  if (daysSinceDischarge >= 30) return rng.chance(0.25) ? STALE : COMPLETE;
+  if (daysSinceDischarge >= 14) return rng.chance(0.5) ? STALE : COMPLETE;
+  if (daysSinceDischarge >= 3) return { signed: 0.35, summary: 0.55, surgical: 0.65 };
+  return { signed: 0.15, summary: 0.3, surgical: 0.4 };
 }
 
 function hashNumber(text: string): number {
@@ -159,10 +166,17 @@ export function completeDemoCharts(bundle: Bundle, asOf: Date, seed = 15): Bundl
     }
     return rng;
   };
+  const completions = new Map<string, Completion>();
   const completionOf = (urn: string): Completion => {
-    const end = encounters.get(urn)?.period?.end;
-    const finished = encounters.get(urn)?.status === 'finished' && end;
-    return completionAt(finished ? Math.floor((asOf.getTime() - Date.parse(end)) / DAY) : undefined);
+    let completion = completions.get(urn);
+    if (!completion) {
+      const end = encounters.get(urn)?.period?.end;
+      const finished = encounters.get(urn)?.status === 'finished' && end;
+      const days = finished ? Math.floor((asOf.getTime() - Date.parse(end)) / DAY) : undefined;
+      completion = completionAt(rngOf(urn), days);
+      completions.set(urn, completion);
+    }
+    return completion;
   };
   const out: BundleEntry[] = [];
   for (const e of entries) {

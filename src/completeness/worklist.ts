@@ -124,11 +124,17 @@ export async function listDeficiencies(
                  FROM completeness_deficiency ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                 ORDER BY ${ORDER[filter.sort]} ${descending ? 'DESC' : 'ASC'} NULLS LAST, task_id`;
   const rows = (await store.db.query<Row>(sql, params)).rows;
+  // A deficiency shows when its Task and its patient pass the access filter (a restricted
+  // patient's charts stay off the worklist until the glass is broken).
   const visible = await store.visibleIds(
     'Task',
     rows.map((r) => r.task_id),
   );
-  const shown = rows.filter((r) => visible.has(r.task_id));
+  const patientsSeen = await store.visibleIds(
+    'Patient',
+    rows.map((r) => r.patient_id),
+  );
+  const shown = rows.filter((r) => visible.has(r.task_id) && patientsSeen.has(r.patient_id));
   const page = shown.slice(filter.offset, filter.offset + filter.limit);
   const patients = new Map(
     (
