@@ -2,9 +2,12 @@ import type { BundleLink, Parameters } from '@medplum/fhirtypes';
 import type { ChartKey } from './compartment.ts';
 import { badRequest } from './outcomes.ts';
 
-/** `Patient/$everything` paging: `_count` records a page, `_cursor` where the next one starts. */
+/**
+ * `Patient/$everything` paging: `_count` records a page, `_cursor` where the next one starts.
+ * Without `_count` the whole chart is one page (the chart viewer groups it in the browser).
+ */
 export interface EverythingRequest {
-  count: number;
+  count: number | undefined;
   after?: SectionedKey;
 }
 
@@ -13,7 +16,6 @@ export interface SectionedKey extends ChartKey {
   section: number;
 }
 
-const DEFAULT_EVERYTHING_COUNT = 1000;
 const MAX_EVERYTHING_COUNT = 1000;
 const EVERYTHING_PARAMS = new Set(['_count', '_cursor', '_format']);
 
@@ -24,7 +26,7 @@ export function parseEverything(query: URLSearchParams): EverythingRequest {
   const raw = query.get('_count');
   if (raw !== null && (!/^\d{1,6}$/.test(raw) || Number(raw) < 1))
     throw badRequest(`Invalid _count '${raw}' for Patient/$everything`);
-  const count = raw === null ? DEFAULT_EVERYTHING_COUNT : Math.min(Number(raw), MAX_EVERYTHING_COUNT);
+  const count = raw === null ? undefined : Math.min(Number(raw), MAX_EVERYTHING_COUNT);
   const cursor = query.get('_cursor');
   return { count, ...(cursor !== null ? { after: decodeChartCursor(cursor) } : {}) };
 }
@@ -57,9 +59,10 @@ export function chartPage(
   const { after } = request;
   const start = after ? sorted.findIndex((k) => compare(k, after) > 0) : 0;
   if (start < 0) return { page: [] };
-  const page = sorted.slice(start, start + request.count);
+  const count = request.count ?? sorted.length;
+  const page = sorted.slice(start, start + count);
   const last = page[page.length - 1];
-  return start + request.count < sorted.length && last ? { page, next: last } : { page };
+  return start + count < sorted.length && last ? { page, next: last } : { page };
 }
 
 export function chartLinks(
@@ -68,9 +71,10 @@ export function chartLinks(
   next: SectionedKey | undefined,
 ): BundleLink[] {
   const link = (cursor?: SectionedKey): string => {
-    const params = new URLSearchParams({ _count: String(request.count) });
+    const params = new URLSearchParams(request.count ? { _count: String(request.count) } : {});
     if (cursor) params.set('_cursor', encodeChartCursor(cursor));
-    return `${url}?${params.toString()}`;
+    const query = params.toString();
+    return query ? `${url}?${query}` : url;
   };
   const links: BundleLink[] = [{ relation: 'self', url: link(request.after) }];
   if (next) links.push({ relation: 'next', url: link(next) });
