@@ -208,6 +208,28 @@ describe('FHIR REST basics', () => {
     expect((await json<Patient>(second)).id).toBe((await json<Patient>(first)).id);
   });
 
+  it('ANDs a repeated parameter of a POST _search, as a GET does', async () => {
+    for (const given of [['Grace', 'Brewster'], ['Grace'], ['Brewster']])
+      expect(
+        (
+          await server.call('him-technician', 'POST', '/fhir/R4/Patient', {
+            resourceType: 'Patient',
+            name: [{ family: 'Andsearch', given }],
+          })
+        ).status,
+      ).toBe(201);
+    const form = 'family=Andsearch&given=Grace&given=Brewster';
+    const get = await json<Bundle>(await server.call('him-technician', 'GET', `/fhir/R4/Patient?${form}`));
+    const post = await json<Bundle>(
+      await server.call('him-technician', 'POST', '/fhir/R4/Patient/_search', form, {
+        'content-type': 'application/x-www-form-urlencoded',
+      }),
+    );
+    const givens = (b: Bundle) => (b.entry ?? []).map((e) => (e.resource as Patient).name?.[0]?.given);
+    expect(givens(get)).toEqual([['Grace', 'Brewster']]);
+    expect(givens(post)).toEqual(givens(get));
+  });
+
   it('answers bad input with OperationOutcome and the right status', async () => {
     const malformed = await server.call(
       'him-technician',

@@ -198,8 +198,7 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
     { config: any('search') },
     async (request, reply) => {
       const query = queryOf(request);
-      for (const [k, v] of new URLSearchParams((request.body as Record<string, string> | undefined) ?? {}))
-        query.append(k, v);
+      for (const [name, value] of formParameters(request.body)) query.append(name, value);
       return reply
         .type(FHIR_JSON)
         .send(await storeFor(db, request).search(request.params.type, query, { lenient: lenient(request) }));
@@ -335,5 +334,19 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
       });
       return reply.code(204).send();
     },
+  );
+}
+
+/**
+ * The parameters of a POST _search form, each repeat kept: `given=a&given=b` is an AND of two
+ * parameters, as in the URL (the form parser gives a list, which URLSearchParams would have joined
+ * into one `a,b`: an OR).
+ */
+function formParameters(body: unknown): Array<[string, string]> {
+  if (body === undefined || body === null || body === '') return [];
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('POST _search takes its parameters as application/x-www-form-urlencoded');
+  return Object.entries(body).flatMap(([name, value]: [string, unknown]) =>
+    (Array.isArray(value) ? value : [value]).map((item): [string, string] => [name, String(item)]),
   );
 }
