@@ -44,6 +44,11 @@ export const NAVIGATION: NavItem[] = [
     access: { resource: 'CompletenessReport', action: 'read' },
   },
   {
+    path: '/completeness/rules',
+    label: 'Completeness rules',
+    access: { resource: 'CompletenessRules', action: 'update' },
+  },
+  {
     path: '/disclosure',
     label: 'Release of information',
     access: { resource: 'Disclosure', action: 'search' },

@@ -182,4 +182,21 @@ describe('chart completeness screens', () => {
     expect(filed.entry).toHaveLength(1);
     expect(env.pageErrors).toEqual([]);
   });
+
+  it('the HIM director changes a deadline in the rules, saved as a new version', async () => {
+    const page = await env.newPage();
+    await loginAs(page, 'him-director');
+    await page.getByRole('link', { name: 'Completeness rules' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Completeness rules' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Hours due for Discharge summary within 14 days of discharge').fill('168');
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.getByText('Saved as version 1.').waitFor();
+    const rules = await json<{ version: number; rules: Array<{ id: string; dueHours: number }> }>(
+      await env.server.call('him-director', 'GET', '/completeness/rules'),
+    );
+    expect(rules.version).toBe(1);
+    expect(rules.rules.find((r) => r.id === 'discharge-summary')?.dueHours).toBe(168);
+    expect(env.pageErrors).toEqual([]);
+  });
 });
