@@ -39,6 +39,7 @@ import { describeSpec, typedSearchRequest, type Criterion, type SearchSpec } fro
 import { noteWrites } from './statistics.ts';
 import { historyPage, parseHistory } from './history.ts';
 import { applyPatch, assertSameRecord, type PatchDocument } from './patch.ts';
+import { destroyCompartment, type DestroyedRecord } from './destruction.ts';
 
 /** What a typed search found: matches, included records, and whether every page was read. */
 export interface Found {
@@ -769,6 +770,25 @@ export class FhirStore {
   async lockCompartment(tx: Queryable, patientId: string): Promise<Array<Resource & { id: string }>> {
     assertId(patientId);
     return lockCompartment(tx, patientId);
+  }
+
+  /**
+   * Certified destruction (src/retention): removes the content of every version of every record
+   * of a patient's chart, the Patient's included, in the caller's transaction; tombstones and the
+   * audit trail (which names what was destroyed and why, not its content) stay.
+   */
+  async destroyChart(tx: Queryable, patientId: string, reason: string): Promise<DestroyedRecord[]> {
+    assertId(patientId);
+    this.allow('Patient', 'delete');
+    const destroyed = await destroyCompartment(tx, patientId);
+    await appendAudit(tx, [
+      this.entry('delete', 'success', {
+        patientIds: [patientId],
+        entities: destroyed.map((d) => d.reference),
+        detail: `destroyed (content of every version removed): ${reason}`,
+      }),
+    ]);
+    return destroyed;
   }
 
   assertMay(type: string, action: Action): void {
