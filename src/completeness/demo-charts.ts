@@ -37,13 +37,14 @@ const STALE: Completion = { signed: 0.5, summary: 0.6, surgical: 0.6 };
 
 /**
  * How complete a chart is, by days since discharge, drawn once per chart: providers finish
- * whole charts, so the ones left open past 30 days (one in four here) are delinquent with
- * several deficiencies at once.
+ * whole charts, so the ones left open past 30 days are delinquent with several deficiencies at
+ * once. Inpatient stays are few in the demo (a handful a month), so more of them are left open
+ * than of visits, or the delinquency view would often be empty.
  */
-function completionAt(rng: Rng, daysSinceDischarge: number | undefined): Completion {
+function completionAt(rng: Rng, daysSinceDischarge: number | undefined, inpatient: boolean): Completion {
   if (daysSinceDischarge === undefined) return { signed: 0.5, summary: 1, surgical: 0.7 };
   if (daysSinceDischarge >= 90) return COMPLETE;
-  if (daysSinceDischarge >= 30) return rng.chance(0.25) ? STALE : COMPLETE;
+  if (daysSinceDischarge >= 30) return rng.chance(inpatient ? 0.35 : 0.2) ? STALE : COMPLETE;
   if (daysSinceDischarge >= 14) return rng.chance(0.5) ? STALE : COMPLETE;
   if (daysSinceDischarge >= 3) return { signed: 0.35, summary: 0.55, surgical: 0.65 };
   return { signed: 0.15, summary: 0.3, surgical: 0.4 };
@@ -173,7 +174,7 @@ export function completeDemoCharts(bundle: Bundle, asOf: Date, seed = 15): Bundl
       const end = encounters.get(urn)?.period?.end;
       const finished = encounters.get(urn)?.status === 'finished' && end;
       const days = finished ? Math.floor((asOf.getTime() - Date.parse(end)) / DAY) : undefined;
-      completion = completionAt(rngOf(urn), days);
+      completion = completionAt(rngOf(urn), days, encounters.get(urn)?.class.code === 'IMP');
       completions.set(urn, completion);
     }
     return completion;
