@@ -1,9 +1,10 @@
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
-import { assertResourceType } from './definitions.ts';
+import { assertResourceType, assertValidResource } from './definitions.ts';
 import { badRequest, isOutcomeError, notFound, OutcomeError } from './outcomes.ts';
 import { newId } from './unchecked-storage.ts';
 import { assertId, type FhirStore } from './store.ts';
+import { applyPatch, assertSameRecord, type PatchDocument } from './patch.ts';
 import { validateResources } from './validation-pool.ts';
 
 /**
@@ -12,7 +13,7 @@ import { validateResources } from './validation-pool.ts';
  * resource is validated, and everything is written in one database transaction.
  */
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 interface ParsedEntry {
   index: number;
@@ -40,7 +41,13 @@ function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
   ] as const)
     if (value !== undefined && typeof value !== 'string')
       throw badRequest(`Bundle entry ${index}: ${name} must be text`, [`Bundle.entry[${index}].${name}`]);
-  if (method !== 'GET' && method !== 'POST' && method !== 'PUT' && method !== 'DELETE') {
+  if (
+    method !== 'GET' &&
+    method !== 'POST' &&
+    method !== 'PUT' &&
+    method !== 'PATCH' &&
+    method !== 'DELETE'
+  ) {
     throw badRequest(`Bundle entry ${index}: method ${method} is not supported in bundles`);
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(url))
@@ -128,6 +135,10 @@ async function runSingle(store: FhirStore, e: ParsedEntry): Promise<BundleEntry>
         : await store.conditionalUpdate(e.type, criteriaOf(e, 'PUT'), e.resource);
       return writeResponse(resource, created);
     }
+    case 'PATCH': {
+      if (!e.id) throw badRequest(`Bundle entry ${e.index}: PATCH needs Type/id`);
+      return writeResponse((await store.patch(e.type, e.id, patchOf(e))).resource, false);
+    }
     case 'DELETE': {
       if (e.id) await store.delete(e.type, e.id);
       else await store.conditionalDelete(e.type, criteriaOf(e, 'DELETE'));
@@ -158,14 +169,20 @@ function writeResponse(resource: Resource, created: boolean): BundleEntry {
 }
 
 /** FHIR's processing order inside a transaction: deletes, creates, updates, then reads. */
-const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, GET: 3 };
+const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3 };
 
 async function processTransaction(store: FhirStore, entries: BundleEntry[]): Promise<Bundle> {
   const parsed = entries.map(parseEntry);
   for (const e of parsed) {
     store.assertMay(
       e.type,
-      e.method === 'GET' ? 'read' : e.method === 'POST' ? 'create' : e.method === 'PUT' ? 'update' : 'delete',
+      e.method === 'GET'
+        ? 'read'
+        : e.method === 'POST'
+          ? 'create'
+          : e.method === 'PUT' || e.method === 'PATCH'
+            ? 'update'
+            : 'delete',
     );
     if (e.id) assertId(e.id);
   }
@@ -184,8 +201,7 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
       const id =
         e.id ??
         (e.method === 'PUT' || e.method === 'DELETE' ? await resolveConditional(store, tx, e) : undefined);
-      if (id && (e.method === 'PUT' || e.method === 'DELETE'))
-        assertChangedOnce(changed, e, `${e.type}/${id}`);
+      if (id && e.method !== 'GET' && e.method !== 'POST') assertChangedOnce(changed, e, `${e.type}/${id}`);
       if (e.method === 'DELETE') {
         if (!id) throw notFound(`Bundle entry ${e.index}: no ${e.type} matches '${criteriaOf(e, 'DELETE')}'`);
         deletes.push({ type: e.type, id });
@@ -210,6 +226,17 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
           throw badRequest(`Bundle entry ${e.index}: resource id does not match ${e.url}`);
         if (e.fullUrl) refMap.set(e.fullUrl, `${e.type}/${target}`);
         toWrite.push({ entry: e, resource: { ...resource, id: target } });
+      } else if (e.method === 'PATCH') {
+        if (!id) throw badRequest(`Bundle entry ${e.index}: PATCH needs Type/id`);
+        // Applied to the current version, locked in this transaction, then checked as a PUT is.
+        const patched = applyPatch(await store.readForUpdate(tx, e.type, id), patchOf(e));
+        assertSameRecord(e.type, id, patched);
+        try {
+          assertValidResource(patched);
+        } catch (err) {
+          throw withEntry(err, e.index);
+        }
+        toWrite.push({ entry: e, resource: patched as Resource & { id: string } });
       }
     }
     const conditional = new Map<string, string>();
@@ -244,6 +271,33 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
       responses[e.index] = await readEntry(store, tx, e);
   });
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
+}
+
+/**
+ * A PATCH entry's patch: a Binary holding a JSON Patch (application/json-patch+json, base64 as
+ * a Binary's data is), or a Parameters resource holding a FHIRPath Patch.
+ */
+function patchOf(e: ParsedEntry): PatchDocument {
+  const resource = e.resource;
+  if (resource?.resourceType === 'Parameters') return { format: 'fhirpath-patch', body: resource };
+  if (
+    resource?.resourceType === 'Binary' &&
+    typeof resource.contentType === 'string' &&
+    resource.contentType.split(';')[0]?.trim() === 'application/json-patch+json' &&
+    typeof resource.data === 'string'
+  ) {
+    try {
+      return {
+        format: 'json-patch',
+        body: JSON.parse(Buffer.from(resource.data, 'base64').toString('utf8')),
+      };
+    } catch {
+      throw badRequest(`Bundle entry ${e.index}: the Binary's data is not a JSON Patch`);
+    }
+  }
+  throw badRequest(
+    `Bundle entry ${e.index}: a PATCH entry carries a Binary (application/json-patch+json) or a Parameters resource`,
+  );
 }
 
 /** The search criteria of a conditional PUT or DELETE entry (`Patient?identifier=...`). */
@@ -293,7 +347,7 @@ function assertEachOnce(entries: ParsedEntry[]): void {
         throw badRequest(`Bundle entries ${first} and ${e.index} have the same fullUrl '${e.fullUrl}'`);
       named.set(e.fullUrl, e.index);
     }
-    if ((e.method === 'PUT' || e.method === 'DELETE') && e.id) {
+    if ((e.method === 'PUT' || e.method === 'PATCH' || e.method === 'DELETE') && e.id) {
       const key = `${e.type}/${e.id}`;
       const first = written.get(key);
       if (first !== undefined)

@@ -296,6 +296,62 @@ describe('conditional update and delete in bundles', () => {
     expect([await versionOf(createdId), await versionOf(secret.id ?? '')]).toEqual(['2', '1']);
   });
 
+  it('patches in a transaction and a batch: a Binary JSON Patch or a Parameters FHIRPath Patch', async () => {
+    const [a, b] = [await createPatient('bp-a'), await createPatient('bp-b')];
+    const secret = await createPatient('bp-secret', true);
+    const jsonPatch = (id: string) => ({
+      resource: {
+        resourceType: 'Binary',
+        contentType: 'application/json-patch+json',
+        data: Buffer.from(JSON.stringify([{ op: 'replace', path: '/gender', value: 'male' }])).toString(
+          'base64',
+        ),
+      },
+      request: { method: 'PATCH', url: `Patient/${id}` },
+    });
+    const fhirPathPatch = {
+      resource: {
+        resourceType: 'Parameters',
+        parameter: [
+          {
+            name: 'operation',
+            part: [
+              { name: 'type', valueCode: 'replace' },
+              { name: 'path', valueString: 'Patient.gender' },
+              { name: 'value', valueCode: 'other' },
+            ],
+          },
+        ],
+      },
+      request: { method: 'PATCH', url: `Patient/${b.id ?? ''}` },
+    };
+    const tx = await server.call(
+      'him-technician',
+      'POST',
+      '/fhir/R4',
+      bundle('transaction', [jsonPatch(a.id ?? ''), fhirPathPatch]),
+    );
+    expect(statuses((await tx.json()) as Bundle)).toEqual(['200', '200']);
+    expect([await versionOf(a.id ?? ''), await versionOf(b.id ?? '')]).toEqual(['2', '2']);
+    const refused = await server.call(
+      'him-technician',
+      'POST',
+      '/fhir/R4',
+      bundle('transaction', [jsonPatch(b.id ?? ''), jsonPatch(secret.id ?? '')]),
+    );
+    expect(refused.status).toBe(403);
+    const batch = (await (
+      await server.call(
+        'him-technician',
+        'POST',
+        '/fhir/R4',
+        bundle('batch', [jsonPatch(b.id ?? ''), jsonPatch(secret.id ?? '')]),
+      )
+    ).json()) as Bundle;
+    expect(statuses(batch)).toEqual(['200', '403']);
+    expect([await versionOf(b.id ?? ''), await versionOf(secret.id ?? '')]).toEqual(['3', '1']);
+  });
+
   it('runs them entry by entry in a batch', async () => {
     await createPatient('batch-del');
     const res = (await (
