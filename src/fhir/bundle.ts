@@ -111,7 +111,34 @@ async function processBatch(store: FhirStore, entries: BundleEntry[]): Promise<B
   return { resourceType: 'Bundle', type: 'batch-response', entry: out };
 }
 
+/**
+ * Resolves conditional references (`Patient?identifier=...`) to Type/id through the caller's
+ * access filter, each once: a record the caller may not see does not match.
+ */
+function conditionalReferences(
+  store: FhirStore,
+  q: Queryable,
+): (ref: string, index: number) => Promise<string> {
+  const resolved = new Map<string, string>();
+  return async (ref, index) => {
+    const cached = resolved.get(ref);
+    if (cached) return cached;
+    const [type = '', criteria = ''] = ref.split('?');
+    assertResourceType(type);
+    const found = await store.findExisting(q, type, criteria);
+    if (!found?.id)
+      throw notFound(`Bundle entry ${index}: no ${type} matches the conditional reference '${ref}'`);
+    resolved.set(ref, `${type}/${found.id}`);
+    return `${type}/${found.id}`;
+  };
+}
+
 async function runSingle(store: FhirStore, e: ParsedEntry): Promise<BundleEntry> {
+  // A batch entry run on its own resolves its conditional references as a transaction does.
+  if (e.resource && typeof e.resource === 'object' && (e.method === 'POST' || e.method === 'PUT')) {
+    const resolve = conditionalReferences(store, store.db);
+    await rewriteReferences(e.resource, new Map(), (ref) => resolve(ref, e.index));
+  }
   switch (e.method) {
     case 'GET': {
       const query = e.url.includes('?') ? new URLSearchParams(e.url.split('?')[1]) : undefined;
@@ -239,22 +266,9 @@ async function processTransaction(store: FhirStore, entries: BundleEntry[]): Pro
         toWrite.push({ entry: e, resource: patched as Resource & { id: string } });
       }
     }
-    const conditional = new Map<string, string>();
-    for (const w of toWrite) {
-      await rewriteReferences(w.resource, refMap, async (ref) => {
-        const cached = conditional.get(ref);
-        if (cached) return cached;
-        const [type = '', criteria = ''] = ref.split('?');
-        assertResourceType(type);
-        const found = await store.findExisting(tx, type, criteria);
-        if (!found?.id)
-          throw notFound(
-            `Bundle entry ${w.entry.index}: no ${type} matches the conditional reference '${ref}'`,
-          );
-        conditional.set(ref, `${type}/${found.id}`);
-        return `${type}/${found.id}`;
-      });
-    }
+    const resolve = conditionalReferences(store, tx);
+    for (const w of toWrite)
+      await rewriteReferences(w.resource, refMap, (ref) => resolve(ref, w.entry.index));
     const created = await store.writeInTransaction(
       tx,
       toWrite.map((w) => w.resource),

@@ -454,4 +454,47 @@ describe('bundles', () => {
     expect(batch.entry?.[0]?.response?.status).toMatch(/^201/);
     expect(batch.entry?.[1]?.response?.status).toBe('400');
   });
+
+  it('resolves the conditional references of a batch whose entries run one by one', async () => {
+    const patient = await json<Patient>(
+      await server.call('him-technician', 'POST', '/fhir/R4/Patient', {
+        ...newPatient('Condref'),
+        identifier: [{ system: 'urn:test:mrn', value: 'CONDREF-1' }],
+      }),
+    );
+    // The invalid second entry fails the batch's group commit, so each entry runs on its own.
+    const batch = await json<Bundle>(
+      await server.call('him-technician', 'POST', '/fhir/R4', {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [
+          {
+            resource: {
+              resourceType: 'Encounter',
+              status: 'finished',
+              class: { code: 'AMB' },
+              subject: { reference: 'Patient?identifier=urn:test:mrn|CONDREF-1' },
+            },
+            request: { method: 'POST', url: 'Encounter' },
+          },
+          {
+            resource: { resourceType: 'Patient', gender: 'nope' },
+            request: { method: 'POST', url: 'Patient' },
+          },
+          {
+            resource: {
+              resourceType: 'Encounter',
+              status: 'finished',
+              class: { code: 'AMB' },
+              subject: { reference: 'Patient?identifier=urn:test:mrn|NO-SUCH' },
+            },
+            request: { method: 'POST', url: 'Encounter' },
+          },
+        ],
+      }),
+    );
+    expect(batch.entry?.map((e) => e.response?.status.slice(0, 3))).toEqual(['201', '400', '404']);
+    const encounter = batch.entry?.[0]?.resource as { subject: { reference: string } };
+    expect(encounter.subject.reference).toBe(`Patient/${patient.id ?? ''}`);
+  });
 });
