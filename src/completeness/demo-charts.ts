@@ -20,6 +20,12 @@ import { isSurgical } from './chart-facts.ts';
  */
 
 const DAY = 86_400_000;
+/**
+ * The demo's visits sit at the same places relative to the first start's date every day, so one
+ * seed gives the same picture every day: this one leaves one inpatient chart delinquent among
+ * the default 300 demo patients (a rate near 30%, under the accreditation limit).
+ */
+const DEMO_SEED = 6;
 const LOINC = 'http://loinc.org';
 
 interface Completion {
@@ -153,7 +159,7 @@ function surgicalNotes(
 }
 
 /** A demo patient's bundle with its charts completed as they would be on `asOf`. */
-export function completeDemoCharts(bundle: Bundle, asOf: Date, seed = 15): Bundle {
+export function completeDemoCharts(bundle: Bundle, asOf: Date, seed = DEMO_SEED): Bundle {
   const entries = bundle.entry ?? [];
   const encounters = new Map<string, Encounter>();
   for (const e of entries)
