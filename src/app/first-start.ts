@@ -5,6 +5,7 @@ import { loadDemoData } from './demo-loader.ts';
 import { seedDemoRequests } from '../disclosure/index.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
 import { completeDemoCharts } from '../completeness/index.ts';
+import { demoCancerCases } from '../registry/index.ts';
 
 const DEMO_YEARS = 3;
 
@@ -51,11 +52,13 @@ export async function prepareFreshDatabase(
   const days = Math.round(DEMO_YEARS * 365.25);
   const today = new Date(new Date().toISOString().slice(0, 10));
   const startDate = new Date(today.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+  // A few of them have a coded cancer diagnosis, so the registry's suspense queue is not empty.
+  const cancerCases = demoCancerCases();
   const result = await loadDemoData(
     store,
     { patients: config.demoPatients, seed: 2026, duplicateRate: 0.05, startDate, years: DEMO_YEARS },
     undefined,
-    (bundle) => completeDemoCharts(bundle, today),
+    (bundle) => cancerCases(completeDemoCharts(bundle, today)),
   );
   log(`Demo data ready: ${result.patients} patients, ${result.resources} resources.`);
   // The ROI queue opens with requests in every status, some near or past their due date.

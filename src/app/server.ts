@@ -12,6 +12,8 @@ import { registerChartRoutes } from '../chart/index.ts';
 import { registerMpiRoutes } from '../mpi/index.ts';
 import { clockRulesFor, registerDisclosureRoutes } from '../disclosure/index.ts';
 import { registerCompletenessRoutes } from '../completeness/index.ts';
+import { registerRetentionRoutes } from '../retention/index.ts';
+import { registerRegistryRoutes } from '../registry/index.ts';
 import { authenticate } from '../auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Db } from '../db/index.ts';
@@ -217,6 +219,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMpiRoutes(app, { db });
   registerDisclosureRoutes(app, { db, clock: clockRulesFor(config.roiState) });
   await registerCompletenessRoutes(app, { db, maxDocumentBytes: config.maxDocumentBytes });
+  registerRetentionRoutes(app, { db });
+  await registerRegistryRoutes(app, { db });
   if (deps.web) await registerWebApp(app);
   return app;
 }

@@ -29,10 +29,12 @@ try {
 
 /** Module command groups (coding, MPI) register themselves through their public functions. */
 async function registerModuleCommands(p: Command): Promise<void> {
-  const { openConfiguredDb } = await import('./context.ts');
+  const { openConfiguredDb, cliContext } = await import('./context.ts');
   const modules: Array<() => Promise<void>> = [
     async () => (await import('../coding/cli.ts')).registerCodesCommands(p, openConfiguredDb),
     async () => (await import('../mpi/cli.ts')).registerMpiCommands(p, openConfiguredDb),
+    async () =>
+      (await import('../registry/cli.ts')).registerRegistryCommands(p, openConfiguredDb, cliContext),
   ];
   for (const m of modules) await m();
 }

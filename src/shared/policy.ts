@@ -111,6 +111,18 @@ const COMPLETENESS_RIGHTS = new Map<string, Partial<Record<Action, ReadonlySet<R
   ['DocumentSignature', { update: new Set<Role>(['provider']) }],
 ]);
 
+/**
+ * The cancer registry (casefinding, abstracts, follow-up, NAACCR XML reports) is the cancer
+ * registrar's work; the HIM director reads it and reports it. Listed by name, since the '*'
+ * grants of other roles must not reach it.
+ */
+const REGISTRY_RIGHTS: Partial<Record<Role, readonly Action[]>> = {
+  'cancer-registrar': ['read', 'search', 'create', 'update', 'export'],
+  'him-director': ['read', 'search', 'export'],
+  admin: ['read', 'search', 'create', 'update', 'export'],
+  system: ['read', 'search', 'create', 'update', 'export'],
+};
+
 export function isAllowed(role: Role, resource: string, action: Action): boolean {
   // Every signed-in user may look at and end their own session, and break the glass.
   if (resource === 'Session') return true;
@@ -120,6 +132,7 @@ export function isAllowed(role: Role, resource: string, action: Action): boolean
   const completeness = COMPLETENESS_RIGHTS.get(resource)?.[action];
   if (completeness) return completeness.has(role);
   if (resource === 'Disclosure') return ROI_RIGHTS[role]?.includes(action) ?? false;
+  if (resource === 'CancerRegistry') return REGISTRY_RIGHTS[role]?.includes(action) ?? false;
   return PERMISSIONS[role].some(
     (g) => (g.resources === '*' || g.resources.includes(resource)) && g.actions.includes(action),
   );
