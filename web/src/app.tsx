@@ -7,6 +7,7 @@ import { codingRoute } from './pages/coding/coding-routes.tsx';
 import { duplicatesRoute } from './pages/duplicates/duplicates-routes.tsx';
 import { completenessRoute } from './pages/completeness/completeness-routes.tsx';
 import { disclosureRoute } from './pages/disclosure/disclosure-routes.tsx';
+import { registryRoute } from './pages/registry/registry-routes.tsx';
 import { HomePage } from './pages/home/home-page.tsx';
 import { LoginPage } from './pages/login/login-page.tsx';
 import { PatientSearchPage } from './pages/search/patient-search-page.tsx';
@@ -24,6 +25,8 @@ function route(path: string, session: Session): ReactNode {
   if (disclosure) return disclosure;
   const completeness = path.startsWith('/completeness') ? completenessRoute(path) : undefined;
   if (completeness) return completeness;
+  const registry = path.startsWith('/registry') ? registryRoute(path) : undefined;
+  if (registry) return registry;
   let m = matchPath('/patients/:id', path);
   if (m?.id) return <ChartPage patientId={m.id} view={{ kind: 'overview' }} />;
   m = matchPath('/patients/:id/encounters/:eid', path);

@@ -53,6 +53,21 @@ export const NAVIGATION: NavItem[] = [
     label: 'Release of information',
     access: { resource: 'Disclosure', action: 'search' },
   },
+  {
+    path: '/registry',
+    label: 'Suspense queue',
+    access: { resource: 'CancerRegistry', action: 'update' },
+  },
+  {
+    path: '/registry/follow-up',
+    label: 'Follow-up',
+    access: { resource: 'CancerRegistry', action: 'update' },
+  },
+  {
+    path: '/registry/export',
+    label: 'NAACCR export',
+    access: { resource: 'CancerRegistry', action: 'export' },
+  },
 ];
 
 export function navigationFor(role: Role): NavItem[] {
