@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Binary, Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../app/config.ts';
@@ -565,6 +565,19 @@ const newObservation = fc
     valueString: value,
   }));
 
+/** What a PATCH names: an open record by id, or criteria that may match restricted records. */
+const patchTarget: fc.Arbitrary<string> = fc.oneof(
+  typedOpenId.filter(([t]) => t === 'Patient').map(([, id]) => `Patient/${id}`),
+  patientCriteria.map((c) => `Patient?${c}`),
+);
+/** A JSON Patch the technician may apply to a Patient: never a restricted record's value. */
+const jsonPatch = fc.oneof(
+  fc.constant([{ op: 'add', path: '/active', value: true }]),
+  writeName.map((family) => [{ op: 'add', path: '/name', value: [{ family }] }]),
+  fc.constantFrom(...DATES).map((d) => [{ op: 'replace', path: '/birthDate', value: d }]),
+  fc.constant([{ op: 'test', path: '/birthDate', value: '1961-04-03' }]),
+);
+
 const bundleEntry: fc.Arbitrary<BundleEntry> = fc.oneof(
   // Reads and searches inside the bundle (one big page, so the answer does not depend on order).
   search.map(({ type, query }) => ({
@@ -597,6 +610,20 @@ const bundleEntry: fc.Arbitrary<BundleEntry> = fc.oneof(
   searchType.chain((t) =>
     idOf(t).map((id) => ({ request: { method: 'DELETE' as const, url: `${t}/${id}` } })),
   ),
+  // Conditional update and delete, and PATCH entries (a Binary JSON Patch) by id or by criteria.
+  fc.tuple(newPatient, patientCriteria).map(([resource, criteria]) => ({
+    resource: resource as Resource,
+    request: { method: 'PUT' as const, url: `Patient?${criteria}` },
+  })),
+  patientCriteria.map((criteria) => ({ request: { method: 'DELETE' as const, url: `Patient?${criteria}` } })),
+  fc.tuple(patchTarget, jsonPatch).map(([url, ops]): BundleEntry => {
+    const patch: Binary = {
+      resourceType: 'Binary',
+      contentType: 'application/json-patch+json',
+      data: Buffer.from(JSON.stringify(ops)).toString('base64'),
+    };
+    return { resource: patch, request: { method: 'PATCH', url } };
+  }),
 );
 
 /** A new patient and an observation naming it by its bundle-internal `urn:uuid:`. */
@@ -630,7 +657,8 @@ type TwinRequest =
   | { kind: 'search'; type: SearchType; query: Query; post: boolean; lenient: boolean }
   | { kind: 'get'; path: string }
   | { kind: 'bundle'; bundle: Bundle }
-  | { kind: 'create'; resource: Record<string, unknown>; ifNoneExist: string };
+  | { kind: 'create'; resource: Record<string, unknown>; ifNoneExist: string }
+  | { kind: 'write'; method: 'PUT' | 'PATCH'; path: string; body: unknown; contentType: string };
 
 const twinRequest: fc.Arbitrary<TwinRequest> = fc.oneof(
   {
@@ -661,8 +689,32 @@ const twinRequest: fc.Arbitrary<TwinRequest> = fc.oneof(
           .tuple(typedOpenId, fc.constantFrom('', '?_summary=true', '?_elements=subject'))
           .map(([[t, id], q]) => `/fhir/R4/${t}/${id}${q}`),
         fc.constantFrom(...OPEN_PATIENTS, ...GEN_PATIENTS).map((id) => `/fhir/R4/Patient/${id}/$everything`),
+        // Paged: every page followed, the pages' records compared as one set.
+        fc.constantFrom('/fhir/R4/_history?_count=3', '/fhir/R4/Patient/_history?_count=2'),
+        fc
+          .constantFrom(...OPEN_PATIENTS, ...GEN_PATIENTS)
+          .map((id) => `/fhir/R4/Patient/${id}/$everything?_count=2`),
       )
       .map((path) => ({ kind: 'get' as const, path })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      fc.tuple(newPatient, patientCriteria).map(([body, c]) => ({
+        kind: 'write' as const,
+        method: 'PUT' as const,
+        path: `/fhir/R4/Patient?${c}`,
+        body,
+        contentType: 'application/fhir+json',
+      })),
+      fc.tuple(patchTarget, jsonPatch).map(([target, body]) => ({
+        kind: 'write' as const,
+        method: 'PATCH' as const,
+        path: `/fhir/R4/${target}`,
+        body,
+        contentType: 'application/json-patch+json',
+      })),
+    ),
   },
   {
     weight: 2,
@@ -692,17 +744,12 @@ async function perform(store: Store, req: TwinRequest, who: Who = 'tech'): Promi
             'content-type': 'application/x-www-form-urlencoded',
           })
         : await store.call(who, 'GET', `/fhir/R4/${req.type}?${qs(req.query)}`, undefined, headers);
-      const pages = [first];
-      for (let page = first; page.status === 200 && pages.length < 100;) {
-        const next = (JSON.parse(page.text) as Bundle).link?.find((l) => l.relation === 'next')?.url;
-        if (!next) break;
-        page = await store.call(who, 'GET', next, undefined, headers);
-        pages.push(page);
-      }
-      return pages;
+      return withNextPages(store, who, first, headers);
     }
     case 'get':
-      return [await store.call(who, 'GET', req.path)];
+      return withNextPages(store, who, await store.call(who, 'GET', req.path));
+    case 'write':
+      return [await store.call(who, req.method, req.path, req.body, { 'content-type': req.contentType })];
     case 'bundle':
       return [await store.call(who, 'POST', '/fhir/R4', req.bundle)];
     case 'create':
@@ -715,6 +762,23 @@ async function perform(store: Store, req: TwinRequest, who: Who = 'tech'): Promi
   }
 }
 
+/** A Bundle answer and the pages its `next` links lead to. */
+async function withNextPages(
+  store: Store,
+  who: Who,
+  first: Answer,
+  headers: Record<string, string> = {},
+): Promise<Answer[]> {
+  const pages = [first];
+  for (let page = first; page.status === 200 && pages.length < 100;) {
+    const next = (JSON.parse(page.text) as Bundle).link?.find((l) => l.relation === 'next')?.url;
+    if (!next) break;
+    page = await store.call(who, 'GET', next, undefined, headers);
+    pages.push(page);
+  }
+  return pages;
+}
+
 /** The records an answer returns (a refusal or a Bundle's links return none). */
 function returned(value: unknown): Resource[] {
   const r = value as Resource | undefined;
@@ -725,8 +789,8 @@ function returned(value: unknown): Resource[] {
 
 /**
  * Restricted names, values or ids in a returned record. Two kinds of reference are the caller's own
- * text, not something the store revealed: the bridge's performer, and a conditional reference a
- * batch entry stored as written (a batch, unlike a transaction, does not resolve them).
+ * text, not something the store revealed: the bridge's performer, and a conditional reference as
+ * the caller wrote it (in a refused entry's echo, say).
  */
 function leaksIn(answer: Answer): string[] {
   if (!answer.text.startsWith('{')) return [];
