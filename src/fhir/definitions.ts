@@ -19,6 +19,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { assertJsonShape } from './json-shape.ts';
 import { requiredCodeIssues } from './required-codes.ts';
+import { withoutFalseFindings } from './validator-corrections.ts';
 import { badRequest, isOutcomeError, OutcomeError } from './outcomes.ts';
 
 /** The spec's own resource types (Medplum's definitions add its own); set by loadDefinitions. */
@@ -78,13 +79,18 @@ export function assertValidResource(resource: unknown): asserts resource is Reso
   assertNoEmptyValues(resource);
   let issues: OperationOutcomeIssue[];
   try {
-    issues = validateResource(resource as Resource).filter((i) => i.severity === 'error');
+    issues = validateResource(resource as Resource);
   } catch (err) {
-    // The validator throws its first finding as an OperationOutcome.
+    // The validator throws its findings as an OperationOutcome when one is an error.
     const found = (err as { outcome?: OperationOutcome }).outcome;
     if (!found) throw err;
-    throw new OutcomeError(400, found);
+    issues = found.issue ?? [];
+    if (issues.length === 0) throw new OutcomeError(400, found);
   }
+  issues = withoutFalseFindings(
+    resource,
+    issues.filter((i) => i.severity === 'error'),
+  );
   issues = issues.concat(requiredCodeIssues(resource as Resource));
   if (issues.length > 0) {
     throw new OutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
