@@ -8,7 +8,22 @@ export {
   STATEMENT_PREFIX,
   EXPIRY_EVENT_URL,
 } from './authorization.ts';
-export { clockRulesFor, HIPAA_CLOCK, type Clock, type ClockRules, type ClockState } from './legal-clock.ts';
+export {
+  addDays,
+  clockRulesFor,
+  HIPAA_CLOCK,
+  isCalendarDate,
+  today,
+  type Clock,
+  type ClockRules,
+  type ClockState,
+} from './legal-clock.ts';
+/** The PDF pieces of release packets, for other certificates and letters (retention). */
+export { heading, line, newPdf, printable, stampPages, type Pdf } from './pdf-document.ts';
+export { FACILITY } from './packet-pdf.ts';
+export type { AmendmentView } from './amendments.ts';
+export type { AmendmentStatus, DenialBasis } from './amendment-task.ts';
+export { DENIAL_BASES, AMENDMENT_STATUSES } from './amendment-task.ts';
 export type { RequesterType, RequestStatus, Delivery } from './terms.ts';
 export { REQUESTER_TYPES, REQUEST_STATUSES } from './terms.ts';
 export type { Fee } from './fees.ts';

@@ -1,3 +1,4 @@
+import type { DisagreementStatement } from './amendment-statements.ts';
 import type { Fee } from './fees.ts';
 import { heading, line, newPdf, printable, stampPages } from './pdf-document.ts';
 import { TYPE_HEADINGS, type RecordText } from './record-text.ts';
@@ -16,6 +17,8 @@ export interface PacketContent {
   patient: PatientSummary;
   records: RecordText[];
   withheld: Array<{ reference: string; reason: string }>;
+  /** 164.526(d)(4): statements of disagreement about enclosed records travel with them. */
+  statements: DisagreementStatement[];
   fee: Fee;
   /** Part 2 records are enclosed: the 42 CFR 2.32 notice must go with them. */
   part2: boolean;
@@ -77,6 +80,13 @@ function coverLetter(doc: PDFKit.PDFDocument, c: PacketContent): void {
     line(doc, `Withheld: ${c.withheld.length} records the law protects further:`);
     for (const reason of new Set(c.withheld.map((w) => w.reason))) line(doc, `- ${reason}`, { indent: 12 });
   }
+  if (c.statements.length > 0) {
+    doc.moveDown(0.5);
+    line(
+      doc,
+      `Also enclosed: ${c.statements.length} statement(s) of disagreement with a denied amendment, as 45 CFR 164.526(d)(4) requires.`,
+    );
+  }
   doc.moveDown(0.5);
   line(doc, `Fee: $${c.fee.amount} (${c.fee.basis}).`);
   doc.moveDown();
@@ -108,10 +118,28 @@ function recordPages(doc: PDFKit.PDFDocument, c: PacketContent): void {
   }
 }
 
+function statementPages(doc: PDFKit.PDFDocument, c: PacketContent): void {
+  if (c.statements.length === 0) return;
+  doc.addPage();
+  heading(doc, 'Amendment requests and statements of disagreement', 14);
+  for (const s of c.statements) {
+    doc
+      .moveDown(0.5)
+      .font('Helvetica-Bold')
+      .fontSize(10)
+      .text(printable(`About: ${s.records.join(', ')}`));
+    line(doc, `Requested on ${s.requested}: ${s.change}`, { indent: 12 });
+    line(doc, `Denied on ${s.denied}. Basis: ${s.basis}.`, { indent: 12 });
+    line(doc, `Statement of disagreement: ${s.statement}`, { indent: 12 });
+    if (s.rebuttal) line(doc, `Rebuttal: ${s.rebuttal}`, { indent: 12 });
+  }
+}
+
 export async function renderPacket(content: PacketContent): Promise<{ pdf: Buffer; pages: number }> {
   const { doc, done } = newPdf(`Release of information ${content.request.id}`);
   coverLetter(doc, content);
   recordPages(doc, content);
+  statementPages(doc, content);
   const pages = stampPages(
     doc,
     printable(

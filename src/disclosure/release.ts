@@ -14,6 +14,7 @@ import {
 import { basisOf, encodeDisclosure, purposeOfUse, type DisclosureRecord } from './disclosure-record.ts';
 import { DEFAULT_FEES, feeFor, type Fee, type FeeRules } from './fees.ts';
 import { renderPacket, type PacketContent } from './packet-pdf.ts';
+import { statementsFor, type DisagreementStatement } from './amendment-statements.ts';
 import { recordText, TYPE_HEADINGS, type RecordText } from './record-text.ts';
 import { patientSummary, requestForRelease, type WorkflowOptions } from './requests.ts';
 import { taskOf, type RequestRecord } from './request-task.ts';
@@ -53,6 +54,8 @@ export interface ReleasePlan {
   blockers: Blocker[];
   records: Resource[];
   withheld: Array<{ reference: string; reason: string }>;
+  /** Statements of disagreement (with denial and rebuttal) about released records: they go too. */
+  statements: DisagreementStatement[];
 }
 
 /** What the release screen previews: the records, those withheld and why, the fee. */
@@ -136,6 +139,11 @@ export async function planRelease(db: Db, store: FhirStore, id: string, asOf: st
     if (reason) withheld.push({ reference: `${resource.resourceType}/${resource.id ?? ''}`, reason });
     else records.push(resource);
   }
+  const statements = await statementsFor(
+    store,
+    record.patientId,
+    new Set(records.map((r) => `${r.resourceType}/${r.id ?? ''}`)),
+  );
   // No matching record is still an answer: the packet's letter says none was found.
   return {
     record,
@@ -146,6 +154,7 @@ export async function planRelease(db: Db, store: FhirStore, id: string, asOf: st
     blockers,
     records,
     withheld,
+    statements,
   };
 }
 
@@ -161,6 +170,7 @@ async function packetPdf(
     patient: patientSummary(plan.patient),
     records: texts,
     withheld: plan.withheld,
+    statements: plan.statements,
     fee,
     part2: plan.records.some((r) => specialCategoriesOf(r).includes('part2')),
     date: options.asOf,

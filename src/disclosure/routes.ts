@@ -22,6 +22,7 @@ import { packetOf, previewRelease, releaseRequest, type ReleaseOptions } from '.
 import type { FeeRules } from './fees.ts';
 import { accountingCsv, accountingOf, accountingPdf, recordDisclosure } from './accounting.ts';
 import { isCalendarDate } from './legal-clock.ts';
+import { registerAmendmentRoutes } from './amendment-routes.ts';
 
 export interface DisclosureDeps {
   db: Db;
@@ -157,6 +158,8 @@ export function registerDisclosureRoutes(app: FastifyInstance, deps: DisclosureD
   app.post<{ Params: Params }>('/disclosure/requests/:id/close', access('update'), async (req) =>
     answer(req, await closeRequest(storeFor(db, req), req.params.id, req.body, options())),
   );
+
+  registerAmendmentRoutes(app, db);
 }
 
 function wants(req: FastifyRequest, type: 'pdf' | 'csv'): boolean {

@@ -93,6 +93,56 @@ const ROI_RIGHTS: Partial<Record<Role, readonly Action[]>> = {
 };
 
 /**
+ * Amendment requests (`Amendment`, 45 CFR 164.526): logged, routed and tracked by HIM and ROI
+ * staff; the author of the information (a provider) decides; the privacy officer follows them.
+ */
+const AMENDMENT_RIGHTS: Partial<Record<Role, readonly Action[]>> = {
+  'roi-specialist': ['read', 'search', 'create', 'update'],
+  'him-technician': ['read', 'search', 'create', 'update'],
+  'him-director': ['read', 'search', 'create', 'update'],
+  admin: ['read', 'search', 'create', 'update'],
+  provider: ['read', 'search', 'update'],
+  'privacy-officer': ['read', 'search'],
+};
+
+/**
+ * Records retention: the schedule (`Retention`) is the HIM director's; legal holds (`LegalHold`)
+ * are placed and released by the privacy officer (counsel's request) and the HIM director; a
+ * destruction run (`DestructionRun`) is proposed by HIM staff, approved by a second person
+ * (director or privacy officer, never the proposer: checked where it is approved) and carried
+ * out by the director. Listed by name, since the '*' grants of other roles must not reach them.
+ */
+const HIM_STAFF = new Set<Role>(['him-technician', 'him-director', 'privacy-officer', 'admin']);
+const RETENTION_RIGHTS = new Map<string, Partial<Record<Action, ReadonlySet<Role>>>>([
+  [
+    'Retention',
+    {
+      read: new Set<Role>([...HIM_STAFF, 'roi-specialist', 'provider']),
+      update: new Set<Role>(['him-director', 'admin']),
+    },
+  ],
+  [
+    'LegalHold',
+    {
+      read: HIM_STAFF,
+      search: HIM_STAFF,
+      create: new Set<Role>(['privacy-officer', 'him-director', 'admin']),
+      update: new Set<Role>(['privacy-officer', 'him-director', 'admin']),
+    },
+  ],
+  [
+    'DestructionRun',
+    {
+      read: HIM_STAFF,
+      search: HIM_STAFF,
+      create: new Set<Role>(['him-technician', 'him-director', 'admin']),
+      update: new Set<Role>(['him-director', 'privacy-officer', 'admin']),
+      delete: new Set<Role>(['him-director', 'admin']),
+    },
+  ],
+]);
+
+/**
  * Chart completeness: the rules are the medical staff's policy, changed by the HIM director;
  * waiving a deficiency is HIM staff's decision, not the provider's who owes it; physician queries
  * are sent by coders and CDI staff and answered (like documents signed) by providers only.
@@ -132,6 +182,9 @@ export function isAllowed(role: Role, resource: string, action: Action): boolean
   const completeness = COMPLETENESS_RIGHTS.get(resource)?.[action];
   if (completeness) return completeness.has(role);
   if (resource === 'Disclosure') return ROI_RIGHTS[role]?.includes(action) ?? false;
+  const retention = RETENTION_RIGHTS.get(resource);
+  if (retention) return retention[action]?.has(role) ?? false;
+  if (resource === 'Amendment') return AMENDMENT_RIGHTS[role]?.includes(action) ?? false;
   if (resource === 'CancerRegistry') return REGISTRY_RIGHTS[role]?.includes(action) ?? false;
   return PERMISSIONS[role].some(
     (g) => (g.resources === '*' || g.resources.includes(resource)) && g.actions.includes(action),
