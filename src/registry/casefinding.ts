@@ -61,10 +61,18 @@ function idOf(ref: Reference | undefined, type: string): string | null {
   return m?.[1] ?? null;
 }
 
+/** A diagnosis entered in error or refuted (a coder's retired code), or a report entered in error. */
+function withdrawn(r: Condition | DiagnosticReport): boolean {
+  if (r.resourceType === 'DiagnosticReport')
+    return r.status === 'entered-in-error' || r.status === 'cancelled';
+  return !!r.verificationStatus?.coding?.some((c) => c.code === 'entered-in-error' || c.code === 'refuted');
+}
+
 /** The first ICD-10-CM code of a record that is on the casefinding list. */
 function foundIn(row: ChangedRecord): Found | undefined {
   if (row.deleted || !row.content) return undefined;
   const r = row.content as Condition | DiagnosticReport;
+  if (withdrawn(r)) return undefined;
   const codings =
     r.resourceType === 'Condition'
       ? (r.code?.coding ?? [])

@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/index.ts';
 import { FhirStore } from '../fhir/store.ts';
+import { importFiles } from '../bulk/import.ts';
+import { hasSharedTestdata, sharedTestdata } from '../testing/shared-testdata.ts';
 import { openTestDb } from '../testing/test-db.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import type { Abstract } from './abstracts.ts';
@@ -126,6 +128,16 @@ describe('cancer registry', () => {
       await server.call('cancer-registrar', 'GET', '/registry/abstracts'),
     );
     expect(list.abstracts).toHaveLength(1);
+    // The colon code turns out entered in error: it leaves the queue.
+    const path = `/fhir/R4/${other.condition}`;
+    const condition = await json<Resource>(await server.call('admin', 'GET', path));
+    const verificationStatus = {
+      coding: [
+        { system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'entered-in-error' },
+      ],
+    };
+    await json(await server.call('admin', 'PUT', path, { ...condition, verificationStatus }));
+    expect((await queue()).map((c) => c.encounter)).toEqual([second.encounter]);
   });
 
   it('flags history codes for review, and a registrar can dismiss them', async () => {
@@ -303,5 +315,36 @@ describe('cancer registry', () => {
       'content-type': 'application/xml',
     });
     expect(res.status).toBe(400);
+  });
+
+  it.skipIf(!hasSharedTestdata)('finds cancers only once a Synthea visit is coded in ICD-10-CM', async () => {
+    const report = await importFiles(
+      new FhirStore(server.db, REGISTRY_CONTEXT),
+      [
+        'hospitalInformation1633536936158.json',
+        'practitionerInformation1633536936158.json',
+        'Bob965_Keeling57_3f6fd0bb-6cd3-eb3f-4401-cd38ace25f2b.json',
+      ].map((f) => sharedTestdata('synthea', f)),
+    );
+    expect(report.failures).toEqual([]);
+    const bob = 'Patient/3f6fd0bb-6cd3-eb3f-4401-cd38ace25f2b';
+    // Synthea's clinical Conditions are SNOMED CT coded: not casefinding material.
+    expect((await queue()).filter((c) => c.patient === bob)).toEqual([]);
+    const encounters = await json<{ entry?: Array<{ resource: { id: string } }> }>(
+      await server.call('coder', 'GET', `/fhir/R4/Encounter?patient=${bob}&_count=1`),
+    );
+    const encounter = `Encounter/${encounters.entry?.[0]?.resource.id ?? ''}`;
+    for (const code of ['C34.90', 'J44.9'])
+      await json(
+        await server.call('coder', 'POST', '/fhir/R4/Condition', {
+          resourceType: 'Condition',
+          subject: { reference: bob },
+          encounter: { reference: encounter },
+          code: { coding: [{ system: ICD10CM, code }] },
+        }),
+      );
+    expect(
+      (await queue()).filter((c) => c.patient === bob).map((c) => [c.code, c.encounter, c.status]),
+    ).toEqual([['C34.90', encounter, 'new']]);
   });
 });
