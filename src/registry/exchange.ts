@@ -123,6 +123,9 @@ function known(values: ItemValues, skipped: Set<string>, level: 'Patient' | 'Tum
       continue;
     }
     if (v.length > 100) throw badRequest(`Item ${id} is longer than 100 characters`, [id]);
+    // A character reference such as &#0; must not reach the database (PostgreSQL refuses NUL).
+    if ([...v].some((ch) => ch.charCodeAt(0) < 32))
+      throw badRequest(`Item ${id} holds a control character`, [id]);
     out[id] = v;
   }
   return out;

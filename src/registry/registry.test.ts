@@ -310,11 +310,51 @@ describe('cancer registry', () => {
     }
   });
 
-  it('refuses malformed import documents with a 400 and writes nothing', async () => {
-    const res = await server.call('admin', 'POST', '/registry/import', '<NaaccrData', {
-      'content-type': 'application/xml',
-    });
-    expect(res.status).toBe(400);
+  it('answers odd input with a 400 or 404, never a 5xx, and writes nothing', async () => {
+    const xml = (item: string) =>
+      `<NaaccrData xmlns="${NAACCR_NAMESPACE}" baseDictionaryUri="x" recordType="A"><Patient>${item}</Patient></NaaccrData>`;
+    const before = await json<{ abstracts: unknown[] }>(
+      await server.call('admin', 'GET', '/registry/abstracts'),
+    );
+    const calls: Array<[string, string, unknown, Record<string, string>?]> = [
+      ['POST', '/registry/import', '<NaaccrData', { 'content-type': 'application/xml' }],
+      ['POST', '/registry/import', xml('<Item>1</Item>'), { 'content-type': 'application/xml' }],
+      [
+        'POST',
+        '/registry/import',
+        xml('<Item naaccrId="patientIdNumber">&#0;</Item>'),
+        { 'content-type': 'application/xml' },
+      ],
+      [
+        'POST',
+        '/registry/import',
+        xml('<Item naaccrId="sex">2</Item>'),
+        { 'content-type': 'application/xml' },
+      ],
+      ['POST', '/registry/import', { a: 1 }],
+      ['PUT', abstractPath(abstract), { values: { sex: 2 } }],
+      ['PUT', abstractPath(abstract), { values: { notAnItem: '1' } }],
+      ['PUT', abstractPath(abstract), [1, 2]],
+      ['PUT', `/registry/abstracts/${patientId}/no-such-case`, { values: {} }],
+      ['POST', '/registry/casefinding/accession', { patient: 7, source: 'Condition/x' }],
+      ['POST', '/registry/casefinding/accession', { patient: `Patient/${patientId}`, source: 'Patient/x' }],
+      [
+        'POST',
+        '/registry/casefinding/dismiss',
+        { patient: `Patient/${patientId}`, source: 'Condition/none' },
+      ],
+      ['GET', '/registry/casefinding?status=bogus', undefined],
+      ['GET', '/registry/export/counts?from=2024-02-30&to=2024-12-31', undefined],
+      ['GET', '/registry/export?from=2024-12-31&to=2024-01-01', undefined],
+    ];
+    for (const [method, path, body, headers] of calls) {
+      const res = await server.call('admin', method, path, body, headers);
+      expect([400, 404].includes(res.status), `${method} ${path} ${res.status}`).toBe(true);
+    }
+    const after = await json<{ abstracts: unknown[] }>(
+      await server.call('admin', 'GET', '/registry/abstracts'),
+    );
+    expect(after.abstracts).toEqual(before.abstracts);
   });
 
   it.skipIf(!hasSharedTestdata)('finds cancers only once a Synthea visit is coded in ICD-10-CM', async () => {
