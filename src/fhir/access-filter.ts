@@ -29,12 +29,25 @@ export function seesEverything(access: SearchAccess | undefined): boolean {
 export function visibleTo(access: SearchAccess | undefined, p: SqlParams, alias = 'r'): string | undefined {
   if (!access || seesEverything(access)) return undefined;
   const denied = p.add(access.deniedLabels, 'text[]');
+  const allowed = access.allowedPatients.length > 0 ? p.add(access.allowedPatients, 'text[]') : undefined;
+  // A Binary belongs to no patient: it is as visible as the record its securityContext names
+  // (a scanned document's DocumentReference), so its content is never read around that record.
+  const context = `${alias}.content->'securityContext'->>'reference'`;
+  const binary =
+    `(${alias}.resource_type <> 'Binary' OR NOT EXISTS (SELECT 1 FROM fhir_resource bsc ` +
+    `WHERE bsc.resource_type = split_part(${context}, '/', 1) AND bsc.id = split_part(${context}, '/', 2) ` +
+    `AND NOT ${ownVisibility('bsc', denied, allowed)}))`;
+  return `(${ownVisibility(alias, denied, allowed)} AND ${binary})`;
+}
+
+/** The record's own labels and its patient's, or the glass broken for that patient. */
+function ownVisibility(alias: string, denied: string, allowed: string | undefined): string {
   const owner = `COALESCE(${alias}.patient_id, CASE WHEN ${alias}.resource_type = 'Patient' THEN ${alias}.id END)`;
   const visible =
     `(NOT (${alias}.security && ${denied}) AND NOT EXISTS (SELECT 1 FROM fhir_resource ap ` +
     `WHERE ap.resource_type = 'Patient' AND ap.id = ${owner} AND ap.security && ${denied}))`;
-  if (access.allowedPatients.length === 0) return visible;
-  return `(${visible} OR COALESCE(${owner} = ANY(${p.add(access.allowedPatients, 'text[]')}), false))`;
+  if (!allowed) return visible;
+  return `(${visible} OR COALESCE(${owner} = ANY(${allowed}), false))`;
 }
 
 /** The filter as a boolean column (`TRUE` when nothing is hidden), for reads that must tell 403 from 404. */

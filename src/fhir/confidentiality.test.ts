@@ -1,4 +1,4 @@
-import type { Bundle, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Binary, Bundle, DocumentReference, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushAudit } from './audit-trail.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
@@ -21,6 +21,7 @@ let patient: Patient;
 let observation: Observation;
 let laterPatient: Patient;
 let laterObservation: Observation;
+let scan: Binary;
 
 const tech = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
   server.call('him-technician', method, path, body, headers);
@@ -72,6 +73,19 @@ beforeAll(async () => {
     valueString: 'LATER-PSY-NOTE',
   });
   laterObservation = await adminLabels(laterObservation, PSY);
+  // A scanned page of the restricted chart: a Binary, whose confidentiality is its document's.
+  const document = await adminCreates<DocumentReference>({
+    resourceType: 'DocumentReference',
+    status: 'current',
+    subject: { reference: `Patient/${patient.id ?? ''}` },
+    content: [{ attachment: { contentType: 'text/plain', title: 'Scanned page' } }],
+  });
+  scan = await adminCreates<Binary>({
+    resourceType: 'Binary',
+    contentType: 'text/plain',
+    securityContext: { reference: `DocumentReference/${document.id ?? ''}` },
+    data: Buffer.from(SECRET).toString('base64'),
+  });
 });
 afterAll(async () => server?.stop());
 
@@ -79,8 +93,13 @@ afterAll(async () => server?.stop());
 async function everyPath(): Promise<Array<[string, boolean]>> {
   const pid = patient.id ?? '';
   const oid = observation.id ?? '';
+  const scanData = scan.data ?? '';
   const shows = (body: string): boolean =>
-    body.includes(pid) || body.includes(FAMILY) || body.includes(SECRET) || body.includes(oid);
+    body.includes(pid) ||
+    body.includes(FAMILY) ||
+    body.includes(SECRET) ||
+    body.includes(oid) ||
+    body.includes(scanData);
   // Only the records an answer returns can reveal the chart: a Bundle's links echo the query,
   // and a refusal names the id the caller asked for.
   const returned = (resource: Resource | undefined): Resource[] => {
@@ -163,6 +182,8 @@ async function everyPath(): Promise<Array<[string, boolean]>> {
       await get(`/fhir/R4/Observation?code=${GLUCOSE.system}|${GLUCOSE.code}&_include=Observation:subject`),
     ],
     ['$everything', await get(`/fhir/R4/Patient/${pid}/$everything`)],
+    ['read of a scanned page (Binary)', await get(`/fhir/R4/Binary/${scan.id ?? ''}`)],
+    ['history of a Binary', await get(`/fhir/R4/Binary/${scan.id ?? ''}/_history`)],
     ['batch GET', await answered(batch)],
     ['conditional reference', await conditionalReference(`Patient?identifier=${MRN}|CONF-1`)],
     [
