@@ -3,9 +3,9 @@ import { badRequest } from '../fhir/outcomes.ts';
 
 /**
  * ICD-O-3 reference lists. The tables are WHO's and not freely redistributable, so Custodian ships
- * none: a site loads its licensed copy (one code and label per line, separated by a tab, comma or
- * semicolon; topography as C50.9 or C509, morphology as 8500/3 or 8500). Until then the edits check
- * only the codes' format; once loaded, site and histology must be on the lists.
+ * none: a site loads its licensed copy (one code and label per line, separated by a tab, comma,
+ * semicolon or space; topography as C50.9 or C509, morphology as 8500/3 or 8500). Until then the
+ * edits check only the codes' format; once loaded, site and histology must be on the lists.
  */
 
 export type IcdO3Kind = 'site' | 'histology';
@@ -25,15 +25,17 @@ export function parseIcdO3List(kind: IcdO3Kind, text: string): Array<{ code: str
   const out = new Map<string, string>();
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
-    const [first = '', ...rest] = line.split(/[\t,;]/);
-    const code = normalise(kind, first.replace(/^"|"$/g, ''));
+    // The code, then the label after the first tab, comma, semicolon or space.
+    const m = /^\s*"?([^\t,;\s"]+)"?(?:[\t,;\s]+(.*))?$/.exec(line);
+    const first = m?.[1] ?? line;
+    const code = normalise(kind, first);
     if (!code) {
       if (i === 0) return; // a header row
       throw badRequest(
         `Line ${i + 1}: '${first}' is not an ICD-O-3 ${kind === 'site' ? 'topography' : 'morphology'} code`,
       );
     }
-    if (!out.has(code)) out.set(code, rest.join(' ').replace(/"/g, '').trim());
+    if (!out.has(code)) out.set(code, (m?.[2] ?? '').replace(/^"|"$/g, '').trim());
   });
   return [...out].map(([code, label]) => ({ code, label }));
 }

@@ -16,6 +16,7 @@ import type { Candidate } from './casefinding.ts';
 import { REGISTRY_CONTEXT } from './casefinding.ts';
 import { exportPeriod, importDocument, parsePeriod } from './exchange.ts';
 import type { FollowUpWorklist } from './follow-up.ts';
+import { loadIcdO3 } from './icdo3.ts';
 import { NAACCR_NAMESPACE, parseNaaccrXml } from './naaccr-xml.ts';
 import { registerRegistryCommands } from './cli.ts';
 
@@ -386,5 +387,23 @@ describe('cancer registry', () => {
     expect(
       (await queue()).filter((c) => c.patient === bob).map((c) => [c.code, c.encounter, c.status]),
     ).toEqual([['C34.90', encounter, 'new']]);
+  });
+
+  it('checks site and histology against the ICD-O-3 lists once a site loads them', async () => {
+    await loadIcdO3(server.db, 'site', 'C50.9\tBreast, NOS');
+    await loadIcdO3(server.db, 'histology', '8500/3\tInfiltrating duct carcinoma');
+    const path = `${abstractPath(abstract)}/edits`;
+    const read = await json<Abstract>(await server.call('cancer-registrar', 'GET', abstractPath(abstract)));
+    const edits = async (values: Record<string, string>): Promise<string[]> =>
+      (
+        await json<{ edits: Array<{ id: string }> }>(
+          await server.call('cancer-registrar', 'POST', path, { values }),
+        )
+      ).edits.map((e) => e.id);
+    expect(await edits(read.values)).toEqual([]);
+    expect(await edits({ ...read.values, primarySite: 'C508', histologicTypeIcdO3: '8501' })).toEqual([
+      'ICDO3-site',
+      'ICDO3-histology',
+    ]);
   });
 });
