@@ -54,6 +54,21 @@ export const NAVIGATION: NavItem[] = [
     access: { resource: 'Disclosure', action: 'search' },
   },
   {
+    path: '/amendments',
+    label: 'Amendments',
+    access: { resource: 'Amendment', action: 'search' },
+  },
+  {
+    path: '/retention/holds',
+    label: 'Legal holds',
+    access: { resource: 'LegalHold', action: 'search' },
+  },
+  {
+    path: '/retention/destruction',
+    label: 'Destruction',
+    access: { resource: 'DestructionRun', action: 'search' },
+  },
+  {
     path: '/registry',
     label: 'Suspense queue',
     access: { resource: 'CancerRegistry', action: 'update' },
