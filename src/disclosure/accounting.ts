@@ -12,12 +12,12 @@ import {
   isBasis,
   purposeOfUse,
   type Basis,
+  disclosureTrailContext,
   type DisclosureRecord,
 } from './disclosure-record.ts';
 import { heading, line, newPdf, printable, stampPages } from './pdf-document.ts';
 import { patientSummary, type PatientSummary } from './requests.ts';
 import { dateField, objectBody, requiredText } from './request-input.ts';
-import { releaseContext } from './release.ts';
 
 /**
  * The accounting of disclosures (164.528): every disclosure of a patient's records in the six
@@ -60,7 +60,7 @@ export async function accountingOf(
   // The caller must see the patient; the trail is then read with the module's sight (an ROI
   // specialist does not read the audit trail itself), audited under the caller's name.
   const patient = (await store.read('Patient', patientId)) as Patient;
-  const trail = new FhirStore(db, releaseContext(store.ctx));
+  const trail = new FhirStore(db, disclosureTrailContext(store.ctx));
   const found = await trail.findAll({
     type: 'AuditEvent',
     where: [

@@ -13,9 +13,8 @@ import {
   type AmendmentStatus,
 } from './amendment-task.ts';
 import { amendmentsOf } from './amendment-statements.ts';
-import { decodeDisclosure } from './disclosure-record.ts';
+import { decodeDisclosure, disclosureTrailContext } from './disclosure-record.ts';
 import { addDays, clockOf, HIPAA_CLOCK, type Clock, type ClockRules } from './legal-clock.ts';
-import { releaseContext } from './release.ts';
 import { dateField, objectBody, optionalText, requiredText } from './request-input.ts';
 import { patientSummary, type PatientSummary } from './requests.ts';
 
@@ -238,7 +237,7 @@ export async function routeAmendment(
  * audit trail's `disclose` events, read with the module's sight under the caller's name).
  */
 async function knownRecipients(store: FhirStore, record: AmendmentRecord): Promise<string[]> {
-  const trail = new FhirStore(store.db, releaseContext(store.ctx));
+  const trail = new FhirStore(store.db, disclosureTrailContext(store.ctx));
   const found = await trail.findAll({
     type: 'AuditEvent',
     where: [

@@ -1,3 +1,4 @@
+import type { RequestContext } from '../fhir/request-context.ts';
 import type { Purpose } from '../shared/index.ts';
 import { purposeCategory, type RequesterType } from './terms.ts';
 
@@ -134,4 +135,14 @@ export function purposeOfUse(basis: Basis, purpose: string, fallback: Purpose): 
   if (basis === 'public-health') return 'PUBHLTH';
   if (basis === 'research') return 'HRESCH';
   return fallback;
+}
+
+/**
+ * The context the audit trail's disclosures are read under (the accounting of disclosures, the
+ * recipients an amendment must reach): the privacy officer's sight, who answers for the
+ * accounting, under the caller's name. An ROI specialist has no right to the audit trail itself,
+ * and no client of the API gains one for this.
+ */
+export function disclosureTrailContext(ctx: RequestContext): RequestContext {
+  return { ...ctx, role: 'privacy-officer', username: `${ctx.username} (accounting of disclosures)` };
 }

@@ -61,16 +61,12 @@ export const SENSITIVE_ROLES: ReadonlySet<Role> = new Set<Role>(['privacy-office
 
 /** Only these roles may administer users. */
 const USER_ADMINS: ReadonlySet<Role> = new Set<Role>(['admin']);
-/**
- * The audit trail is read by these roles; nobody writes it through the API. `system` too: the
- * accounting of disclosures (src/disclosure) reads the trail's disclosures with the system's sight.
- */
+/** The audit trail is read by these roles; nobody writes it through the API. */
 const AUDIT_READERS: ReadonlySet<Role> = new Set<Role>([
   'auditor',
   'privacy-officer',
   'admin',
   'him-director',
-  'system',
 ]);
 
 /**
