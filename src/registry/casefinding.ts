@@ -6,7 +6,7 @@ import { FhirStore, type ChangedRecord } from '../fhir/store.ts';
 import { casefindingFlag, ICD10CM_SYSTEM, siteKeyOf, type CaseFlag } from './casefinding-list.ts';
 import { refreshLastContacts } from './follow-up.ts';
 import { visiblePatientNames } from './patient-names.ts';
-import { readWatermark, writeWatermark } from './registry-tables.ts';
+import { readWatermark, settledUpTo, settleMsOf, writeWatermark } from './registry-tables.ts';
 
 /**
  * Casefinding: the store's change feed of Conditions and pathology reports (DiagnosticReport
@@ -102,6 +102,7 @@ async function scan(db: Db, store: FhirStore, type: (typeof FOLLOWED)[number]): 
     const rows = await store.changedSince(type, after, BATCH);
     const last = rows.at(-1);
     if (!last) return added;
+    const settled = settledUpTo(rows, settleMsOf(db));
     const found = rows.map(foundIn).filter((f): f is Found => f !== undefined);
     const gone = rows
       .filter((r) => !found.some((f) => f.source === `${type}/${r.id}`))
@@ -139,9 +140,10 @@ async function scan(db: Db, store: FhirStore, type: (typeof FOLLOWED)[number]): 
         );
         added += res.rows.length;
       }
-      await writeWatermark(tx, `casefinding:${type}`, last);
+      if (settled) await writeWatermark(tx, `casefinding:${type}`, settled);
     });
-    if (rows.length < BATCH) return added;
+    // A full batch ending inside the settle window is read again next time, not now.
+    if (rows.length < BATCH || settled !== last) return added;
   }
 }
 

@@ -3,7 +3,14 @@ import type { Db } from '../db/index.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import { isAnalytic, naaccrDateOf } from './naaccr-items.ts';
 import { visiblePatientNames } from './patient-names.ts';
-import { allCases, itemsOfPatients, readWatermark, writeWatermark } from './registry-tables.ts';
+import {
+  allCases,
+  itemsOfPatients,
+  readWatermark,
+  settledUpTo,
+  settleMsOf,
+  writeWatermark,
+} from './registry-tables.ts';
 
 /**
  * Follow-up: every living patient with an analytic case is followed yearly. A new encounter of a
@@ -37,6 +44,7 @@ export async function refreshLastContacts(db: Db, store: FhirStore, now = new Da
     const rows = await store.changedSince('Encounter', after, BATCH);
     const last = rows.at(-1);
     if (!last) return moved;
+    const settled = settledUpTo(rows, settleMsOf(db));
     const latest = new Map<string, string>();
     for (const row of rows) {
       const e = row.content as Encounter | null;
@@ -60,9 +68,10 @@ export async function refreshLastContacts(db: Db, store: FhirStore, now = new Da
         );
         moved += res.rows.length;
       }
-      await writeWatermark(tx, 'follow-up:Encounter', last);
+      if (settled) await writeWatermark(tx, 'follow-up:Encounter', settled);
     });
-    if (rows.length < BATCH) return moved;
+    // A full batch ending inside the settle window is read again next time, not now.
+    if (rows.length < BATCH || settled !== last) return moved;
   }
 }
 

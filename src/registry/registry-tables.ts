@@ -182,6 +182,25 @@ export async function writeWatermark(
   );
 }
 
+/**
+ * How far behind the clock the change-feed watermarks stay. The feed is ordered by lastUpdated
+ * stamps, not commit order: on a PostgreSQL server a transaction can commit after a later-stamped
+ * one, so rows of the last 15 s are read again next time (the registry's writes are idempotent).
+ * PGlite runs one transaction at a time.
+ */
+export function settleMsOf(db: { dialect: string }): number {
+  return db.dialect === 'postgres' ? 15_000 : 0;
+}
+
+/** The last row the watermark may move to: none newer than the settle window. */
+export function settledUpTo<T extends { lastUpdated: string }>(
+  rows: readonly T[],
+  settleMs: number,
+  now = Date.now(),
+): T | undefined {
+  return rows.filter((r) => Date.parse(r.lastUpdated) <= now - settleMs).at(-1);
+}
+
 /** ICD-O-3 codes loaded by the site, or undefined when none are (format checks only then). */
 export async function loadedIcdO3(
   q: Queryable,
