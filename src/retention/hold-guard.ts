@@ -5,10 +5,11 @@ import { FHIR_BASE, storeFor } from '../fhir/routes.ts';
 import { assertNotHeld } from './holds.ts';
 
 /**
- * A legal hold stands in front of the FHIR API's destructive operations: `DELETE
- * /fhir/R4/<type>/<id>` of a held record (a Patient: any hold of the patient) and `Patient/$merge`
- * of a held source patient (merged away) answer 409 with an OperationOutcome naming the hold,
- * before anything is written. The refusal is audited as the operation's failure. A record the
+ * A legal hold stands in front of the operations that would lose what it preserves: `DELETE
+ * /fhir/R4/<type>/<id>` of a held record (a Patient: any hold of the patient), `Patient/$merge` of
+ * a held source patient (merged away), and an accepted amendment's new versions of held records
+ * (`POST /disclosure/amendments/:id/accept` with `amended`; an appended correction is allowed)
+ * answer 409 with an OperationOutcome naming the hold, before anything is written. The refusal is audited as the operation's failure. A record the
  * caller may not read is left to the route, which answers 403, 404 or 410 as it would.
  */
 export function registerHoldGuard(app: FastifyInstance, db: Db): void {
@@ -19,6 +20,13 @@ export function registerHoldGuard(app: FastifyInstance, db: Db): void {
     if (access.action === 'delete' && url === `${FHIR_BASE}/:type/:id`) {
       const { type, id } = req.params as { type: string; id: string };
       await guard(db, req, 'delete', type, id);
+    } else if (access.action === 'update' && url === '/disclosure/amendments/:id/accept') {
+      // An accepted amendment may write new versions of the records it names: not of held ones.
+      const amended = (req.body as { amended?: unknown } | undefined)?.amended;
+      if (!Array.isArray(amended)) return;
+      for (const r of amended as Array<Partial<Resource>>)
+        if (typeof r?.resourceType === 'string' && typeof r.id === 'string')
+          await guard(db, req, 'update', r.resourceType, r.id);
     } else if (access.action === 'merge' && url === `${FHIR_BASE}/Patient/$merge`) {
       const source = (req.body as Parameters | undefined)?.parameter?.find(
         (p) => p.name === 'source-patient',
@@ -32,7 +40,7 @@ export function registerHoldGuard(app: FastifyInstance, db: Db): void {
 async function guard(
   db: Db,
   req: FastifyRequest,
-  action: 'delete' | 'merge',
+  action: 'delete' | 'merge' | 'update',
   type: string,
   id: string,
 ): Promise<void> {

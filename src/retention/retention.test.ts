@@ -16,6 +16,7 @@ const ids: Record<'adult' | 'minor' | 'deceased' | 'recent' | 'held', string> = 
   held: '',
 };
 const observations: Record<string, string> = {};
+const encounters: Record<string, string> = {};
 
 async function json<T>(res: Response, status = 200): Promise<T> {
   const text = await res.text();
@@ -36,7 +37,9 @@ async function chart(key: keyof typeof ids, patient: Partial<Patient>, visit: st
   );
   ids[key] = p.id ?? '';
   const subject = { reference: `Patient/${ids[key]}` };
-  await json(await call('admin', 'POST', '/fhir/R4/Encounter', encounter(ids[key], visit)), 201);
+  encounters[key] =
+    (await json<Resource>(await call('admin', 'POST', '/fhir/R4/Encounter', encounter(ids[key], visit)), 201))
+      .id ?? '';
   const obs = await json<Resource>(
     await call('admin', 'POST', '/fhir/R4/Observation', {
       resourceType: 'Observation',
@@ -137,6 +140,41 @@ describe('legal hold', () => {
         custodian: 'Office of General Counsel',
       }),
     ]);
+    // An accepted amendment may append a correction to held records, not overwrite them.
+    const amendment = await json<{ id: string }>(
+      await call('roi-specialist', 'POST', '/disclosure/amendments', {
+        patient: `Patient/${ids.held}`,
+        records: [`Observation/${observations.held}`],
+        change: 'The weight was 68 kg',
+      }),
+      201,
+    );
+    const held = await json<Resource>(
+      await call('admin', 'GET', `/fhir/R4/Observation/${observations.held}`),
+    );
+    const overwrite = await call('provider', 'POST', `/disclosure/amendments/${amendment.id}/accept`, {
+      correction: 'Weight 68 kg',
+      amended: [{ ...held, valueQuantity: { value: 68, unit: 'kg' } }],
+    });
+    expect(await issues(overwrite)).toContain(hold.id);
+    await json(
+      await call('provider', 'POST', `/disclosure/amendments/${amendment.id}/accept`, {
+        correction: 'Weight 68 kg',
+      }),
+    );
+
+    // A hold on one encounter covers that encounter (and the patient), not the rest of the chart.
+    const visit = await json<{ id: string }>(
+      await call('him-director', 'POST', '/retention/holds', {
+        scope: `Encounter/${encounters.recent}`,
+        matter: 'Incident 42',
+      }),
+      201,
+    );
+    expect(await issues(await call('admin', 'DELETE', `/fhir/R4/Encounter/${encounters.recent}`))).toContain(
+      visit.id,
+    );
+    expect(await issues(await call('admin', 'DELETE', `/fhir/R4/Patient/${ids.recent}`))).toContain(visit.id);
     // Unheld records are deleted as before.
     expect((await call('admin', 'DELETE', `/fhir/R4/Observation/${observations.recent}`)).status).toBe(204);
   });
