@@ -68,11 +68,13 @@ export async function registerRegistryRoutes(app: FastifyInstance, deps: { db: D
     );
 
     scope.get<{ Querystring: Query }>('/registry/casefinding', access('read'), async (request) => {
-      const statuses = statusesOf(request.query.status);
+      // `_summary=count`: how many wait for a registrar's decision (the home page's tile).
+      const counting = request.query._summary === 'count';
+      const statuses = counting ? (['new', 'review'] as CandidateStatus[]) : statusesOf(request.query.status);
       await syncRegistry(db);
       const candidates = await listCandidates(storeFor(db, request), statuses);
       request.auditPatients = [...new Set(candidates.map((c) => c.patient.slice('Patient/'.length)))];
-      return { candidates };
+      return counting ? { total: candidates.length } : { candidates };
     });
 
     scope.post('/registry/casefinding/accession', access('create'), async (request, reply) => {

@@ -41,6 +41,8 @@ afterAll(async () => env.close());
 describe('cancer registry screens', () => {
   it('a registrar accessions a case from the suspense queue and sees the edits per field', async () => {
     await loginAs(page, 'cancer-registrar');
+    // The home page's tile counts the cases waiting.
+    await page.getByText('Cancer cases to review').waitFor();
     await page.getByRole('link', { name: 'Suspense queue' }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Suspense queue' }).waitFor();
     const row = page.getByRole('row').filter({ hasText: 'Beatrix Carcinova' });
@@ -75,6 +77,16 @@ describe('cancer registry screens', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('The abstract was saved.').waitFor();
     await page.locator('#item-classOfCase-edits').waitFor({ state: 'detached' });
+  });
+
+  it('the follow-up screen shows the rates', async () => {
+    await page.getByRole('link', { name: 'Follow-up' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Follow-up' }).waitFor();
+    // Class of case 14 is analytic; last contact 2025-02-03 is over a year old (the test clock is today).
+    await page.getByText('Follow-up rate, all analytic patients').waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'Beatrix Carcinova' });
+    await expect(row.textContent()).resolves.toContain('2025-02-03');
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it('the export screen shows the period counts', async () => {

@@ -48,6 +48,14 @@ export const WORKLISTS: Worklist[] = [
     path: '/completeness',
     access: { resource: 'DeficiencyWaiver', action: 'update' },
   },
+  {
+    id: 'registry',
+    title: 'Cancer cases to review',
+    description: 'Reportable diagnoses found by casefinding, waiting in the suspense queue',
+    countPath: '/registry/casefinding?_summary=count',
+    path: '/registry',
+    access: { resource: 'CancerRegistry', action: 'update' },
+  },
 ];
 
 export type WorklistCount =
