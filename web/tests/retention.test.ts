@@ -106,6 +106,10 @@ describe('retention screens', () => {
     await page.getByRole('button', { name: 'Place hold' }).click();
     await page.getByRole('rowheader', { name: 'Achterberg v. County' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+    // The chart shows the retention end date and the hold.
+    await page.goto(`/app/patients/${patientId}`);
+    await expect(page.getByTestId('retain-until').textContent()).resolves.toBe('2035-01-05');
+    await page.getByText('Achterberg v. County').waitFor();
 
     page = await signIn('him-director');
     await page.getByRole('link', { name: 'Destruction' }).first().click();

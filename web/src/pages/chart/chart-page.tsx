@@ -14,6 +14,7 @@ import {
   identifierLabel,
 } from '../../fhir-format.ts';
 import { Link } from '../../router.tsx';
+import { RetentionFacts } from '../retention/retention-facts.tsx';
 import { BreakGlassPrompt } from './break-glass-prompt.tsx';
 import { groupChart, type ChartData, type EncounterItems } from './chart-data.ts';
 import { DocumentView } from './document-view.tsx';
@@ -108,6 +109,7 @@ function ChartOverview({ chart }: { chart: ChartData }): ReactNode {
             <dd>{p.telecom?.find((t) => t.system === 'phone')?.value ?? '—'}</dd>
             <dt>Language</dt>
             <dd>{conceptText(p.communication?.[0]?.language) || '—'}</dd>
+            <RetentionFacts patientId={id} />
           </dl>
         </section>
         <section aria-labelledby="ids-heading" className="card">
