@@ -28,10 +28,14 @@ export function registerHoldGuard(app: FastifyInstance, db: Db): void {
         if (typeof r?.resourceType === 'string' && typeof r.id === 'string')
           await guard(db, req, 'update', r.resourceType, r.id);
     } else if (access.action === 'merge' && url === `${FHIR_BASE}/Patient/$merge`) {
-      const source = (req.body as Parameters | undefined)?.parameter?.find(
-        (p) => p.name === 'source-patient',
-      );
-      const m = /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(source?.valueReference?.reference ?? '');
+      // The route checks the body itself; only a well-formed source is looked at here.
+      const parameters: unknown = (req.body as Parameters | undefined)?.parameter;
+      type Part = { name?: unknown; valueReference?: { reference?: unknown } } | null;
+      const source = Array.isArray(parameters)
+        ? (parameters as Part[]).find((p) => p?.name === 'source-patient')
+        : undefined;
+      const reference: unknown = source?.valueReference?.reference;
+      const m = typeof reference === 'string' ? /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(reference) : null;
       if (m?.[1]) await guard(db, req, 'merge', 'Patient', m[1]);
     }
   });
