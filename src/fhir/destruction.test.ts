@@ -71,7 +71,9 @@ describe('destroyChart', () => {
     });
     expect(found.matches).toEqual([]);
     expect(await contentRows('dx-2')).toBe(3);
-    const trail = await store.findAll({
+    // The trail is read by its readers (the system role may not: client-credentials clients).
+    const auditor = new FhirStore(db, { ...cliContext(), role: 'auditor' });
+    const trail = await auditor.findAll({
       type: 'AuditEvent',
       where: [{ param: 'patient', references: ['Patient/dx-1'] }],
     });
