@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -18,6 +19,9 @@ export default defineConfig({
     // module state. With the test password hashed once per worker, this took the suite from about
     // 920 s of CPU to 600 s.
     isolate: false,
+    // vitest runs cores - 1 files at once: one at a time on CI's 2 cores, which leaves a core
+    // idle while a file waits on its server, browser or PostgreSQL. Two at a time there.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: ['default'],
   },
 });
