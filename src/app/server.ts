@@ -22,6 +22,7 @@ import { loadDefinitions } from '../fhir/definitions.ts';
 import { assertJsonShape } from '../fhir/json-shape.ts';
 import { badRequest, isOutcomeError, outcome, unauthorized } from '../fhir/outcomes.ts';
 import { FHIR_JSON, registerFhirRoutes } from '../fhir/routes.ts';
+import { parseExact, stringifyExact } from '../fhir/exact-json.ts';
 import { registerWebApp } from './web-app.ts';
 
 export interface RouteInfo {
@@ -226,6 +227,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 function registerJsonParsers(app: FastifyInstance): void {
+  // Decimals keep the text they were sent with, in and out (src/fhir/exact-json.ts).
+  app.setReplySerializer((payload) => stringifyExact(payload));
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
     ['application/json', 'application/fhir+json', 'application/json-patch+json'],
@@ -234,7 +237,7 @@ function registerJsonParsers(app: FastifyInstance): void {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (text.trim() === '') return done(null, undefined);
       try {
-        done(null, JSON.parse(text));
+        done(null, parseExact(text));
       } catch (err) {
         const e = Object.assign(new Error(`Malformed JSON: ${(err as Error).message}`), { statusCode: 400 });
         done(e, undefined);

@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { visibleTo } from './access-filter.ts';
+import { storedResource } from './exact-json.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SearchAccess } from './search/types.ts';
 
@@ -65,14 +66,14 @@ export async function chartRecords(
     'text[]',
   );
   const visible = visibleTo(access, p, 'r');
-  const res = await q.query<{ content: Resource }>(
-    `SELECT r.content FROM unnest(${types}, ${idList}) WITH ORDINALITY AS k(type, id, n)
+  const res = await q.query<{ content: Resource; content_text: string | null }>(
+    `SELECT r.content, r.content_text FROM unnest(${types}, ${idList}) WITH ORDINALITY AS k(type, id, n)
        JOIN fhir_resource r ON r.resource_type = k.type AND r.id = k.id
       WHERE NOT r.deleted${visible ? ` AND ${visible}` : ''}
       ORDER BY k.n`,
     p.values,
   );
-  return res.rows.map((r) => r.content);
+  return res.rows.map((r) => storedResource(r.content_text, r.content));
 }
 
 /**

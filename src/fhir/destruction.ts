@@ -42,7 +42,7 @@ export async function destroyCompartment(tx: Queryable, patientId: string): Prom
   const ids = rows.rows.map((r) => r.id);
   if (ids.length === 0) return [];
   await tx.query(
-    `UPDATE fhir_resource_history h SET content = NULL
+    `UPDATE fhir_resource_history h SET content = NULL, content_text = NULL
        FROM unnest($1::text[], $2::text[]) AS k(t, i)
       WHERE h.resource_type = k.t AND h.id = k.i AND h.content IS NOT NULL`,
     [types, ids],

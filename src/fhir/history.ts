@@ -1,6 +1,7 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { visibleTo } from './access-filter.ts';
+import { storedResource } from './exact-json.ts';
 import { badRequest } from './outcomes.ts';
 import { parseDateValue } from './search/parse-values.ts';
 import { SqlParams } from './search/sql-params.ts';
@@ -113,6 +114,7 @@ interface VersionRow {
   deleted: boolean;
   patient_id: string | null;
   content: Resource | null;
+  content_text: string | null;
 }
 
 /** The conditions of a history: its level, `_since`, `_at`, and the one access filter. */
@@ -164,7 +166,7 @@ export async function historyPage(
   }
   const rows = await q.query<VersionRow>(
     `SELECT v.resource_type, v.id, v.version_id::text AS version, to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS stamp,
-            v.last_updated, v.deleted, v.patient_id, v.content
+            v.last_updated, v.deleted, v.patient_id, v.content, v.content_text
        ${FROM}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY v.last_updated DESC, v.version_id DESC, v.resource_type DESC, v.id DESC
@@ -219,7 +221,7 @@ function historyEntry(baseUrl: string, row: VersionRow): BundleEntry {
   const first = row.version === '1';
   return {
     fullUrl: `${baseUrl}/${url}`,
-    resource: row.content,
+    resource: storedResource(row.content_text, row.content),
     request: { method: first ? 'POST' : 'PUT', url: first ? row.resource_type : url },
     response: { status: first ? '201 Created' : '200 OK', etag: `W/"${row.version}"`, lastModified },
   };

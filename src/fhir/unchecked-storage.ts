@@ -3,6 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { patientOf } from './definitions.ts';
 import { seesEverything, visibleColumn, visibleTo } from './access-filter.ts';
+import { holdsExactNumbers, storedResource, stringifyExact } from './exact-json.ts';
 import { conflict } from './outcomes.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SearchAccess } from './search/types.ts';
@@ -21,6 +22,17 @@ export interface CurrentRow {
   deleted: boolean;
   patient_id: string | null;
   content: Resource | null;
+}
+
+interface StoredRow extends CurrentRow {
+  content_text: string | null;
+}
+
+/** The row with its content read from the exact text kept beside it, when one was (exact-json.ts). */
+function withExactContent(row: StoredRow | undefined): CurrentRow | undefined {
+  if (!row) return undefined;
+  const { content_text: text, ...rest } = row;
+  return { ...rest, content: storedResource(text, row.content) };
 }
 
 export interface VersionWrite {
@@ -42,12 +54,12 @@ export async function readCurrent(
   id: string,
   lock = false,
 ): Promise<CurrentRow | undefined> {
-  const res = await q.query<CurrentRow>(
-    `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content
+  const res = await q.query<StoredRow>(
+    `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content, content_text
        FROM fhir_resource WHERE resource_type = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
     [type, id],
   );
-  return res.rows[0];
+  return withExactContent(res.rows[0]);
 }
 
 /** The current version as stored JSON text, and whether the caller may see it (the access filter). */
@@ -74,7 +86,7 @@ export async function readCurrentJson(
   const where = `r.resource_type = ${p.add(type, 'text')} AND r.id = ${p.add(id, 'text')}`;
   const visible = visibleColumn(access, p);
   const res = await q.query<StoredJson>(
-    `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, r.content::text AS json,
+    `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, coalesce(r.content_text, r.content::text) AS json,
             ${visible} AS visible FROM fhir_resource r WHERE ${where}`,
     p.values,
     {
@@ -168,12 +180,12 @@ export async function readVersion(
   id: string,
   version: number,
 ): Promise<CurrentRow | undefined> {
-  const res = await q.query<CurrentRow>(
-    `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content
+  const res = await q.query<StoredRow>(
+    `SELECT resource_type, id, version_id, last_updated, deleted, patient_id, content, content_text
        FROM fhir_resource_version WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
     [type, id, version],
   );
-  return res.rows[0];
+  return withExactContent(res.rows[0]);
 }
 
 /**
@@ -282,6 +294,7 @@ export async function writeVersions(
     patient: [] as (string | null)[],
     security: [] as string[],
     content: [] as (Resource | null)[],
+    exact: [] as (string | null)[],
   };
   const live: IndexItem[] = [];
   for (const w of writes) {
@@ -297,6 +310,7 @@ export async function writeVersions(
     // Arrays of arrays don't pass through unnest; send the labels as one JSON text per row.
     cols.security.push(JSON.stringify(w.deleted ? [] : securityCodes(w.resource)));
     cols.content.push(w.deleted ? null : w.resource);
+    cols.exact.push(!w.deleted && holdsExactNumbers(w.resource) ? stringifyExact(w.resource) : null);
     if (!w.deleted) live.push({ resource: w.resource, patientId, isNew: w.previousVersion === 0 });
   }
   const params = [
@@ -310,14 +324,15 @@ export async function writeVersions(
     // documents would be escaped element by element and parsed twice (a third of a bulk write).
     JSON.stringify(cols.content),
     stamp,
+    cols.exact,
   ];
   // The versions being replaced move to the history table first (it holds superseded versions
   // only; fhir_resource_version is the view of all). New resources have nothing to move.
   const replaced = writes.filter((w) => w.previousVersion > 0);
   if (replaced.length > 0)
     await q.query(
-      `INSERT INTO fhir_resource_history (resource_type, id, version_id, last_updated, deleted, patient_id, content)
-       SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.patient_id, r.content
+      `INSERT INTO fhir_resource_history (resource_type, id, version_id, last_updated, deleted, patient_id, content, content_text)
+       SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.patient_id, r.content, r.content_text
          FROM fhir_resource r JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i`,
       [replaced.map((w) => w.resource.resourceType), replaced.map((w) => w.resource.id)],
     );
@@ -327,16 +342,17 @@ export async function writeVersions(
   // A row is replaced only if it is still the version the caller read: two writers creating the
   // same new id at once must not both succeed, the second would silently erase the first.
   const written = await q.query(
-    `INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, patient_id, security, content)
-     SELECT t, i, v, $8::timestamptz, d, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), NULLIF(c.value, 'null')
-       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[])
-              WITH ORDINALITY AS x(t, i, v, d, p, s, n)
+    `INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, patient_id, security, content,
+                                content_text)
+     SELECT t, i, v, $8::timestamptz, d, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), NULLIF(c.value, 'null'), e
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $9::text[])
+              WITH ORDINALITY AS x(t, i, v, d, p, s, e, n)
        JOIN jsonb_array_elements($7::jsonb) WITH ORDINALITY AS c(value, n) ON c.n = x.n
      ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
        last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,
        patient_id = CASE WHEN EXCLUDED.deleted THEN fhir_resource.patient_id ELSE EXCLUDED.patient_id END,
        security = CASE WHEN EXCLUDED.deleted THEN fhir_resource.security ELSE EXCLUDED.security END,
-       content = EXCLUDED.content
+       content = EXCLUDED.content, content_text = EXCLUDED.content_text
        WHERE fhir_resource.version_id = EXCLUDED.version_id - 1
      RETURNING 1`,
     params,

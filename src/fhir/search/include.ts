@@ -3,6 +3,7 @@ import { storedAs } from './definitions.ts';
 import type { Queryable } from '../../db/db.ts';
 import { visibleTo } from '../access-filter.ts';
 import { paramIn } from './sql.ts';
+import { storedResource } from '../exact-json.ts';
 import { SqlParams } from './sql-params.ts';
 import type { IncludeSpec, SearchAccess } from './types.ts';
 
@@ -106,7 +107,9 @@ async function referenceEnds(
       ? 'r.resource_type = x.target_type AND r.id = x.target_id'
       : 'r.resource_type = x.resource_type AND r.id = x.resource_id';
   const sql =
-    `SELECT DISTINCT r.resource_type, r.id, r.content FROM search_reference x ` +
+    `SELECT DISTINCT r.resource_type, r.id, r.content, r.content_text FROM search_reference x ` +
     `JOIN fhir_resource r ON ${on} WHERE ${conditions.join(' AND ')}`;
-  return (await q.query<{ content: Resource }>(sql, p.values)).rows.map((row) => row.content);
+  return (await q.query<{ content: Resource; content_text: string | null }>(sql, p.values)).rows.map((row) =>
+    storedResource(row.content_text, row.content),
+  );
 }

@@ -7,6 +7,7 @@ import { resolveValueSets } from './value-set.ts';
 import { loadIncludes } from './include.ts';
 import { planFilter } from './plan.ts';
 import { renderCond, renderKeyset, renderOrderBy, ROOT, sortColumns } from './sql.ts';
+import { storedResource } from '../exact-json.ts';
 import { SqlParams } from './sql-params.ts';
 import type { Cursor, SearchAccess, SearchRequest } from './types.ts';
 
@@ -41,6 +42,7 @@ export async function countSearch(
 interface PageRow {
   id: string;
   content: Resource;
+  content_text: string | null;
   [sortValue: `s${number}`]: string | null;
 }
 
@@ -54,16 +56,22 @@ export async function searchPage(
   const where = renderWhere(request, access, p);
   const columns = sortColumns(request.sort, p);
   if (request.cursor) where.push(renderKeyset(columns, request.cursor, p));
-  const select = ['r.id', 'r.content', ...columns.map((c, i) => `(${c.expr})::text AS s${i}`)];
+  const select = [
+    'r.id',
+    'r.content',
+    'r.content_text',
+    ...columns.map((c, i) => `(${c.expr})::text AS s${i}`),
+  ];
   const sql =
     `SELECT ${select.join(', ')} FROM fhir_resource r WHERE ${where.join(' AND ')} ` +
     `ORDER BY ${renderOrderBy(columns)} LIMIT ${p.add(request.count + 1, 'int')}`;
   const rows = (await q.query<PageRow>(sql, p.values)).rows;
   const page = rows.slice(0, request.count);
   const last = page[page.length - 1];
-  if (rows.length <= request.count || !last) return { matches: page.map((r) => r.content) };
+  const matches = page.map((r) => storedResource(r.content_text, r.content));
+  if (rows.length <= request.count || !last) return { matches };
   const next: Cursor = { values: columns.map((_, i) => last[`s${i}`] ?? null), id: last.id };
-  return { matches: page.map((r) => r.content), next };
+  return { matches, next };
 }
 
 /** Runs a parsed search and answers a FHIR `searchset` Bundle. */
