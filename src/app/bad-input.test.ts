@@ -137,6 +137,18 @@ describe('other malformed requests', () => {
     );
   });
 
+  it('$merge and $match refuse Parameters whose parameter is not a list of objects', async () => {
+    for (const operation of ['$merge', '$match'])
+      for (const parameter of ['x', { name: 'source-patient' }, [null], [5]])
+        await expectOutcome(
+          await server.call('admin', 'POST', `/fhir/R4/Patient/${operation}`, {
+            resourceType: 'Parameters',
+            parameter,
+          }),
+          400,
+        );
+  });
+
   it('the duplicate worklist refuses an offset or limit that is not a whole number in range', async () => {
     for (const query of ['offset=1e400', 'offset=1e20', 'offset=-1', 'offset=abc', 'limit=1.5', 'limit=0'])
       await expectOutcome(await server.call('admin', 'GET', `/mpi/worklist?${query}`), 400);

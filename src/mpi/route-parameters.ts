@@ -6,6 +6,9 @@ export function asParameters(body: unknown): Parameters {
   const p = body as Parameters | null | undefined;
   if (!p || typeof p !== 'object' || p.resourceType !== 'Parameters')
     throw badRequest('The body must be a FHIR Parameters resource');
+  const list: unknown = p.parameter;
+  if (list !== undefined && (!Array.isArray(list) || list.some((x) => !x || typeof x !== 'object')))
+    throw badRequest('Parameters.parameter must be a list of parameters', ['Parameters.parameter']);
   return p;
 }
 
