@@ -24,6 +24,8 @@ export interface Config {
   maxDocumentBytes: number;
   /** The state whose release-of-information deadlines apply where stricter than HIPAA (e.g. CA). */
   roiState: string | undefined;
+  /** A JSON file of release-of-information fee schedules by requester type (src/disclosure/fees.ts). */
+  roiFeesFile: string | undefined;
 }
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -50,6 +52,10 @@ export const CONFIG_HELP: ReadonlyArray<readonly [string, string]> = [
   [
     'CUSTODIAN_ROI_STATE',
     'state whose stricter access-request deadlines apply, e.g. CA or TX (default HIPAA only)',
+  ],
+  [
+    'CUSTODIAN_ROI_FEES',
+    'JSON file of release fee schedules by requester type, overriding the defaults (src/disclosure/README.md)',
   ],
 ];
 
@@ -89,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: int(env.CUSTODIAN_MAX_BODY_BYTES, 50 * 1024 * 1024),
     maxDocumentBytes: int(env.CUSTODIAN_MAX_DOCUMENT_BYTES, 25 * 1024 * 1024),
     roiState: env.CUSTODIAN_ROI_STATE || undefined,
+    roiFeesFile: env.CUSTODIAN_ROI_FEES || undefined,
   };
 }
 

@@ -10,7 +10,7 @@ import { registerAuthRoutes } from '../auth/routes.ts';
 import { registerCodingRoutes } from '../coding/index.ts';
 import { registerChartRoutes } from '../chart/index.ts';
 import { registerMpiRoutes } from '../mpi/index.ts';
-import { clockRulesFor, registerDisclosureRoutes } from '../disclosure/index.ts';
+import { clockRulesFor, feeRulesFromFile, registerDisclosureRoutes } from '../disclosure/index.ts';
 import { registerCompletenessRoutes } from '../completeness/index.ts';
 import { registerRetentionRoutes } from '../retention/index.ts';
 import { registerRegistryRoutes } from '../registry/index.ts';
@@ -49,6 +49,7 @@ export interface AppDeps {
     | 'tlsKey'
     | 'maxDocumentBytes'
     | 'roiState'
+    | 'roiFeesFile'
   >;
   /** Serve the built web UI (off in API-only tests). */
   web?: boolean;
@@ -218,7 +219,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerCodingRoutes(app, { db });
   registerChartRoutes(app, { db });
   registerMpiRoutes(app, { db });
-  registerDisclosureRoutes(app, { db, clock: clockRulesFor(config.roiState) });
+  registerDisclosureRoutes(app, {
+    db,
+    clock: clockRulesFor(config.roiState),
+    ...(config.roiFeesFile ? { fees: feeRulesFromFile(config.roiFeesFile) } : {}),
+  });
   await registerCompletenessRoutes(app, { db, maxDocumentBytes: config.maxDocumentBytes });
   registerRetentionRoutes(app, { db });
   await registerRegistryRoutes(app, { db });

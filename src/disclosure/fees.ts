@@ -1,4 +1,5 @@
-import type { RequesterType } from './terms.ts';
+import { readFileSync } from 'node:fs';
+import { REQUESTER_TYPES, type RequesterType } from './terms.ts';
 
 /**
  * Fees for a release, by configurable rules. For the individual (164.524(c)(4)) only a
@@ -57,4 +58,57 @@ export function feeFor(requesterType: RequesterType, pages: number, rules: FeeRu
   const raw = schedule.baseCents + schedule.perPageCents * Math.max(0, pages);
   const amountCents = schedule.capCents === undefined ? raw : Math.min(raw, schedule.capCents);
   return { amountCents, amount: (amountCents / 100).toFixed(2), currency: 'USD', basis: schedule.basis };
+}
+
+/**
+ * A site's fee schedules (`CUSTODIAN_ROI_FEES`): a JSON object whose keys are requester types and
+ * whose values are schedules ({ "baseCents", "perPageCents", "capCents"?, "basis" }); the types it
+ * leaves out keep DEFAULT_FEES. A file that cannot be read or holds anything else is an Error
+ * naming the file and what is wrong, so the server does not start with a schedule it misread.
+ */
+export function feeRulesFromFile(path: string): FeeRules {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`Fee schedule file ${path} cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    return feeRulesFrom(JSON.parse(text));
+  } catch (err) {
+    throw new Error(`Fee schedule file ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** DEFAULT_FEES with the schedules `value` gives (see feeRulesFromFile), checked. */
+export function feeRulesFrom(value: unknown): FeeRules {
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new Error('expected a JSON object of schedules by requester type');
+  const rules: FeeRules = { ...DEFAULT_FEES };
+  for (const [type, schedule] of Object.entries(value)) {
+    if (!(REQUESTER_TYPES as readonly string[]).includes(type))
+      throw new Error(`'${type}' is not a requester type (${REQUESTER_TYPES.join(', ')})`);
+    rules[type as RequesterType] = scheduleFrom(type, schedule);
+  }
+  return rules;
+}
+
+function scheduleFrom(type: string, value: unknown): FeeSchedule {
+  const s = (value ?? {}) as Record<string, unknown>;
+  const cents = (name: string, optional = false): number | undefined => {
+    const n = s[name];
+    if (n === undefined && optional) return undefined;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+      throw new Error(`${type}.${name} must be a whole number of cents, 0 or more`);
+    return n;
+  };
+  if (typeof s.basis !== 'string' || !s.basis.trim())
+    throw new Error(`${type}.basis must say in words what the fee is based on`);
+  const capCents = cents('capCents', true);
+  return {
+    baseCents: cents('baseCents') ?? 0,
+    perPageCents: cents('perPageCents') ?? 0,
+    ...(capCents === undefined ? {} : { capCents }),
+    basis: s.basis,
+  };
 }

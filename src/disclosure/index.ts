@@ -18,6 +18,7 @@ export {
   type ClockRules,
   type ClockState,
 } from './legal-clock.ts';
+export { DEFAULT_FEES, feeRulesFrom, feeRulesFromFile, type FeeRules, type FeeSchedule } from './fees.ts';
 /** The PDF pieces of release packets, for other certificates and letters (retention). */
 export { heading, line, newPdf, printable, stampPages, type Pdf } from './pdf-document.ts';
 export { FACILITY } from './packet-pdf.ts';
