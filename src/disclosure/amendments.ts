@@ -15,7 +15,14 @@ import {
 import { amendmentsOf } from './amendment-statements.ts';
 import { decodeDisclosure, disclosureTrailContext } from './disclosure-record.ts';
 import { addDays, clockOf, HIPAA_CLOCK, type Clock, type ClockRules } from './legal-clock.ts';
-import { dateField, objectBody, optionalText, requiredText } from './request-input.ts';
+import {
+  assertExtensible,
+  dateField,
+  extensionNotice,
+  objectBody,
+  optionalText,
+  requiredText,
+} from './request-input.ts';
 import { patientSummary, type PatientSummary } from './requests.ts';
 
 /**
@@ -198,18 +205,11 @@ export async function extendAmendment(
   body: unknown,
   options: AmendmentOptions,
 ): Promise<AmendmentView> {
-  const raw = objectBody(body);
-  const notice = requiredText(raw, 'notice');
-  const noticeSent = dateField(raw, 'noticeSent', false) ?? options.asOf;
+  const extension = extensionNotice(body, options.asOf);
   const record = await loadAmendment(store, id);
   assertOpen(record, 'extended');
-  if (record.extension)
-    throw conflict('The request was already extended once; only one extension is allowed');
-  if (noticeSent < record.received)
-    throw badRequest(`'noticeSent' is before the request was received`, ['noticeSent']);
-  if (noticeSent > record.firstDueDate)
-    throw conflict(`The notice must be sent by the first due date (${record.firstDueDate})`);
-  record.extension = { notice, noticeSent };
+  assertExtensible(record, extension.noticeSent);
+  record.extension = extension;
   record.dueDate = addDays(record.firstDueDate, AMENDMENT_CLOCK.extensionDays);
   await save(store, record);
   return getAmendment(store, id, options);

@@ -1,5 +1,5 @@
 import type { Consent } from '@medplum/fhirtypes';
-import { badRequest } from '../fhir/outcomes.ts';
+import { badRequest, conflict } from '../fhir/outcomes.ts';
 import { isCalendarDate } from './legal-clock.ts';
 import { RELEASABLE_TYPES, type RecordScope } from './selection.ts';
 import { DELIVERIES, isRequesterType, REQUESTER_TYPES, type Delivery, type RequesterType } from './terms.ts';
@@ -141,4 +141,27 @@ export function parseNewRequest(raw: unknown, asOf: string): NewRequest {
     delivery: deliveryOf(body, ['pdf']),
     ...(authorization ? { authorization } : {}),
   };
+}
+
+/** The written notice of an extension, as the request body gives it (sent today by default). */
+export function extensionNotice(body: unknown, asOf: string): { notice: string; noticeSent: string } {
+  const raw = objectBody(body);
+  const notice = requiredText(raw, 'notice');
+  return { notice, noticeSent: dateField(raw, 'noticeSent', false) ?? asOf };
+}
+
+/**
+ * The one extension a legal clock allows (164.524(b)(2), 164.526(b)(2)): its notice sent after
+ * the request was received and by its first due date.
+ */
+export function assertExtensible(
+  record: { received: string; firstDueDate: string; extension?: unknown },
+  noticeSent: string,
+): void {
+  if (record.extension)
+    throw conflict('The request was already extended once; only one extension is allowed');
+  if (noticeSent < record.received)
+    throw badRequest(`'noticeSent' is before the request was received`, ['noticeSent']);
+  if (noticeSent > record.firstDueDate)
+    throw conflict(`The notice must be sent by the first due date (${record.firstDueDate})`);
 }

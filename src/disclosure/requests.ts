@@ -19,9 +19,10 @@ import {
 } from './legal-clock.ts';
 import { requestOf, taskOf, type RequestRecord } from './request-task.ts';
 import {
+  assertExtensible,
   authorizationOf,
-  dateField,
   deliveryOf,
+  extensionNotice,
   objectBody,
   optionalText,
   parseNewRequest,
@@ -322,19 +323,12 @@ export async function extendRequest(
   body: unknown,
   options: WorkflowOptions,
 ): Promise<ReleaseRequest> {
-  const raw = objectBody(body);
-  const notice = requiredText(raw, 'notice');
-  const noticeSent = dateField(raw, 'noticeSent', false) ?? options.asOf;
+  const extension = extensionNotice(body, options.asOf);
   const record = await loadRecord(store, id);
   assertOpen(record, 'extended');
   if (options.clock.extensionDays <= 0) throw conflict('These rules allow no extension');
-  if (record.extension)
-    throw conflict('The request was already extended once; only one extension is allowed');
-  if (noticeSent < record.received)
-    throw badRequest(`'noticeSent' is before the request was received`, ['noticeSent']);
-  if (noticeSent > record.firstDueDate)
-    throw conflict(`The notice must be sent by the first due date (${record.firstDueDate})`);
-  record.extension = { notice, noticeSent };
+  assertExtensible(record, extension.noticeSent);
+  record.extension = extension;
   record.dueDate = extendedDueDate(record.firstDueDate, options.clock);
   await saveRecord(store, record);
   return getRequest(store, id, options);
