@@ -32,3 +32,4 @@ export type { RecordScope } from './selection.ts';
 export { seedDemoRequests } from './demo-requests.ts';
 export type { Accounting, AccountedDisclosure } from './accounting.ts';
 export type { ReleasePreview, ReleaseResult } from './release.ts';
+export { destroyReleasedPackets } from './release.ts';

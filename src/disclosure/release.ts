@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Bundle, Consent, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { appendAudit } from '../fhir/audit-trail.ts';
 import { conflict, OutcomeError } from '../fhir/outcomes.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
@@ -346,4 +346,19 @@ export async function packetOf(
     draft: true,
     patientId: record.patientId,
   };
+}
+
+/**
+ * Certified destruction of a chart (src/retention) reaches the copies released from it: each
+ * kept packet's PDF and Bundle are removed in the caller's transaction; the row keeps when it was
+ * released and the packet's SHA-256, so the accounting of disclosures still answers what was sent
+ * and a copy produced later can be matched to it. Answers how many packets were destroyed.
+ */
+export async function destroyReleasedPackets(tx: Queryable, patientId: string): Promise<number> {
+  const res = await tx.query<{ request_id: string }>(
+    `UPDATE disclosure_packet SET pdf = NULL, bundle = NULL
+      WHERE patient_id = $1 AND (pdf IS NOT NULL OR bundle IS NOT NULL) RETURNING request_id`,
+    [patientId],
+  );
+  return res.rows.length;
 }

@@ -40,6 +40,7 @@ import { noteWrites } from './statistics.ts';
 import { historyPage, parseHistory } from './history.ts';
 import { applyPatch, assertSameRecord, type PatchDocument } from './patch.ts';
 import { destroyCompartment, type DestroyedRecord } from './destruction.ts';
+import { checkRemoval } from './removal-guards.ts';
 
 /** What a typed search found: matches, included records, and whether every page was read. */
 export interface Found {
@@ -386,7 +387,10 @@ export class FhirStore {
       throw preconditionFailed(`${type}/${id} is at version ${version}, not ${ifMatch}`);
     }
     if (current.deleted) return;
-    if (current.content) await assertVisible(tx, this.ctx, type, id);
+    if (current.content) {
+      await assertVisible(tx, this.ctx, type, id);
+      await checkRemoval(this.db, tx, current.content, 'delete');
+    }
     const tombstone = { resourceType: type, id } as Resource & { id: string };
     await writeVersions(tx, [{ resource: tombstone, previousVersion: version, deleted: true }]);
     await appendAudit(tx, [
@@ -706,6 +710,8 @@ export class FhirStore {
     for (const d of deletes) {
       const prev = current.get(`${d.type}/${d.id}`);
       if (prev && !prev.deleted) {
+        const record = (await readCurrent(tx, d.type, d.id))?.content;
+        if (record) await checkRemoval(this.db, tx, record, 'delete');
         writes.push({
           resource: { resourceType: d.type, id: d.id } as Resource & { id: string },
           previousVersion: prev.version,
@@ -764,11 +770,14 @@ export class FhirStore {
   }
 
   /**
-   * Every live record of a patient's compartment, locked, whatever its labels (a merge moves the
-   * whole chart); the caller checked its right to merge on the patients themselves.
+   * Every live record of a patient's compartment, locked, whatever its labels, for merging the
+   * patient away (its chart moves to the survivor); the caller checked its right to merge on the
+   * patients themselves. The removal guards (a legal hold) may refuse the merge-away here.
    */
   async lockCompartment(tx: Queryable, patientId: string): Promise<Array<Resource & { id: string }>> {
     assertId(patientId);
+    const patient = (await readCurrent(tx, 'Patient', patientId, true))?.content;
+    if (patient) await checkRemoval(this.db, tx, patient, 'merge-away');
     return lockCompartment(tx, patientId);
   }
 

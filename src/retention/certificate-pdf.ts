@@ -36,8 +36,11 @@ export async function certificatePdf(run: DestructionRun): Promise<Buffer> {
       indent: 12,
     });
     line(doc, `Retained until ${item.retainUntil}: ${item.rule}`, { indent: 12 });
-    if (done)
+    if (done) {
       line(doc, `${done.records} records, ${done.versions} stored versions destroyed`, { indent: 12 });
+      if (done.releasedCopies)
+        line(doc, `${done.releasedCopies} kept copies of released packets destroyed`, { indent: 12 });
+    }
   }
   doc.moveDown();
   line(

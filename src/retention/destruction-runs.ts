@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Encounter, Patient } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../db/index.ts';
+import { destroyReleasedPackets } from '../disclosure/index.ts';
 import { appendAudit } from '../fhir/audit-trail.ts';
 import { badRequest, conflict, forbidden, notFound } from '../fhir/outcomes.ts';
 import type { FhirStore } from '../fhir/store.ts';
@@ -214,10 +215,13 @@ export async function destroyRun(
         item.patientId,
         `destruction run ${id}, approved by ${run.approvedBy ?? ''}`,
       );
+      // The copies kept of what was released from the chart go with it.
+      const releasedCopies = await destroyReleasedPackets(tx, item.patientId);
       destroyed.push({
         patientId: item.patientId,
         records: records.length,
         versions: records.reduce((n, r) => n + r.versions, 0),
+        ...(releasedCopies > 0 ? { releasedCopies } : {}),
       });
     }
     const at = new Date().toISOString();

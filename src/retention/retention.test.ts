@@ -128,6 +128,29 @@ describe('legal hold', () => {
       ],
     });
     expect(await issues(merge)).toContain(hold.id);
+    // Every other way of deleting: by criteria, as a transaction's entry, as a batch's entry.
+    expect(
+      await issues(await call('admin', 'DELETE', `/fhir/R4/Observation?subject=Patient/${ids.held}`)),
+    ).toContain(hold.id);
+    const deleteEntry = { request: { method: 'DELETE', url: `Observation/${observations.held}` } };
+    expect(
+      await issues(
+        await call('admin', 'POST', '/fhir/R4', {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [deleteEntry],
+        }),
+      ),
+    ).toContain(hold.id);
+    const batch = await json<{ entry: Array<{ response: { status: string; outcome?: OperationOutcome } }> }>(
+      await call('admin', 'POST', '/fhir/R4', {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [deleteEntry],
+      }),
+    );
+    expect(batch.entry[0]?.response.status).toMatch(/^409/);
+    expect(JSON.stringify(batch.entry[0]?.response.outcome)).toContain(hold.id);
     // Nothing changed.
     expect((await call('admin', 'GET', `/fhir/R4/Patient/${ids.held}`)).status).toBe(200);
     expect((await call('admin', 'GET', `/fhir/R4/Observation/${observations.held}`)).status).toBe(200);
@@ -227,6 +250,19 @@ describe('destruction run', () => {
     ).toContain('no longer past retention');
     expect((await call('admin', 'GET', `/fhir/R4/Patient/${ids.adult}`)).status).toBe(200);
 
+    // A copy released from the chart before it is destroyed: the kept packet goes with the chart.
+    const request = await json<{ id: string }>(
+      await call('roi-specialist', 'POST', '/disclosure/requests', {
+        patient: `Patient/${ids.adult}`,
+        requesterType: 'patient',
+        recipient: 'Test adult',
+        purpose: 'personal',
+        received: new Date().toISOString().slice(0, 10),
+      }),
+      201,
+    );
+    await json(await call('roi-specialist', 'POST', `/disclosure/requests/${request.id}/release`));
+
     const second = await json<DestructionRun>(
       await call('him-technician', 'POST', '/retention/destruction-runs', {}),
       201,
@@ -243,7 +279,12 @@ describe('destruction run', () => {
       destroyedBy: 'him-director-user',
       hasCertificate: true,
     });
-    expect(done.destroyed).toEqual([{ patientId: ids.adult, records: 3, versions: 6 }]);
+    // The chart's 3 records (6 versions) and the release request's Task (3 versions: received, in
+    // progress, released).
+    expect(done.destroyed).toEqual([{ patientId: ids.adult, records: 4, versions: 9, releasedCopies: 1 }]);
+    expect(
+      (await call('roi-specialist', 'GET', `/disclosure/requests/${request.id}/packet`)).status,
+    ).not.toBe(200);
     expect((await call('admin', 'GET', `/fhir/R4/Patient/${ids.adult}`)).status).toBe(410);
     expect((await call('admin', 'GET', `/fhir/R4/Observation/${observations.adult}`)).status).toBe(410);
     expect(
@@ -264,5 +305,6 @@ describe('destruction run', () => {
     expect(text).toContain('Method: Purged from the record store');
     expect(text).toContain('Approved by: him-director-user');
     expect(text).toContain('Dates of service: 2010-05-03 to 2010-05-03');
+    expect(text).toContain('1 kept copies of released packets destroyed');
   });
 });

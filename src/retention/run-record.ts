@@ -25,6 +25,6 @@ export interface DestructionRun {
   destroyedAt?: string;
   method?: string;
   items: RunItem[];
-  destroyed?: Array<{ patientId: string; records: number; versions: number }>;
+  destroyed?: Array<{ patientId: string; records: number; versions: number; releasedCopies?: number }>;
   hasCertificate: boolean;
 }
