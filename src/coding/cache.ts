@@ -164,7 +164,70 @@ async function buildCache(db: Db): Promise<CodeCache> {
     list.push({ kind: n.kind, chr: n.chr, text: n.text });
     set.notes.set(k, list);
   }
+  borrowHeaderTitles(sets);
   return { sets, index: new SearchIndex(all), signature };
+}
+
+/**
+ * A codes file lists billable codes only; its headers were added untitled by the loader. Each
+ * takes the title the nearest other year of the same system gives it (usually the tabular year).
+ */
+function borrowHeaderTitles(sets: Map<string, CodeSetData>): void {
+  for (const set of sets.values()) {
+    const others = [...sets.values()]
+      .filter((s) => s.system === set.system && s !== set)
+      .sort((a, b) => yearDistance(a.version, set.version) - yearDistance(b.version, set.version));
+    for (const row of set.byKey.values()) {
+      if (row.display) continue;
+      const donor = others.map((o) => o.byKey.get(row.key)).find((r) => r?.display);
+      // A placeholder level no other year lists (T36.0X) reads as its parent's title.
+      row.display = donor?.display ?? (row.parentKey ? (set.byKey.get(row.parentKey)?.display ?? '') : '');
+    }
+  }
+}
+
+function yearDistance(a: string, b: string): number {
+  const d = Math.abs(Number(a) - Number(b));
+  // Ties go to the later year (its titles are the ones in use now); non-numeric versions last.
+  return Number.isFinite(d) ? d * 2 + (a < b ? 1 : 0) : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The release to check a date's codes against: the year itself when loaded, else the nearest
+ * loaded year (equally near: the later one). `exact` false means the caller must say so.
+ */
+export function releaseFor(
+  cache: CodeCache,
+  system: CodeSystemId,
+  version: string,
+): { set: CodeSetData; exact: boolean } | undefined {
+  const exact = cache.sets.get(setKey(system, version));
+  if (exact && exact.byKey.size > 0) return { set: exact, exact: true };
+  const nearest = [...cache.sets.values()]
+    .filter((s) => s.system === system && s.byKey.size > 0)
+    .sort((a, b) => yearDistance(a.version, version) - yearDistance(b.version, version))[0];
+  return nearest ? { set: nearest, exact: false } : undefined;
+}
+
+/**
+ * Where a release's notes, sections and chapters come from: the release itself when it has a
+ * tabular, else the nearest year that has one (FY2026 codes files carry no notes; FY2021 does).
+ */
+export function tabularFor(cache: CodeCache, set: CodeSetData): CodeSetData {
+  if (set.chapters.length > 0 || set.notes.size > 0) return set;
+  const nearest = [...cache.sets.values()]
+    .filter((s) => s.system === set.system && (s.chapters.length > 0 || s.notes.size > 0))
+    .sort((a, b) => yearDistance(a.version, set.version) - yearDistance(b.version, set.version))[0];
+  return nearest ?? set;
+}
+
+/** The loaded years of a system in which the key is a billable code, oldest first. */
+export function billableIn(cache: CodeCache, system: CodeSystemId, key: string): string[] {
+  const out: string[] = [];
+  for (const set of cache.sets.values()) {
+    if (set.system === system && set.byKey.get(key)?.billable) out.push(set.version);
+  }
+  return out.sort();
 }
 
 /** The newest loaded version of each system (versions are years, so string order works). */

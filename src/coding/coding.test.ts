@@ -63,7 +63,7 @@ describe('searchCodes', () => {
   it('puts E11.9 in the first three for "type 2 diabetes without complications"', async () => {
     const hits = await searchCodes(db, { q: 'type 2 diabetes without complications' });
     expect(hits.slice(0, 3).map((h) => h.code)).toContain('E11.9');
-    expect(hits[0]).toMatchObject({ system: 'icd10cm', version: '2021', billable: true });
+    expect(hits[0]).toMatchObject({ system: 'icd10cm', version: '2026', billable: true });
   });
 
   it('finds words in any order', async () => {
@@ -239,22 +239,58 @@ describe('validateCoding', () => {
     expect(outpatient).toEqual([]);
   });
 
-  it('uses the fiscal year of discharge and says when it is not loaded', async () => {
-    const fy2021Start = await edits([{ code: 'E11.9', principal: true, poa: 'Y' }], {
-      admitDate: '2020-09-28',
-      dischargeDate: '2020-10-01',
-    });
-    expect(fy2021Start).toEqual([]);
-    const fy2020 = await edits([{ code: 'E11.9', principal: true, poa: 'Y' }], {
-      admitDate: '2020-09-28',
-      dischargeDate: '2020-09-30',
-    });
-    expect(fy2020).toEqual([
+  it('checks each encounter against its fiscal year, or the nearest loaded year with a warning', async () => {
+    const principal = (code: string) => [{ code, principal: true, poa: 'Y' }];
+    const stay = (discharge: string) => ({ admitDate: discharge, dischargeDate: discharge });
+    const kinds = (found: Edit[]) => found.map((e) => `${e.kind}:${e.codes.join(',')}`);
+    // FY2021 (2020-10-01 to 2021-09-30): its own release. B88.0 was billable then; Z59.87 came later.
+    expect(await edits(principal('B88.0'), stay('2020-10-01'))).toEqual([]);
+    const z5987In2021 = await edits(principal('Z59.87'), stay('2021-09-30'));
+    expect(z5987In2021).toEqual([
       expect.objectContaining({
-        kind: 'code-set-not-loaded',
-        message: expect.stringContaining('fiscal year 2020') as string,
+        kind: 'not-valid-for-date',
+        hardStop: true,
+        message: expect.stringContaining('valid in FY 2026') as string,
       }),
     ]);
+    // FY2022 is not loaded: checked against FY2021, the nearest, with a warning that does not block.
+    const fy2022 = await edits(principal('E11.9'), stay('2021-10-01'));
+    expect(fy2022).toEqual([
+      expect.objectContaining({
+        kind: 'code-set-nearest-year',
+        severity: 'warning',
+        message: expect.stringContaining('checked against FY 2021') as string,
+      }),
+    ]);
+    expect(fy2022[0]?.hardStop).toBeFalsy();
+    expect(kinds(await edits(principal('Z59.87'), stay('2022-03-01')))).toEqual([
+      'code-set-nearest-year:',
+      'valid-in-other-year:Z59.87',
+    ]);
+    // FY2026: its own codes file; notes and rules still come from FY2021's tabular.
+    expect(await edits(principal('Z59.87'), stay('2026-01-15'))).toEqual([]);
+    expect(kinds(await edits(principal('B88.0'), stay('2026-01-15')))).toEqual(['header-code:B88.0']);
+    const excludes = await edits(
+      [
+        { code: 'E11.9', principal: true, poa: 'Y' },
+        { code: 'E10.9', poa: 'Y' },
+      ],
+      stay('2026-01-15'),
+    );
+    expect(kinds(excludes)).toEqual(['excludes1:E11.9,E10.9']);
+    expect(excludes[0]?.hardStop).toBeFalsy();
+    // FY2020 is before every loaded year: the nearest is FY2021.
+    expect(kinds(await edits(principal('E11.9'), stay('2020-09-30')))).toEqual(['code-set-nearest-year:']);
+  });
+
+  it('tells in search and lookup the years a code is valid in, with notes from the tabular year', async () => {
+    const [z5987] = await searchCodes(db, { q: 'Z59.87', system: 'icd10cm' });
+    expect(z5987).toMatchObject({ code: 'Z59.87', version: '2026', validIn: ['2026'] });
+    const b880 = await searchCodes(db, { q: 'B88.0', system: 'icd10cm', fy: '2021' });
+    expect(b880[0]).toMatchObject({ code: 'B88.0', billable: true, validIn: ['2021'] });
+    const [e119] = await searchCodes(db, { q: 'E11.9', system: 'icd10cm' });
+    expect(e119).toMatchObject({ version: '2026', validIn: ['2021', '2026'], notesFrom: '2021' });
+    expect(e119?.notes.some((n) => n.kind === 'excludes1' && /E10/.test(n.text))).toBe(true);
   });
 
   it('checks HCPCS procedures against the release for their date', async () => {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.ts';
-import { getCodeCache, setKey, type CodeCache, type CodeSetData } from './cache.ts';
+import { getCodeCache, releaseFor, tabularFor, type CodeCache, type CodeSetData } from './cache.ts';
 import { parseCodeRefs, refCovers, type CodeRef } from './code-refs.ts';
 import { demographicRule, MATERNITY_AGES, NEWBORN_MAX_AGE } from './demographics.ts';
 import { levelsOf } from './hierarchy.ts';
@@ -42,7 +42,7 @@ function checkRequest(cache: CodeCache, req: CodingRequest): Edit[] {
       ? req.dischargeDate!
       : (req.serviceDate ?? req.admitDate ?? req.dischargeDate)!;
   const fy = fiscalYear(dxDate);
-  const set = cache.sets.get(setKey('icd10cm', fy));
+  const release = releaseFor(cache, 'icd10cm', fy);
   const dxs: Dx[] = req.diagnoses.map((d) => ({
     input: d.code,
     key: codeKey(d.code),
@@ -50,17 +50,28 @@ function checkRequest(cache: CodeCache, req: CodingRequest): Edit[] {
     principal: d.principal === true,
   }));
 
-  if (req.diagnoses.length > 0 && !set) {
+  if (req.diagnoses.length > 0 && !release) {
     edits.push({
       codes: dxs.map((d) => d.input),
       severity: 'error',
       kind: 'code-set-not-loaded',
-      message: `ICD-10-CM for fiscal year ${fy} is not loaded, so the diagnosis codes cannot be checked: the ${dateLabel(req)} ${dxDate} falls in FY ${fy} (${Number(fy) - 1}-10-01 to ${fy}-09-30). Loaded: ${loadedVersions(cache, 'icd10cm')}. Load that year's CMS release with "custodian codes load".`,
+      hardStop: true,
+      message: `No ICD-10-CM release is loaded, so the diagnosis codes cannot be checked. Load the CMS release of FY ${fy} with "custodian codes load".`,
     });
   }
-  if (set) {
-    for (const dx of dxs) dx.row = checkDiagnosisCode(cache, set, dx, dxDate, req, edits);
-    checkExcludes1(set, dxs, edits);
+  if (req.diagnoses.length > 0 && release && !release.exact) {
+    // Not a blocking error: the nearest year's codes are almost all the same; the coder is told.
+    edits.push({
+      codes: [],
+      severity: 'warning',
+      kind: 'code-set-nearest-year',
+      message: `ICD-10-CM FY ${fy} is not loaded (the ${dateLabel(req)} ${dxDate} falls in FY ${fy}, ${Number(fy) - 1}-10-01 to ${fy}-09-30); the codes were checked against FY ${release.set.version}, the nearest loaded year. Loaded: ${loadedVersions(cache, 'icd10cm')}.`,
+    });
+  }
+  if (release) {
+    const rules = { codes: release.set, notes: tabularFor(cache, release.set), exact: release.exact };
+    for (const dx of dxs) dx.row = checkDiagnosisCode(cache, rules, dx, dxDate, req, edits);
+    checkExcludes1(rules.notes, dxs, edits);
   }
   checkPrincipal(req, dxs, edits);
   if (req.setting === 'inpatient') checkPoa(req, edits);
@@ -71,7 +82,35 @@ function checkRequest(cache: CodeCache, req: CodingRequest): Edit[] {
     edits,
   );
   checkProcedures(cache, req, edits);
-  return edits;
+  return edits.map((e) => (HARD_STOPS.has(e.kind) ? { ...e, hardStop: true } : e));
+}
+
+/**
+ * Edits no override clears: the claim would be rejected or wrong whatever the reason (CMS returns
+ * a claim without a valid principal diagnosis, with an invalid code, or, inpatient, without POA).
+ */
+export const HARD_STOPS: ReadonlySet<string> = new Set([
+  'code-set-not-loaded',
+  'invalid-code',
+  'header-code',
+  'not-valid-for-date',
+  'seventh-character-missing',
+  'seventh-character-invalid',
+  'placeholder-missing',
+  'principal-missing',
+  'principal-multiple',
+  'manifestation-principal',
+  'poa-missing',
+  'poa-invalid',
+  'duplicate',
+]);
+
+/** The release a diagnosis code is checked against, and where its notes and rules come from. */
+interface Rules {
+  codes: CodeSetData;
+  notes: CodeSetData;
+  /** False when `codes` is the nearest loaded year, not the date's own. */
+  exact: boolean;
 }
 
 function dateLabel(req: CodingRequest): string {
@@ -87,7 +126,7 @@ function loadedVersions(cache: CodeCache, system: CodeSystemId): string {
 
 function checkDiagnosisCode(
   cache: CodeCache,
-  set: CodeSetData,
+  { codes: set, notes, exact }: Rules,
   dx: Dx,
   date: string,
   req: CodingRequest,
@@ -104,28 +143,37 @@ function checkDiagnosisCode(
     return undefined;
   }
   const row = set.byKey.get(dx.key);
-  const seventh = seventhCharacters(set, dx.key.slice(0, 6));
+  const seventh = seventhCharacters(notes, dx.key.slice(0, 6));
   if (!row || (!row.billable && seventh && dx.key.length < 7)) {
     if (seventh && checkSeventh(set, dx, seventh, edits)) return undefined;
   }
   if (!row) {
     const elsewhere = [...cache.sets.values()]
       .filter((s) => s.system === 'icd10cm' && s !== set && s.byKey.get(dx.key)?.billable)
-      .map((s) => s.version);
+      .map((s) => s.version)
+      .sort();
     edits.push(
-      elsewhere.length > 0
+      elsewhere.length > 0 && !exact
         ? {
+            // Checked against a neighbouring year: whether the code existed on this date is unknown.
             codes: [code],
-            severity: 'error',
-            kind: 'not-valid-for-date',
-            message: `${code} is not valid in ICD-10-CM FY ${set.version}, the fiscal year of the ${dateLabel(req)} ${date}; it is valid in FY ${elsewhere.join(', ')} (deleted or not yet created for this date).`,
+            severity: 'warning',
+            kind: 'valid-in-other-year',
+            message: `${code} is not in ICD-10-CM FY ${set.version}, the nearest loaded year to the ${dateLabel(req)} ${date}, but is valid in FY ${elsewhere.join(', ')}; confirm it was valid on that date.`,
           }
-        : {
-            codes: [code],
-            severity: 'error',
-            kind: 'invalid-code',
-            message: `${code} is not an ICD-10-CM code in FY ${set.version}.`,
-          },
+        : elsewhere.length > 0
+          ? {
+              codes: [code],
+              severity: 'error',
+              kind: 'not-valid-for-date',
+              message: `${code} is not valid in ICD-10-CM FY ${set.version}, the fiscal year of the ${dateLabel(req)} ${date}; it is valid in FY ${elsewhere.join(', ')} (deleted or not yet created for this date).`,
+            }
+          : {
+              codes: [code],
+              severity: 'error',
+              kind: 'invalid-code',
+              message: `${code} is not an ICD-10-CM code in FY ${set.version}.`,
+            },
     );
     return undefined;
   }
@@ -142,8 +190,8 @@ function checkDiagnosisCode(
     });
     return undefined;
   }
-  checkManifestation(set, row, dx.principal, edits);
-  checkDemographics(set, row, req, edits);
+  checkManifestation(notes, row, dx.principal, edits);
+  checkDemographics(notes, row, req, edits);
   return row;
 }
 
@@ -396,21 +444,18 @@ function checkProcedures(cache: CodeCache, req: CodingRequest, edits: Edit[]): v
       continue;
     }
     const version = system === 'icd10pcs' ? fiscalYear(date) : date.slice(0, 4);
-    let set = cache.sets.get(setKey(system, version));
-    if (!set) {
-      const older = [...cache.sets.values()]
-        .filter((s) => s.system === system && s.version < version && s.byKey.size > 0)
-        .sort((a, b) => b.version.localeCompare(a.version))[0];
+    const release = releaseFor(cache, system, version);
+    if (!release?.exact) {
       const period = system === 'icd10pcs' ? `fiscal year ${version}` : `${version}`;
       edits.push({
         codes: [p.code],
-        severity: older ? 'warning' : 'error',
-        kind: 'code-set-not-loaded',
-        message: `${SYSTEM_NAMES[system]} ${period} (for the procedure date ${date}) is not loaded${older ? `; ${p.code} was checked against the ${older.version} release instead` : '; the code cannot be checked'}. Loaded: ${loadedVersions(cache, system)}.`,
+        severity: release ? 'warning' : 'error',
+        kind: release ? 'code-set-nearest-year' : 'code-set-not-loaded',
+        message: `${SYSTEM_NAMES[system]} ${period} (for the procedure date ${date}) is not loaded${release ? `; ${p.code} was checked against the ${release.set.version} release instead, the nearest loaded` : '; the code cannot be checked'}. Loaded: ${loadedVersions(cache, system)}.`,
       });
-      if (!older) continue;
-      set = older;
+      if (!release) continue;
     }
+    const set = release.set;
     const row = set.byKey.get(key);
     if (!row || row.kind === 'modifier') {
       edits.push({

@@ -10,6 +10,8 @@ import { searchCodes } from './search.ts';
 import type { LoadReport } from './types.ts';
 
 let db: Db;
+/** FY2026 ICD-10-CM: 74,719 codes plus the headers above them. */
+const CM_2026_ROWS = 102739;
 let first: LoadReport;
 const progress: Array<[number, number]> = [];
 
@@ -22,23 +24,35 @@ afterAll(async () => {
 });
 
 describe('loadCodeSets on the release files in data/codesets', () => {
-  it('loads every ICD-10-CM and HCPCS code, keyed by system and year', async () => {
+  it('loads every release found (ICD-10-CM, ICD-10-PCS, HCPCS), keyed by system and year', async () => {
     expect(first.files.map((f) => `${f.system}/${f.version}/${f.part}/${f.status}`).sort()).toEqual([
       'hcpcs/2020/entries/loaded',
       'icd10cm/2021/entries/loaded',
       'icd10cm/2021/tabular/loaded',
+      'icd10cm/2026/entries/loaded',
+      'icd10pcs/2026/entries/loaded',
     ]);
     expect(await codeSetsLoaded(db)).toEqual([
       { system: 'hcpcs', version: '2020', count: 7079 },
       { system: 'icd10cm', version: '2021', count: 95358 },
+      { system: 'icd10cm', version: '2026', count: CM_2026_ROWS },
+      { system: 'icd10pcs', version: '2026', count: 79115 },
     ]);
-    const billable = await db.query<{ billable: boolean; n: string }>(
-      `SELECT billable, count(*)::text AS n FROM code_entry WHERE system = 'icd10cm' GROUP BY billable ORDER BY billable`,
+    const billable = await db.query<{ version: string; billable: boolean; n: string }>(
+      `SELECT version, billable, count(*)::text AS n FROM code_entry WHERE system = 'icd10cm'
+       GROUP BY version, billable ORDER BY version, billable`,
     );
+    // FY2026 comes as a codes file (billable codes only); its headers are derived from the codes.
     expect(billable.rows).toEqual([
-      { billable: false, n: '22737' },
-      { billable: true, n: '72621' },
+      { version: '2021', billable: false, n: '22737' },
+      { version: '2021', billable: true, n: '72621' },
+      { version: '2026', billable: false, n: String(CM_2026_ROWS - 74719) },
+      { version: '2026', billable: true, n: '74719' },
     ]);
+    const e11 = await db.query<{ billable: boolean; parent_key: string | null }>(
+      `SELECT billable, parent_key FROM code_entry WHERE system = 'icd10cm' AND version = '2026' AND code_key = 'E116'`,
+    );
+    expect(e11.rows).toEqual([{ billable: false, parent_key: 'E11' }]);
     expect(progress.at(-1)?.[0]).toBe(progress.at(-1)?.[1]);
   });
 

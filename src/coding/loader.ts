@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../db/index.ts';
 import { invalidateCodeCache } from './cache.ts';
 import { decode, findReleaseFiles, readRelease, type ReleaseFile } from './load/release-files.ts';
+import { parseCodesFile } from './load/codes-file.ts';
 import { parseHcpcsFile } from './load/hcpcs-file.ts';
 import { parseOrderFile } from './load/order-file.ts';
 import type { EntryRecord, GroupRecord, NoteRecord, ParsedFile } from './load/records.ts';
@@ -83,6 +84,15 @@ function parseRelease(file: ReleaseFile, text: string): ParsedFile {
         system: 'icd10pcs',
         version: year,
         entries: parseOrderFile(text, 'icd10pcs'),
+      };
+    case 'icd10cm-codes':
+      return { part: 'entries', system: 'icd10cm', version: year, entries: parseCodesFile(text, 'icd10cm') };
+    case 'icd10pcs-codes':
+      return {
+        part: 'entries',
+        system: 'icd10pcs',
+        version: year,
+        entries: parseCodesFile(text, 'icd10pcs'),
       };
     case 'icd10cm-tabular': {
       const { groups, notes } = parseTabularXml(text);

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.ts';
-import { getCodeCache, latestVersions, setKey, type CodeSetData } from './cache.ts';
+import { getCodeCache, latestVersions, setKey, tabularFor, type CodeSetData } from './cache.ts';
 import { levelsOf } from './hierarchy.ts';
 import { codeKey, type CodeSystemId } from './systems.ts';
 import type { CodeNote, NoteKind } from './types.ts';
@@ -17,7 +17,7 @@ export async function codeNotes(
   const cache = await getCodeCache(db);
   const version = fy ?? latestVersions(cache).get(system);
   const set = version ? cache.sets.get(setKey(system, version)) : undefined;
-  return set ? notesFor(set, codeKey(code)) : [];
+  return set ? notesFor(tabularFor(cache, set), codeKey(code)) : [];
 }
 
 export function notesFor(set: CodeSetData, key: string, kinds?: readonly NoteKind[]): CodeNote[] {

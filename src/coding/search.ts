@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.ts';
-import { getCodeCache, latestVersions, setKey, type CodeCache } from './cache.ts';
+import { billableIn, getCodeCache, latestVersions, setKey, tabularFor, type CodeCache } from './cache.ts';
 import { notesFor } from './notes.ts';
 import { codeKey } from './systems.ts';
 import type { CodeHit, CodeRow, SearchParams } from './types.ts';
@@ -70,13 +70,16 @@ function allowedSets(cache: CodeCache, params: SearchParams): Set<string> {
 
 export function toHit(cache: CodeCache, row: CodeRow): CodeHit {
   const set = cache.sets.get(setKey(row.system, row.version));
+  const tabular = set ? tabularFor(cache, set) : undefined;
   return {
     code: row.code,
     display: row.display,
     system: row.system,
     version: row.version,
     billable: row.billable,
-    notes: set ? notesFor(set, row.key) : [],
+    validIn: billableIn(cache, row.system, row.key),
+    ...(tabular && tabular !== set && tabular.notes.size > 0 ? { notesFrom: tabular.version } : {}),
+    notes: tabular ? notesFor(tabular, row.key) : [],
   };
 }
 

@@ -35,6 +35,10 @@ export interface CodeHit {
   system: CodeSystemId;
   version: string;
   billable: boolean;
+  /** The loaded years in which the code is billable (a code valid in one year and not another shows it). */
+  validIn: string[];
+  /** The year whose tabular gave the notes (the nearest year with one), when it is not `version`. */
+  notesFrom?: string | undefined;
   notes: CodeNote[];
 }
 
@@ -73,6 +77,8 @@ export interface Edit {
   severity: 'error' | 'warning';
   kind: string;
   message: string;
+  /** A hard stop: no override clears it, only a corrected code (principal missing, invalid code...). */
+  hardStop?: boolean | undefined;
 }
 
 export interface CodingRequest {

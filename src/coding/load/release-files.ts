@@ -6,7 +6,14 @@ import yauzl from 'yauzl';
 
 /** The release files the loader recognises, by the names CMS/NCHS publish them under. */
 export type ReleaseKind =
-  'icd10cm-order' | 'icd10cm-tabular' | 'icd10pcs-order' | 'hcpcs-zip' | 'hcpcs-text' | 'simple';
+  | 'icd10cm-order'
+  | 'icd10cm-codes'
+  | 'icd10cm-tabular'
+  | 'icd10pcs-order'
+  | 'icd10pcs-codes'
+  | 'hcpcs-zip'
+  | 'hcpcs-text'
+  | 'simple';
 
 export interface ReleaseFile {
   path: string;
@@ -19,6 +26,8 @@ const PATTERNS: ReadonlyArray<readonly [ReleaseKind, RegExp]> = [
   ['icd10cm-order', /icd10cm[_-]order[_-](?:.*?[_-])?(\d{4})\b.*\.txt(\.gz)?$/i],
   ['icd10cm-tabular', /icd10cm[_-]tabular[_-](?:.*?[_-])?(\d{4})\b.*\.xml(\.gz)?$/i],
   ['icd10pcs-order', /icd10pcs[_-]order[_-](?:.*?[_-])?(\d{4})\b.*\.txt(\.gz)?$/i],
+  ['icd10cm-codes', /icd10cm[_-]codes[_-](?:.*?[_-])?(\d{4})\b.*\.txt(\.gz)?$/i],
+  ['icd10pcs-codes', /icd10pcs[_-]codes[_-](?:.*?[_-])?(\d{4})\b.*\.txt(\.gz)?$/i],
   ['hcpcs-zip', /(\d{4})[_-]?alpha[_-]?numeric[_-]?hcpcs.*\.zip$/i],
   ['hcpcs-zip', /hcpc(\d{4}).*\.zip$/i],
   ['hcpcs-text', /hcpc(\d{4})_.*anweb.*\.txt(\.gz)?$/i],
