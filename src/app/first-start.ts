@@ -2,7 +2,8 @@ import type { Config } from './config.ts';
 import type { Db } from '../db/index.ts';
 import { FhirStore } from '../fhir/store.ts';
 import { loadDemoData } from './demo-loader.ts';
-import { seedDemoRequests } from '../disclosure/index.ts';
+import { seedDemoAmendments, seedDemoRequests } from '../disclosure/index.ts';
+import { seedDemoHolds } from '../retention/index.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
 import { completeDemoCharts } from '../completeness/index.ts';
 import { demoCancerCases } from '../registry/index.ts';
@@ -62,9 +63,17 @@ export async function prepareFreshDatabase(
   );
   log(`Demo data ready: ${result.patients} patients, ${result.resources} resources.`);
   // The ROI queue opens with requests in every status, some near or past their due date.
-  try {
-    log(`Demo release requests: ${await seedDemoRequests(db, FIRST_START_CONTEXT)}.`);
-  } catch (err) {
-    log(`Demo release requests not loaded: ${err instanceof Error ? err.message : String(err)}`);
+  // So do the amendment queue and the legal-hold screen.
+  const seeds: Array<[string, () => Promise<number>]> = [
+    ['release requests', () => seedDemoRequests(db, FIRST_START_CONTEXT)],
+    ['amendment requests', () => seedDemoAmendments(db, FIRST_START_CONTEXT)],
+    ['legal holds', () => seedDemoHolds(db, FIRST_START_CONTEXT)],
+  ];
+  for (const [what, seed] of seeds) {
+    try {
+      log(`Demo ${what}: ${await seed()}.`);
+    } catch (err) {
+      log(`Demo ${what} not loaded: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }

@@ -30,6 +30,7 @@ export { REQUESTER_TYPES, REQUEST_STATUSES } from './terms.ts';
 export type { Fee } from './fees.ts';
 export type { RecordScope } from './selection.ts';
 export { seedDemoRequests } from './demo-requests.ts';
+export { seedDemoAmendments } from './demo-amendments.ts';
 export type { Accounting, AccountedDisclosure } from './accounting.ts';
 export type { ReleasePreview, ReleaseResult } from './release.ts';
 export { destroyReleasedPackets } from './release.ts';
