@@ -221,39 +221,58 @@ describe('coding an encounter', () => {
 describe('finalizing', () => {
   let enc: WorklistItem;
   let open: Edit[];
+  const finalizePath = () => `/coding/encounters/${enc.encounterId}/finalize`;
 
   beforeAll(async () => {
     enc = await firstOf('inpatient');
-    // No POA on an inpatient secondary diagnosis: an error edit.
+    // No POA on an inpatient secondary diagnosis: a hard stop.
     const saved = await coder<SaveResult>('PUT', `/coding/encounters/${enc.encounterId}/codes`, {
       diagnoses: [{ code: 'I50.9', principal: true, poa: 'Y' }, { code: 'N39.0' }],
     });
     open = saved.edits.filter((e) => e.severity === 'error');
   });
 
-  it('refuses while an error edit is open, or overridden without a reason', async () => {
-    expect(open.map((e) => e.kind)).toEqual(['poa-missing']);
-    const path = `/coding/encounters/${enc.encounterId}/finalize`;
+  it('refuses while a hard stop is open, whatever override is given', async () => {
+    expect(open.map((e) => [e.kind, e.hardStop])).toEqual([['poa-missing', true]]);
     for (const body of [
       undefined,
-      { overrides: [{ kind: 'poa-missing', codes: open[0]!.codes, reason: '  ' }] },
+      { overrides: [{ kind: 'poa-missing', codes: open[0]!.codes, reason: 'Physician query pending' }] },
     ]) {
-      const res = await server.call('coder', 'POST', path, body);
+      const res = await server.call('coder', 'POST', finalizePath(), body);
       expect(res.status).toBe(422);
       const outcome = (await res.json()) as OperationOutcome;
       expect(outcome.issue?.map((i) => i.details?.coding?.[0]?.code)).toEqual(['poa-missing']);
+      expect(outcome.issue?.[0]?.diagnostics).toContain('cannot be overridden');
     }
     const row = (await worklist()).items.find((i) => i.encounterId === enc.encounterId);
     expect(row?.state).toBe('coded');
   });
 
+  it('needs each overridable error overridden with its own reason', async () => {
+    const saved = await coder<SaveResult>('PUT', `/coding/encounters/${enc.encounterId}/codes`, {
+      diagnoses: [
+        { code: 'I50.9', principal: true, poa: 'Y' },
+        { code: 'E11.9', poa: 'Y' },
+        { code: 'E10.9', poa: 'Y' },
+      ],
+    });
+    const excludes = saved.edits.filter((e) => e.severity === 'error');
+    expect(excludes.map((e) => [e.kind, e.hardStop ?? false])).toEqual([['excludes1', false]]);
+    const blank = await server.call('coder', 'POST', finalizePath(), {
+      overrides: [{ kind: 'excludes1', codes: excludes[0]!.codes, reason: '  ' }],
+    });
+    expect(blank.status).toBe(422);
+  });
+
   it('accepts overrides with a reason, then the encounter leaves the worklist and is locked', async () => {
-    const result = await coder<{ state: string }>('POST', `/coding/encounters/${enc.encounterId}/finalize`, {
+    const view0 = await coder<EncounterCodingView>('GET', `/coding/encounters/${enc.encounterId}`);
+    const excludes = view0.edits.find((e) => e.kind === 'excludes1')!;
+    const result = await coder<{ state: string }>('POST', finalizePath(), {
       overrides: [
         {
-          kind: 'poa-missing',
-          codes: open[0]!.codes,
-          reason: 'Physician query pending; POA to be billed as U',
+          kind: 'excludes1',
+          codes: excludes.codes,
+          reason: 'Attending documents both types; query answered',
         },
       ],
     });
@@ -267,12 +286,21 @@ describe('finalizing', () => {
     const view = await coder<EncounterCodingView>('GET', `/coding/encounters/${enc.encounterId}`);
     expect(view.state).toBe('final');
     expect(view.overrides.map((o) => [o.kind, o.reason])).toEqual([
-      ['poa-missing', 'Physician query pending; POA to be billed as U'],
+      ['excludes1', 'Attending documents both types; query answered'],
     ]);
     const again = await server.call('coder', 'PUT', `/coding/encounters/${enc.encounterId}/codes`, {
       diagnoses: [{ code: 'I50.9', principal: true, poa: 'Y' }],
     });
     expect(again.status).toBe(409);
+  });
+
+  it('keeps no POA on an outpatient visit and never asks for one', async () => {
+    const visit = await firstOf('outpatient');
+    const saved = await coder<SaveResult>('PUT', `/coding/encounters/${visit.encounterId}/codes`, {
+      diagnoses: [{ code: 'J06.9', principal: true, poa: 'Y' }],
+    });
+    expect(saved.edits.filter((e) => /poa/.test(e.kind))).toEqual([]);
+    expect(saved.codes.diagnoses[0]?.poa).toBeUndefined();
   });
 });
 
@@ -330,7 +358,7 @@ describe('productivity', () => {
       {
         coder: 'coder-user',
         day: today,
-        coded: 3,
+        coded: 4,
         finalized: 1,
         meanTurnaroundHours: Math.round(hours * 10) / 10,
       },

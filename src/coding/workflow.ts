@@ -265,9 +265,14 @@ export async function saveEncounterCoding(
   if (stateOf(l.task) === 'final') {
     throw conflict(`Encounter/${encounterId} is final; its coding can no longer be changed`);
   }
-  const req = parseCodingRequest(
+  const parsed = parseCodingRequest(
     codingRequest(l.ctx, { diagnoses: diagnosesIn, procedures: proceduresIn } as AssignedCodes),
   );
+  // POA is an inpatient claim field: an outpatient visit keeps none, whatever a client sends.
+  const req =
+    parsed.setting === 'inpatient'
+      ? parsed
+      : { ...parsed, diagnoses: parsed.diagnoses.map((d) => ({ ...d, poa: undefined })) };
   const { edits } = await validateCoding(db, req);
   const fy = fiscalYear(req.setting === 'inpatient' ? req.dischargeDate! : req.serviceDate!);
   const diagnoses: CodedDiagnosis[] = [];
@@ -358,7 +363,9 @@ function refusal(open: Edit[]): OutcomeError {
       severity: 'error',
       code: 'business-rule',
       details: { coding: [{ system: 'urn:custodian:coding-edit', code: e.kind }], text: e.codes.join(', ') },
-      diagnostics: `${e.message} Clear it or override it with a reason (kind "${e.kind}", codes [${e.codes.join(', ')}]).`,
+      diagnostics: e.hardStop
+        ? `${e.message} This is a hard stop: correct the codes; it cannot be overridden.`
+        : `${e.message} Clear it or override it with a reason (kind "${e.kind}", codes [${e.codes.join(', ')}]).`,
     })),
   };
   return new OutcomeError(422, outcome);
@@ -386,7 +393,8 @@ export async function finalizeEncounterCoding(
     throw conflict(`Encounter/${encounterId} has no saved codes to finalize`);
   const codes = savedCodes(l.claim);
   const { edits } = await validateCoding(db, codingRequest(l.ctx, assigned(codes)));
-  const open = edits.filter((e) => e.severity === 'error' && !overrideFor(e, given));
+  // Hard stops block whatever is given; other errors need their own override with a reason.
+  const open = edits.filter((e) => e.hardStop === true || (e.severity === 'error' && !overrideFor(e, given)));
   if (open.length > 0) throw refusal(open);
   const used = given.filter((o) => edits.some((e) => overrideFor(e, [o])));
   const coder = store.ctx.username;
