@@ -11,7 +11,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 export async function migrate(db: Db): Promise<string[]> {
   await db.query(`CREATE TABLE IF NOT EXISTS schema_migration (
     name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+  const files = await migrationNames();
   const applied: string[] = [];
   for (const name of files) {
     const sql = await readFile(MIGRATIONS_DIR + name, 'utf8');
@@ -30,6 +30,11 @@ export async function migrate(db: Db): Promise<string[]> {
     if (done) applied.push(name);
   }
   return applied;
+}
+
+/** The migrations this version of Custodian carries, in the order they apply. */
+export async function migrationNames(): Promise<string[]> {
+  return (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
 }
 
 /** Splits a migration on `;` at line ends, keeping $$-quoted function bodies whole. */

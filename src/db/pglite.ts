@@ -3,6 +3,7 @@ import { PGlite, protocol, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
 import type { Db, Queryable, QueryOptions, QueryResult } from './db.ts';
+import { lockFolder, type FolderLock } from './folder-lock.ts';
 
 /**
  * PGlite has one backend; concurrent callers must take turns, and a transaction must hold the
@@ -167,6 +168,10 @@ export interface PgliteOptions {
   settings?: Readonly<Record<string, string>> | undefined;
   /** Extra initdb arguments for a new database (e.g. `--wal-segsize=1` for a smaller dump). */
   initdbArgs?: readonly string[] | undefined;
+  /** What this process is, for whoever the folder lock refuses next (`server`, a command). */
+  holder?: string | undefined;
+  /** The folder's lock, already taken (a restore holds it while it replaces the folder). */
+  lock?: FolderLock | undefined;
 }
 
 /** A PGlite database: the common interface plus a dump of its data folder. */
@@ -197,6 +202,23 @@ class TarballBytes extends Blob {
 export async function openPglite(
   dataDir: string | undefined,
   options: PgliteOptions = {},
+): Promise<PgliteDb> {
+  // One process per data folder (folder-lock.ts): taken before PGlite touches anything.
+  const lock = dataDir
+    ? (options.lock ?? (await lockFolder(dataDir, options.holder ?? 'custodian')))
+    : undefined;
+  try {
+    return await openLocked(dataDir, options, lock);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+}
+
+async function openLocked(
+  dataDir: string | undefined,
+  options: PgliteOptions,
+  lock: FolderLock | undefined,
 ): Promise<PgliteDb> {
   // PGlite creates its own folder but not the parents of it (./data on a fresh clone).
   if (dataDir) await mkdir(dataDir, { recursive: true });
@@ -251,6 +273,10 @@ export async function openPglite(
         await pg.exec('CHECKPOINT');
         return pg.dumpDataDir('none');
       }),
-    close: () => turns.run(() => pg.close()),
+    close: () =>
+      turns.run(async () => {
+        await pg.close();
+        await lock?.release();
+      }),
   };
 }
