@@ -32,5 +32,7 @@ export type { RecordScope } from './selection.ts';
 export { seedDemoRequests } from './demo-requests.ts';
 export { seedDemoAmendments } from './demo-amendments.ts';
 export type { Accounting, AccountedDisclosure } from './accounting.ts';
+/** A disclosure made outside the ROI workflow (a transfer summary sent on), as a release records one. */
+export { recordDisclosure } from './accounting.ts';
 export type { ReleasePreview, ReleaseResult } from './release.ts';
 export { destroyReleasedPackets } from './release.ts';
