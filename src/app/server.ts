@@ -14,6 +14,7 @@ import { clockRulesFor, feeRulesFromFile, registerDisclosureRoutes } from '../di
 import { registerCompletenessRoutes } from '../completeness/index.ts';
 import { registerRetentionRoutes } from '../retention/index.ts';
 import { registerRegistryRoutes } from '../registry/index.ts';
+import { registerReportRoutes } from '../reports/index.ts';
 import { authenticate } from '../auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Db } from '../db/index.ts';
@@ -227,6 +228,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerCompletenessRoutes(app, { db, maxDocumentBytes: config.maxDocumentBytes });
   registerRetentionRoutes(app, { db });
   await registerRegistryRoutes(app, { db });
+  registerReportRoutes(app, { db });
   if (deps.web) await registerWebApp(app);
   return app;
 }

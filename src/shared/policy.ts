@@ -169,6 +169,33 @@ const REGISTRY_RIGHTS: Partial<Record<Role, readonly Action[]>> = {
   system: ['read', 'search', 'create', 'update', 'export'],
 };
 
+/**
+ * Reports (src/reports): the operations reports (DNFB, coding, case mix, diagnoses, duplicates)
+ * are HIM management's and staff's numbers; the privacy reports (break-the-glass, access volume)
+ * are the privacy officer's and auditor's, and the HIM director's, never a coder's. `Report` is
+ * the catalogue and the report route, open to every role that reads some report.
+ */
+const REPORT_READERS: Record<string, ReadonlySet<Role>> = {
+  OperationsReport: new Set<Role>(['him-director', 'him-technician', 'coder', 'privacy-officer', 'admin']),
+  PrivacyReport: new Set<Role>(['privacy-officer', 'auditor', 'him-director', 'admin']),
+};
+const REPORT_ACTIONS: readonly Action[] = ['read', 'search', 'export'];
+
+function mayReadReports(role: Role, resource: string, action: Action): boolean {
+  if (!REPORT_ACTIONS.includes(action)) return false;
+  const readers = REPORT_READERS[resource];
+  if (readers) return readers.has(role);
+  return Object.values(REPORT_READERS).some((r) => r.has(role));
+}
+
+/**
+ * Bulk Data `$export` (`BulkData` export): a copy of every chart at once leaves the building, so
+ * it is for administrators, the HIM director and system clients (a warehouse, a payer feed), not
+ * for every role that may export one release. What is in it still follows the caller's grants
+ * and labels, type by type.
+ */
+const BULK_EXPORTERS: ReadonlySet<Role> = new Set<Role>(['admin', 'him-director', 'system']);
+
 export function isAllowed(role: Role, resource: string, action: Action): boolean {
   // Every signed-in user may look at and end their own session, and break the glass.
   if (resource === 'Session') return true;
@@ -182,6 +209,7 @@ export function isAllowed(role: Role, resource: string, action: Action): boolean
   if (retention) return retention[action]?.has(role) ?? false;
   if (resource === 'Amendment') return AMENDMENT_RIGHTS[role]?.includes(action) ?? false;
   if (resource === 'CancerRegistry') return REGISTRY_RIGHTS[role]?.includes(action) ?? false;
+  if (resource === 'Report' || resource in REPORT_READERS) return mayReadReports(role, resource, action);
   return PERMISSIONS[role].some(
     (g) => (g.resources === '*' || g.resources.includes(resource)) && g.actions.includes(action),
   );

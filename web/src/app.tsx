@@ -10,6 +10,7 @@ import { disclosureRoute } from './pages/disclosure/disclosure-routes.tsx';
 import { registryRoute } from './pages/registry/registry-routes.tsx';
 import { amendmentsRoute } from './pages/amendments/amendments-routes.tsx';
 import { retentionRoute } from './pages/retention/retention-routes.tsx';
+import { reportsRoute } from './pages/reports/reports-routes.tsx';
 import { HomePage } from './pages/home/home-page.tsx';
 import { LoginPage } from './pages/login/login-page.tsx';
 import { PatientSearchPage } from './pages/search/patient-search-page.tsx';
@@ -33,6 +34,8 @@ function route(path: string, session: Session): ReactNode {
   if (amendments) return amendments;
   const retention = path.startsWith('/retention/') ? retentionRoute(path) : undefined;
   if (retention) return retention;
+  const reports = path.startsWith('/reports/') ? reportsRoute(path, session) : undefined;
+  if (reports) return reports;
   let m = matchPath('/patients/:id', path);
   if (m?.id) return <ChartPage patientId={m.id} view={{ kind: 'overview' }} />;
   m = matchPath('/patients/:id/encounters/:eid', path);

@@ -83,6 +83,28 @@ export const NAVIGATION: NavItem[] = [
     label: 'NAACCR export',
     access: { resource: 'CancerRegistry', action: 'export' },
   },
+  {
+    path: '/reports/director',
+    label: 'HIM dashboard',
+    access: { resource: 'OperationsReport', action: 'read' },
+  },
+  {
+    path: '/reports/coding',
+    label: 'Coding dashboard',
+    access: { resource: 'OperationsReport', action: 'read' },
+  },
+  {
+    path: '/reports/privacy',
+    label: 'Privacy dashboard',
+    access: { resource: 'PrivacyReport', action: 'read' },
+  },
+  { path: '/reports/access', label: 'Access report', access: { resource: 'AuditEvent', action: 'read' } },
+  {
+    path: '/reports/break-glass',
+    label: 'Break-the-glass review',
+    access: { resource: 'AuditEvent', action: 'read' },
+  },
+  { path: '/reports/audit', label: 'Audit trail', access: { resource: 'AuditEvent', action: 'read' } },
 ];
 
 export function navigationFor(role: Role): NavItem[] {

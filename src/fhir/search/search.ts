@@ -18,7 +18,11 @@ export interface SearchOptions {
 }
 
 /** The WHERE clause shared by the page query and the count query. */
-function renderWhere(request: SearchRequest, access: SearchAccess | undefined, p: SqlParams): string[] {
+export function renderWhere(
+  request: SearchRequest,
+  access: SearchAccess | undefined,
+  p: SqlParams,
+): string[] {
   const where = [`r.resource_type = ${p.add(request.resourceType, 'text')}`, 'NOT r.deleted'];
   for (const filter of request.filters) where.push(renderCond(planFilter(filter), ROOT, p, access));
   const accessSql = visibleTo(access, p);

@@ -1,0 +1,17 @@
+/**
+ * The FHIR conventions other modules write and these reports count (documented in their
+ * READMEs: src/coding, src/mpi). Reports read them from the store's index, never from the
+ * modules' code, so only the published shape is shared.
+ */
+
+/** Encounter meta.tag and Task.businessStatus of the coding workflow: uncoded (none), coded, final. */
+export const CODING_STATE_SYSTEM = 'urn:custodian:coding-state';
+/** Task.code of HIM work items. */
+export const TASK_SYSTEM = 'urn:custodian:task';
+export const CODING_TASK = 'encounter-coding';
+export const DUPLICATE_REVIEW_TASK = 'duplicate-review';
+/** Task.owner of a coding work item, and the identifier that ties a Practitioner to a user. */
+export const USER_SYSTEM = 'urn:custodian:user';
+/** meta.tag of the Conditions and Procedures a coder assigned (not the clinicians' documentation). */
+export const CODED_TAG = { system: 'urn:custodian:coding', code: 'coded' } as const;
+export const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';

@@ -1,0 +1,230 @@
+import type { Patient } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../shared/index.ts';
+import { startTestServer, type TestServer } from '../testing/test-server.ts';
+import type { ReportResult } from './definition.ts';
+import type { ReportSummary } from './catalogue.ts';
+import { loadReportFixture } from './report-fixtures.ts';
+
+/**
+ * Each report computed on the constructed data set of report-fixtures.ts through real HTTP; the
+ * expected rows are hand counts of that data set (the reasoning beside each).
+ */
+let server: TestServer;
+let restrictedId = '';
+const today = new Date().toISOString().slice(0, 10);
+const dayAfter = (d: string): string => new Date(Date.parse(d) + 86_400_000).toISOString().slice(0, 10);
+const dayBefore = (d: string): string => new Date(Date.parse(d) - 86_400_000).toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await loadReportFixture(server);
+  const res = await server.call('admin', 'POST', '/fhir/R4/Patient', {
+    resourceType: 'Patient',
+    name: [{ family: 'Glasshouse' }],
+    meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
+  });
+  restrictedId = ((await res.json()) as Patient).id ?? '';
+});
+afterAll(async () => server?.stop());
+
+async function report(role: Role, path: string): Promise<ReportResult> {
+  const res = await server.call(role, 'GET', path);
+  expect(res.status, `${path}: ${res.status}`).toBe(200);
+  return (await res.json()) as ReportResult;
+}
+
+const Q1 = 'from=2025-01-01&to=2025-03-31';
+
+describe('operations reports on a constructed data set', () => {
+  it('dnfb: discharged not final by age as of to (e5 final, e6 in house, e7 discharged before from)', async () => {
+    const r = await report('him-director', `/reports/dnfb?${Q1}`);
+    expect(r.columns).toEqual(['bucket', 'encounters', 'oldestDischarge']);
+    expect(r.rows).toEqual([
+      ['0-3 days', 1, '2025-03-30'],
+      ['4-7 days', 1, '2025-03-25'],
+      ['8-14 days', 0, null],
+      ['15-30 days', 1, '2025-03-10'],
+      ['over 30 days', 1, '2025-01-15'],
+    ]);
+    const inpatient = await report('him-director', `/reports/dnfb?${Q1}&class=IMP`);
+    expect(inpatient.rows.map((row) => row[1])).toEqual([1, 1, 0, 0, 0]);
+  });
+
+  it('coding-backlog: not-final encounters by coding state and class', async () => {
+    const r = await report('coder', `/reports/coding-backlog?${Q1}`);
+    expect(r.rows).toEqual([
+      ['coded', 'IMP', 1],
+      ['uncoded', 'AMB', 1],
+      ['uncoded', 'EMER', 1],
+      ['uncoded', 'IMP', 1],
+    ]);
+  });
+
+  it('coding-productivity: per coder and day, final and in progress (t5 before from, t6 another task)', async () => {
+    const r = await report('coder', '/reports/coding-productivity?from=2025-03-01&to=2025-03-31');
+    expect(r.columns).toEqual(['coder', 'day', 'finalized', 'inProgress', 'total']);
+    expect(r.rows).toEqual([
+      ['coder-a', '2025-03-10', 2, 1, 3],
+      ['coder-b', '2025-03-11', 1, 0, 1],
+    ]);
+    const one = await report(
+      'him-director',
+      '/reports/coding-productivity?from=2025-03-01&to=2025-03-31&coder=coder-b',
+    );
+    expect(one.rows).toEqual([['coder-b', '2025-03-11', 1, 0, 1]]);
+  });
+
+  it('case-mix: encounters overlapping March by class and service type', async () => {
+    const r = await report('him-director', '/reports/case-mix?from=2025-03-01&to=2025-03-31');
+    expect(r.rows).toEqual([
+      ['IMP', 'consultation', 3],
+      ['AMB', 'encounter for check up', 1],
+      ['IMP', 'unspecified', 1],
+    ]);
+  });
+
+  it("top-diagnoses: coded ICD-10-CM in range (d7 entered in error, d8 the clinician's, d9 before from)", async () => {
+    const r = await report('him-director', `/reports/top-diagnoses?${Q1}`);
+    expect(r.columns).toEqual(['code', 'display', 'count']);
+    expect(r.rows.map((row) => [row[0], row[2]])).toEqual([
+      ['E11.9', 3],
+      ['I10', 2],
+      ['J18.9', 1],
+    ]);
+    expect(String(r.rows[0]?.[1])).toMatch(/type 2 diabetes/i);
+    expect((await report('him-director', `/reports/top-diagnoses?${Q1}&limit=2`)).rows).toHaveLength(2);
+  });
+
+  it('top-procedures and diagnosis-trend', async () => {
+    const px = await report('him-director', `/reports/top-procedures?${Q1}`);
+    expect(px.rows.map((row) => [row[0], row[2]])).toEqual([
+      ['0DTJ4ZZ', 2],
+      ['G0439', 1],
+    ]);
+    const trend = await report('him-director', `/reports/diagnosis-trend?${Q1}&limit=2`);
+    expect(trend.rows.map((row) => [row[0], row[1], row[3]])).toEqual([
+      ['2025-01', 'E11.9', 1],
+      ['2025-01', 'I10', 1],
+      ['2025-02', 'E11.9', 1],
+      ['2025-02', 'I10', 0],
+      ['2025-03', 'E11.9', 1],
+      ['2025-03', 'I10', 1],
+    ]);
+  });
+
+  it('duplicate-rate: flagged, open, merged (less undone), not duplicates per month, per 1,000 patients the director sees (the restricted one is hidden)', async () => {
+    const r = await report('him-director', `/reports/duplicate-rate?${Q1}`);
+    expect(r.rows).toEqual([
+      ['2025-01', 2, 1, 1, 0, 2000],
+      ['2025-02', 1, 0, 0, 1, 1000],
+      ['2025-03', 1, 0, 1, 0, 1000],
+    ]);
+  });
+
+  it('answers CSV for Accept: text/csv, quoting as RFC 4180 asks', async () => {
+    const res = await server.call('him-director', 'GET', `/reports/top-diagnoses?${Q1}`, undefined, {
+      accept: 'text/csv',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const lines = (await res.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('code,display,count');
+    expect(lines[1]).toMatch(/^E11\.9,type 2 diabetes mellitus without complications,3$/);
+    expect(lines[2]).toBe('I10,essential (primary) hypertension,2');
+    expect(lines[3]).toBe('J18.9,"pneumonia, unspecified organism",1');
+  });
+});
+
+describe('privacy reports', () => {
+  it('break-glass: grants per day and user, reviewed and awaiting review', async () => {
+    const grant = async (role: Role): Promise<string> => {
+      const res = await server.call(role, 'POST', '/auth/break-glass', {
+        patient: restrictedId,
+        reason: 'Emergency admission, chart needed now',
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const first = await grant('provider');
+    await grant('provider');
+    await grant('him-technician');
+    const reviewed = await server.call('privacy-officer', 'POST', `/audit/break-glass/${first}/review`, {
+      note: 'Reason checked',
+    });
+    expect(reviewed.status).toBe(200);
+    const r = await report(
+      'privacy-officer',
+      `/reports/break-glass?from=${dayBefore(today)}&to=${dayAfter(today)}`,
+    );
+    // The grants were made a moment ago: one day (two if the test ran across midnight UTC).
+    const totals = new Map<string, number[]>();
+    for (const [, user, grants, done, open] of r.rows) {
+      const t = totals.get(String(user)) ?? [0, 0, 0];
+      totals.set(String(user), [t[0]! + Number(grants), t[1]! + Number(done), t[2]! + Number(open)]);
+    }
+    expect(Object.fromEntries(totals)).toEqual({
+      'him-technician-user': [1, 0, 1],
+      'provider-user': [2, 1, 1],
+    });
+  });
+
+  it("access-volume: a user's recorded accesses and refusals", async () => {
+    const role: Role = 'cancer-registrar';
+    expect((await server.call(role, 'GET', '/fhir/R4/Patient/rep-patient')).status).toBe(200);
+    expect((await server.call(role, 'GET', '/fhir/R4/Patient/rep-patient')).status).toBe(200);
+    expect((await server.call(role, 'GET', `/reports/dnfb?${Q1}`)).status).toBe(403);
+    const r = await report(
+      'auditor',
+      `/reports/access-volume?from=${dayBefore(today)}&to=${dayAfter(today)}&user=cancer-registrar-user`,
+    );
+    const sum = (i: number) => r.rows.reduce((n, row) => n + Number(row[i]), 0);
+    // Two reads, one refused report, and the sign-in.
+    expect([sum(2), sum(3)]).toEqual([4, 1]);
+  });
+});
+
+describe('the catalogue and role checks', () => {
+  const names = async (role: Role): Promise<string[]> => {
+    const res = await server.call(role, 'GET', '/reports');
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { reports: ReportSummary[] }).reports.map((r) => r.name);
+  };
+
+  it('lists the reports a role may read', async () => {
+    const director = await names('him-director');
+    for (const name of ['dnfb', 'coding-productivity', 'top-diagnoses', 'duplicate-rate', 'break-glass'])
+      expect(director).toContain(name);
+    const coder = await names('coder');
+    expect(coder).toContain('dnfb');
+    expect(coder).not.toContain('break-glass');
+    expect(coder).not.toContain('access-volume');
+    expect(await names('auditor')).toEqual(['break-glass', 'access-volume']);
+    expect((await server.call('cancer-registrar', 'GET', '/reports')).status).toBe(403);
+  });
+
+  it('a coder cannot read the privacy reports; an auditor cannot read the operations reports', async () => {
+    for (const path of ['/reports/break-glass', '/reports/access-volume']) {
+      const res = await server.call('coder', 'GET', path);
+      expect(res.status, path).toBe(403);
+      expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
+    }
+    expect((await server.call('auditor', 'GET', '/reports/dnfb')).status).toBe(403);
+    expect((await server.call(null, 'GET', '/reports/dnfb')).status).toBe(401);
+  });
+
+  it('answers 404 for an unknown report and 400 for bad parameters', async () => {
+    expect((await server.call('him-director', 'GET', '/reports/no-such-report')).status).toBe(404);
+    for (const query of [
+      'from=2025-13-01',
+      'to=yesterday',
+      'from=2025-03-01&to=2025-01-01',
+      'colour=red',
+      'limit=0',
+      'format=xml',
+    ]) {
+      const res = await server.call('him-director', 'GET', `/reports/top-diagnoses?${query}`);
+      expect(res.status, query).toBe(400);
+    }
+  });
+});

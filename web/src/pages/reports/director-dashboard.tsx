@@ -1,0 +1,154 @@
+import type { ReactNode } from 'react';
+import { isAllowed } from '../../../../src/shared/index.ts';
+import type { Session } from '../../api.ts';
+import { Page } from '../../components/page.tsx';
+import { useLocation } from '../../router.tsx';
+import { Loaded, RangeForm, Tiles, useReports, type TileSpec } from './dashboard.tsx';
+import { ReportChart } from './report-chart.tsx';
+import { casesPath } from './cases-page.tsx';
+import { cell, num, rangeFrom, type ReportResult } from './reports-api.ts';
+
+const PATH = '/reports/director';
+
+/** The HIM director's dashboard: DNFB, coding backlog, duplicates, diagnoses, the privacy queue. */
+export function DirectorDashboard({ session }: { session: Session }): ReactNode {
+  const range = rangeFrom(useLocation().search, 90);
+  const privacy = isAllowed(session.role, 'PrivacyReport', 'read');
+  const [state, retry] = useReports(
+    'director',
+    [
+      { name: 'dnfb' },
+      { name: 'coding-backlog' },
+      { name: 'duplicate-rate' },
+      { name: 'top-diagnoses', filters: { limit: '10' } },
+      ...(privacy ? [{ name: 'break-glass' }] : []),
+    ],
+    range,
+  );
+  return (
+    <Page title="HIM director's dashboard">
+      <RangeForm path={PATH} range={range} />
+      <Loaded state={state} retry={retry}>
+        {(r) => <DirectorBody reports={r} range={range} />}
+      </Loaded>
+    </Page>
+  );
+}
+
+const sum = (result: ReportResult | undefined, column: string): number =>
+  result ? result.rows.reduce((n, row) => n + num(cell(result, row, column)), 0) : 0;
+
+function DirectorBody({
+  reports,
+  range,
+}: {
+  reports: Record<string, ReportResult>;
+  range: { from: string; to: string };
+}): ReactNode {
+  const dnfb = reports.dnfb as ReportResult;
+  const backlog = reports['coding-backlog'] as ReportResult;
+  const duplicates = reports['duplicate-rate'] as ReportResult;
+  const diagnoses = reports['top-diagnoses'] as ReportResult;
+  const glass = reports['break-glass'];
+  const over30 = dnfb.rows.find((row) => cell(dnfb, row, 'bucket') === 'over 30 days');
+  const tiles: TileSpec[] = [
+    {
+      id: 'dnfb',
+      title: 'Discharged, not final billed',
+      value: sum(dnfb, 'encounters'),
+      description: 'Encounters discharged in the range whose coding is not final',
+      path: '/coding/worklist',
+    },
+    {
+      id: 'dnfb-over-30',
+      title: 'DNFB over 30 days',
+      value: over30 ? num(cell(dnfb, over30, 'encounters')) : 0,
+      description: 'The oldest accounts, first on the coding worklist',
+      path: '/coding/worklist',
+    },
+    {
+      id: 'duplicates-open',
+      title: 'Duplicate pairs open',
+      value: sum(duplicates, 'open'),
+      description: 'Possible duplicate patients flagged in the range, not yet decided',
+      path: '/duplicates',
+    },
+  ];
+  if (glass)
+    tiles.push({
+      id: 'break-glass',
+      title: 'Break-the-glass to review',
+      value: sum(glass, 'unreviewed'),
+      description: 'Emergency access grants awaiting the privacy review',
+      path: '/reports/break-glass',
+    });
+  const classes = [...new Set(backlog.rows.map((row) => String(cell(backlog, row, 'class'))))];
+  const backlogOf = (state: string): number[] =>
+    classes.map((c) =>
+      backlog.rows
+        .filter((row) => cell(backlog, row, 'class') === c && cell(backlog, row, 'state') === state)
+        .reduce((n, row) => n + num(cell(backlog, row, 'encounters')), 0),
+    );
+  return (
+    <>
+      <Tiles tiles={tiles} />
+      <div className="chart-grid">
+        <ReportChart
+          id="dnfb"
+          title="DNFB by days since discharge"
+          kind="bar"
+          data={{
+            categories: dnfb.rows.map((row) => String(cell(dnfb, row, 'bucket'))),
+            series: [
+              { name: 'Encounters', values: dnfb.rows.map((row) => num(cell(dnfb, row, 'encounters'))) },
+            ],
+            link: () => '/coding/worklist',
+          }}
+        />
+        <ReportChart
+          id="backlog"
+          title="Coding backlog by encounter class"
+          kind="bar"
+          stacked
+          data={{
+            categories: classes,
+            series: [
+              { name: 'Uncoded', values: backlogOf('uncoded') },
+              { name: 'Coded, not final', values: backlogOf('coded') },
+            ],
+            link: () => '/coding/worklist',
+          }}
+        />
+        <ReportChart
+          id="duplicates"
+          title="Duplicate pairs by month"
+          kind="line"
+          data={{
+            categories: duplicates.rows.map((row) => String(cell(duplicates, row, 'month'))),
+            series: [
+              {
+                name: 'Flagged',
+                values: duplicates.rows.map((row) => num(cell(duplicates, row, 'flagged'))),
+              },
+              { name: 'Merged', values: duplicates.rows.map((row) => num(cell(duplicates, row, 'merged'))) },
+            ],
+            link: () => '/duplicates',
+          }}
+        />
+        <ReportChart
+          id="diagnoses"
+          title="Top diagnoses (coded)"
+          kind="bar"
+          horizontal
+          data={{
+            categories: diagnoses.rows.map((row) => String(cell(diagnoses, row, 'code'))),
+            series: [
+              { name: 'Coded', values: diagnoses.rows.map((row) => num(cell(diagnoses, row, 'count'))) },
+            ],
+            link: (i) => casesPath(String(cell(diagnoses, diagnoses.rows[i] ?? [], 'code')), range),
+          }}
+        />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../src/app/config.ts';
+import { loadReportFixture } from '../../src/reports/report-fixtures.ts';
+import { loginAs, seriousViolations, startBrowserEnv, type BrowserEnv } from './browser.ts';
+
+/**
+ * The dashboards render their charts with the constructed data set's numbers (src/reports
+ * report-fixtures.ts), every chart with its data table, and a tile leads to its worklist; the
+ * oversight screens find a patient's accesses by name and record a break-the-glass review.
+ * One screenshot per dashboard goes to docs/notes/stop-14/.
+ */
+let env: BrowserEnv;
+const SHOTS = join(repoRoot, 'docs', 'notes', 'stop-14');
+const VIEWPORT = { width: 1366, height: 900 };
+const today = new Date().toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  env = await startBrowserEnv({ patientFiles: [] });
+  await loadReportFixture(env.server);
+  const res = await env.server.call('provider', 'POST', '/auth/break-glass', {
+    patient: 'rep-patient',
+    reason: 'Emergency admission, chart needed now',
+  });
+  expect(res.status).toBe(201);
+  mkdirSync(SHOTS, { recursive: true });
+}, 180_000);
+afterAll(async () => env?.close());
+
+/** Bars and lines drawn in the first palette colour inside one chart (ECharts SVG renderer). */
+async function marks(page: Page, chart: string): Promise<number> {
+  const figure = page.locator(`figure[data-chart="${chart}"]`);
+  await figure.locator('svg').first().waitFor();
+  return figure.locator('svg path[fill="#5470c6"], svg path[stroke="#5470c6"]').count();
+}
+
+async function open(role: Parameters<typeof loginAs>[1], path: string): Promise<Page> {
+  const page = await env.newPage(VIEWPORT);
+  await loginAs(page, role);
+  await page.goto(path);
+  return page;
+}
+
+describe('dashboards', () => {
+  it("the HIM director's: DNFB by age, backlog, duplicates, diagnoses; a tile opens the coding worklist", async () => {
+    const page = await open('him-director', '/app/reports/director?from=2025-01-01&to=2025-03-31');
+    await page.getByRole('heading', { level: 1, name: "HIM director's dashboard" }).waitFor();
+    expect(await marks(page, 'dnfb')).toBeGreaterThanOrEqual(4);
+    expect(await marks(page, 'diagnoses')).toBeGreaterThanOrEqual(3);
+    expect(await marks(page, 'duplicates')).toBeGreaterThanOrEqual(1);
+    // The data table under the chart holds the same numbers.
+    const over30 = page.locator('figure[data-chart="dnfb"] tr').filter({ hasText: 'over 30 days' });
+    await expect(over30.locator('td').textContent()).resolves.toBe('1');
+    await expect(page.locator('[data-tile="dnfb"] .count').textContent()).resolves.toBe('4');
+    await page.screenshot({ path: join(SHOTS, 'director-dashboard.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.locator('[data-tile="dnfb"]').getByRole('link').click();
+    await page.waitForURL('**/app/coding/worklist');
+  });
+
+  it("the coding manager's: productivity per coder, diagnoses and their trend; a figure opens the cases behind it", async () => {
+    const page = await open('coder', '/app/reports/coding?from=2025-01-01&to=2025-03-31');
+    await page.getByRole('heading', { level: 1, name: "Coding manager's dashboard" }).waitFor();
+    expect(await marks(page, 'productivity')).toBeGreaterThanOrEqual(2);
+    expect(await marks(page, 'trend')).toBeGreaterThanOrEqual(1);
+    expect(await marks(page, 'procedures')).toBeGreaterThanOrEqual(2);
+    const coderA = page.locator('figure[data-chart="productivity"] tr').filter({ hasText: 'coder-a' });
+    await expect(coderA.locator('td').allTextContents()).resolves.toEqual(['2', '1']);
+    await page.screenshot({ path: join(SHOTS, 'coding-dashboard.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    // The E11.9 figure of the diagnoses table opens the coded cases: the patient, three times.
+    await page
+      .locator('figure[data-chart="diagnoses"] tr')
+      .filter({ hasText: 'E11.9' })
+      .getByRole('link', { name: '3' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Coded cases of E11.9' }).waitFor();
+    await expect(page.getByRole('row').filter({ hasText: 'Rita Reportson' }).count()).resolves.toBe(3);
+    await page.goBack();
+    await page.locator('[data-tile="uncoded"]').getByRole('link').click();
+    await page.waitForURL('**/app/coding/worklist');
+  });
+
+  it("the privacy officer's: break-the-glass and access volume; the review tile leads to the review", async () => {
+    const page = await open('privacy-officer', `/app/reports/privacy?from=${today}&to=${today}`);
+    await page.getByRole('heading', { level: 1, name: "Privacy officer's dashboard" }).waitFor();
+    expect(await marks(page, 'break-glass')).toBeGreaterThanOrEqual(1);
+    expect(await marks(page, 'access-volume')).toBeGreaterThanOrEqual(2);
+    await expect(page.locator('[data-tile="audit-chain"] .count').textContent()).resolves.toBe('Intact');
+    await expect(page.locator('[data-tile="break-glass-unreviewed"] .count').textContent()).resolves.toBe(
+      '1',
+    );
+    await page.screenshot({ path: join(SHOTS, 'privacy-dashboard.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.locator('[data-tile="break-glass-unreviewed"]').getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: 'Break-the-glass review' }).waitFor();
+    const grant = page.locator('.grant').filter({ hasText: 'provider-user' });
+    await grant.getByLabel('Review note').fill('Admitted through the ED; access was proper');
+    await grant.getByRole('button', { name: 'Mark reviewed' }).click();
+    await grant.getByText('Reviewed by privacy-officer-user').waitFor();
+  });
+});
+
+describe('oversight screens', () => {
+  it('the access report finds a patient by name and lists who looked, with purpose of use', async () => {
+    const page = await open('privacy-officer', '/app/reports/access');
+    await page.getByLabel('Patient name or MRN').fill('Reportson');
+    await page.getByRole('button', { name: 'Find patient' }).click();
+    await page.getByRole('button', { name: /Who looked at Rita Reportson/ }).click();
+    await page.getByRole('heading', { name: 'Who looked at Rita Reportson' }).waitFor();
+    // The break-the-glass grant of the set-up is on the patient's record.
+    await expect(page.getByRole('row').filter({ hasText: 'provider-user' }).count()).resolves.toBeGreaterThan(
+      0,
+    );
+    await page.getByLabel('User name').fill('provider-user');
+    await page.getByRole('button', { name: 'Show accesses' }).click();
+    await page.getByRole('heading', { name: 'What provider-user looked at' }).waitFor();
+    await expect(page.getByRole('row').filter({ hasText: 'break-glass' }).count()).resolves.toBeGreaterThan(
+      0,
+    );
+  });
+
+  it('the audit trail screen says the chain is intact', async () => {
+    const page = await open('auditor', '/app/reports/audit');
+    await page.getByText(/^Intact: \d+ events verified/).waitFor();
+  });
+});
