@@ -149,13 +149,17 @@ export async function deleteExpiredExports(db: Queryable, now = new Date()): Pro
   return rows.rowCount;
 }
 
+/** Pages are gathered into pieces of about this size: one durable commit per piece, not per page. */
+export const PIECE_BYTES = 4 * 1024 * 1024;
+
 /**
- * Writes pages into the job's files, each in one transaction with the job's progress: a
- * cancelled job (its row gone) writes nothing more.
+ * Writes pages into the job's files, a piece (several pages, at most about PIECE_BYTES) at a
+ * time, each piece in one transaction: a cancelled job (its row gone) writes nothing more.
  */
 class JobSink implements ExportSink {
   private current: { type: string; fileNo: number; count: number; pieces: number } | undefined;
   private nextFileNo = 0;
+  private held: { type: string; texts: string[]; bytes: number; count: number } | undefined;
   cancelled = false;
 
   constructor(
@@ -164,6 +168,24 @@ class JobSink implements ExportSink {
   ) {}
 
   async write(type: string, ndjson: string, count: number): Promise<void> {
+    if (this.held && (this.held.type !== type || this.held.count + count > RECORDS_PER_FILE))
+      await this.flush();
+    this.held ??= { type, texts: [], bytes: 0, count: 0 };
+    this.held.texts.push(ndjson);
+    this.held.bytes += ndjson.length;
+    this.held.count += count;
+    if (this.held.bytes >= PIECE_BYTES) await this.flush();
+  }
+
+  async finish(): Promise<void> {
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const held = this.held;
+    this.held = undefined;
+    if (!held || this.cancelled) return;
+    const { type, count } = held;
     await this.db.transaction(async (tx) => {
       const job = await tx.query(`SELECT 1 FROM bulk_export_job WHERE id = $1 FOR UPDATE`, [this.jobId]);
       if (job.rows.length === 0) {
@@ -182,7 +204,7 @@ class JobSink implements ExportSink {
       const file = this.current;
       await tx.query(
         `INSERT INTO bulk_export_piece (job_id, file_no, piece_no, ndjson) VALUES ($1, $2, $3, $4)`,
-        [this.jobId, file.fileNo, file.pieces, ndjson],
+        [this.jobId, file.fileNo, file.pieces, held.texts.join('')],
       );
       await tx.query(
         `UPDATE bulk_export_file SET resource_count = resource_count + $3 WHERE job_id = $1 AND file_no = $2`,
@@ -219,9 +241,13 @@ async function runJob(db: Db, job: ExportJob, stopped: () => boolean): Promise<v
       job.id,
       'counting records',
     ]);
+    let lastProgress = performance.now();
     const summary = await runExport(store, job.request, sink, {
       stopped: () => sink.cancelled || stopped(),
+      // At most once a second: each update is a commit, and pollers need no finer news.
       onProgress: async (p) => {
+        if (performance.now() - lastProgress < 1000) return;
+        lastProgress = performance.now();
         await db.query(`UPDATE bulk_export_job SET progress = $2, updated_at = now() WHERE id = $1`, [
           job.id,
           progressText(p),

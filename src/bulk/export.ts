@@ -14,6 +14,8 @@ import type { ExportRequest } from './export-request.ts';
 /** Where the NDJSON goes: called once per page, in order, each line ending with a newline. */
 export interface ExportSink {
   write(type: string, ndjson: string, count: number): Promise<void>;
+  /** After the last page: write out anything held back. */
+  finish?(): Promise<void>;
 }
 
 export interface ExportProgress {
@@ -82,6 +84,7 @@ export async function runExport(
     }
     if (written > 0) summary.types.push({ type, count: written });
   }
+  await sink.finish?.();
   return summary;
 }
 

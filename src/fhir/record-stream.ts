@@ -46,6 +46,10 @@ export async function* streamRecords(
 ): AsyncGenerator<Resource[]> {
   const label = `${type}?_export`;
   const filters = await store.audited('search', label, () => parsedFilters(store, type, scope));
+  // Each page's AuditEvent is queued, not awaited page by page (an awaited group commit per page
+  // cost a durable commit's wait per 1,000 records); all are durable before the stream ends,
+  // and an export publishes nothing (a manifest, a finished folder) before that.
+  const audits: Array<Promise<void>> = [];
   let after: string | undefined;
   for (;;) {
     const page = await store.audited('search', label, async () => {
@@ -60,13 +64,18 @@ export async function* streamRecords(
         p.values,
       );
       const records = rows.rows.map((r) => storedResource(r.content_text, r.content));
-      if (records.length > 0) await queueAudit(store.db, [pageAudit(store, type, label, rows.rows)]);
+      if (records.length > 0) {
+        const written = queueAudit(store.db, [pageAudit(store, type, label, rows.rows)]);
+        written.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+        audits.push(written);
+      }
       return { records, last: rows.rows[rows.rows.length - 1]?.id };
     });
     if (page.records.length > 0) yield page.records;
-    if (page.records.length < pageSize || page.last === undefined) return;
+    if (page.records.length < pageSize || page.last === undefined) break;
     after = page.last;
   }
+  await Promise.all(audits);
 }
 
 /** How many records of `type` a stream of `scope` will give (for progress), under the same checks. */
