@@ -33,6 +33,7 @@ async function registerModuleCommands(p: Command): Promise<void> {
   const modules: Array<() => Promise<void>> = [
     async () => (await import('../coding/cli.ts')).registerCodesCommands(p, openConfiguredDb),
     async () => (await import('../mpi/cli.ts')).registerMpiCommands(p, openConfiguredDb),
+    async () => (await import('./report-command.ts')).registerReportCommand(p),
     async () =>
       (await import('../registry/cli.ts')).registerRegistryCommands(p, openConfiguredDb, cliContext),
   ];

@@ -1,4 +1,5 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../db/index.ts';
 import type { TestServer } from '../testing/test-server.ts';
 import {
   CODED_TAG,
@@ -165,7 +166,21 @@ export const FIXTURE_RESOURCES: Resource[] = [
   review('r5', '2024-12-20T10:00:00Z', 'requested'),
 ];
 
-/** Writes the data set; returns once every resource and decision row is stored. */
+/** The MPI's decisions of the data set, written as the MPI writes them. */
+export async function insertMpiDecisions(db: Queryable): Promise<void> {
+  await db.query(
+    `INSERT INTO mpi_merge (id, source_id, target_id, merged_by, merged_at, before_versions, unmerged_at) VALUES
+       ('rep-m1', 'a1', 'b1', 'admin', '2025-01-25T10:00:00Z', '[]', NULL),
+       ('rep-m2', 'a2', 'b2', 'admin', '2025-02-10T10:00:00Z', '[]', '2025-02-11T10:00:00Z'),
+       ('rep-m3', 'a3', 'b3', 'admin', '2025-03-02T10:00:00Z', '[]', NULL)`,
+  );
+  await db.query(
+    `INSERT INTO mpi_not_duplicate (patient_a, patient_b, reason, decided_by, decided_at) VALUES
+       ('a4', 'b4', 'twins', 'admin', '2025-02-04T10:00:00Z')`,
+  );
+}
+
+/** Writes the data set through the FHIR API; returns once every resource and decision is stored. */
 export async function loadReportFixture(server: TestServer): Promise<void> {
   const bundle: Bundle = {
     resourceType: 'Bundle',
@@ -177,14 +192,5 @@ export async function loadReportFixture(server: TestServer): Promise<void> {
   };
   const res = await server.call('admin', 'POST', '/fhir/R4', bundle);
   if (res.status !== 200) throw new Error(`report fixture: ${res.status} ${await res.text()}`);
-  await server.db.query(
-    `INSERT INTO mpi_merge (id, source_id, target_id, merged_by, merged_at, before_versions, unmerged_at) VALUES
-       ('rep-m1', 'a1', 'b1', 'admin', '2025-01-25T10:00:00Z', '[]', NULL),
-       ('rep-m2', 'a2', 'b2', 'admin', '2025-02-10T10:00:00Z', '[]', '2025-02-11T10:00:00Z'),
-       ('rep-m3', 'a3', 'b3', 'admin', '2025-03-02T10:00:00Z', '[]', NULL)`,
-  );
-  await server.db.query(
-    `INSERT INTO mpi_not_duplicate (patient_a, patient_b, reason, decided_by, decided_at) VALUES
-       ('a4', 'b4', 'twins', 'admin', '2025-02-04T10:00:00Z')`,
-  );
+  await insertMpiDecisions(server.db);
 }
