@@ -46,10 +46,18 @@ export async function* streamRecords(
 ): AsyncGenerator<Resource[]> {
   const label = `${type}?_export`;
   const filters = await store.audited('search', label, () => parsedFilters(store, type, scope));
-  // Each page's AuditEvent is queued, not awaited page by page (an awaited group commit per page
-  // cost a durable commit's wait per 1,000 records); all are durable before the stream ends,
-  // and an export publishes nothing (a manifest, a finished folder) before that.
+  // The AuditEvents are queued, not awaited page by page (a durable commit per page of 1,000
+  // records was most of an export's time), one for every few pages; all are durable before
+  // the stream ends, and an export publishes nothing (a manifest, a finished folder) before that.
   const audits: Array<Promise<void>> = [];
+  const pending = new PendingAudit(store, type, label);
+  const queue = (): void => {
+    const entry = pending.take();
+    if (!entry) return;
+    const written = queueAudit(store.db, [entry]);
+    written.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    audits.push(written);
+  };
   let after: string | undefined;
   for (;;) {
     const page = await store.audited('search', label, async () => {
@@ -63,18 +71,18 @@ export async function* streamRecords(
           `ORDER BY r.id LIMIT ${p.add(pageSize, 'int')}`,
         p.values,
       );
-      const records = rows.rows.map((r) => storedResource(r.content_text, r.content));
-      if (records.length > 0) {
-        const written = queueAudit(store.db, [pageAudit(store, type, label, rows.rows)]);
-        written.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-        audits.push(written);
-      }
-      return { records, last: rows.rows[rows.rows.length - 1]?.id };
+      pending.add(rows.rows);
+      if (pending.full()) queue();
+      return {
+        records: rows.rows.map((r) => storedResource(r.content_text, r.content)),
+        last: rows.rows[rows.rows.length - 1]?.id,
+      };
     });
     if (page.records.length > 0) yield page.records;
     if (page.records.length < pageSize || page.last === undefined) break;
     after = page.last;
   }
+  queue();
   await Promise.all(audits);
 }
 
@@ -160,16 +168,42 @@ interface PageRow {
   content_text: string | null;
 }
 
-/** One AuditEvent per page, naming every patient whose records it disclosed. */
-function pageAudit(store: FhirStore, type: string, label: string, rows: PageRow[]): AuditEntry {
-  const patients = new Set<string>();
-  for (const r of rows) {
-    const owner = type === 'Patient' ? r.id : r.patient_id;
-    if (owner) patients.add(owner);
+/** Records per AuditEvent of an export: one event names the patients of this many records. */
+const RECORDS_PER_AUDIT = 10_000;
+
+/** The export's pages not yet audited: the patients they disclosed and how many records. */
+class PendingAudit {
+  private patients = new Set<string>();
+  private records = 0;
+
+  constructor(
+    private readonly store: FhirStore,
+    private readonly type: string,
+    private readonly label: string,
+  ) {}
+
+  add(rows: PageRow[]): void {
+    for (const r of rows) {
+      const owner = this.type === 'Patient' ? r.id : r.patient_id;
+      if (owner) this.patients.add(owner);
+    }
+    this.records += rows.length;
   }
-  return store.auditEntry('search', 'success', {
-    query: label,
-    patientIds: [...patients],
-    detail: `${rows.length} records exported`,
-  });
+
+  full(): boolean {
+    return this.records >= RECORDS_PER_AUDIT;
+  }
+
+  /** The AuditEvent naming every patient whose records the pages since the last one disclosed. */
+  take(): AuditEntry | undefined {
+    if (this.records === 0) return undefined;
+    const entry = this.store.auditEntry('search', 'success', {
+      query: this.label,
+      patientIds: [...this.patients],
+      detail: `${this.records} records exported`,
+    });
+    this.patients = new Set();
+    this.records = 0;
+    return entry;
+  }
 }
