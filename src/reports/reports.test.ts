@@ -184,6 +184,54 @@ describe('privacy reports', () => {
   });
 });
 
+describe('anomaly flags', () => {
+  it('a user viewing a patient of their family name and address, an employee chart, a day far above baseline', async () => {
+    const home = { line: ['12 Elm Street'], city: 'Springfield', postalCode: '01101' };
+    const relative = (await (
+      await server.call('admin', 'POST', '/fhir/R4/Patient', {
+        resourceType: 'Patient',
+        name: [{ family: 'Kinsley', given: ['Ada'] }],
+        address: [home],
+      })
+    ).json()) as Patient;
+    const staff = await server.call('admin', 'POST', '/fhir/R4/Practitioner', {
+      resourceType: 'Practitioner',
+      identifier: [{ system: 'urn:custodian:user', value: 'provider-user' }],
+      name: [{ family: 'Kinsley', given: ['Bo'] }],
+      address: [home],
+    });
+    expect(staff.status).toBe(201);
+    const employee = (await (
+      await server.call('admin', 'POST', '/fhir/R4/Patient', {
+        resourceType: 'Patient',
+        name: [{ family: 'Coworker' }],
+        meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'EMP' }] },
+      })
+    ).json()) as Patient;
+    expect((await server.call('provider', 'GET', `/fhir/R4/Patient/${relative.id ?? ''}`)).status).toBe(200);
+    // The privacy officer sees labelled charts without the glass: their look is flagged all the same.
+    expect(
+      (await server.call('privacy-officer', 'GET', `/fhir/R4/Patient/${employee.id ?? ''}`)).status,
+    ).toBe(200);
+    // Twenty reads in a day by a user with no history before it.
+    for (let i = 0; i < 20; i += 1)
+      expect((await server.call('roi-specialist', 'GET', '/fhir/R4/Patient/rep-patient')).status).toBe(200);
+
+    const r = await report(
+      'privacy-officer',
+      `/reports/anomalies?from=${dayBefore(today)}&to=${dayAfter(today)}`,
+    );
+    expect(r.columns).toEqual(['flag', 'user', 'patient', 'day', 'detail']);
+    const flags = r.rows.map((row) => [row[0], row[1], row[2]]);
+    expect(flags).toContainEqual(['same family name and address', 'provider-user', relative.id]);
+    expect(flags).toContainEqual(["co-worker's chart", 'privacy-officer-user', employee.id]);
+    expect(flags).toContainEqual(['unusual volume', 'roi-specialist-user', null]);
+    // Reading a patient of another name, or a handful of reads, raises nothing.
+    expect(flags.filter((f) => f[1] === 'cancer-registrar-user')).toEqual([]);
+    expect(flags.filter((f) => f[1] === 'provider-user' && f[2] !== relative.id)).toEqual([]);
+  });
+});
+
 describe('the catalogue and role checks', () => {
   const names = async (role: Role): Promise<string[]> => {
     const res = await server.call(role, 'GET', '/reports');
@@ -199,7 +247,7 @@ describe('the catalogue and role checks', () => {
     expect(coder).toContain('dnfb');
     expect(coder).not.toContain('break-glass');
     expect(coder).not.toContain('access-volume');
-    expect(await names('auditor')).toEqual(['break-glass', 'access-volume']);
+    expect(await names('auditor')).toEqual(['break-glass', 'access-volume', 'anomalies']);
     expect((await server.call('cancer-registrar', 'GET', '/reports')).status).toBe(403);
   });
 
