@@ -29,6 +29,8 @@ export type FoundPatient =
       gender?: string;
       mrn?: string;
       lastEncounter?: { date: string; class?: string; type?: string };
+      /** A record merged away (Patient.link replaced-by): its survivor, and "MRN x" as the merge named it. */
+      mergedInto?: { id: string; display?: string };
     }
   /**
    * A chart the caller may not see: only its id, so the user can break the glass. No score and
@@ -180,6 +182,8 @@ function describePatient(
   const family = name?.family;
   const given = name?.given?.join(' ');
   const mrn = medicalRecordNumber(p.identifier);
+  const survivor = p.link?.find((l) => l.type === 'replaced-by')?.other;
+  const survivorId = survivor?.reference?.split('/').pop();
   return {
     id: summary.id,
     restricted: false,
@@ -192,6 +196,9 @@ function describePatient(
     ...(p.gender ? { gender: p.gender } : {}),
     ...(mrn ? { mrn } : {}),
     ...(summary.lastEncounter ? describeEncounter(summary.lastEncounter) : {}),
+    ...(survivorId
+      ? { mergedInto: { id: survivorId, ...(survivor?.display ? { display: survivor.display } : {}) } }
+      : {}),
   };
 }
 

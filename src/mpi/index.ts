@@ -47,9 +47,17 @@ export { readFebrlFile, evaluatePairs, febrlEntity, InputFileError, FEBRL_COLUMN
 export type { LinkageQuality } from './febrl.ts';
 export { registerMpiCommands, runLinkCommand } from './cli.ts';
 export { registerMpiRoutes } from './routes.ts';
-export { mergePatients, mergePatientRecords, unmergePatients, rewritePatientReferences } from './merge.ts';
-export type { MergeResult, UnmergeResult } from './merge.ts';
-export { markNotDuplicate } from './duplicates/not-duplicate.ts';
+export {
+  mergePatients,
+  mergePatientGroup,
+  mergePatientRecords,
+  unmergePatients,
+  rewritePatientReferences,
+} from './merge.ts';
+export type { MergeOptions, MergeResult, UnmergeResult } from './merge.ts';
+export { markNotDuplicate, markNotDuplicates } from './duplicates/not-duplicate.ts';
+export { historyAmong, recordPairEvents } from './duplicates/pair-history.ts';
+export type { PairEvent, PairEventKind } from './duplicates/pair-history.ts';
 export { patientBlockKeys, patientToPersonRecord, standardPatient } from './patient-record.ts';
 export { scorePendingPatients, refreshBlockKeys, MPI_CONTEXT } from './duplicates/scoring.ts';
 export type { ScoringOptions, ScoringRun } from './duplicates/scoring.ts';
@@ -60,9 +68,19 @@ export {
   currentModel,
   DEFAULT_STORE_MODEL,
   MIN_TRAINING_PATIENTS,
+  reviewEvidence,
 } from './duplicates/model-store.ts';
 export { matchPatient, matchGrade, MATCH_GRADE_URL } from './match-operation.ts';
 export type { MatchGrade } from './match-operation.ts';
-export { listWorklist, pairDetail, summarise } from './duplicates/worklist.ts';
-export type { MatchPair, PatientSummary } from './duplicates/worklist.ts';
+export { listWorklist, pairDetail, groupDetail, summarise } from './duplicates/worklist.ts';
+export type {
+  GroupDetail,
+  MatchPair,
+  PairDetail,
+  PatientSummary,
+  ReviewContext,
+  ReviewGroup,
+  StandingMerge,
+  Worklist,
+} from './duplicates/worklist.ts';
 export { TASK_SYSTEM, DUPLICATE_REVIEW } from './duplicates/review-tasks.ts';

@@ -22,6 +22,18 @@ export interface MatchModel {
   u: number[][];
   iterations: number;
   converged: boolean;
+  /**
+   * Field indexes that describe one fact between them and so count once: a household's street,
+   * city, ZIP and phone agree together, and summing their weights as if independent would count
+   * the same evidence five times. A group weighs as its strongest agreement, or, when none of its
+   * fields agrees, its strongest disagreement. Absent: every field counts on its own.
+   */
+  groups?: number[][];
+  /**
+   * Lowest u used for a weight: the rate at which two different people's records agree on a value
+   * by a clerical error (a copied SSN, a parent's phone, a placeholder birth date). Absent: none.
+   */
+  uFloor?: number;
 }
 
 /** Probability thresholds that sort scored pairs into decisions. */
@@ -219,7 +231,7 @@ function maxDelta(a: number[][], b: number[][]): number {
 export function levelWeight(model: MatchModel, field: number, level: number): number {
   if (level === MISSING) return 0;
   const m = model.m[field]?.[level] ?? 1;
-  const u = model.u[field]?.[level] ?? 1;
+  const u = Math.max(model.u[field]?.[level] ?? 1, model.uFloor ?? 0);
   return Math.log2(m / u);
 }
 
@@ -235,7 +247,17 @@ export function probabilityFromWeight(weight: number): number {
 /** Total match weight of a levels vector (prior included). */
 export function totalWeight(model: MatchModel, levels: Uint8Array): number {
   let w = priorWeight(model);
-  for (let f = 0; f < FIELDS.length; f++) w += levelWeight(model, f, levels[f] ?? MISSING);
+  const grouped = new Set(model.groups?.flat());
+  for (let f = 0; f < FIELDS.length; f++)
+    if (!grouped.has(f)) w += levelWeight(model, f, levels[f] ?? MISSING);
+  for (const group of model.groups ?? []) {
+    const weights = group
+      .filter((f) => (levels[f] ?? MISSING) !== MISSING)
+      .map((f) => levelWeight(model, f, levels[f] ?? MISSING));
+    if (weights.length === 0) continue;
+    const best = Math.max(...weights);
+    w += best > 0 ? best : Math.min(...weights);
+  }
   return w;
 }
 

@@ -3,8 +3,8 @@ import type { Db } from '../db/index.ts';
 import { assertValidResource } from '../fhir/definitions.ts';
 import { allOk, badRequest } from '../fhir/outcomes.ts';
 import { FHIR_BASE, FHIR_JSON, storeFor } from '../fhir/routes.ts';
-import { mergePatientRecords, unmergePatients } from './merge.ts';
-import { markNotDuplicate } from './duplicates/not-duplicate.ts';
+import { mergePatientGroup, mergePatientRecords, unmergePatients } from './merge.ts';
+import { markNotDuplicates } from './duplicates/not-duplicate.ts';
 import { matchPatient } from './match-operation.ts';
 import {
   asParameters,
@@ -15,7 +15,7 @@ import {
   resourceParam,
   stringParam,
 } from './route-parameters.ts';
-import { listWorklist, pairDetail } from './duplicates/worklist.ts';
+import { groupDetail, listWorklist, pairDetail } from './duplicates/worklist.ts';
 
 /** HTTP adapters of the MPI: FHIR operations and the duplicate worklist. */
 export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void {
@@ -26,7 +26,7 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
   // reaches the store's own operations.
   app.post(`${FHIR_BASE}/Patient/$merge`, { config: merge }, async (request, reply) => {
     const store = storeFor(db, request);
-    const { source, target, result } = await store.audited('merge', 'Patient/$merge', async () => {
+    const { source, target, result, reason } = await store.audited('merge', 'Patient/$merge', async () => {
       const p = asParameters(request.body);
       const sourceId = patientIdParam(p, 'source-patient');
       const targetId = patientIdParam(p, 'target-patient');
@@ -34,9 +34,12 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
       const resultPatient = resourceParam(p, 'result-patient');
       if (resultPatient && resultPatient.resourceType !== 'Patient')
         throw badRequest('result-patient must be a Patient');
-      return { source: sourceId, target: targetId, result: resultPatient };
+      return { source: sourceId, target: targetId, result: resultPatient, reason: stringParam(p, 'reason') };
     });
-    const done = await mergePatientRecords(store, source, target, result ? { resultPatient: result } : {});
+    const done = await mergePatientRecords(store, source, target, {
+      ...(result ? { resultPatient: result } : {}),
+      ...(reason ? { reason } : {}),
+    });
     const survivor = await store.read('Patient', target);
     return reply.type(FHIR_JSON).send({
       resourceType: 'Parameters',
@@ -54,7 +57,12 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
       const p = asParameters(request.body);
       const mergeId = stringParam(p, 'merge-id');
       const sourceId = patientIdParam(p, 'source-patient');
-      return { ...(mergeId ? { mergeId } : {}), ...(sourceId ? { sourceId } : {}) };
+      const reason = stringParam(p, 'reason');
+      return {
+        ...(mergeId ? { mergeId } : {}),
+        ...(sourceId ? { sourceId } : {}),
+        ...(reason ? { reason } : {}),
+      };
     });
     const done = await unmergePatients(store, which);
     return reply.type(FHIR_JSON).send({
@@ -67,23 +75,48 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
     });
   });
 
+  // One pair ({ a, b }), or one record and the others of its group it is not ({ a, b: [...] }).
   app.post(
     '/mpi/not-duplicate',
     { config: { access: { resource: 'MpiReview', action: 'merge' } } },
     async (request, reply) => {
       const body = (request.body ?? {}) as { a?: unknown; b?: unknown; reason?: unknown };
       const a = typeof body.a === 'string' ? body.a : '';
-      const b = typeof body.b === 'string' ? body.b : '';
-      request.auditPatients = [a, b];
-      const done = await markNotDuplicate(
+      const others: unknown[] = Array.isArray(body.b) ? body.b : [typeof body.b === 'string' ? body.b : ''];
+      request.auditPatients = [a, ...others.filter((o): o is string => typeof o === 'string')];
+      const done = await markNotDuplicates(
         storeFor(db, request),
-        a,
-        b,
+        others.map((b) => [a, b] as const),
         typeof body.reason === 'string' ? body.reason : '',
       );
-      return reply.send({ a, b, ...done });
+      return reply.send({ a, b: body.b, ...done });
     },
   );
+
+  // A group's decision: these records are the survivor's person; all merged in one transaction.
+  app.post('/mpi/groups/merge', { config: merge }, async (request, reply) => {
+    const store = storeFor(db, request);
+    const input = await store.audited('merge', 'mpi/groups/merge', async () => {
+      const body = (request.body ?? {}) as { survivor?: unknown; records?: unknown; reason?: unknown };
+      const records = body.records;
+      if (
+        typeof body.survivor !== 'string' ||
+        !Array.isArray(records) ||
+        records.some((r) => typeof r !== 'string')
+      )
+        throw badRequest('survivor (a patient id) and records (patient ids) are required');
+      return {
+        survivor: body.survivor,
+        records: records as string[],
+        reason: typeof body.reason === 'string' ? body.reason : '',
+      };
+    });
+    const done = await mergePatientGroup(store, input.survivor, input.records, { reason: input.reason });
+    return reply.send({
+      survivor: input.survivor,
+      merges: done.map((d) => ({ mergeId: d.mergeId, source: d.sourceId })),
+    });
+  });
 
   app.post(
     `${FHIR_BASE}/Patient/$match`,
@@ -120,8 +153,23 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
         limit: queryInteger(request.query.limit, 'limit', 50, 1),
         offset: queryInteger(request.query.offset, 'offset', 0),
       });
-      request.auditPatients = [...new Set(result.pairs.flatMap((p) => [p.a.id, p.b.id]))];
+      request.auditPatients = [
+        ...new Set([
+          ...result.pairs.flatMap((p) => [p.a.id, p.b.id]),
+          ...result.groups.flatMap((g) => g.records.map((r) => r.id)),
+        ]),
+      ];
       return reply.send(result);
+    },
+  );
+
+  app.get<{ Params: { taskId: string } }>(
+    '/mpi/groups/:taskId',
+    { config: review },
+    async (request, reply) => {
+      const group = await groupDetail(storeFor(db, request), request.params.taskId);
+      request.auditPatients = group.records.map((r) => r.id);
+      return reply.send(group);
     },
   );
 

@@ -46,18 +46,37 @@ beforeAll(async () => {
       subject: { reference: `Patient/${duplicate.id}` },
     }),
   );
+  // One more person registered three times: a group, reviewed as one item.
+  for (const [mrn, given] of [
+    ['M3000001', 'Bartholomew'],
+    ['M3000002', 'Bart'],
+    ['M3000003', 'Bartholomew'],
+  ] as const)
+    await json(
+      await server.call('admin', 'POST', '/fhir/R4/Patient', {
+        resourceType: 'Patient',
+        gender: 'male',
+        birthDate: '1944-05-09',
+        address: [{ line: ['7 Quarry Hill'], city: 'Akron', state: 'OH', postalCode: '44308' }],
+        identifier: [{ system: 'http://custodian.example/mrn', value: mrn }],
+        name: [{ family: mrn === 'M3000003' ? 'Quigly' : 'Quigley', given: [given] }],
+      }),
+    );
   await scorePendingPatients(server.db);
   page = await env.newPage();
 }, 180_000);
 afterAll(async () => env.close());
 
 describe('duplicate review screens', () => {
-  it('an HIM technician opens the worklist, reviews a pair, merges it and it leaves the list', async () => {
+  it('a technician merges a pair, finds the retired MRN marked, unmerges it and sees the history', async () => {
     await loginAs(page, 'him-technician');
     await page.getByRole('link', { name: 'Duplicates' }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Duplicates to review' }).waitFor();
+    // The three Quigley records are one item, the Abernathy pair another.
+    await expect(page.getByRole('row').filter({ hasText: 'Group of 3 records' }).count()).resolves.toBe(1);
     const row = page.getByRole('row').filter({ hasText: 'Abernathey' });
     await expect(row.count()).resolves.toBe(1);
+    await expect(row.textContent()).resolves.not.toContain('100%');
     await screenshot(page, 'duplicates-worklist');
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -65,27 +84,73 @@ describe('duplicate review screens', () => {
     await page.getByRole('heading', { level: 1, name: 'Review possible duplicate' }).waitFor();
     const familyRow = page.getByRole('row', { name: /Family name/ });
     await expect(familyRow.textContent()).resolves.toContain('Nearly the same');
-    const birthRow = page.getByRole('row', { name: /Date of birth/ });
-    await expect(birthRow.textContent()).resolves.toContain('Same');
+    const encounters = await page.getByRole('row', { name: /Encounters/ }).textContent();
+    expect(encounters?.replace(/\s+/g, '')).toMatch(/Encounters(01|10)/);
+    await expect(page.getByRole('link', { name: /MRN M1000201/ }).count()).resolves.toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
 
     // Which record is A depends on scoring order; pick the original by its name.
     await page.getByLabel(/Keep record [AB]: Katherine Abernathy /).check();
+    await page.getByLabel('Why they are one person (optional)').fill('Same SSN card on file');
     await page.getByRole('button', { name: 'Merge records…' }).click();
     await page.getByRole('alertdialog').waitFor();
     await screenshot(page, 'duplicates-pair');
     await page.getByRole('button', { name: 'Confirm merge' }).click();
-
-    await page.getByRole('heading', { level: 1, name: 'Duplicates to review' }).waitFor();
     await page.getByText('The records were merged').waitFor();
     await expect(page.getByRole('row').filter({ hasText: 'Abernathey' }).count()).resolves.toBe(0);
-    await screenshot(page, 'duplicates-after-merge');
+    const pairHref = await page
+      .getByRole('link', { name: 'See the pair’s history or undo the merge' })
+      .getAttribute('href');
 
-    const merged = await json<Patient>(
+    // The retired MRN: search marks it and its chart points to the survivor.
+    await page.goto('/app/search?q=M1000877');
+    const found = page.getByRole('row').filter({ hasText: 'Merged' });
+    await expect(found.textContent()).resolves.toContain('MRN M1000201');
+    await found.getByRole('link', { name: /Abernathey/ }).click();
+    await page.getByText('This record was merged into MRN M1000201').waitFor();
+    await screenshot(page, 'duplicates-merged-away-chart');
+    await page.getByRole('link', { name: 'Open the surviving chart' }).click();
+    await page.getByRole('heading', { level: 1, name: /Chart: Katherine Abernathy/ }).waitFor();
+
+    // Back on the pair: the history, then the unmerge with its reason.
+    await page.goto(pairHref ?? '');
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    const merged = page.getByRole('row').filter({ hasText: 'Same SSN card on file' });
+    await expect(merged.textContent()).resolves.toContain('him-technician-user');
+    await page.getByLabel('Reason for the unmerge (required)').fill('Registration found two people');
+    await page.getByRole('button', { name: 'Unmerge' }).click();
+    await page.getByRole('row').filter({ hasText: 'Registration found two people' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Merge records…' }).count()).resolves.toBe(1);
+    await screenshot(page, 'duplicates-pair-history');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const restored = await json<Patient>(
       await env.server.call('admin', 'GET', `/fhir/R4/Patient/${duplicate.id}`),
     );
-    expect(merged.active).toBe(false);
-    expect(merged.link?.[0]?.other.reference).toBe(`Patient/${original.id}`);
+    expect(restored.active).not.toBe(false);
+    const survivor = await json<Patient>(
+      await env.server.call('admin', 'GET', `/fhir/R4/Patient/${original.id}`),
+    );
+    expect(survivor.identifier?.map((i) => i.value)).toEqual(['M1000201']);
+    expect(env.pageErrors).toEqual([]);
+  });
+
+  it('a group of three is reviewed side by side and merged in one decision', async () => {
+    await page.goto('/app/duplicates');
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'Group of 3 records' })
+      .getByRole('link', { name: /Review/ })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Review a group of possible duplicates' }).waitFor();
+    await expect(page.getByRole('columnheader', { name: /MRN M300000/ }).count()).resolves.toBe(3);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel(/Keep MRN M3000001/).check();
+    await page.getByRole('button', { name: 'Merge 2 records…' }).click();
+    await screenshot(page, 'duplicates-group');
+    await page.getByRole('button', { name: 'Confirm merge' }).click();
+    await page.getByText('The group has left the worklist').waitFor();
+    await expect(page.getByRole('row').filter({ hasText: 'Group of' }).count()).resolves.toBe(0);
     expect(env.pageErrors).toEqual([]);
   });
 });

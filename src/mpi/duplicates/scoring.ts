@@ -13,6 +13,7 @@ import type { StandardRecord } from '../types.ts';
 import { ensureModel } from './model-store.ts';
 import { pairKey } from './not-duplicate.ts';
 import { isLinkable, patientBlockKeys, standardPatient } from '../patient-record.ts';
+import { recordPairEvents } from './pair-history.ts';
 import { orderedPair, reviewTask, type ReviewGrade } from './review-tasks.ts';
 
 /**
@@ -177,6 +178,16 @@ async function writeReviewTasks(
         found.map((f) => f.pair.matchProbability),
         found.map((f) => f.grade),
       ],
+    );
+    await recordPairEvents(
+      tx,
+      found.map((f, n) => ({
+        a: f.pair.idA,
+        b: f.pair.idB,
+        event: 'scored' as const,
+        actor: store.ctx.username,
+        detail: { score: f.pair.matchProbability, grade: f.grade, taskId: tasks[n]?.id },
+      })),
     );
   });
   return tasks.length;

@@ -38,6 +38,24 @@ export function PatientBanner({ patient }: { patient: Patient }): ReactNode {
           </div>
         )}
       </dl>
+      <MergedAway patient={patient} />
     </section>
+  );
+}
+
+/**
+ * A record merged into another (Patient.link replaced-by) keeps no chart of its own: everything
+ * moved to the survivor. Said plainly, with the way there, so nobody files into an empty chart.
+ */
+function MergedAway({ patient }: { patient: Patient }): ReactNode {
+  const survivor = patient.link?.find((l) => l.type === 'replaced-by')?.other;
+  const id = survivor?.reference?.split('/').pop();
+  if (!id) return null;
+  return (
+    // Full width under the facts: the banner is a wrapping flex row.
+    <p className="warn-text" role="status" style={{ flexBasis: '100%', margin: 0 }}>
+      This record was merged into {survivor?.display ?? 'another record'} and is no longer used.{' '}
+      <Link to={`/patients/${encodeURIComponent(id)}`}>Open the surviving chart</Link>
+    </p>
   );
 }

@@ -23,7 +23,25 @@ export const LEVEL_LABELS: Record<string, string> = {
   missing: 'Missing',
 };
 
-export const percent = (p: number): string => `${(p * 100).toFixed(p >= 0.995 && p < 1 ? 1 : 0)}%`;
+/**
+ * A match probability as a percentage, never rounded up to 100 % (which would claim certainty
+ * the model does not give): rounded down, with as many decimals as it takes to show the first
+ * digit that is not a 9, up to six (99.9981 %, 99.999999 %).
+ */
+export function percent(p: number): string {
+  if (p >= 1) return '100%';
+  const decimals = p < 0.99 ? 0 : Math.min(Math.ceil(-Math.log10(1 - p)) - 1, 6);
+  const factor = 10 ** decimals;
+  return `${(Math.floor(p * 100 * factor) / factor).toFixed(decimals)}%`;
+}
+
+/** Words for a pair's history events. */
+export const EVENT_LABELS: Record<string, string> = {
+  scored: 'Found by the duplicate finder',
+  merged: 'Merged',
+  unmerged: 'Merge undone',
+  'not-duplicate': 'Marked not a duplicate',
+};
 
 export function gradeLabel(grade: MatchPair['grade']): string {
   return grade === 'probable' ? 'Probable' : 'Possible';

@@ -1,27 +1,43 @@
-import type { Parameters, Patient } from '@medplum/fhirtypes';
-import type { MatchPair } from '../../../../src/mpi/index.ts';
+import type { Parameters } from '@medplum/fhirtypes';
+import type { GroupDetail, MatchPair, PairDetail, Worklist } from '../../../../src/mpi/index.ts';
 import { FHIR, get, post } from '../../api.ts';
 
-/** The duplicate worklist's calls to the server (src/mpi routes and Patient/$merge). */
+/** The duplicate worklist's calls to the server (src/mpi routes, Patient/$merge and $unmerge). */
 
-export type { MatchPair };
-export type PairDetail = MatchPair & { patientA: Patient; patientB: Patient };
+export type { GroupDetail, MatchPair, PairDetail, Worklist };
 
-export const fetchWorklist = (): Promise<{ total: number; pairs: MatchPair[] }> =>
-  get('/mpi/worklist?limit=100');
+export const fetchWorklist = (): Promise<Worklist> => get('/mpi/worklist?limit=100');
 
 export const fetchPair = (taskId: string): Promise<PairDetail> =>
   get(`/mpi/pairs/${encodeURIComponent(taskId)}`);
 
+export const fetchGroup = (taskId: string): Promise<GroupDetail> =>
+  get(`/mpi/groups/${encodeURIComponent(taskId)}`);
+
+const reasonParam = (reason: string): Parameters['parameter'] =>
+  reason.trim() ? [{ name: 'reason', valueString: reason.trim() }] : [];
+
 /** Merges `sourceId` into the survivor `targetId`. */
-export const mergePair = (sourceId: string, targetId: string): Promise<Parameters> =>
+export const mergePair = (sourceId: string, targetId: string, reason: string): Promise<Parameters> =>
   post(`${FHIR}/Patient/$merge`, {
     resourceType: 'Parameters',
     parameter: [
       { name: 'source-patient', valueReference: { reference: `Patient/${sourceId}` } },
       { name: 'target-patient', valueReference: { reference: `Patient/${targetId}` } },
+      ...(reasonParam(reason) ?? []),
     ],
   });
 
-export const markNotDuplicate = (a: string, b: string, reason: string): Promise<unknown> =>
+/** Merges several records of a group into the survivor, all or none. */
+export const mergeGroup = (survivor: string, records: string[], reason: string): Promise<unknown> =>
+  post('/mpi/groups/merge', { survivor, records, reason });
+
+export const unmerge = (mergeId: string, reason: string): Promise<Parameters> =>
+  post(`${FHIR}/Patient/$unmerge`, {
+    resourceType: 'Parameters',
+    parameter: [{ name: 'merge-id', valueString: mergeId }, ...(reasonParam(reason) ?? [])],
+  });
+
+/** `a` is a different person from `b` (one record, or each of several). */
+export const markNotDuplicate = (a: string, b: string | string[], reason: string): Promise<unknown> =>
   post('/mpi/not-duplicate', { a, b, reason });

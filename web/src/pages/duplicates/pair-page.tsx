@@ -5,6 +5,7 @@ import { useLoad } from '../../components/use-load.ts';
 import { Link, navigate } from '../../router.tsx';
 import { FIELD_LABELS, LEVEL_LABELS, gradeLabel, percent } from './agreement.ts';
 import { fetchPair, markNotDuplicate, mergePair, type PairDetail } from './duplicates-api.ts';
+import { PairHistory, UnmergeBox, type RecordLabel } from './pair-history.tsx';
 import './duplicates.css';
 
 /** Two records side by side, field by field, and the reviewer's decision. */
@@ -17,13 +18,31 @@ export function DuplicatePairPage({ taskId }: { taskId: string }): ReactNode {
       </p>
       {state.status === 'loading' && <Loading label="Loading the two records" />}
       {state.status === 'error' && <ErrorMessage error={state.error} onRetry={reload} />}
-      {state.status === 'done' && <PairView pair={state.data} />}
+      {state.status === 'done' && <PairView pair={state.data} onChanged={reload} />}
     </Page>
   );
 }
 
-function PairView({ pair }: { pair: PairDetail }): ReactNode {
+/** A record as the screen names it: its MRN, else its id. */
+function recordLabel(pair: PairDetail): RecordLabel {
+  return (id) => {
+    const p = id === pair.a.id ? pair.a : id === pair.b.id ? pair.b : undefined;
+    return p?.mrn ? `MRN ${p.mrn}` : `record ${id}`;
+  };
+}
+
+function ChartLink({ record }: { record: PairDetail['a'] }): ReactNode {
+  return (
+    <Link to={`/patients/${encodeURIComponent(record.id)}`}>
+      MRN {record.mrn || record.id}
+      <span className="visually-hidden"> (open the chart of {record.name})</span>
+    </Link>
+  );
+}
+
+function PairView({ pair, onChanged }: { pair: PairDetail; onChanged: () => void }): ReactNode {
   const open = pair.status === 'requested' || pair.status === 'ready' || pair.status === 'in-progress';
+  const label = recordLabel(pair);
   return (
     <>
       <p>
@@ -36,8 +55,12 @@ function PairView({ pair }: { pair: PairDetail }): ReactNode {
           <thead>
             <tr>
               <th scope="col">Field</th>
-              <th scope="col">Record A ({pair.a.mrn || pair.a.id})</th>
-              <th scope="col">Record B ({pair.b.mrn || pair.b.id})</th>
+              <th scope="col">
+                Record A (<ChartLink record={pair.a} />)
+              </th>
+              <th scope="col">
+                Record B (<ChartLink record={pair.b} />)
+              </th>
               <th scope="col">Agreement</th>
             </tr>
           </thead>
@@ -64,10 +87,26 @@ function PairView({ pair }: { pair: PairDetail }): ReactNode {
               <td className="value">{pair.b.gender || '—'}</td>
               <td />
             </tr>
+            <tr>
+              <th scope="row">Encounters</th>
+              <td className="value">{pair.encounters[pair.a.id] ?? 0}</td>
+              <td className="value">{pair.encounters[pair.b.id] ?? 0}</td>
+              <td />
+            </tr>
+            <tr>
+              <th scope="row">Status</th>
+              <td className="value">{pair.a.active ? 'Active' : 'Inactive'}</td>
+              <td className="value">{pair.b.active ? 'Active' : 'Inactive'}</td>
+              <td />
+            </tr>
           </tbody>
         </table>
       </div>
       {open ? <Decision pair={pair} /> : <p role="status">This pair has been decided ({pair.status}).</p>}
+      {pair.merges.map((m) => (
+        <UnmergeBox key={m.mergeId} merge={m} label={label} onDone={onChanged} />
+      ))}
+      <PairHistory history={pair.history} label={label} />
     </>
   );
 }
@@ -77,6 +116,7 @@ type Pending = { kind: 'merge' } | { kind: 'not-duplicate' } | null;
 function Decision({ pair }: { pair: PairDetail }): ReactNode {
   const [survivor, setSurvivor] = useState<'a' | 'b'>('a');
   const [reason, setReason] = useState('');
+  const [mergeReason, setMergeReason] = useState('');
   const [pending, setPending] = useState<Pending>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -88,7 +128,7 @@ function Decision({ pair }: { pair: PairDetail }): ReactNode {
     setError(null);
     try {
       await work();
-      navigate(`/duplicates?done=${done}`);
+      navigate(`/duplicates?done=${done}&pair=${encodeURIComponent(pair.taskId)}`);
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -117,6 +157,15 @@ function Decision({ pair }: { pair: PairDetail }): ReactNode {
             );
           })}
         </fieldset>
+        <div className="field">
+          <label htmlFor="merge-reason">Why they are one person (optional)</label>
+          <textarea
+            id="merge-reason"
+            value={mergeReason}
+            onChange={(e) => setMergeReason(e.target.value)}
+            placeholder="e.g. same SSN card; confirmed with the patient"
+          />
+        </div>
         <button
           type="button"
           className="button primary"
@@ -131,7 +180,7 @@ function Decision({ pair }: { pair: PairDetail }): ReactNode {
             confirmLabel="Confirm merge"
             confirmClass="danger"
             busy={busy}
-            onConfirm={() => void run(() => mergePair(retire.id, keep.id), 'merged')}
+            onConfirm={() => void run(() => mergePair(retire.id, keep.id, mergeReason), 'merged')}
             onCancel={() => setPending(null)}
           >
             Move everything in record MRN {retire.mrn || retire.id} ({retire.name}) to MRN{' '}

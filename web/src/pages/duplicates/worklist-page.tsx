@@ -5,42 +5,83 @@ import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
 import { useLoad } from '../../components/use-load.ts';
 import { Link, useLocation } from '../../router.tsx';
 import { gradeLabel, percent } from './agreement.ts';
-import { fetchWorklist, type MatchPair } from './duplicates-api.ts';
+import { fetchWorklist, type MatchPair, type Worklist } from './duplicates-api.ts';
 import './duplicates.css';
 
 const DONE: Record<string, string> = {
   merged: 'The records were merged. The pair has left the worklist.',
+  'group-merged': 'The records were merged. The group has left the worklist.',
   'not-duplicate': 'The pair was marked as not a duplicate and will not come back.',
 };
 
-const PAIR_COLUMNS: Array<Column<MatchPair>> = [
+/** One line of the worklist: a pair of records, or a group of three or more reviewed together. */
+type Item = { kind: 'pair'; pair: MatchPair } | { kind: 'group'; group: Worklist['groups'][number] };
+
+const itemKey = (i: Item): string => (i.kind === 'pair' ? i.pair.taskId : i.group.groupId);
+const createdAt = (i: Item): string => (i.kind === 'pair' ? i.pair.createdAt : i.group.createdAt);
+
+function MatchCell({ pair }: { pair: MatchPair | undefined }): ReactNode {
+  if (!pair) return '—';
+  return (
+    <>
+      {percent(pair.score)}
+      <span className={pair.grade === 'probable' ? 'badge warn' : 'badge'}>{gradeLabel(pair.grade)}</span>
+    </>
+  );
+}
+
+const COLUMNS: Array<Column<Item>> = [
   {
     header: 'Match',
-    cell: (p) => (
-      <>
-        {percent(p.score)}
-        <span className={p.grade === 'probable' ? 'badge warn' : 'badge'}>{gradeLabel(p.grade)}</span>
-      </>
-    ),
+    cell: (i) => (i.kind === 'pair' ? <MatchCell pair={i.pair} /> : <MatchCell pair={i.group.pairs[0]} />),
   },
-  { header: 'Record A', cell: (p) => <RecordSummary record={p.a} /> },
-  { header: 'Record B', cell: (p) => <RecordSummary record={p.b} /> },
-  { header: 'Waiting since', cell: (p) => new Date(p.createdAt).toLocaleDateString() },
+  {
+    header: 'Records',
+    cell: (i) =>
+      i.kind === 'pair' ? (
+        <ul className="record-list">
+          <li>
+            <RecordSummary record={i.pair.a} />
+          </li>
+          <li>
+            <RecordSummary record={i.pair.b} />
+          </li>
+        </ul>
+      ) : (
+        <>
+          <span className="badge">Group of {i.group.records.length} records</span>
+          <ul className="record-list">
+            {i.group.records.map((r) => (
+              <li key={r.id}>
+                <RecordSummary record={r} />
+              </li>
+            ))}
+          </ul>
+        </>
+      ),
+  },
+  { header: 'Waiting since', cell: (i) => new Date(createdAt(i)).toLocaleDateString() },
   {
     header: <span className="visually-hidden">Action</span>,
-    cell: (p) => (
-      <Link to={`/duplicates/${encodeURIComponent(p.taskId)}`} className="button small secondary">
-        Review
-        <span className="visually-hidden">
-          {' '}
-          {p.a.name} and {p.b.name}
-        </span>
-      </Link>
-    ),
+    cell: (i) => {
+      const names =
+        i.kind === 'pair'
+          ? `${i.pair.a.name} and ${i.pair.b.name}`
+          : i.group.records.map((r) => r.name).join(', ');
+      const to =
+        i.kind === 'pair'
+          ? `/duplicates/${encodeURIComponent(i.pair.taskId)}`
+          : `/duplicates/groups/${encodeURIComponent(i.group.groupId)}`;
+      return (
+        <Link to={to} className="button small secondary">
+          Review<span className="visually-hidden"> {names}</span>
+        </Link>
+      );
+    },
   },
 ];
 
-/** One side of a pair: the name, with the birth date and MRN a reviewer tells records apart by. */
+/** One record: the name, with the birth date and MRN a reviewer tells records apart by. */
 function RecordSummary({ record }: { record: MatchPair['a'] }): ReactNode {
   return (
     <>
@@ -52,31 +93,47 @@ function RecordSummary({ record }: { record: MatchPair['a'] }): ReactNode {
   );
 }
 
-/** Pairs of patient records that may be one person, oldest first. */
+/** Pairs and groups of patient records that may be one person, oldest first. */
 export function DuplicateWorklistPage(): ReactNode {
   const location = useLocation();
   const [state, reload] = useLoad('duplicates', fetchWorklist);
   const done = DONE[location.search.get('done') ?? ''];
+  const decidedPair = location.search.get('pair');
+  const items: Item[] =
+    state.status === 'done'
+      ? [
+          ...state.data.pairs.map((pair): Item => ({ kind: 'pair', pair })),
+          ...state.data.groups.map((group): Item => ({ kind: 'group', group })),
+        ].sort((x, y) => createdAt(x).localeCompare(createdAt(y)))
+      : [];
   return (
     <Page title="Duplicates to review">
       {done && (
         <p className="notice" role="status">
           {done}
+          {decidedPair && (
+            <>
+              {' '}
+              <Link to={`/duplicates/${encodeURIComponent(decidedPair)}`}>
+                {done === DONE.merged ? 'See the pair’s history or undo the merge' : 'See the pair’s history'}
+              </Link>
+            </>
+          )}
         </p>
       )}
       {state.status === 'loading' && <Loading label="Loading the worklist" />}
       {state.status === 'error' && <ErrorMessage error={state.error} onRetry={reload} />}
-      {state.status === 'done' && state.data.pairs.length === 0 && (
+      {state.status === 'done' && items.length === 0 && (
         <Empty>No possible duplicates are waiting for review.</Empty>
       )}
-      {state.status === 'done' && state.data.pairs.length > 0 && (
+      {state.status === 'done' && items.length > 0 && (
         <div className="table-wrap">
           <DataTable
             className="results"
-            caption={`${state.data.total} pairs waiting, oldest first`}
-            columns={PAIR_COLUMNS}
-            rows={state.data.pairs}
-            rowKey={(p) => p.taskId}
+            caption={`${state.data.total} items waiting, oldest first`}
+            columns={COLUMNS}
+            rows={items}
+            rowKey={itemKey}
           />
         </div>
       )}

@@ -121,12 +121,20 @@ function ResultRow({ patient: p }: { patient: FoundPatient }): ReactNode {
     );
   }
   return (
-    <tr>
+    <tr className={p.mergedInto ? 'merged' : undefined}>
       <th scope="row">
         <Link to={`/patients/${encodeURIComponent(p.id)}`}>
           {p.family ? `${p.family}, ${p.given ?? ''}` : p.name}
         </Link>
         {p.matchedBy.includes('identifier') && <span className="badge">MRN match</span>}
+        {p.mergedInto && (
+          <div className="merged-into">
+            <span className="badge warn">Merged</span> into{' '}
+            <Link to={`/patients/${encodeURIComponent(p.mergedInto.id)}`}>
+              {p.mergedInto.display ?? 'its surviving record'}
+            </Link>
+          </div>
+        )}
       </th>
       <td>{formatDate(p.birthDate)}</td>
       <td>{genderLabel(p.gender)}</td>
