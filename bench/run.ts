@@ -6,14 +6,15 @@ import { runFinderBench } from './finder.bench.ts';
 import { runMatchBench } from './mpi-match.bench.ts';
 import { runMpiBench } from './mpi.bench.ts';
 import { startBenchPostgres } from './pg-server.ts';
+import { runReportsBench } from './reports.bench.ts';
 import { runStoreBench } from './store.bench.ts';
 
 /**
  * `npm run bench`: every module's benchmark, results as JSON in bench/results/.
- * BENCH_ONLY=store,finder,coding,mpi,match picks some; BENCH_PG_PATIENTS and BENCH_MATCH_PATIENTS set
- * the server-side scales.
+ * BENCH_ONLY=store,finder,coding,mpi,match,reports picks some; BENCH_PG_PATIENTS, BENCH_MATCH_PATIENTS and
+ * BENCH_REPORT_PATIENTS set the server-side scales.
  */
-const only = new Set((process.env.BENCH_ONLY ?? 'store,finder,coding,mpi,match').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'store,finder,coding,mpi,match,reports').split(','));
 const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const log = (s: string) => console.log(s);
@@ -57,6 +58,24 @@ if (only.has('match')) {
         await runMatchBench({
           databaseUrl: url,
           patients: Number(process.env.BENCH_MATCH_PATIENTS ?? 1_000_000),
+          log,
+        }),
+      );
+  } finally {
+    pgServer?.stop();
+  }
+}
+if (only.has('reports')) {
+  // Each report at 100,000 patients on a PostgreSQL server (BENCH_REPORT_PATIENTS to change).
+  const pgServer = process.env.DATABASE_URL ? undefined : startBenchPostgres(55441);
+  const url = process.env.DATABASE_URL ?? pgServer?.url;
+  try {
+    if (url)
+      save(
+        'reports',
+        await runReportsBench({
+          databaseUrl: url,
+          patients: Number(process.env.BENCH_REPORT_PATIENTS ?? 100_000),
           log,
         }),
       );

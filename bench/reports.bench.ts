@@ -1,0 +1,163 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { openDb, type Db } from '../src/db/index.ts';
+import { FhirStore } from '../src/fhir/store.ts';
+import type { RequestContext } from '../src/fhir/request-context.ts';
+import { writeVersions, type VersionWrite } from '../src/fhir/unchecked-storage.ts';
+import { REPORTS, runReport } from '../src/reports/index.ts';
+import { seedPatients } from './store.bench.ts';
+import { timeEach } from './stats.ts';
+
+/**
+ * Each report (src/reports) timed on a PostgreSQL server at `patients` patients (issue #19: each
+ * answers within 2 s at 100,000). The patients are store.bench.ts's `bench-<i>`; beside each, two
+ * finished encounters over 2025 (a third of them coded, a sixth final), two coded ICD-10-CM
+ * diagnoses, a coded procedure, the coding work item, and a duplicate-review Task for one in fifty.
+ * Written straight through the store's storage layer in batches (seeding is not what is measured);
+ * a store seeded before is reused.
+ */
+
+const ACT = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
+const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';
+const CODES = ['E11.9', 'I10', 'J18.9', 'N39.0', 'I50.9', 'J44.1', 'K35.80', 'A41.9', 'E78.5', 'F32.9'];
+const CLASSES = ['IMP', 'AMB', 'EMER'];
+const CODED = { system: 'urn:custodian:coding', code: 'coded' };
+const STATE = 'urn:custodian:coding-state';
+
+const day = (i: number): string => new Date(Date.UTC(2025, 0, 1) + (i % 360) * 86_400_000).toISOString();
+
+/** The reporting records of patient `i`. */
+function recordsOf(i: number): Array<Resource & { id: string }> {
+  const subject = { reference: `Patient/bench-${i}` };
+  const out: Array<Resource & { id: string }> = [];
+  for (const n of [0, 1]) {
+    const k = i * 2 + n;
+    const end = day(k);
+    const state = k % 6 === 0 ? 'final' : k % 3 === 0 ? 'coded' : undefined;
+    out.push({
+      resourceType: 'Encounter',
+      id: `rb-enc-${k}`,
+      status: 'finished',
+      class: { system: ACT, code: CLASSES[k % 3] ?? 'AMB' },
+      subject,
+      period: { start: end, end },
+      ...(state ? { meta: { tag: [{ system: STATE, code: state }] } } : {}),
+    });
+    out.push({
+      resourceType: 'Condition',
+      id: `rb-dx-${k}`,
+      meta: { tag: [CODED] },
+      code: { coding: [{ system: ICD10CM, code: CODES[(k * 7) % CODES.length] ?? 'I10' }] },
+      subject,
+      recordedDate: end,
+    });
+    if (state)
+      out.push({
+        resourceType: 'Task',
+        id: `rb-task-${k}`,
+        status: state === 'final' ? 'completed' : 'in-progress',
+        intent: 'order',
+        code: { coding: [{ system: 'urn:custodian:task', code: 'encounter-coding' }] },
+        businessStatus: { coding: [{ system: STATE, code: state }] },
+        owner: { identifier: { system: 'urn:custodian:user', value: `coder-${k % 12}` } },
+        lastModified: end,
+        for: subject,
+      });
+  }
+  out.push({
+    resourceType: 'Procedure',
+    id: `rb-px-${i}`,
+    meta: { tag: [CODED] },
+    status: 'completed',
+    code: {
+      coding: [{ system: 'http://www.cms.gov/Medicare/Coding/ICD10', code: i % 2 ? '0DTJ4ZZ' : '0SR90J9' }],
+    },
+    subject,
+    performedDateTime: day(i),
+  });
+  if (i % 50 === 0)
+    out.push({
+      resourceType: 'Task',
+      id: `rb-dup-${i}`,
+      status: i % 100 === 0 ? 'requested' : 'completed',
+      intent: 'order',
+      code: { coding: [{ system: 'urn:custodian:task', code: 'duplicate-review' }] },
+      authoredOn: day(i),
+    });
+  return out;
+}
+
+async function seedReportData(db: Db, patients: number, log: (s: string) => void): Promise<void> {
+  // Batches commit whole: what an interrupted run left is counted and the rest written.
+  const count = async (type: string, prefix: string): Promise<number> =>
+    Number(
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = $1 AND id LIKE $2`,
+          [type, `${prefix}%`],
+        )
+      ).rows[0]?.n ?? 0,
+    );
+  const patientsHave = await count('Patient', 'bench-');
+  if (patientsHave < patients) await seedPatients(db, patients, undefined, patientsHave);
+  const from = await count('Procedure', 'rb-px-');
+  if (from < patients) {
+    log(`reports bench: writing the records of patients ${from}..${patients}`);
+    const batch = 500;
+    for (let start = from; start < patients; start += batch) {
+      const writes: VersionWrite[] = [];
+      for (let i = start; i < Math.min(patients, start + batch); i++)
+        for (const resource of recordsOf(i)) writes.push({ resource, previousVersion: 0, deleted: false });
+      await db.transaction((tx) => writeVersions(tx, writes));
+      if ((start / batch) % 20 === 0) log(`reports bench: ${start + batch} patients' records written`);
+    }
+    await db.query('ANALYZE');
+  }
+}
+
+export interface ReportsBenchResult {
+  dialect: string;
+  patients: number;
+  /** Per report: rows answered and the time of a run (ms) over `runs` runs. */
+  reports: Record<string, { rows: number; p50Ms: number; p95Ms: number }>;
+  withinTwoSeconds: boolean;
+}
+
+export async function runReportsBench(options: {
+  databaseUrl?: string;
+  patients: number;
+  runs?: number;
+  log: (s: string) => void;
+}): Promise<ReportsBenchResult> {
+  const db = await openDb({ databaseUrl: options.databaseUrl });
+  try {
+    await seedReportData(db, options.patients, options.log);
+    const ctx: RequestContext = {
+      userId: 'bench',
+      username: 'bench-director',
+      role: 'him-director',
+      purpose: 'HOPERAT',
+      sourceAddress: 'bench',
+      tokenId: 'bench',
+      brokenGlassPatients: [],
+    };
+    const store = new FhirStore(db, ctx);
+    const reports: ReportsBenchResult['reports'] = {};
+    const query = { from: '2025-01-01', to: '2025-12-31' };
+    for (const report of REPORTS) {
+      let rows = 0;
+      const timing = await timeEach(options.runs ?? 5, async () => {
+        rows = (await runReport({ db, store }, report.name, query)).rows.length;
+      });
+      reports[report.name] = { rows, p50Ms: timing.p50, p95Ms: timing.p95 };
+      options.log(`reports bench: ${report.name} ${rows} rows, p50 ${timing.p50.toFixed(0)} ms`);
+    }
+    return {
+      dialect: options.databaseUrl ? 'postgres' : 'pglite',
+      patients: options.patients,
+      reports,
+      withinTwoSeconds: Object.values(reports).every((r) => r.p95Ms < 2000),
+    };
+  } finally {
+    await db.close();
+  }
+}
