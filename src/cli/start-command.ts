@@ -5,6 +5,16 @@ import { prepareFreshDatabase } from '../app/first-start.ts';
 import { startAdtIntake } from '../app/adt-intake.ts';
 import { startMpiWatcher } from '../mpi/index.ts';
 import { startCompletenessWatcher } from '../completeness/index.ts';
+import { FolderInUse } from '../db/index.ts';
+import { findRunningServer } from '../operations/index.ts';
+
+/** A second server on one data folder: say where the first one is. */
+async function alreadyRunning(dataDir: string, err: FolderInUse): Promise<string> {
+  const running = err.holder.holder === 'server' ? await findRunningServer(dataDir) : undefined;
+  return running
+    ? `${err.message}. Custodian already runs on this data folder at ${running.url}/: use that one, or stop it first.`
+    : `${err.message}. Stop it first, or give this server another CUSTODIAN_DATA_DIR.`;
+}
 
 export function registerStartCommand(program: Command): void {
   program
@@ -12,7 +22,9 @@ export function registerStartCommand(program: Command): void {
     .description('Run the Custodian server (web UI, FHIR API, HL7 v2 listener)')
     .action(async () => {
       const config = loadConfig();
-      const server = await startServer(config);
+      const server = await startServer(config).catch(async (err: unknown) => {
+        throw err instanceof FolderInUse ? new Error(await alreadyRunning(config.dataDir, err)) : err;
+      });
       console.log(`Custodian is running at ${server.url}/ (FHIR API at ${server.url}/fhir/R4)`);
       const mllp = await startAdtIntake(server.db, config).catch((err: unknown) => {
         console.error(`HL7 v2 listener not started: ${err instanceof Error ? err.message : String(err)}`);
