@@ -3,6 +3,11 @@ import { isAllowed, ROLES, type Action } from '../shared/index.ts';
 import { r4ResourceTypes } from './definitions.ts';
 import { SEARCH_LIMITS_DOCUMENTATION, supportedSearchParams } from './search/index.ts';
 
+const BULK = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
+const BULK_EXPORT = `${BULK}/export`;
+const BULK_PATIENT_EXPORT = `${BULK}/patient-export`;
+const BULK_GROUP_EXPORT = `${BULK}/group-export`;
+
 /** What this server really supports, listed per resource type. */
 export function capabilityStatement(baseUrl: string): CapabilityStatement {
   return {
@@ -10,6 +15,8 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
     status: 'active',
     date: new Date().toISOString(),
     kind: 'instance',
+    // Bulk Data $export (src/bulk) at the system, Patient and Group levels.
+    instantiates: ['http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data'],
     software: { name: 'Custodian', version: '0.1.0' },
     implementation: { description: 'Custodian health information management FHIR R4 server', url: baseUrl },
     fhirVersion: '4.0.1',
@@ -49,10 +56,14 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
                     name: 'everything',
                     definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
                   },
+                  { name: 'export', definition: BULK_PATIENT_EXPORT },
+                  { name: 'summary', definition: 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary' },
                 ],
               }
             : {}),
+          ...(type === 'Group' ? { operation: [{ name: 'export', definition: BULK_GROUP_EXPORT }] } : {}),
         })),
+        operation: [{ name: 'export', definition: BULK_EXPORT }],
       },
     ],
   };
