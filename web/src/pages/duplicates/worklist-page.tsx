@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { DataTable, type Column } from '../../components/data-table.tsx';
 import { Page } from '../../components/page.tsx';
 import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
@@ -19,6 +19,18 @@ type Item = { kind: 'pair'; pair: MatchPair } | { kind: 'group'; group: Worklist
 
 const itemKey = (i: Item): string => (i.kind === 'pair' ? i.pair.taskId : i.group.groupId);
 const createdAt = (i: Item): string => (i.kind === 'pair' ? i.pair.createdAt : i.group.createdAt);
+/** An item's match probability: a group's best pair (its pairs come best first). */
+const bestScore = (i: Item): number => (i.kind === 'pair' ? i.pair.score : (i.group.pairs[0]?.score ?? 0));
+
+const ORDERS = {
+  oldest: { label: 'Oldest first', compare: (x: Item, y: Item) => createdAt(x).localeCompare(createdAt(y)) },
+  likely: {
+    label: 'Most likely the same person first',
+    compare: (x: Item, y: Item) => bestScore(y) - bestScore(x),
+  },
+  doubtful: { label: 'Least certain first', compare: (x: Item, y: Item) => bestScore(x) - bestScore(y) },
+} as const;
+type Order = keyof typeof ORDERS;
 
 function MatchCell({ pair }: { pair: MatchPair | undefined }): ReactNode {
   if (!pair) return '—';
@@ -99,12 +111,13 @@ export function DuplicateWorklistPage(): ReactNode {
   const [state, reload] = useLoad('duplicates', fetchWorklist);
   const done = DONE[location.search.get('done') ?? ''];
   const decidedPair = location.search.get('pair');
+  const [order, setOrder] = useState<Order>('oldest');
   const items: Item[] =
     state.status === 'done'
       ? [
           ...state.data.pairs.map((pair): Item => ({ kind: 'pair', pair })),
           ...state.data.groups.map((group): Item => ({ kind: 'group', group })),
-        ].sort((x, y) => createdAt(x).localeCompare(createdAt(y)))
+        ].sort(ORDERS[order].compare)
       : [];
   return (
     <Page title="Duplicates to review">
@@ -127,10 +140,22 @@ export function DuplicateWorklistPage(): ReactNode {
         <Empty>No possible duplicates are waiting for review.</Empty>
       )}
       {state.status === 'done' && items.length > 0 && (
+        <div className="field">
+          <label htmlFor="worklist-order">Order</label>
+          <select id="worklist-order" value={order} onChange={(e) => setOrder(e.target.value as Order)}>
+            {Object.entries(ORDERS).map(([key, o]) => (
+              <option key={key} value={key}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      {state.status === 'done' && items.length > 0 && (
         <div className="table-wrap">
           <DataTable
             className="results"
-            caption={`${state.data.total} items waiting, oldest first`}
+            caption={`${state.data.total} items waiting, ${ORDERS[order].label.toLowerCase()}`}
             columns={COLUMNS}
             rows={items}
             rowKey={itemKey}
