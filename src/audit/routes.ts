@@ -21,12 +21,15 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db }): voi
     },
   );
 
-  app.get<{ Querystring: { unreviewed?: string } }>(
+  app.get<{ Querystring: { unreviewed?: string; _summary?: string } }>(
     '/audit/break-glass',
     { config: read },
-    async (request) => ({
-      grants: await listBreakGlass(db, { unreviewedOnly: request.query.unreviewed === 'true' }),
-    }),
+    async (request) => {
+      const grants = await listBreakGlass(db, { unreviewedOnly: request.query.unreviewed === 'true' });
+      // The home page's tile: how many grants wait for review (the list holds at most 500).
+      if (request.query._summary === 'count') return { total: grants.length };
+      return { grants };
+    },
   );
 
   app.post<{ Params: { id: string } }>(

@@ -23,6 +23,7 @@ export const WORKLISTS: Worklist[] = [
     title: 'Duplicates to review',
     description: 'Possible duplicate patient records waiting for a decision',
     countPath: `${FHIR}/Task?code=${encodeURIComponent('urn:custodian:task|duplicate-review')}&status=requested&_summary=count`,
+    path: '/duplicates',
     access: { resource: 'Task', action: 'search' },
   },
   {
@@ -30,6 +31,7 @@ export const WORKLISTS: Worklist[] = [
     title: 'Encounters to code',
     description: 'Discharged encounters without final codes',
     countPath: '/coding/worklist?_summary=count',
+    path: '/coding/worklist',
     access: { resource: 'CodingWork', action: 'search' },
   },
   {
@@ -55,6 +57,14 @@ export const WORKLISTS: Worklist[] = [
     countPath: '/registry/casefinding?_summary=count',
     path: '/registry',
     access: { resource: 'CancerRegistry', action: 'update' },
+  },
+  {
+    id: 'break-glass',
+    title: 'Break-the-glass to review',
+    description: 'Emergency access to restricted charts, waiting for the privacy review',
+    countPath: '/audit/break-glass?unreviewed=true&_summary=count',
+    path: '/reports/break-glass',
+    access: { resource: 'AuditEvent', action: 'read' },
   },
 ];
 
