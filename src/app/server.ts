@@ -14,6 +14,8 @@ import { clockRulesFor, feeRulesFromFile, registerDisclosureRoutes } from '../di
 import { registerCompletenessRoutes } from '../completeness/index.ts';
 import { registerRetentionRoutes } from '../retention/index.ts';
 import { registerRegistryRoutes } from '../registry/index.ts';
+import { registerBulkExportRoutes } from '../bulk/index.ts';
+import { registerTransferRoutes } from '../transfer/index.ts';
 import { registerReportRoutes } from '../reports/index.ts';
 import { authenticate } from '../auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -228,6 +230,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerCompletenessRoutes(app, { db, maxDocumentBytes: config.maxDocumentBytes });
   registerRetentionRoutes(app, { db });
   await registerRegistryRoutes(app, { db });
+  registerBulkExportRoutes(app, { db });
+  registerTransferRoutes(app, { db });
   registerReportRoutes(app, { db });
   if (deps.web) await registerWebApp(app);
   return app;

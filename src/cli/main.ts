@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { CONFIG_HELP } from '../app/config.ts';
 import { registerAuditCommands } from './audit-commands.ts';
 import { registerDataCommands } from './data-commands.ts';
+import { registerExportCommand } from './export-command.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerUserCommands } from './user-commands.ts';
 import { isOutcomeError } from '../fhir/outcomes.ts';
@@ -15,6 +16,7 @@ const program = new Command('custodian')
 
 registerStartCommand(program);
 registerDataCommands(program);
+registerExportCommand(program);
 registerUserCommands(program);
 registerAuditCommands(program);
 await registerModuleCommands(program);

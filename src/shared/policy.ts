@@ -209,6 +209,7 @@ export function isAllowed(role: Role, resource: string, action: Action): boolean
   if (retention) return retention[action]?.has(role) ?? false;
   if (resource === 'Amendment') return AMENDMENT_RIGHTS[role]?.includes(action) ?? false;
   if (resource === 'CancerRegistry') return REGISTRY_RIGHTS[role]?.includes(action) ?? false;
+  if (resource === 'BulkData') return BULK_EXPORTERS.has(role) && action === 'export';
   if (resource === 'Report' || resource in REPORT_READERS) return mayReadReports(role, resource, action);
   return PERMISSIONS[role].some(
     (g) => (g.resources === '*' || g.resources.includes(resource)) && g.actions.includes(action),
