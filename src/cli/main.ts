@@ -5,6 +5,8 @@ import { registerDataCommands } from './data-commands.ts';
 import { registerExportCommand } from './export-command.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerUserCommands } from './user-commands.ts';
+import { registerBackupCommands } from './backup-commands.ts';
+import { routeThroughRunningServer } from './through-server.ts';
 import { isOutcomeError } from '../fhir/outcomes.ts';
 
 const program = new Command('custodian')
@@ -19,6 +21,8 @@ registerDataCommands(program);
 registerExportCommand(program);
 registerUserCommands(program);
 registerAuditCommands(program);
+registerBackupCommands(program);
+routeThroughRunningServer(program);
 await registerModuleCommands(program);
 
 try {
