@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../src/app/config.ts';
 import { runCodingBench } from './coding.bench.ts';
+import { runExportBench } from './export.bench.ts';
 import { runFinderBench } from './finder.bench.ts';
 import { runMatchBench } from './mpi-match.bench.ts';
 import { runMpiBench } from './mpi.bench.ts';
@@ -12,9 +13,9 @@ import { runStoreBench } from './store.bench.ts';
 /**
  * `npm run bench`: every module's benchmark, results as JSON in bench/results/.
  * BENCH_ONLY=store,finder,coding,mpi,match,reports picks some; BENCH_PG_PATIENTS, BENCH_MATCH_PATIENTS and
- * BENCH_REPORT_PATIENTS set the server-side scales.
+ * BENCH_REPORT_PATIENTS set the server-side scales; BENCH_EXPORT_PATIENTS the Bulk Data export's (embedded).
  */
-const only = new Set((process.env.BENCH_ONLY ?? 'store,finder,coding,mpi,match,reports').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'store,finder,coding,mpi,match,reports,export').split(','));
 const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const log = (s: string) => console.log(s);
@@ -82,4 +83,12 @@ if (only.has('reports')) {
   } finally {
     pgServer?.stop();
   }
+}
+if (only.has('export')) {
+  // Peak RSS exporting 10,000 and 100,000 patients (a Patient and an Observation each) on
+  // embedded PGlite; BENCH_EXPORT_PATIENTS to change. Run with --expose-gc for a clean baseline.
+  save(
+    'export',
+    await runExportBench({ patients: Number(process.env.BENCH_EXPORT_PATIENTS ?? 100_000), log }),
+  );
 }
