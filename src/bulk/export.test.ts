@@ -11,7 +11,7 @@ import { FhirStore } from '../fhir/store.ts';
 import type { Role } from '../shared/index.ts';
 import { openTestDb } from '../testing/test-db.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
-import { createExportJob, deleteExpiredExports } from './export-jobs.ts';
+import { createExportJob, deleteExpiredExports, jobFiles } from './export-jobs.ts';
 import { exportRunnerOf } from './export-routes.ts';
 import { exportToFolder } from './export-folder.ts';
 import { parseExportRequest } from './export-request.ts';
@@ -236,6 +236,21 @@ describe('Bulk Data $export', () => {
     expect(res.status).toBe(202);
     expect(res.headers.get('x-progress')).toBe('queued');
     expect(res.headers.get('retry-after')).toBe('2');
+  });
+
+  it('writes nothing more for a job cancelled while it runs', async () => {
+    const job = await createExportJob(
+      server.db,
+      { ...cliContext(), userId: await userIdOf('admin') },
+      { level: 'system', types: ['Patient'], typeFilters: {} },
+      `${server.url}/fhir/R4/$export?_type=Patient`,
+    );
+    expect((await server.call('admin', 'DELETE', `/bulk/export/${job.id}`)).status).toBe(202);
+    // The runner meets the cancelled job: its first piece finds the job gone and stops there.
+    exportRunnerOf(server.app).start(job);
+    await exportRunnerOf(server.app).settled(job.id);
+    expect((await server.call('admin', 'GET', `/bulk/export/${job.id}`)).status).toBe(404);
+    expect(await jobFiles(server.db, job.id)).toEqual([]);
   });
 
   it('deletes output once it expires', async () => {
