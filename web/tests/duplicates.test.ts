@@ -114,6 +114,8 @@ describe('duplicate review screens', () => {
     await screenshot(page, 'duplicates-merged-away-chart');
     await page.getByRole('link', { name: 'Open the surviving chart' }).click();
     await page.getByRole('heading', { level: 1, name: /Chart: Katherine Abernathy/ }).waitFor();
+    const alias = page.getByRole('row').filter({ hasText: 'M1000877' });
+    await expect(alias.textContent()).resolves.toContain('(old, merged record)');
 
     // Back on the pair: the history, then the unmerge with its reason.
     await page.goto(pairHref ?? '');

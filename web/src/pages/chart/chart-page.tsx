@@ -143,7 +143,11 @@ function ChartOverview({ chart }: { chart: ChartData }): ReactNode {
 }
 
 const IDENTIFIER_COLUMNS: Array<Column<Identifier>> = [
-  { header: 'Type', cell: (i) => identifierLabel(i) },
+  // An old identifier is the MRN of a record merged into this one, kept so it still finds the chart.
+  {
+    header: 'Type',
+    cell: (i) => (i.use === 'old' ? `${identifierLabel(i)} (old, merged record)` : identifierLabel(i)),
+  },
   { header: 'Value', cell: (i) => i.value, className: 'mono' },
   { header: 'Issuer', cell: (i) => i.system, className: 'issuer' },
 ];
