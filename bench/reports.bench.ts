@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { openDb, type Db } from '../src/db/index.ts';
+import { cliContext } from '../src/cli/context.ts';
 import { FhirStore } from '../src/fhir/store.ts';
 import type { RequestContext } from '../src/fhir/request-context.ts';
 import { writeVersions, type VersionWrite } from '../src/fhir/unchecked-storage.ts';
@@ -86,32 +87,28 @@ function recordsOf(i: number): Array<Resource & { id: string }> {
   return out;
 }
 
-async function seedReportData(db: Db, patients: number, log: (s: string) => void): Promise<void> {
-  // Batches commit whole: what an interrupted run left is counted and the rest written.
-  const count = async (type: string, prefix: string): Promise<number> =>
-    Number(
-      (
-        await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = $1 AND id LIKE $2`,
-          [type, `${prefix}%`],
-        )
-      ).rows[0]?.n ?? 0,
-    );
-  const patientsHave = await count('Patient', 'bench-');
+async function seedReportData(
+  db: Db,
+  store: FhirStore,
+  patients: number,
+  log: (s: string) => void,
+): Promise<void> {
+  // Batches commit whole: a batch whose last record exists was written by an earlier run.
+  const patientsHave = await store.count({ type: 'Patient' });
   if (patientsHave < patients) await seedPatients(db, patients, undefined, patientsHave);
-  const from = await count('Procedure', 'rb-px-');
-  if (from < patients) {
-    log(`reports bench: writing the records of patients ${from}..${patients}`);
-    const batch = 500;
-    for (let start = from; start < patients; start += batch) {
-      const writes: VersionWrite[] = [];
-      for (let i = start; i < Math.min(patients, start + batch); i++)
-        for (const resource of recordsOf(i)) writes.push({ resource, previousVersion: 0, deleted: false });
-      await db.transaction((tx) => writeVersions(tx, writes));
-      if ((start / batch) % 20 === 0) log(`reports bench: ${start + batch} patients' records written`);
-    }
-    await db.query('ANALYZE');
+  const batch = 500;
+  let wrote = 0;
+  for (let start = 0; start < patients; start += batch) {
+    const end = Math.min(patients, start + batch);
+    if (await store.exists('Procedure', `rb-px-${end - 1}`)) continue;
+    const writes: VersionWrite[] = [];
+    for (let i = start; i < end; i++)
+      for (const resource of recordsOf(i)) writes.push({ resource, previousVersion: 0, deleted: false });
+    await db.transaction((tx) => writeVersions(tx, writes));
+    wrote += end - start;
+    if ((start / batch) % 20 === 0) log(`reports bench: records of ${end} patients written`);
   }
+  if (wrote > 0) await db.query('ANALYZE');
 }
 
 export interface ReportsBenchResult {
@@ -130,7 +127,6 @@ export async function runReportsBench(options: {
 }): Promise<ReportsBenchResult> {
   const db = await openDb({ databaseUrl: options.databaseUrl });
   try {
-    await seedReportData(db, options.patients, options.log);
     const ctx: RequestContext = {
       userId: 'bench',
       username: 'bench-director',
@@ -141,6 +137,7 @@ export async function runReportsBench(options: {
       brokenGlassPatients: [],
     };
     const store = new FhirStore(db, ctx);
+    await seedReportData(db, new FhirStore(db, cliContext()), options.patients, options.log);
     const reports: ReportsBenchResult['reports'] = {};
     const query = { from: '2025-01-01', to: '2025-12-31' };
     for (const report of REPORTS) {
