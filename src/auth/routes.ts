@@ -9,6 +9,7 @@ import { breakGlass } from './break-glass.ts';
 import { forgetCachedTokens } from './token-cache.ts';
 import { login, revokeToken } from './tokens.ts';
 import { createUser, listUsers, resetPassword, setDisabled, setRole } from './users.ts';
+import { registerSmartRoutes, smartGrant } from './smart/routes.ts';
 
 const ctxOf = (request: FastifyRequest): RequestContext => {
   if (!request.ctx) throw unauthorized();
@@ -33,11 +34,15 @@ export async function registerAuthRoutes(
 ): Promise<void> {
   const { db } = deps;
   await app.register(rateLimit, { global: false });
+  registerSmartRoutes(app, { db });
 
   app.post(
     '/oauth2/token',
     { config: { public: true, rateLimit: { max: 30, timeWindow: '1 minute' } } },
     async (request, reply) => {
+      // SMART: authorization_code, refresh_token, client_credentials with a signed assertion.
+      const smart = await smartGrant(db, request, reply, deps.tokenTtlSeconds);
+      if (smart) return smart;
       const body = request.body;
       const grant = field(body, 'grant_type');
       const isClient = grant === 'client_credentials';

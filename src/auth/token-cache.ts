@@ -16,6 +16,12 @@ export interface TokenRow {
   role: Role;
   purpose: Purpose;
   expires_at: Date | string;
+  /** A SMART token's granted scopes, its patient context and its app (NULL otherwise). */
+  scope: string | null;
+  patient_id: string | null;
+  client_id: string | null;
+  /** The Patient a patient user is. */
+  user_patient_id: string | null;
 }
 
 /**
@@ -68,7 +74,8 @@ export async function tokenRow(q: Queryable, hash: string): Promise<TokenRow | u
   tokenCache.delete(hash);
   const started = generation;
   const res = await q.query<TokenRow>(
-    `SELECT t.id AS token_id, u.id AS user_id, u.username, u.role, t.purpose, t.expires_at
+    `SELECT t.id AS token_id, u.id AS user_id, u.username, u.role, t.purpose, t.expires_at,
+            t.scope, t.patient_id, t.client_id, u.patient_id AS user_patient_id
        FROM access_token t JOIN app_user u ON u.id = t.user_id
       WHERE t.token_hash = $1 AND NOT t.revoked AND t.expires_at > now() AND NOT u.disabled`,
     [hash],

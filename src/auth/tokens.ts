@@ -3,7 +3,8 @@ import argon2 from 'argon2';
 import type { Db, Queryable } from '../db/index.ts';
 import { PURPOSES, type Purpose, type Role } from '../shared/index.ts';
 import type { RequestContext } from './access.ts';
-import { brokenGlassPatients, sha256, tokenRow } from './token-cache.ts';
+import { parseScopes } from '../shared/scopes.ts';
+import { brokenGlassPatients, sha256, tokenRow, type TokenRow } from './token-cache.ts';
 import { findUser, hashPassword } from './users.ts';
 
 export const MAX_FAILED_LOGINS = 5;
@@ -13,9 +14,15 @@ export type LoginResult =
   | { ok: true; accessToken: string; expiresIn: number; userId: string; role: Role; purpose: Purpose }
   | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'bad-purpose'; userId?: string };
 
+const DEFAULT_PURPOSES: Partial<Record<Role, Purpose>> = {
+  system: 'HSYSADMIN',
+  admin: 'HSYSADMIN',
+  provider: 'TREAT',
+  patient: 'PATRQT',
+};
+
 export function parsePurpose(value: string | undefined, role: Role): Purpose | undefined {
-  if (!value)
-    return role === 'system' || role === 'admin' ? 'HSYSADMIN' : role === 'provider' ? 'TREAT' : 'HOPERAT';
+  if (!value) return DEFAULT_PURPOSES[role] ?? 'HOPERAT';
   return (PURPOSES as readonly string[]).includes(value) ? (value as Purpose) : undefined;
 }
 
@@ -119,8 +126,25 @@ export async function authenticate(
     sourceAddress,
     tokenId: row.token_id,
     brokenGlassPatients: glass,
+    ...tokenNarrowing(row),
   };
 }
+
+/**
+ * What a token narrows: a SMART token's scopes and its patient context; a patient user is bound
+ * to their own Patient whatever the token (one not linked yet to a nobody: fail closed).
+ */
+function tokenNarrowing(row: TokenRow): Pick<RequestContext, 'scopes' | 'compartment' | 'clientId'> {
+  const compartment = row.role === 'patient' ? (row.user_patient_id ?? UNLINKED) : row.patient_id;
+  return {
+    ...(row.scope !== null ? { scopes: parseScopes(row.scope).resources } : {}),
+    ...(compartment !== null ? { compartment } : {}),
+    ...(row.client_id !== null ? { clientId: row.client_id } : {}),
+  };
+}
+
+/** The compartment of a patient user not linked to a Patient: no record has this owner. */
+const UNLINKED = 'urn:custodian:unlinked-patient';
 
 /** Revokes a token; call `forgetCachedTokens` once the transaction has committed. */
 export async function revokeToken(q: Queryable, tokenId: string): Promise<void> {

@@ -12,12 +12,13 @@ import type { SearchAccess } from './search/types.ts';
 
 /** What the caller may not see, and the patients whose glass they broke. */
 export function accessOf(ctx: RequestContext): SearchAccess {
-  return { deniedLabels: deniedLabelsFor(ctx.role), allowedPatients: ctx.brokenGlassPatients };
+  const access = { deniedLabels: deniedLabelsFor(ctx.role), allowedPatients: ctx.brokenGlassPatients };
+  return ctx.compartment === undefined ? access : { ...access, compartment: ctx.compartment };
 }
 
 /** No label is hidden from this caller: the filter is `TRUE` and costs nothing. */
 export function seesEverything(access: SearchAccess | undefined): boolean {
-  return !access || access.deniedLabels.length === 0;
+  return !access || (access.deniedLabels.length === 0 && access.compartment === undefined);
 }
 
 /**
@@ -37,12 +38,20 @@ export function visibleTo(access: SearchAccess | undefined, p: SqlParams, alias 
     `(${alias}.resource_type <> 'Binary' OR NOT EXISTS (SELECT 1 FROM fhir_resource bsc ` +
     `WHERE bsc.resource_type = split_part(${context}, '/', 1) AND bsc.id = split_part(${context}, '/', 2) ` +
     `AND NOT ${ownVisibility('bsc', denied, allowed)}))`;
-  return `(${ownVisibility(alias, denied, allowed)} AND ${binary})`;
+  // A patient's own access: their compartment only, whatever glass they broke.
+  const own =
+    access.compartment === undefined
+      ? ''
+      : ` AND ${ownerOf(alias)} IS NOT DISTINCT FROM ${p.add(access.compartment, 'text')}`;
+  return `(${ownVisibility(alias, denied, allowed)} AND ${binary}${own})`;
 }
+
+const ownerOf = (alias: string): string =>
+  `COALESCE(${alias}.patient_id, CASE WHEN ${alias}.resource_type = 'Patient' THEN ${alias}.id END)`;
 
 /** The record's own labels and its patient's, or the glass broken for that patient. */
 function ownVisibility(alias: string, denied: string, allowed: string | undefined): string {
-  const owner = `COALESCE(${alias}.patient_id, CASE WHEN ${alias}.resource_type = 'Patient' THEN ${alias}.id END)`;
+  const owner = ownerOf(alias);
   const visible =
     `(NOT (${alias}.security && ${denied}) AND NOT EXISTS (SELECT 1 FROM fhir_resource ap ` +
     `WHERE ap.resource_type = 'Patient' AND ap.id = ${owner} AND ap.security && ${denied}))`;

@@ -1,13 +1,13 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { RequestContext } from './request-context.ts';
-import { isAllowed, type Action } from '../shared/index.ts';
+import type { Action } from '../shared/index.ts';
 import { appendAudit, flushAudit, queueAudit, recordAudit } from './audit-trail.ts';
 import type { AuditAction, AuditEntry } from './audit-event.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { accessOf, seesEverything } from './access-filter.ts';
 import { chartRecords, compartmentKeys, lockCompartment } from './compartment.ts';
 import { chartLinks, chartPage, parseEverything } from './everything.ts';
-import { assertAllowed, assertVisible, BreakGlassRequired } from './access-check.ts';
+import { assertAllowed, assertVisible, BreakGlassRequired, mayDo } from './access-check.ts';
 import { assertResourceType, assertValidResource, patientOf } from './definitions.ts';
 import {
   badRequest,
@@ -575,12 +575,12 @@ export class FhirStore {
       await this.visible(await readCurrent(this.db, 'Patient', patientId), `Patient/${patientId}`);
       const access = accessOf(this.ctx);
       const { own, referenced } = await compartmentKeys(this.db, patientId, access);
-      // Types the role may not read are left out rather than failing the whole chart.
+      // Types the role (or the token's scopes) may not read are left out rather than failing the whole chart.
       const keys = [
         { section: 0, type: 'Patient', id: patientId },
         ...own.map((k) => ({ ...k, section: 1 })),
         ...referenced.map((k) => ({ ...k, section: 2 })),
-      ].filter((k) => isAllowed(this.ctx.role, k.type, 'read'));
+      ].filter((k) => mayDo(this.ctx, k.type, 'read'));
       const { page, next } = chartPage(keys, request);
       const resources = await chartRecords(this.db, page, access);
       await queueAudit(this.db, [

@@ -54,6 +54,8 @@ export const PERMISSIONS: Record<Role, readonly Grant[]> = {
   ],
   auditor: [{ resources: [AUDIT], actions: READ }],
   system: [{ resources: '*', actions: ['read', 'search', 'create', 'update', 'delete', 'export', 'merge'] }],
+  // Their own compartment only: the access filter narrows every read to the linked Patient.
+  patient: [{ resources: '*', actions: READ }],
 };
 
 /** Roles that may see sensitive (labelled) records without breaking the glass. */
@@ -199,7 +201,7 @@ const BULK_EXPORTERS: ReadonlySet<Role> = new Set<Role>(['admin', 'him-director'
 export function isAllowed(role: Role, resource: string, action: Action): boolean {
   // Every signed-in user may look at and end their own session, and break the glass.
   if (resource === 'Session') return true;
-  if (resource === 'User') return USER_ADMINS.has(role);
+  if (resource === 'User' || resource === 'SmartApp') return USER_ADMINS.has(role);
   if (resource === AUDIT) return AUDIT_READERS.has(role) && (action === 'read' || action === 'search');
   if (resource === 'BreakGlassReview') return GLASS_REVIEWERS.has(role) && action === 'update';
   const completeness = COMPLETENESS_RIGHTS.get(resource)?.[action];

@@ -25,6 +25,8 @@ export const ROLES = [
   'admin',
   'auditor',
   'system',
+  /** A patient reading their own records (a user linked to a Patient resource). */
+  'patient',
 ] as const;
 export type Role = (typeof ROLES)[number];
 

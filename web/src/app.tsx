@@ -12,6 +12,8 @@ import { amendmentsRoute } from './pages/amendments/amendments-routes.tsx';
 import { retentionRoute } from './pages/retention/retention-routes.tsx';
 import { reportsRoute } from './pages/reports/reports-routes.tsx';
 import { HomePage } from './pages/home/home-page.tsx';
+import { ConsentPage } from './pages/smart/consent-page.tsx';
+import { SmartAppsPage } from './pages/smart/apps-page.tsx';
 import { LoginPage } from './pages/login/login-page.tsx';
 import { PatientSearchPage } from './pages/search/patient-search-page.tsx';
 import { Link, matchPath, navigate, useLocation } from './router.tsx';
@@ -20,6 +22,8 @@ import { Link, matchPath, navigate, useLocation } from './router.tsx';
 function route(path: string, session: Session): ReactNode {
   if (path === '/' || path === '') return <HomePage session={session} />;
   if (path === '/search') return <PatientSearchPage />;
+  if (path === '/smart/authorize') return <ConsentPage />;
+  if (path === '/smart/apps') return <SmartAppsPage />;
   const coding = path.startsWith('/coding/') ? codingRoute(path) : undefined;
   if (coding) return coding;
   const duplicates = path.startsWith('/duplicates') ? duplicatesRoute(path) : undefined;

@@ -105,6 +105,7 @@ export const NAVIGATION: NavItem[] = [
     access: { resource: 'AuditEvent', action: 'read' },
   },
   { path: '/reports/audit', label: 'Audit trail', access: { resource: 'AuditEvent', action: 'read' } },
+  { path: '/smart/apps', label: 'SMART apps', access: { resource: 'SmartApp', action: 'read' } },
 ];
 
 export function navigationFor(role: Role): NavItem[] {
@@ -123,4 +124,5 @@ export const ROLE_LABELS: Record<Role, string> = {
   admin: 'Administrator',
   auditor: 'Auditor',
   system: 'System client',
+  patient: 'Patient',
 };

@@ -115,6 +115,8 @@ export interface SearchRequest {
 export interface SearchAccess {
   deniedLabels: string[];
   allowedPatients: string[];
+  /** Only this patient's compartment (the patient itself and records whose patient it is). */
+  compartment?: string;
 }
 
 export const DEFAULT_COUNT = 20;
