@@ -26,7 +26,11 @@ export interface CodeSetData {
 
 export interface CodeCache {
   sets: Map<string, CodeSetData>;
-  index: SearchIndex;
+  /**
+   * One search index per release (system|version): a search reads only the releases it asks for,
+   * so more years loaded do not slow a search of one (FY2021 and FY2026 hold the same words).
+   */
+  indexes: Map<string, SearchIndex>;
   signature: string;
 }
 
@@ -165,7 +169,15 @@ async function buildCache(db: Db): Promise<CodeCache> {
     set.notes.set(k, list);
   }
   borrowHeaderTitles(sets);
-  return { sets, index: new SearchIndex(all), signature };
+  const bySet = new Map<string, CodeRow[]>();
+  for (const row of all) {
+    const k = setKey(row.system, row.version);
+    const list = bySet.get(k);
+    if (list) list.push(row);
+    else bySet.set(k, [row]);
+  }
+  const indexes = new Map([...bySet].map(([k, rows]) => [k, new SearchIndex(rows)]));
+  return { sets, indexes, signature };
 }
 
 /**

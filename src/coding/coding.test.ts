@@ -98,6 +98,120 @@ describe('searchCodes', () => {
   });
 });
 
+/**
+ * What a coder types -> the code that must be in the first three (ICD-10-CM FY2026, the newest
+ * loaded): common terms, their abbreviations (coder-terms.ts) and detailed phrases.
+ */
+const RANKING: Array<[string, string]> = [
+  ['hypertension', 'I10'],
+  ['essential hypertension', 'I10'],
+  ['htn', 'I10'],
+  ['sepsis', 'A41.9'],
+  ['copd exacerbation', 'J44.1'],
+  ['copd', 'J44.9'],
+  ['chf', 'I50.9'],
+  ['congestive heart failure', 'I50.9'],
+  ['heart failure', 'I50.9'],
+  ['uti', 'N39.0'],
+  ['urinary tract infection', 'N39.0'],
+  ['dm2', 'E11.9'],
+  ['type 2 diabetes', 'E11.9'],
+  ['type 2 diabetes without complications', 'E11.9'],
+  ['mi', 'I21.9'],
+  ['myocardial infarction', 'I21.9'],
+  ['afib', 'I48.91'],
+  ['atrial fibrillation', 'I48.91'],
+  ['pneumonia', 'J18.9'],
+  ['cap', 'J18.9'],
+  ['ckd', 'N18.9'],
+  ['chronic kidney disease', 'N18.9'],
+  ['aki', 'N17.9'],
+  ['acute kidney injury', 'N17.9'],
+  ['hyperlipidemia', 'E78.5'],
+  ['hld', 'E78.5'],
+  ['gerd', 'K21.9'],
+  ['asthma', 'J45.909'],
+  ['depression', 'F32.A'],
+  ['mdd', 'F32.9'],
+  ['anxiety', 'F41.9'],
+  ['obesity', 'E66.9'],
+  ['hypothyroidism', 'E03.9'],
+  ['cad', 'I25.10'],
+  ['coronary artery disease', 'I25.10'],
+  ['dvt', 'I82.409'],
+  ['pe', 'I26.99'],
+  ['pulmonary embolism', 'I26.99'],
+  ['stroke', 'I63.9'],
+  ['cva', 'I63.9'],
+  ['tia', 'G45.9'],
+  ['anemia', 'D64.9'],
+  ['osa', 'G47.33'],
+  ['sleep apnea', 'G47.30'],
+  ['covid', 'U07.1'],
+  ['covid-19', 'U07.1'],
+  ['cellulitis', 'L03.90'],
+  ['dehydration', 'E86.0'],
+  ['hypokalemia', 'E87.6'],
+  ['hyponatremia', 'E87.1'],
+  ['chest pain', 'R07.9'],
+  ['abdominal pain', 'R10.9'],
+  ['syncope', 'R55'],
+  ['migraine', 'G43.909'],
+  ['osteoarthritis knee', 'M17.9'],
+  ['low back pain', 'M54.50'],
+  ['bph', 'N40.0'],
+  ['alcohol dependence', 'F10.20'],
+  ['tobacco use', 'Z72.0'],
+  ['nicotine dependence cigarettes', 'F17.210'],
+  ['type 1 diabetes', 'E10.9'],
+  ['diabetic ketoacidosis', 'E11.10'],
+  ['esrd', 'N18.6'],
+  ['sob', 'R06.02'],
+  ['diabetes', 'E11.9'],
+  ['ra', 'M06.9'],
+  ['pna', 'J18.9'],
+  ['acute systolic chf', 'I50.21'],
+  ['pneumonia unspecified organism', 'J18.9'],
+  ['essential hypertension', 'I10'],
+];
+
+describe('search ranking a coder trusts', () => {
+  it(`puts the expected code in the first three for all ${RANKING.length} terms`, async () => {
+    const misses: string[] = [];
+    for (const [q, code] of RANKING) {
+      const hits = await searchCodes(db, { q, limit: 8 });
+      const at = hits.findIndex((h) => h.code === code);
+      if (at < 0 || at > 2)
+        misses.push(
+          `${q} -> ${code} at ${at}: ${hits
+            .slice(0, 3)
+            .map((h) => h.code)
+            .join(', ')}`,
+        );
+    }
+    expect(RANKING.length).toBeGreaterThanOrEqual(30);
+    expect(misses).toEqual([]);
+  });
+
+  it('lists billable codes before headers for words, and browses the hierarchy from any code', async () => {
+    const hits = await searchCodes(db, { q: 'type 2 diabetes mellitus with hyperglycemia', limit: 8 });
+    expect(hits[0]).toMatchObject({ code: 'E11.65', billable: true });
+    const res = await app.inject({ method: 'GET', url: '/coding/codes/icd10cm/E11.6' });
+    const e116 = res.json<{
+      billable: boolean;
+      children: Array<{ code: string }>;
+      hierarchy: Array<{ code: string }>;
+    }>();
+    expect(e116.billable).toBe(false);
+    expect(e116.children.map((c) => c.code)).toEqual(expect.arrayContaining(['E11.61', 'E11.65', 'E11.69']));
+    expect(e116.hierarchy[0]).toMatchObject({ code: 'E11' });
+    const e11 = (await app.inject({ method: 'GET', url: '/coding/codes/icd10cm/E11' })).json<{
+      children: Array<{ code: string }>;
+    }>();
+    expect(e11.children.map((c) => c.code)).toContain('E11.6');
+  });
+});
+
 describe('codeNotes', () => {
   it('gives E11.9 the Excludes1 of category E11, which names E10', async () => {
     const notes = await codeNotes(db, 'icd10cm', 'E11.9');

@@ -27,6 +27,12 @@ export {
   type SaveResult,
   type FinalizeResult,
 } from './workflow.ts';
-export { codingWorklist, worklistCount, type WorklistItem } from './worklist.ts';
+export {
+  codingWorklist,
+  worklistCount,
+  type WorklistItem,
+  type WorklistPage,
+  type WorklistFacets,
+} from './worklist.ts';
 export { codingProductivity, type Productivity, type ProductivityRow } from './productivity.ts';
-export type { CodingState, Override } from './work-item.ts';
+export type { CodingEvent, CodingState, Override } from './work-item.ts';

@@ -175,10 +175,13 @@ export class SearchIndex {
       }
       if (!ok) continue;
       // Prefer the display the query describes most completely (fewest extra words), then
-      // the exact phrase, then billable codes over their headers.
+      // the exact phrase, then billable codes over their headers, and among equals the
+      // unspecified code: a query that names no detail means the condition unqualified.
       const coverage = wordCount / Math.max(wordCount, this.tokenCounts[id]!);
-      const phrase = this.lowerDisplays[id]!.includes(qLower) ? 3 : 0;
-      out.push({ row, score: total + coverage * 8 + phrase + (row.billable ? 0.5 : 0) });
+      const display = this.lowerDisplays[id]!;
+      const phrase = display.includes(qLower) ? 3 : 0;
+      const unspecified = display.includes('unspecified') ? 1.5 : 0;
+      out.push({ row, score: total + coverage * 8 + phrase + unspecified + (row.billable ? 2 : 0) });
     }
     return out;
   }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.ts';
 import { billableIn, getCodeCache, latestVersions, setKey, tabularFor, type CodeCache } from './cache.ts';
+import { commonTermCodes, expandAbbreviations } from './coder-terms.ts';
 import { notesFor } from './notes.ts';
 import { codeKey } from './systems.ts';
 import type { CodeHit, CodeRow, SearchParams } from './types.ts';
@@ -39,14 +40,38 @@ export function searchCache(cache: CodeCache, params: SearchParams): CodeRow[] {
     const dotted = q.includes('.')
       ? (row: CodeRow): boolean => filter(row) && row.system === 'icd10cm'
       : filter;
-    for (const row of cache.index.prefix(key, dotted, limit)) add(row);
+    for (const row of prefixIn(cache, allowed, key, dotted, limit)) add(row);
     if (/\d/.test(key)) return out;
   } else if (/^[A-Z0-9]{2,7}$/.test(key)) {
     // A short word may also be a modifier or a code without digits (e.g. HCPCS modifier "RT").
-    for (const row of cache.index.prefix(key, filter, limit)) if (row.key === key) add(row);
+    for (const row of prefixIn(cache, allowed, key, filter, limit)) if (row.key === key) add(row);
   }
-  for (const hit of cache.index.words(q, filter, limit)) add(hit.row);
+  // A common term's default code first (the Alphabetic Index's "Hypertension ... I10"), then words.
+  for (const code of commonTermCodes(q)) {
+    for (const set of cache.sets.values()) {
+      if (set.system !== 'icd10cm' || !allowed.has(setKey(set.system, set.version))) continue;
+      const row = set.byKey.get(codeKey(code));
+      if (row) add(row);
+    }
+  }
+  const words = expandAbbreviations(q);
+  const scored = [...allowed].flatMap((k) => cache.indexes.get(k)?.words(words, filter, limit) ?? []);
+  // Plain comparisons: localeCompare costs more than the search itself on large result sets.
+  scored.sort((a, b) => b.score - a.score || (a.row.key < b.row.key ? -1 : a.row.key > b.row.key ? 1 : 0));
+  for (const hit of scored) add(hit.row);
   return out;
+}
+
+/** Code-prefix matches over the allowed releases, in key order. */
+function prefixIn(
+  cache: CodeCache,
+  allowed: Set<string>,
+  key: string,
+  filter: (row: CodeRow) => boolean,
+  limit: number,
+): CodeRow[] {
+  const rows = [...allowed].flatMap((k) => cache.indexes.get(k)?.prefix(key, filter, limit) ?? []);
+  return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, limit);
 }
 
 function looksLikeCode(q: string): boolean {
@@ -91,7 +116,7 @@ export function scanCache(cache: CodeCache, q: string, limit = DEFAULT_LIMIT): C
   const key = codeKey(q);
   const lower = q.trim().toLowerCase();
   const out: CodeRow[] = [];
-  for (const row of cache.index.rows) {
+  for (const row of [...cache.indexes.values()].flatMap((index) => index.rows)) {
     if (row.key.startsWith(key) || row.display.toLowerCase().includes(lower)) {
       out.push(row);
       if (out.length >= limit) break;

@@ -3,7 +3,8 @@ import type { Extension, Reference, Resource, Task } from '@medplum/fhirtypes';
 
 /**
  * The coding work item of one encounter, kept as a FHIR Task: `code` urn:custodian:task|encounter-coding,
- * `focus` the Encounter, `for` the Patient, `owner` the coder who last worked on it, `lastModified` when.
+ * `focus` the Encounter, `for` the Patient, `owner` the coder the case is assigned to (who claimed it,
+ * was assigned it, or last worked on it), `lastModified` when.
  * No Task means "uncoded". Saving codes makes it in-progress / coded; finalizing completed / final.
  * The Task also carries an append-only log of who coded and finalized when (productivity) and the
  * overrides given at finalization, so the whole workflow lives in the record store.
@@ -31,10 +32,16 @@ const TASK_STATUS: Record<CodingState, Task['status']> = {
   final: 'completed',
 };
 
+export const CODING_ACTIONS = ['coded', 'finalized', 'reopened', 'assigned'] as const;
+export type CodingAction = (typeof CODING_ACTIONS)[number];
+
 export interface CodingEvent {
-  action: 'coded' | 'finalized';
+  action: CodingAction;
   coder: string;
   time: string;
+  /** Why (a reopened case) or to whom (an assignment). */
+  reason?: string | undefined;
+  assignee?: string | undefined;
 }
 
 export interface Override {
@@ -72,11 +79,16 @@ export function ownerOf(task: Task | undefined): string | undefined {
 export function eventsOf(task: Task): CodingEvent[] {
   return (task.extension ?? [])
     .filter((e) => e.url === EVENT_URL)
-    .map((e) => ({
-      action: sub(e, 'action')?.valueCode === 'finalized' ? ('finalized' as const) : ('coded' as const),
-      coder: sub(e, 'coder')?.valueString ?? '',
-      time: sub(e, 'time')?.valueDateTime ?? '',
-    }));
+    .map((e) => {
+      const action = sub(e, 'action')?.valueCode ?? '';
+      return {
+        action: (CODING_ACTIONS as readonly string[]).includes(action) ? (action as CodingAction) : 'coded',
+        coder: sub(e, 'coder')?.valueString ?? '',
+        time: sub(e, 'time')?.valueDateTime ?? '',
+        reason: sub(e, 'reason')?.valueString,
+        assignee: sub(e, 'assignee')?.valueString,
+      };
+    });
 }
 
 export function dischargeOf(task: Task): string | undefined {
@@ -109,6 +121,11 @@ export interface TaskChange {
   /** The resources the coding consists of (Condition, Procedure, Claim references). */
   outputs?: string[] | undefined;
   overrides?: Override[] | undefined;
+  /** What happened; by default coded or finalized after the state. */
+  action?: CodingAction | undefined;
+  reason?: string | undefined;
+  /** The coder the case is assigned to; by default the one who acts (null: unassigned). */
+  assignee?: string | null | undefined;
 }
 
 /** The next version of the work item: state, owner, time, and one more event in the log. */
@@ -117,12 +134,17 @@ export function nextTask(previous: Task | undefined, change: TaskChange): Task {
   const kept = (previous?.extension ?? []).filter(
     (e) => e.url === EVENT_URL || (e.url === OVERRIDE_URL && !change.overrides),
   );
+  const action = change.action ?? (state === 'final' ? 'finalized' : 'coded');
+  const assignee = change.assignee === undefined ? coder : change.assignee;
   const event: Extension = {
     url: EVENT_URL,
     extension: [
-      { url: 'action', valueCode: state === 'final' ? 'finalized' : 'coded' },
+      { url: 'action', valueCode: action },
       { url: 'coder', valueString: coder },
       { url: 'time', valueDateTime: now },
+      ...(change.reason ? [{ url: 'reason', valueString: change.reason }] : []),
+      // An assignment without an assignee is a release.
+      ...(action === 'assigned' && assignee ? [{ url: 'assignee', valueString: assignee }] : []),
     ],
   };
   const overrides: Extension[] = (change.overrides ?? []).map((o) => ({
@@ -150,13 +172,17 @@ export function nextTask(previous: Task | undefined, change: TaskChange): Task {
     encounter: { reference: `Encounter/${encounterId}` },
     authoredOn: previous?.authoredOn ?? now,
     lastModified: now,
-    owner: userRef(coder),
+    ...(assignee ? { owner: userRef(assignee) } : {}),
     executionPeriod: {
       start: previous?.executionPeriod?.start ?? now,
       ...(state === 'final' ? { end: now } : {}),
     },
-    output: outputs
-      .filter(Boolean)
-      .map((ref) => ({ type: { text: ref.split('/')[0] ?? '' }, valueReference: { reference: ref } })),
+    ...(outputs.some(Boolean)
+      ? {
+          output: outputs
+            .filter(Boolean)
+            .map((ref) => ({ type: { text: ref.split('/')[0] ?? '' }, valueReference: { reference: ref } })),
+        }
+      : {}),
   };
 }

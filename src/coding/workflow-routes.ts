@@ -4,8 +4,21 @@ import { badRequest } from '../fhir/outcomes.ts';
 import { storeFor } from '../fhir/routes.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import { codingProductivity, parseRange } from './productivity.ts';
-import { finalizeEncounterCoding, getEncounterCoding, saveEncounterCoding } from './workflow.ts';
-import { codingWorklist, parseWorklistState, WORKLIST_MAX, worklistCount } from './worklist.ts';
+import {
+  assignEncounterCoding,
+  finalizeEncounterCoding,
+  getEncounterCoding,
+  reopenEncounterCoding,
+  saveEncounterCoding,
+} from './workflow.ts';
+import {
+  codingWorklist,
+  parseWorklistClass,
+  parseWorklistSort,
+  parseWorklistState,
+  WORKLIST_MAX,
+  worklistCount,
+} from './worklist.ts';
 
 type Query = Record<string, string | undefined>;
 type Params = { id: string };
@@ -21,18 +34,26 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { db: Db }): 
 
   app.get<{ Querystring: Query }>('/coding/worklist', route('search'), async (req) => {
     const store = storeFor(db, req);
-    const { state, limit, count } = await checked(store, 'search', req, () => {
-      const summary = req.query._summary;
-      if (summary !== undefined && summary !== 'count')
+    const { count, ...options } = await checked(store, 'search', req, () => {
+      const q = req.query;
+      if (q._summary !== undefined && q._summary !== 'count')
         throw badRequest('_summary may only be count', ['_summary']);
       return {
-        state: parseWorklistState(req.query.state),
-        limit: parseLimit(req.query.limit),
-        count: summary === 'count',
+        state: parseWorklistState(q.state),
+        limit: parseLimit(q.limit),
+        offset: whole(q.offset, 'offset', 0, 1_000_000),
+        class: parseWorklistClass(q.class),
+        service: q.service || undefined,
+        ageMin: whole(q.ageMin, 'ageMin', 0, 130),
+        ageMax: whole(q.ageMax, 'ageMax', 0, 130),
+        payer: q.payer || undefined,
+        coder: q.coder || undefined,
+        sort: parseWorklistSort(q.sort),
+        count: q._summary === 'count',
       };
     });
-    if (count) return { total: await worklistCount(store, state) };
-    return codingWorklist(store, { limit, state });
+    if (count) return { total: await worklistCount(store, options.state) };
+    return codingWorklist(store, options);
   });
 
   app.get<{ Params: Params }>('/coding/encounters/:id', route('read'), async (req) =>
@@ -45,6 +66,14 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { db: Db }): 
 
   app.post<{ Params: Params }>('/coding/encounters/:id/finalize', route('update'), async (req) =>
     finalizeEncounterCoding(db, storeFor(db, req), req.params.id, req.body),
+  );
+
+  app.post<{ Params: Params }>('/coding/encounters/:id/reopen', route('update'), async (req) =>
+    reopenEncounterCoding(storeFor(db, req), req.params.id, req.body),
+  );
+
+  app.post<{ Params: Params }>('/coding/encounters/:id/assign', route('update'), async (req) =>
+    assignEncounterCoding(storeFor(db, req), req.params.id, req.body),
   );
 
   app.get<{ Querystring: Query }>('/coding/productivity', route('search'), async (req) => {
@@ -68,5 +97,13 @@ function parseLimit(value: string | undefined): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > WORKLIST_MAX)
     throw badRequest(`limit must be a whole number from 1 to ${WORKLIST_MAX}`, ['limit']);
+  return n;
+}
+
+function whole(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw badRequest(`${name} must be a whole number from ${min} to ${max}`, [name]);
   return n;
 }

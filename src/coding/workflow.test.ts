@@ -1,4 +1,5 @@
 import type { Bundle, Claim, Condition, Encounter, OperationOutcome, Task } from '@medplum/fhirtypes';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableIds } from '../bulk/import.ts';
 import { cliContext } from '../cli/context.ts';
@@ -30,7 +31,9 @@ const admin = <T>(path: string): Promise<T> => server.call('admin', 'GET', path)
 
 beforeAll(async () => {
   server = await startTestServer();
-  await loadCodeSets(server.db, repoCodesetsDir);
+  // The releases these FY2021 visits need; the other years' files are tested in coding.test.ts.
+  for (const release of ['icd10cm-2021', 'hcpcs-2020'])
+    await loadCodeSets(server.db, join(repoCodesetsDir, release));
   const store = new FhirStore(server.db, cliContext());
   await processBundle(store, demoFacilityBundle());
   for (const p of generatePatients({
@@ -371,5 +374,91 @@ describe('productivity', () => {
     expect(
       (await server.call('coder', 'GET', '/coding/productivity?from=2021-02-01&to=2021-01-01')).status,
     ).toBe(400);
+  });
+});
+
+describe('worklist filters, paging, assignment and reopening', () => {
+  type Page = {
+    total: number;
+    offset: number;
+    items: WorklistItem[];
+    facets: { payers: string[]; coders: string[] };
+  };
+  const page = (params: Record<string, string>) =>
+    coder<Page>('GET', `/coding/worklist?${new URLSearchParams(params).toString()}`);
+
+  it('filters by class, age and payer, sorts, and pages through all', async () => {
+    const all = await page({ limit: '1000' });
+    const inpatient = await page({ class: 'inpatient', limit: '1000' });
+    expect(inpatient.items.every((i) => i.class === 'inpatient')).toBe(true);
+    expect(inpatient.total).toBe(all.items.filter((i) => i.class === 'inpatient').length);
+    const first = await page({ limit: '3' });
+    const second = await page({ limit: '3', offset: '3' });
+    expect([...first.items, ...second.items].map((i) => i.encounterId)).toEqual(
+      all.items.slice(0, 6).map((i) => i.encounterId),
+    );
+    expect(second.total).toBe(all.total);
+    const newest = await page({ sort: '-discharge', limit: '1000' });
+    expect(newest.items.map((i) => i.discharge)).toEqual(all.items.map((i) => i.discharge).reverse());
+    const ages = all.items.map((i) => i.age ?? -1);
+    const mid = [...ages].sort((a, b) => a - b)[Math.floor(ages.length / 2)]!;
+    const older = await page({ ageMin: String(mid), limit: '1000' });
+    expect(older.total).toBe(ages.filter((a) => a >= mid).length);
+    expect(older.items.every((i) => (i.age ?? -1) >= mid)).toBe(true);
+
+    // A registered payer shows on the patient's encounters and filters them.
+    const patientId = all.items[0]!.patientId;
+    const coverage = await server.call('admin', 'POST', '/fhir/R4/Coverage', {
+      resourceType: 'Coverage',
+      status: 'active',
+      beneficiary: { reference: `Patient/${patientId}` },
+      payor: [{ display: 'Medicare Part A' }],
+      order: 1,
+    });
+    expect(coverage.status).toBe(201);
+    const medicare = await page({ payer: 'Medicare Part A', limit: '1000' });
+    expect(medicare.total).toBe(all.items.filter((i) => i.patientId === patientId).length);
+    expect(medicare.facets.payers).toEqual(['Medicare Part A']);
+    const none = await page({ payer: 'none', limit: '1000' });
+    expect(none.total).toBe(all.total - medicare.total);
+    expect((await server.call('coder', 'GET', '/coding/worklist?sort=shoe')).status).toBe(400);
+    expect((await server.call('coder', 'GET', '/coding/worklist?ageMin=x')).status).toBe(400);
+  });
+
+  it('lets a coder claim a case and assign or release one, by assigned coder', async () => {
+    const [a, b] = (await page({ coder: 'unassigned', state: 'uncoded', limit: '2' })).items;
+    await coder('POST', `/coding/encounters/${a!.encounterId}/assign`, {});
+    await coder('POST', `/coding/encounters/${b!.encounterId}/assign`, { coder: 'second-coder' });
+    const mine = await page({ coder: 'coder-user', limit: '1000' });
+    expect(mine.items.map((i) => i.encounterId)).toContain(a!.encounterId);
+    const theirs = await page({ coder: 'second-coder', limit: '1000' });
+    expect(theirs.items.map((i) => [i.encounterId, i.state])).toEqual([[b!.encounterId, 'uncoded']]);
+    expect(theirs.facets.coders).toEqual(expect.arrayContaining(['coder-user', 'second-coder']));
+    await coder('POST', `/coding/encounters/${b!.encounterId}/assign`, { coder: null });
+    expect((await page({ coder: 'second-coder' })).total).toBe(0);
+    const view = await coder<EncounterCodingView>('GET', `/coding/encounters/${a!.encounterId}`);
+    expect(view.coder).toBe('coder-user');
+    expect(view.history.map((h) => [h.action, h.assignee])).toEqual([['assigned', 'coder-user']]);
+  });
+
+  it('reopens a final case only with a reason, kept in its history', async () => {
+    const tasks = await admin<Bundle<Task>>('/fhir/R4/Task?status=completed');
+    const encounterId = tasks.entry![0]!.resource!.focus!.reference!.split('/')[1]!;
+    const path = `/coding/encounters/${encounterId}/reopen`;
+    expect((await server.call('coder', 'POST', path, { reason: ' ' })).status).toBe(400);
+    expect(await coder('POST', path, { reason: 'Late discharge summary adds a diagnosis' })).toEqual({
+      state: 'coded',
+    });
+    const view = await coder<EncounterCodingView>('GET', `/coding/encounters/${encounterId}`);
+    expect(view.state).toBe('coded');
+    expect(view.history.at(-1)).toMatchObject({
+      action: 'reopened',
+      coder: 'coder-user',
+      reason: 'Late discharge summary adds a diagnosis',
+    });
+    const claim = await admin<Bundle<Claim>>(`/fhir/R4/Claim?encounter=Encounter/${encounterId}`);
+    expect(claim.entry?.[0]?.resource?.status).toBe('draft');
+    expect((await worklist()).items.some((i) => i.encounterId === encounterId)).toBe(true);
+    expect((await server.call('coder', 'POST', path, { reason: 'again' })).status).toBe(409);
   });
 });

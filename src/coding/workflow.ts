@@ -41,11 +41,13 @@ import { systemFromUri } from './systems.ts';
 import type { Edit } from './types.ts';
 import {
   claimIdFor,
+  eventsOf,
   nextTask,
   overridesOf,
   ownerOf,
   stateOf,
   taskIdFor,
+  type CodingEvent,
   type CodingState,
   type Override,
 } from './work-item.ts';
@@ -86,6 +88,8 @@ export interface EncounterCodingView {
   };
   edits: Edit[];
   overrides: Override[];
+  /** The work item's log: coded, finalized, reopened (with the reason), assigned (to whom). */
+  history: CodingEvent[];
 }
 
 interface Loaded {
@@ -207,6 +211,7 @@ export async function getEncounterCoding(
     },
     edits,
     overrides: overridesOf(l.task),
+    history: l.task ? eventsOf(l.task) : [],
   };
 }
 
@@ -411,4 +416,67 @@ export async function finalizeEncounterCoding(
   });
   await writeAll(store, [encounter, claim, task]);
   return { state: 'final', edits, overrides: used };
+}
+
+/**
+ * Reopens a final case (a late document, a denial, an audit finding): back to coded, the Claim back
+ * to draft, and the reason in the work item's log. The writes are audited by the store.
+ */
+export async function reopenEncounterCoding(
+  store: FhirStore,
+  encounterId: string,
+  body: unknown,
+  now = new Date().toISOString(),
+): Promise<{ state: 'coded' }> {
+  // Read first, so that a refused request is in the audit trail too (the store audits its reads).
+  const l = await load(store, encounterId);
+  const reason = field(body, 'reason');
+  if (typeof reason !== 'string' || !reason.trim())
+    throw badRequest('reason is required to reopen a final case', ['reason']);
+  if (stateOf(l.task) !== 'final' || !l.claim)
+    throw conflict(`Encounter/${encounterId} is not final; only a final case is reopened`);
+  const task = nextTask(l.task, {
+    encounterId,
+    patientId: l.ctx.patientId,
+    state: 'coded',
+    coder: store.ctx.username,
+    now,
+    discharge: l.ctx.discharge,
+    action: 'reopened',
+    reason: reason.trim(),
+  });
+  delete task.executionPeriod?.end;
+  await writeAll(store, [withState(l.encounter, 'coded'), { ...l.claim, status: 'draft' }, task]);
+  return { state: 'coded' };
+}
+
+/**
+ * Assigns a case to a coder (`coder` a user name), claims it (`coder` absent: the caller) or
+ * releases it (`coder` null). The case keeps its state; an uncoded case gets its work item now.
+ */
+export async function assignEncounterCoding(
+  store: FhirStore,
+  encounterId: string,
+  body: unknown,
+  now = new Date().toISOString(),
+): Promise<{ assignee: string | null }> {
+  const l = await load(store, encounterId);
+  const given = body === undefined || body === null ? undefined : field(body, 'coder');
+  if (given !== undefined && given !== null && (typeof given !== 'string' || !/^[\w.@-]{1,64}$/.test(given)))
+    throw badRequest('coder must be a user name, or null to release the case', ['coder']);
+  const assignee = given === undefined ? store.ctx.username : given;
+  const state = stateOf(l.task);
+  if (state === 'final') throw conflict(`Encounter/${encounterId} is final; reopen it first`);
+  const task = nextTask(l.task, {
+    encounterId,
+    patientId: l.ctx.patientId,
+    state,
+    coder: store.ctx.username,
+    now,
+    discharge: l.ctx.discharge,
+    action: 'assigned',
+    assignee,
+  });
+  await writeAll(store, [task]);
+  return { assignee };
 }
