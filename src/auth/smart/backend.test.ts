@@ -68,6 +68,23 @@ describe('SMART backend services (client_credentials + private_key_jwt)', () => 
     }
   });
 
+  it('lets a bulk client kick off $export with system/*.rs', async () => {
+    const kickOff = async (scope: string): Promise<number> => {
+      const token = (await (await backendToken(await assertion('ES384'), scope)).json()) as {
+        access_token: string;
+      };
+      const res = await fetch(`${server.url}/fhir/R4/$export?_type=Patient`, {
+        headers: {
+          authorization: `Bearer ${token.access_token}`,
+          prefer: 'respond-async',
+          accept: 'application/fhir+json',
+        },
+      });
+      return res.status;
+    };
+    expect(await kickOff('system/*.rs')).toBe(202);
+  });
+
   it('refuses a replayed jti, another audience, a foreign key and a user-level scope', async () => {
     const jwt = await assertion('ES384', { jti: 'once-only' });
     expect((await backendToken(jwt)).status).toBe(200);
