@@ -49,7 +49,8 @@ export async function registerAuthRoutes(
       if (grant !== 'password' && !isClient) {
         return reply.code(400).send({
           error: 'unsupported_grant_type',
-          error_description: 'Use grant_type=password or client_credentials',
+          error_description:
+            'Use grant_type=password, client_credentials, authorization_code or refresh_token',
         });
       }
       const username = field(body, isClient ? 'client_id' : 'username') ?? '';

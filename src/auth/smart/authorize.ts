@@ -71,6 +71,9 @@ export async function startAuthorization(
     if (launch.rows.length === 0) return fail('invalid_request', 'The launch is unknown or expired');
   }
   const id = randomBytes(24).toString('base64url');
+  // Requests nobody answered, codes nobody exchanged: gone once expired.
+  await db.query('DELETE FROM smart_authorization WHERE expires_at < now()');
+  await db.query('DELETE FROM smart_code WHERE expires_at < now()');
   await db.query(
     `INSERT INTO smart_authorization (id, client_id, redirect_uri, scope, state, code_challenge, launch_id, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,

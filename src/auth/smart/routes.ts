@@ -195,9 +195,11 @@ export function registerSmartRoutes(app: FastifyInstance, deps: { db: Db }): voi
   app.get('/.well-known/smart-configuration', open, async (request) => smartConfiguration(request));
   app.get('/fhir/R4/.well-known/smart-configuration', open, async (request) => smartConfiguration(request));
 
+  // Each request parks a row until consent: limited like the token endpoint.
+  const limited = { config: { public: true, rateLimit: { max: 60, timeWindow: '1 minute' } } };
   app.get<{ Querystring: Record<string, string | undefined> }>(
     '/oauth2/authorize',
-    open,
+    limited,
     async (request, reply) => {
       const q = request.query;
       const next = await startAuthorization(
