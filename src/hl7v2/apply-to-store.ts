@@ -26,6 +26,13 @@ async function findOne<T extends Resource>(
     // System and value as data: an MRN such as `MRN,001` or `A|B` is one value of one system.
     for (const r of await store.findByIdentifier(type, { system, value })) if (r.id) found.set(r.id, r as T);
   }
+  // A merged-away patient and its survivor (which keeps the retired MRN as an old alias): the
+  // message is about the survivor.
+  for (const [id, r] of found) {
+    const survivor = r.resourceType === 'Patient' ? r.link?.find((l) => l.type === 'replaced-by') : undefined;
+    const survivorId = survivor?.other.reference?.split('/').pop();
+    if (survivorId && found.has(survivorId)) found.delete(id);
+  }
   if (found.size > 1) {
     throw conflict(
       `The identifiers match ${found.size} different ${type} records (${[...found.keys()].join(', ')}): review them as duplicates first`,
@@ -114,6 +121,8 @@ export async function applyAdtAction(
     if (source.active === false) continue; // already merged: a resent A40
     const target = await findOne<Patient>(store, 'Patient', pair.survivor);
     if (!target?.id) throw unknownPatient('PID', i, 'surviving', pair.survivor);
+    // The prior MRN finds the survivor itself (an earlier merge kept it as an alias): a resent A40.
+    if (source.id === target.id) continue;
     planned.push([source.id, target.id]);
   }
   if (planned.length > 0 && !merger) throw conflict('A40: patient merge is not available on this server');

@@ -60,7 +60,10 @@ it.skipIf(!hasSharedTestdata)(
       await server.call('him-technician', 'GET', `/fhir/R4/Patient/${merged}`)
     ).json()) as Patient;
     expect(source.active).toBe(false);
-    expect(source.link?.[0]).toEqual({ other: { reference: `Patient/${survivor}` }, type: 'replaced-by' });
+    expect(source.link?.[0]).toEqual({
+      other: { reference: `Patient/${survivor}`, display: 'MRN 12345' },
+      type: 'replaced-by',
+    });
     const encounter = (await (
       await server.call('him-technician', 'GET', `/fhir/R4/Encounter/${encounterId}`)
     ).json()) as { subject: { reference: string } };
@@ -70,5 +73,24 @@ it.skipIf(!hasSharedTestdata)(
       [survivor],
     );
     expect(merges.rows).toEqual([{ source_id: merged, merged_by: 'hl7:adt-interface' }]);
+
+    // A later message under the retired MRN finds the survivor, which keeps that MRN as an alias.
+    const update = [
+      'MSH|^~\\&|Ntierprise|Ntierprise Clinic|Healthmatics EHR|Healthmatics Clinic|20190424090000||ADT^A31^ADT_A05|8919-41|P|2.8',
+      'EVN|A31|20190424090000',
+      'PID|1||56789^^^BCBS^MR||Test^Test^A||20180205|F|||123 Any Street^^Raleigh^NC^27615',
+    ].join('\r');
+    const again = new Hl7Client({ host: '127.0.0.1', port: listener.port });
+    try {
+      const ack = await again.sendAndWait(Hl7Message.parse(update), { timeoutMs: 10_000 });
+      expect(ack.getSegment('MSA')?.getField(1)?.toString()).toBe('AA');
+    } finally {
+      await again.close();
+    }
+    const kept = (await (
+      await server.call('him-technician', 'GET', `/fhir/R4/Patient/${survivor}`)
+    ).json()) as Patient;
+    expect(kept.identifier?.map((i) => `${i.value}:${i.use ?? ''}`)).toEqual(['12345:', '56789:old']);
+    expect(kept.address?.[0]?.city).toBe('Raleigh');
   },
 );
