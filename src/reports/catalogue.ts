@@ -11,6 +11,7 @@ import { duplicateRate } from './duplicates.ts';
 import { caseMix, codingBacklog, codingProductivity, dnfb } from './operations.ts';
 import { accessVolume, breakGlass } from './privacy.ts';
 import { anomalies } from './anomalies.ts';
+import { chartDeficiencies, roiVolume } from './him-work.ts';
 
 /** Every report, in the order the catalogue lists them. */
 export const REPORTS: readonly ReportDefinition[] = [
@@ -22,6 +23,8 @@ export const REPORTS: readonly ReportDefinition[] = [
   topProcedures,
   diagnosisTrend,
   duplicateRate,
+  roiVolume,
+  chartDeficiencies,
   breakGlass,
   accessVolume,
   anomalies,

@@ -15,3 +15,9 @@ export const USER_SYSTEM = 'urn:custodian:user';
 /** meta.tag of the Conditions and Procedures a coder assigned (not the clinicians' documentation). */
 export const CODED_TAG = { system: 'urn:custodian:coding', code: 'coded' } as const;
 export const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';
+/** Release-of-information requests (src/disclosure): Task.code and the ROI status in businessStatus. */
+export const ROI_TASK = 'release-of-information';
+export const ROI_STATUS_SYSTEM = 'urn:custodian:roi-status';
+/** Chart deficiencies (src/completeness): Task.code and the deficiency kind in businessStatus. */
+export const DEFICIENCY_TASK = 'deficiency';
+export const DEFICIENCY_KIND_SYSTEM = 'urn:custodian:deficiency-kind';

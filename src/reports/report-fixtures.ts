@@ -5,8 +5,12 @@ import {
   CODED_TAG,
   CODING_STATE_SYSTEM,
   CODING_TASK,
+  DEFICIENCY_KIND_SYSTEM,
+  DEFICIENCY_TASK,
   DUPLICATE_REVIEW_TASK,
   ICD10CM,
+  ROI_STATUS_SYSTEM,
+  ROI_TASK,
   TASK_SYSTEM,
 } from './record-terms.ts';
 
@@ -118,6 +122,27 @@ function review(key: string, authored: string, status: string): Resource {
   } as Resource;
 }
 
+/** A work-queue Task of another module (ROI request, chart deficiency) as that module writes it. */
+function workTask(
+  id: string,
+  code: string,
+  system: string,
+  business: string,
+  status: string,
+  authored: string,
+): Resource {
+  return {
+    resourceType: 'Task',
+    id,
+    status,
+    intent: 'order',
+    code: { coding: [{ system: TASK_SYSTEM, code }] },
+    businessStatus: { coding: [{ system, code: business }] },
+    for: { reference: 'Patient/rep-patient' },
+    authoredOn: authored,
+  } as Resource;
+}
+
 const GENERAL = { code: '11429006', display: 'Consultation' };
 const CARDIO = { code: '185349003', display: 'Encounter for check up' };
 
@@ -164,6 +189,42 @@ export const FIXTURE_RESOURCES: Resource[] = [
   review('r3', '2025-02-03T10:00:00Z', 'completed'),
   review('r4', '2025-03-01T10:00:00Z', 'cancelled'),
   review('r5', '2024-12-20T10:00:00Z', 'requested'),
+  workTask('rep-roi-1', ROI_TASK, ROI_STATUS_SYSTEM, 'logged', 'requested', '2025-01-10T10:00:00Z'),
+  workTask('rep-roi-2', ROI_TASK, ROI_STATUS_SYSTEM, 'completed', 'completed', '2025-01-12T10:00:00Z'),
+  workTask('rep-roi-3', ROI_TASK, ROI_STATUS_SYSTEM, 'completed', 'completed', '2025-01-20T10:00:00Z'),
+  workTask('rep-roi-4', ROI_TASK, ROI_STATUS_SYSTEM, 'in-review', 'in-progress', '2025-03-02T10:00:00Z'),
+  workTask(
+    'rep-def-1',
+    DEFICIENCY_TASK,
+    DEFICIENCY_KIND_SYSTEM,
+    'signature',
+    'requested',
+    '2025-03-01T10:00:00Z',
+  ),
+  workTask(
+    'rep-def-2',
+    DEFICIENCY_TASK,
+    DEFICIENCY_KIND_SYSTEM,
+    'signature',
+    'completed',
+    '2025-03-02T10:00:00Z',
+  ),
+  workTask(
+    'rep-def-3',
+    DEFICIENCY_TASK,
+    DEFICIENCY_KIND_SYSTEM,
+    'missing-document',
+    'cancelled',
+    '2025-03-03T10:00:00Z',
+  ),
+  workTask(
+    'rep-def-4',
+    DEFICIENCY_TASK,
+    DEFICIENCY_KIND_SYSTEM,
+    'missing-document',
+    'requested',
+    '2024-12-03T10:00:00Z',
+  ),
 ];
 
 /** The MPI's decisions of the data set, written as the MPI writes them. */

@@ -122,6 +122,21 @@ describe('operations reports on a constructed data set', () => {
     ]);
   });
 
+  it('roi-volume and chart-deficiencies: the ROI and deficiency Tasks by month, status and kind', async () => {
+    const roi = await report('him-director', `/reports/roi-volume?${Q1}`);
+    expect(roi.rows).toEqual([
+      ['2025-01', 'completed', 2],
+      ['2025-01', 'logged', 1],
+      ['2025-03', 'in-review', 1],
+    ]);
+    // rep-def-4 was raised before from.
+    const deficiencies = await report('him-director', `/reports/chart-deficiencies?${Q1}`);
+    expect(deficiencies.rows).toEqual([
+      ['missing-document', 0, 0, 1],
+      ['signature', 1, 1, 0],
+    ]);
+  });
+
   it('answers CSV for Accept: text/csv, quoting as RFC 4180 asks', async () => {
     const res = await server.call('him-director', 'GET', `/reports/top-diagnoses?${Q1}`, undefined, {
       accept: 'text/csv',
