@@ -38,11 +38,16 @@ export function visibleTo(access: SearchAccess | undefined, p: SqlParams, alias 
     `(${alias}.resource_type <> 'Binary' OR NOT EXISTS (SELECT 1 FROM fhir_resource bsc ` +
     `WHERE bsc.resource_type = split_part(${context}, '/', 1) AND bsc.id = split_part(${context}, '/', 2) ` +
     `AND NOT ${ownVisibility('bsc', denied, allowed)}))`;
-  // A patient's own access: their compartment only, whatever glass they broke.
-  const own =
-    access.compartment === undefined
-      ? ''
-      : ` AND ${ownerOf(alias)} IS NOT DISTINCT FROM ${p.add(access.compartment, 'text')}`;
+  // A patient's own access: their compartment only, whatever glass they broke. A Binary is in
+  // the compartment of the record its securityContext names (their scanned document's page).
+  let own = '';
+  if (access.compartment !== undefined) {
+    const patient = p.add(access.compartment, 'text');
+    own =
+      ` AND (CASE WHEN ${alias}.resource_type = 'Binary' THEN EXISTS (SELECT 1 FROM fhir_resource bpc ` +
+      `WHERE bpc.resource_type = split_part(${context}, '/', 1) AND bpc.id = split_part(${context}, '/', 2) ` +
+      `AND ${ownerOf('bpc')} IS NOT DISTINCT FROM ${patient}) ELSE ${ownerOf(alias)} IS NOT DISTINCT FROM ${patient} END)`;
+  }
   return `(${ownVisibility(alias, denied, allowed)} AND ${binary}${own})`;
 }
 

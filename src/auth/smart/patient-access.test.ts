@@ -57,6 +57,25 @@ describe('a patient user', () => {
     expect(everything.entry?.length).toBe(3);
     const search = (await (await get(token, '/fhir/R4/Observation')).json()) as Bundle;
     expect(search.entry?.length).toBe(1);
+    // A scanned page is theirs when the document it belongs to is.
+    for (const [patient, status] of [
+      [own, 200],
+      [other, 403],
+    ] as const) {
+      const doc = await create({
+        resourceType: 'DocumentReference',
+        status: 'current',
+        subject: { reference: `Patient/${patient}` },
+        content: [{ attachment: { contentType: 'text/plain' } }],
+      });
+      const page = await create({
+        resourceType: 'Binary',
+        contentType: 'text/plain',
+        data: 'cGFnZQ==',
+        securityContext: { reference: `DocumentReference/${doc}` },
+      });
+      expect((await get(token, `/fhir/R4/Binary/${page}`)).status).toBe(status);
+    }
   });
 
   it('is refused outside their compartment on every route', async () => {
