@@ -22,18 +22,16 @@ async function call<T>(method: string, path: string, body?: unknown, status = 20
 }
 
 /** One person registered three times (typos, a nickname, a missing phone), each with a visit. */
-async function threeRecords(): Promise<[string, string, string]> {
+async function threeRecords(
+  birthDate: string,
+  records: Array<[mrn: string, given: string, family: string, phone: string | undefined]>,
+): Promise<[string, string, string]> {
   const base = {
     resourceType: 'Patient',
     gender: 'male',
-    birthDate: '1949-02-17',
+    birthDate,
     address: [{ line: ['301 Larkspur Lane'], city: 'Toledo', state: 'OH', postalCode: '43604' }],
   } as const;
-  const records: Array<[string, string, string, string | undefined]> = [
-    ['M2000101', 'Theodore', 'Vanderhoek', '419-555-0190'],
-    ['M2000555', 'Ted', 'Vanderhoek', '419-555-0190'],
-    ['M2000918', 'Theodore', 'Vanderhoeck', undefined],
-  ];
   const ids: string[] = [];
   for (const [mrn, given, family, phone] of records) {
     const p = await call<Patient & { id: string }>(
@@ -65,7 +63,11 @@ async function threeRecords(): Promise<[string, string, string]> {
 
 describe('merge integrity', () => {
   it('reviews three records as one group, merges them with aliases and history, unmerges one', async () => {
-    const [keep, nickname, typo] = await threeRecords();
+    const [keep, nickname, typo] = await threeRecords('1949-02-17', [
+      ['M2000101', 'Theodore', 'Vanderhoek', '419-555-0190'],
+      ['M2000555', 'Ted', 'Vanderhoek', '419-555-0190'],
+      ['M2000918', 'Theodore', 'Vanderhoeck', undefined],
+    ]);
     await scorePendingPatients(server.db, { minTrainingPatients: 1_000_000 });
 
     // Three records linked by pairs are one item on the worklist, not three pairs.
@@ -144,5 +146,30 @@ describe('merge integrity', () => {
     await call('POST', '/mpi/not-duplicate', { a: nickname, b: keep, reason: 'Father and son' });
     const decided = await call<PairDetail>('GET', `/mpi/pairs/${taskId}`);
     expect(decided.history.at(-1)).toMatchObject({ event: 'not-duplicate', reason: 'Father and son' });
+  }, 60_000);
+
+  it('sets one record of a group apart from all the others in one decision', async () => {
+    const [a, b, other] = await threeRecords('1987-10-03', [
+      ['M4000001', 'Marcus', 'Oyelaran', '419-555-0331'],
+      ['M4000002', 'Marcus', 'Oyelaren', '419-555-0331'],
+      ['M4000003', 'Markus', 'Oyelaran', '419-555-0331'],
+    ]);
+    await scorePendingPatients(server.db, { minTrainingPatients: 1_000_000 });
+    const groupOf = (w: Worklist): string[] | undefined =>
+      w.groups.find((g) => g.records.some((r) => r.id === other))?.records.map((r) => r.id);
+    expect(groupOf(await call<Worklist>('GET', '/mpi/worklist'))?.sort()).toEqual([a, b, other].sort());
+
+    await call('POST', '/mpi/not-duplicate', { a: other, b: [a, b], reason: 'Twin brother, own SSN' });
+    const after = await call<Worklist>('GET', '/mpi/worklist');
+    expect(groupOf(after)).toBeUndefined();
+    const pair = after.pairs.find((p) => [p.a.id, p.b.id].sort().join() === [a, b].sort().join());
+    const detail = await call<PairDetail>('GET', `/mpi/pairs/${pair?.taskId}`);
+    expect(detail.history.map((e) => e.event)).toEqual(['scored']);
+    const refused = await server.call('him-technician', 'POST', '/mpi/not-duplicate', {
+      a: other,
+      b: [a, 'no such id!'],
+      reason: 'x',
+    });
+    expect(refused.status).toBe(400);
   }, 60_000);
 });
