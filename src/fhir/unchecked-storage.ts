@@ -90,11 +90,10 @@ export async function readCurrentJson(
             ${visible} AS visible FROM fhir_resource r WHERE ${where}`,
     p.values,
     {
+      // One name per shape of the filter (a patient's compartment adds a condition).
       prepareAs: seesEverything(access)
         ? 'read_current_json'
-        : access.allowedPatients.length
-          ? 'read_current_json_glass'
-          : 'read_current_json_labels',
+        : `read_current_json_${access.allowedPatients.length ? 'glass' : 'labels'}${access.compartment === undefined ? '' : '_own'}`,
     },
   );
   return res.rows[0];
