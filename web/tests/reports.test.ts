@@ -50,6 +50,8 @@ describe('dashboards', () => {
     expect(await marks(page, 'dnfb')).toBeGreaterThanOrEqual(4);
     expect(await marks(page, 'diagnoses')).toBeGreaterThanOrEqual(3);
     expect(await marks(page, 'duplicates')).toBeGreaterThanOrEqual(1);
+    expect(await marks(page, 'roi')).toBeGreaterThanOrEqual(1);
+    await expect(page.locator('[data-tile="deficiencies-open"] .count').textContent()).resolves.toBe('1');
     // The data table under the chart holds the same numbers.
     const over30 = page.locator('figure[data-chart="dnfb"] tr').filter({ hasText: 'over 30 days' });
     await expect(over30.locator('td').textContent()).resolves.toBe('1');

@@ -21,6 +21,8 @@ export function DirectorDashboard({ session }: { session: Session }): ReactNode 
       { name: 'coding-backlog' },
       { name: 'duplicate-rate' },
       { name: 'top-diagnoses', filters: { limit: '10' } },
+      { name: 'roi-volume' },
+      { name: 'chart-deficiencies' },
       ...(privacy ? [{ name: 'break-glass' }] : []),
     ],
     range,
@@ -50,6 +52,10 @@ function DirectorBody({
   const duplicates = reports['duplicate-rate'] as ReportResult;
   const diagnoses = reports['top-diagnoses'] as ReportResult;
   const glass = reports['break-glass'];
+  const roi = reports['roi-volume'] as ReportResult;
+  const deficiencies = reports['chart-deficiencies'] as ReportResult;
+  const roiMonths = [...new Set(roi.rows.map((row) => String(cell(roi, row, 'month'))))];
+  const roiStatuses = [...new Set(roi.rows.map((row) => String(cell(roi, row, 'status'))))].sort();
   const over30 = dnfb.rows.find((row) => cell(dnfb, row, 'bucket') === 'over 30 days');
   const tiles: TileSpec[] = [
     {
@@ -72,6 +78,20 @@ function DirectorBody({
       value: sum(duplicates, 'open'),
       description: 'Possible duplicate patients flagged in the range, not yet decided',
       path: '/duplicates',
+    },
+    {
+      id: 'deficiencies-open',
+      title: 'Chart deficiencies open',
+      value: sum(deficiencies, 'open'),
+      description: 'Deficiencies raised in the range and not yet resolved',
+      path: '/completeness',
+    },
+    {
+      id: 'roi-requests',
+      title: 'Release requests logged',
+      value: sum(roi, 'requests'),
+      description: 'Requests for records logged in the range',
+      path: '/disclosure',
     },
   ];
   if (glass)
@@ -133,6 +153,24 @@ function DirectorBody({
               { name: 'Merged', values: duplicates.rows.map((row) => num(cell(duplicates, row, 'merged'))) },
             ],
             link: () => '/duplicates',
+          }}
+        />
+        <ReportChart
+          id="roi"
+          title="Release of information requests per month"
+          kind="bar"
+          stacked
+          data={{
+            categories: roiMonths,
+            series: roiStatuses.map((status) => ({
+              name: status,
+              values: roiMonths.map((m) =>
+                roi.rows
+                  .filter((row) => cell(roi, row, 'month') === m && cell(roi, row, 'status') === status)
+                  .reduce((n, row) => n + num(cell(roi, row, 'requests')), 0),
+              ),
+            })),
+            link: () => '/disclosure',
           }}
         />
         <ReportChart
