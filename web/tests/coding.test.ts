@@ -1,9 +1,10 @@
 import type { Bundle, Claim } from '@medplum/fhirtypes';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableIds } from '../../src/bulk/import.ts';
 import { cliContext } from '../../src/cli/context.ts';
-import { loadCodeSets } from '../../src/coding/index.ts';
+import { loadCodeSets, searchCodes } from '../../src/coding/index.ts';
 import { repoCodesetsDir } from '../../src/app/config.ts';
 import { demoFacilityBundle, generatePatients } from '../../src/demo/index.ts';
 import { processBundle } from '../../src/fhir/bundle.ts';
@@ -17,7 +18,9 @@ let page: Page;
 
 beforeAll(async () => {
   env = await startBrowserEnv({ patientFiles: [] });
-  await loadCodeSets(env.server.db, repoCodesetsDir);
+  // The releases these FY2021 visits need (the fiscal-year rules are tested over HTTP in coding.test.ts).
+  for (const release of ['icd10cm-2021', 'hcpcs-2020'])
+    await loadCodeSets(env.server.db, join(repoCodesetsDir, release));
   const store = new FhirStore(env.server.db, cliContext());
   await processBundle(store, demoFacilityBundle());
   for (const p of generatePatients({
@@ -29,7 +32,9 @@ beforeAll(async () => {
   })) {
     await processBundle(store, stableIds(p.bundle));
   }
-  page = await env.newPage({ width: 1360, height: 900 });
+  // Build the in-memory code index now, not inside the first search's wait.
+  await searchCodes(env.server.db, { q: 'warm' });
+  page = await env.newPage({ width: 1366, height: 900 });
   await loginAs(page, 'coder');
 });
 afterAll(async () => env?.close());
@@ -68,41 +73,117 @@ describe('the coder’s screens', () => {
     expect(await page.locator('.seventh dt').allInnerTexts()).toContain('A');
   });
 
-  it('lists discharged encounters oldest first with their DNFB age', async () => {
+  it('lists discharged encounters oldest first, filters, pages and claims', async () => {
     await nav('Coding worklist').click();
     const rows = page.locator('table.worklist tbody tr');
     await rows.first().waitFor();
-    const days = (await page.locator('table.worklist tbody td.num').allInnerTexts()).map(Number);
+    // DNFB days is the 8th column (patient, MRN, class, service, age, payer, discharged, DNFB).
+    const days = (await page.locator('table.worklist tbody tr > :nth-child(8)').allInnerTexts()).map(Number);
     expect(days.length).toBeGreaterThan(5);
     expect(days).toEqual([...days].sort((a, b) => b - a));
     expect(days[0]).toBeGreaterThan(365);
     await expectAccessible('worklist');
     await screenshot(page, 'coding-worklist');
+
+    await page.getByLabel('Class', { exact: true }).selectOption('inpatient');
+    await page.getByRole('heading', { name: /shown/ }).waitFor();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('table.worklist tbody tr > :nth-child(3)')].every(
+        (c) => c.textContent === 'Inpatient',
+      ),
+    );
+    const first = rows.first();
+    await first.getByRole('button', { name: /^Claim/ }).click();
+    await first.getByText('coder-user').waitFor();
+    await page.getByLabel('Assigned coder').selectOption({ label: 'Mine' });
+    await page.waitForFunction(() => document.querySelectorAll('table.worklist tbody tr').length === 1);
+    await page.getByLabel('Assigned coder').selectOption({ label: 'Anyone' });
+    await page.waitForFunction(() => document.querySelectorAll('table.worklist tbody tr').length > 1);
   });
 
-  it('codes an inpatient encounter with live edits, and saves', async () => {
-    const row = page.locator('table.worklist tbody tr', { hasText: 'Inpatient' }).first();
-    const encounterId = (await row.getAttribute('data-encounter')) ?? '';
-    await row.getByRole('link').click();
+  it('codes an inpatient encounter: suggestions, hard stops, own override reasons, finalize, reopen', async () => {
+    // Keyboard: the cursor starts on the first row (the claimed inpatient case); Enter opens it.
+    const encounterId =
+      (await page.locator('table.worklist tbody tr').first().getAttribute('data-encounter')) ?? '';
+    await env.server.call('admin', 'POST', '/fhir/R4/DocumentReference', {
+      resourceType: 'DocumentReference',
+      status: 'current',
+      type: { text: 'Discharge summary' },
+      description: 'Discharge summary',
+      subject: {
+        reference: `Patient/${((await (await env.server.call('admin', 'GET', `/fhir/R4/Encounter/${encounterId}`)).json()) as { subject: { reference: string } }).subject.reference.split('/')[1]}`,
+      },
+      context: { encounter: [{ reference: `Encounter/${encounterId}` }] },
+      date: '2021-03-04T10:00:00Z',
+      content: [
+        {
+          attachment: {
+            contentType: 'text/plain',
+            data: Buffer.from('Community acquired pneumonia, treated.').toString('base64'),
+          },
+        },
+      ],
+    });
+    await page.locator('body').press('Enter');
     await page.getByRole('heading', { level: 1, name: /Code encounter/ }).waitFor();
+    expect(page.url()).toContain(encounterId);
 
-    // Pick the principal diagnosis from the suggestions by words.
-    await codeField('Diagnosis 1 code').fill('pneumonia unspecified organism');
-    const option = page.getByRole('option', { name: /J18\.9/ });
-    await option.waitFor();
-    await option.click();
+    // No blank principal: the empty first row cannot be marked.
+    expect(await page.getByLabel('Diagnosis 1 is principal').isDisabled()).toBe(true);
+
+    // "pneumonia": every suggestion visible (nothing clipped), the default code first, Enter picks it.
+    await codeField('Diagnosis 1 code').fill('pneumonia');
+    const options = page.getByRole('option');
+    await options.first().waitFor();
+    const count = await options.count();
+    expect(count).toBeGreaterThan(3);
+    const hidden = await page.evaluate(
+      () =>
+        [...document.querySelectorAll('[role="option"]')].filter((o) => {
+          const r = o.getBoundingClientRect();
+          const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return !at || !o.contains(at);
+        }).length,
+    );
+    expect(hidden).toBe(0);
+    expect(await page.locator('[role="option"][aria-selected="true"]').innerText()).toMatch(/^J18\.9/);
+    await screenshot(page, 'coding-suggestions');
+    await codeField('Diagnosis 1 code').press('Enter');
     expect(await codeField('Diagnosis 1 code').inputValue()).toBe('J18.9');
+    expect(await page.getByLabel('Diagnosis 1 is principal').isChecked()).toBe(true);
     await page.getByLabel('Diagnosis 1 present on admission').selectOption('Y');
 
-    // A secondary diagnosis typed outright, without POA: the edit appears while coding.
+    // A secondary diagnosis without POA: a hard stop, with no override box.
     await page.getByRole('button', { name: 'Add diagnosis' }).click();
     await codeField('Diagnosis 2 code').fill('E11.9');
-    const edit = page.locator('.edit[data-kind="poa-missing"]');
-    await edit.waitFor();
-    expect(await edit.innerText()).toContain('E11.9');
+    const poa = page.locator('.edit[data-kind="poa-missing"]');
+    await poa.waitFor();
+    expect(await poa.innerText()).toContain('Hard stop');
+    expect(await poa.getByRole('textbox').count()).toBe(0);
+
+    // Words left in a row are a readable edit, not a raw API message; saving waits for a code.
+    await page.getByRole('button', { name: 'Add diagnosis' }).click();
+    await codeField('Diagnosis 3 code').fill('high blood sugar level');
+    await page.locator('.edit[data-kind="not-a-code"]').waitFor();
+    expect(await page.locator('.edit[data-kind="not-a-code"]').innerText()).toContain('is not a code');
+    expect(await page.getByRole('button', { name: 'Save codes' }).isDisabled()).toBe(true);
+    expect(await page.locator('.edits-panel').innerText()).not.toMatch(/diagnoses\[\d\]/);
+    await codeField('Diagnosis 3 code').fill('E10.9');
+    await page.getByLabel('Diagnosis 3 present on admission').selectOption('Y');
+    await page.locator('.edit[data-kind="excludes1"]').waitFor();
     await screenshot(page, 'coding-encounter-edits');
 
-    await page.getByRole('button', { name: 'Save codes' }).click();
+    // Codes, edits and the chart's documents side by side at 1366 px.
+    const boxes = await Promise.all(
+      ['.coding-codes', '.coding-edits', '.coding-chart'].map((sel) => page.locator(sel).boundingBox()),
+    );
+    expect(boxes.every((b) => b !== null)).toBe(true);
+    expect(boxes[0]!.x + boxes[0]!.width).toBeLessThanOrEqual(boxes[1]!.x);
+    expect(boxes[1]!.x + boxes[1]!.width).toBeLessThanOrEqual(boxes[2]!.x);
+    await page.getByRole('button', { name: 'Discharge summary' }).click();
+    await page.getByText('Community acquired pneumonia, treated.').waitFor();
+
+    await page.keyboard.press('Alt+s');
     await page.locator('[data-state="coded"]').waitFor();
     await page.getByText('Codes saved').waitFor();
     const claims = (await (
@@ -110,17 +191,50 @@ describe('the coder’s screens', () => {
     ).json()) as Bundle<Claim>;
     expect(
       claims.entry?.[0]?.resource?.diagnosis?.map((d) => d.diagnosisCodeableConcept?.coding?.[0]?.code),
-    ).toEqual(['J18.9', 'E11.9']);
+    ).toEqual(['J18.9', 'E11.9', 'E10.9']);
     await expectAccessible('encounter coding');
 
-    // Finalize: refused while the error is open, accepted with an override reason.
-    await page.locator('.edit[data-kind="poa-missing"]').waitFor();
+    // Finalize: refused while the hard stop is open; then the excludes1 error needs its own reason.
     await page.getByRole('button', { name: 'Finalize coding' }).click();
-    await page.getByRole('alert').filter({ hasText: 'POA' }).waitFor();
-    await page.getByLabel('Override reason').fill('POA query sent to the attending');
+    await page.getByRole('alert').filter({ hasText: 'cannot be overridden' }).waitFor();
+    await page.getByLabel('Diagnosis 2 present on admission').selectOption('Y');
+    await page.getByRole('button', { name: 'Save codes' }).click();
+    await page.getByText('Codes saved').waitFor();
+    await page.getByLabel(/Override reason for excludes1/).fill('Both types documented; query answered');
     await page.getByRole('button', { name: 'Finalize coding' }).click();
     await page.locator('[data-state="final"]').waitFor();
     await screenshot(page, 'coding-encounter-final');
+
+    // Reopen with a reason: back to coded, the reason in the history.
+    await page.getByLabel('Reason for reopening').fill('Late pathology report');
+    await page.getByRole('button', { name: 'Reopen case' }).click();
+    await page.locator('[data-state="coded"]').waitFor();
+    expect(await page.locator('.coding-history').innerText()).toContain('Late pathology report');
     expect(env.pageErrors).toEqual([]);
+  });
+
+  it('asks no POA for an outpatient visit, and saves and goes to the next case', async () => {
+    await nav('Coding worklist').click();
+    await page.getByLabel('Class', { exact: true }).selectOption('outpatient');
+    const row = page.locator('table.worklist tbody tr', { hasText: 'Outpatient' }).first();
+    await row.waitFor();
+    const encounterId = (await row.getAttribute('data-encounter')) ?? '';
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: /Code encounter/ }).waitFor();
+    expect(await page.getByLabel('Diagnosis 1 present on admission').count()).toBe(0);
+    await codeField('Diagnosis 1 code').fill('I10');
+    await page.getByRole('button', { name: 'Save and next' }).click();
+    await page.waitForURL(
+      (url) => url.pathname.includes('/coding/encounters/') && !url.pathname.includes(encounterId),
+    );
+    const view = (await (
+      await env.server.call('admin', 'GET', `/coding/encounters/${encounterId}`)
+    ).json()) as {
+      state: string;
+      codes: { diagnoses: Array<{ code: string; principal: boolean; poa?: string }> };
+    };
+    expect(view.state).toBe('coded');
+    expect(view.codes.diagnoses).toEqual([expect.objectContaining({ code: 'I10', principal: true })]);
+    expect(view.codes.diagnoses[0]?.poa).toBeUndefined();
   });
 });

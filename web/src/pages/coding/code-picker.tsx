@@ -1,4 +1,12 @@
-import { useEffect, useId, useState, type KeyboardEvent, type ReactNode } from 'react';
+import {
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type CSSProperties,
+  type KeyboardEvent,
+  type ReactNode,
+} from 'react';
 import { searchCodes, type CodeHit, type SystemChoice } from './coding-api.ts';
 import { useDebounced } from './use-debounced.ts';
 
@@ -21,6 +29,8 @@ export function CodePicker({
   const [open, setOpen] = useState(false);
   const [hits, setHits] = useState<CodeHit[]>([]);
   const [active, setActive] = useState(0);
+  const [place, setPlace] = useState<CSSProperties>({});
+  const input = useRef<HTMLInputElement>(null);
   const q = useDebounced(value.trim(), 250);
 
   useEffect(() => {
@@ -33,7 +43,13 @@ export function CodePicker({
       (r) => {
         if (!live) return;
         setHits(r.codes);
-        setActive(0);
+        // Enter picks a billable code first, never a header above it.
+        setActive(
+          Math.max(
+            0,
+            r.codes.findIndex((h) => h.billable),
+          ),
+        );
       },
       () => live && setHits([]),
     );
@@ -64,9 +80,35 @@ export function CodePicker({
     } else if (e.key === 'Escape') setOpen(false);
   };
   const expanded = open && hits.length > 0;
+
+  // The list floats over the page (fixed to the field's place), so no card or table clips it.
+  useEffect(() => {
+    if (!expanded) return;
+    const follow = (): void => {
+      const r = input.current?.getBoundingClientRect();
+      if (!r) return;
+      const below = window.innerHeight - r.bottom - 8;
+      const above = r.top - 8;
+      const up = below < 240 && above > below;
+      setPlace({
+        position: 'fixed',
+        left: Math.max(4, Math.min(r.left, window.innerWidth - 520)),
+        ...(up ? { bottom: window.innerHeight - r.top + 2 } : { top: r.bottom + 2 }),
+        maxHeight: Math.max(160, up ? above : below),
+      });
+    };
+    follow();
+    window.addEventListener('scroll', follow, true);
+    window.addEventListener('resize', follow);
+    return () => {
+      window.removeEventListener('scroll', follow, true);
+      window.removeEventListener('resize', follow);
+    };
+  }, [expanded]);
   return (
     <div className="code-picker">
       <input
+        ref={input}
         aria-label={label}
         role="combobox"
         aria-expanded={expanded}
@@ -88,6 +130,7 @@ export function CodePicker({
         role="listbox"
         aria-label={`${label} suggestions`}
         className="code-options"
+        style={place}
         hidden={!expanded}
       >
         {hits.map((h, i) => (

@@ -1,5 +1,6 @@
 import type * as Coding from '../../../../src/coding/index.ts';
-import { get, post, request } from '../../api.ts';
+import type { DocumentReference } from '@medplum/fhirtypes';
+import { fhirSearch, get, post, request } from '../../api.ts';
 
 /** The coding screens' calls to the server (code search, validation, worklist, encounter coding). */
 
@@ -14,6 +15,8 @@ export type {
   Override,
   SaveResult,
   WorklistItem,
+  WorklistPage,
+  CodingEvent,
 } from '../../../../src/coding/index.ts';
 
 export type SystemChoice = 'icd10cm' | 'hcpcs' | 'icd10pcs' | '';
@@ -32,8 +35,61 @@ export function validateCodes(req: Coding.CodingRequest): Promise<{ edits: Codin
   return post('/coding/validate', req);
 }
 
-export function fetchWorklist(limit = 200): Promise<{ total: number; items: Coding.WorklistItem[] }> {
-  return get(`/coding/worklist?limit=${limit}`);
+/** The worklist's filters, sort and page, as the route's query parameters. */
+export type WorklistQuery = Partial<
+  Record<
+    'state' | 'class' | 'service' | 'ageMin' | 'ageMax' | 'payer' | 'coder' | 'sort' | 'offset' | 'limit',
+    string
+  >
+>;
+
+export function fetchWorklist(query: WorklistQuery): Promise<Coding.WorklistPage> {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v) params.set(k, v);
+  return get(`/coding/worklist?${params.toString()}`);
+}
+
+const LAST_QUERY = 'custodian.coding.worklist';
+
+/** The worklist as last filtered, so "save and next" walks the same list. */
+export function rememberWorklistQuery(query: WorklistQuery): void {
+  sessionStorage.setItem(LAST_QUERY, JSON.stringify(query));
+}
+
+export function lastWorklistQuery(): WorklistQuery {
+  try {
+    return JSON.parse(sessionStorage.getItem(LAST_QUERY) ?? '{}') as WorklistQuery;
+  } catch {
+    return {};
+  }
+}
+
+/** The case after this one in the last worklist (the first other case when it is no longer listed). */
+export async function nextCase(encounterId: string): Promise<string | undefined> {
+  const { offset: _offset, limit: _limit, ...query } = lastWorklistQuery();
+  const list = await fetchWorklist({ ...query, limit: '1000' });
+  const at = list.items.findIndex((i) => i.encounterId === encounterId);
+  const rest = at >= 0 ? list.items.slice(at + 1) : list.items;
+  return rest.find((i) => i.encounterId !== encounterId)?.encounterId;
+}
+
+/** Claims a case (no coder), assigns it (a user name) or releases it (null). */
+export function assignCase(id: string, coder?: string | null): Promise<{ assignee: string | null }> {
+  return post(`/coding/encounters/${encodeURIComponent(id)}/assign`, coder === undefined ? {} : { coder });
+}
+
+export function reopenCase(id: string, reason: string): Promise<{ state: 'coded' }> {
+  return post(`/coding/encounters/${encodeURIComponent(id)}/reopen`, { reason });
+}
+
+/** The chart's documents of the encounter (notes, reports), newest first. */
+export async function encounterDocuments(id: string): Promise<DocumentReference[]> {
+  const bundle = await fhirSearch<DocumentReference>('DocumentReference', {
+    encounter: `Encounter/${id}`,
+    _sort: '-date',
+    _count: '50',
+  });
+  return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
 }
 
 export function fetchEncounterCoding(id: string): Promise<Coding.EncounterCodingView> {

@@ -1,14 +1,20 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { DataTable, type Column } from '../../components/data-table.tsx';
-import { ErrorMessage, Loading } from '../../components/status.tsx';
+import type { DocumentReference } from '@medplum/fhirtypes';
+import { getSession } from '../../api.ts';
+import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
 import { Page } from '../../components/page.tsx';
 import { useLoad } from '../../components/use-load.ts';
 import { formatDate, formatDay, genderLabel } from '../../fhir-format.ts';
-import { Link } from '../../router.tsx';
+import { Link, navigate } from '../../router.tsx';
 import { CodePicker } from './code-picker.tsx';
 import {
+  assignCase,
+  encounterDocuments,
   fetchEncounterCoding,
   finalizeCoding,
+  nextCase,
+  reopenCase,
   saveCodes,
   validateCodes,
   type CodesBody,
@@ -46,15 +52,45 @@ const POA_OPTIONS: Array<[string, string]> = [
 let nextKey = 1;
 const editKey = (e: Edit): string => `${e.kind}|${e.codes.join(',')}`;
 
-function body(dx: DxRow[], px: PxRow[]): CodesBody {
+/** What the server accepts as a code (request.ts); anything else is words not yet turned into a code. */
+const CODE_SHAPE = /^[A-Za-z0-9.\s-]{1,12}$/;
+const isCodeShaped = (code: string): boolean => CODE_SHAPE.test(code.trim());
+
+function body(dx: DxRow[], px: PxRow[], inpatient: boolean): CodesBody {
   return {
     diagnoses: dx
-      .filter((d) => d.code.trim())
-      .map((d) => ({ code: d.code.trim(), principal: d.principal, ...(d.poa ? { poa: d.poa } : {}) })),
+      .filter((d) => d.code.trim() && isCodeShaped(d.code))
+      .map((d) => ({
+        code: d.code.trim(),
+        principal: d.principal,
+        ...(inpatient && d.poa ? { poa: d.poa } : {}),
+      })),
     procedures: px
-      .filter((p) => p.code.trim())
+      .filter((p) => p.code.trim() && isCodeShaped(p.code))
       .map((p) => ({ code: p.code.trim(), ...(p.date ? { date: p.date } : {}) })),
   };
+}
+
+/**
+ * Rows whose text is not a code (words typed but no suggestion picked): shown as hard stops here
+ * rather than sent, so the server never answers a field-name message and nothing is dropped silently.
+ */
+function localEdits(dx: DxRow[], px: PxRow[]): Edit[] {
+  const notCode = (noun: string, i: number, code: string): Edit => ({
+    kind: 'not-a-code',
+    severity: 'error',
+    hardStop: true,
+    codes: [code.trim()],
+    message: `${noun} ${i + 1}: "${code.trim()}" is not a code. Type a code such as E11.9, or words, then pick a suggestion.`,
+  });
+  return [
+    ...dx.flatMap((d, i) =>
+      d.code.trim() && !isCodeShaped(d.code) ? [notCode('Diagnosis', i, d.code)] : [],
+    ),
+    ...px.flatMap((p, i) =>
+      p.code.trim() && !isCodeShaped(p.code) ? [notCode('Procedure', i, p.code)] : [],
+    ),
+  ];
 }
 
 function validationRequest(view: EncounterCodingView, codes: CodesBody): CodingRequest {
@@ -79,22 +115,25 @@ interface CodeListEditing<R extends CodeRow> {
 }
 
 /** The diagnosis list: principal (one of the list) and present-on-admission between code and remove. */
-function diagnosisColumns(editing: CodeListEditing<DxRow>): Array<Column<DxRow>> {
+function diagnosisColumns(editing: CodeListEditing<DxRow>, inpatient: boolean): Array<Column<DxRow>> {
   const { final, update } = editing;
+  const principal: Column<DxRow> = {
+    header: 'Principal',
+    cell: (d, i) => (
+      <input
+        type="radio"
+        name="principal"
+        aria-label={`Diagnosis ${i + 1} is principal`}
+        checked={d.principal && d.code.trim() !== ''}
+        // A blank row cannot be the principal: saving drops blank rows, and the claim its principal.
+        disabled={final || d.code.trim() === ''}
+        onChange={() => update(d.key, { principal: true })}
+      />
+    ),
+  };
+  if (!inpatient) return codeListColumns('Diagnosis', 'icd10cm', editing, [principal]);
   return codeListColumns('Diagnosis', 'icd10cm', editing, [
-    {
-      header: 'Principal',
-      cell: (d, i) => (
-        <input
-          type="radio"
-          name="principal"
-          aria-label={`Diagnosis ${i + 1} is principal`}
-          checked={d.principal}
-          disabled={final}
-          onChange={() => update(d.key, { principal: true })}
-        />
-      ),
-    },
+    principal,
     {
       header: 'POA',
       cell: (d, i) => (
@@ -188,15 +227,29 @@ export function EncounterCodingPage({ encounterId }: { encounterId: string }): R
     return <ErrorMessage error={state.error} title="The encounter could not be loaded" onRetry={reload} />;
   return (
     <CodingForm
-      key={`${state.data.state}|${state.data.lastModified ?? ''}`}
+      key={`${encounterId}|${state.data.state}|${state.data.lastModified ?? ''}`}
       view={state.data}
       onSaved={reload}
     />
   );
 }
 
+/** The first coded row becomes the principal while no coded row is one: never a blank principal. */
+function withPrincipal(rows: DxRow[]): DxRow[] {
+  if (rows.some((r) => r.principal && r.code.trim())) return rows;
+  const first = rows.find((r) => r.code.trim());
+  return rows.map((r) => ({ ...r, principal: r === first }));
+}
+
+type Busy = 'idle' | 'working' | { error: unknown };
+
+/** Alt + key shortcuts of the coding screen (announced on the buttons with aria-keyshortcuts). */
+const SHORTCUTS = { save: 's', next: 'n', finalize: 'f', addDx: 'd', addPx: 'p' } as const;
+
 function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () => void }): ReactNode {
   const final = view.state === 'final';
+  const inpatient = view.encounter.class === 'inpatient';
+  const me = getSession()?.username ?? '';
   const [dx, setDx] = useState<DxRow[]>(() =>
     view.codes.diagnoses.length
       ? view.codes.diagnoses.map((d) => ({
@@ -206,7 +259,7 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
           principal: d.principal,
           poa: d.poa ?? '',
         }))
-      : [{ key: nextKey++, code: '', principal: true, poa: '' }],
+      : [{ key: nextKey++, code: '', principal: false, poa: '' }],
   );
   const [px, setPx] = useState<PxRow[]>(() =>
     view.codes.procedures.map((p) => ({
@@ -218,12 +271,15 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
   );
   const [edits, setEdits] = useState<Edit[]>(view.edits);
   const [checking, setChecking] = useState<'idle' | 'checking' | { error: string }>('idle');
-  const [saving, setSaving] = useState<'idle' | 'saving' | { error: unknown }>('idle');
+  const [saving, setSaving] = useState<Busy>('idle');
   const [reasons, setReasons] = useState<Record<string, string>>({});
-  const [finalizing, setFinalizing] = useState<'idle' | 'working' | { error: unknown }>('idle');
+  const [finalizing, setFinalizing] = useState<Busy>('idle');
+  const [reopenReason, setReopenReason] = useState('');
+  const [reopening, setReopening] = useState<Busy>('idle');
   const [dirty, setDirty] = useState(false);
 
-  const codes = useMemo(() => body(dx, px), [dx, px]);
+  const codes = useMemo(() => body(dx, px, inpatient), [dx, px, inpatient]);
+  const local = useMemo(() => localEdits(dx, px), [dx, px]);
   const settled = useDebounced(JSON.stringify(codes), 400);
 
   useEffect(() => {
@@ -250,8 +306,10 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
   const updateDx = (key: number, patch: Partial<DxRow>): void => {
     setDirty(true);
     setDx((rows) =>
-      rows.map((r) =>
-        r.key === key ? { ...r, ...patch } : patch.principal ? { ...r, principal: false } : r,
+      withPrincipal(
+        rows.map((r) =>
+          r.key === key ? { ...r, ...patch } : patch.principal ? { ...r, principal: false } : r,
+        ),
       ),
     );
   };
@@ -261,33 +319,40 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
   };
   // A new row is not a change to save until it has a code (empty rows are not sent).
   const addDx = (): void =>
-    setDx((rows) => [...rows, { key: nextKey++, code: '', principal: rows.length === 0, poa: '' }]);
+    setDx((rows) => [...rows, { key: nextKey++, code: '', principal: false, poa: '' }]);
   const addPx = (): void =>
     setPx((rows) => [...rows, { key: nextKey++, code: '', date: view.encounter.discharge.slice(0, 10) }]);
-  const removeDx = (key: number): void => {
-    setDirty(true);
-    setDx((rows) => rows.filter((r) => r.key !== key));
-  };
+  const removeDx = (key: number): void =>
+    updateDx(key, { code: '', principal: false, removed: true } as Partial<DxRow>);
   const removePx = (key: number): void => {
     setDirty(true);
     setPx((rows) => rows.filter((r) => r.key !== key));
   };
-  const save = async (): Promise<void> => {
-    setSaving('saving');
+  const canSave = !final && local.length === 0 && codes.diagnoses.length + codes.procedures.length > 0;
+  const save = async (): Promise<boolean> => {
+    if (!canSave) return false;
+    setSaving('working');
     try {
       await saveCodes(view.encounter.id, codes);
       setSaving('idle');
       setDirty(false);
-      onSaved();
+      return true;
     } catch (error) {
       setSaving({ error });
+      return false;
     }
   };
-  const errors = edits.filter((e) => e.severity === 'error');
+  const saveAndNext = async (): Promise<void> => {
+    if (dirty && !(await save())) return;
+    const next = await nextCase(view.encounter.id);
+    navigate(next ? `/coding/encounters/${encodeURIComponent(next)}` : '/coding/worklist');
+  };
+  const shown = [...local, ...edits];
+  const overridable = edits.filter((e) => !e.hardStop);
   const finalize = async (): Promise<void> => {
     setFinalizing('working');
     try {
-      const overrides = errors
+      const overrides = overridable
         .filter((e) => reasons[editKey(e)]?.trim())
         .map((e) => ({ kind: e.kind, codes: e.codes, reason: reasons[editKey(e)]!.trim() }));
       await finalizeCoding(view.encounter.id, overrides);
@@ -297,18 +362,54 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
       setFinalizing({ error });
     }
   };
+  const reopen = async (): Promise<void> => {
+    setReopening('working');
+    try {
+      await reopenCase(view.encounter.id, reopenReason.trim());
+      setReopening('idle');
+      onSaved();
+    } catch (error) {
+      setReopening({ error });
+    }
+  };
+  const claim = (): void => void assignCase(view.encounter.id).then(onSaved, onSaved);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (!e.altKey || e.ctrlKey || e.metaKey || final) return;
+      const k = e.key.toLowerCase();
+      if (k === SHORTCUTS.save) void save().then((ok) => ok && onSaved());
+      else if (k === SHORTCUTS.next) void saveAndNext();
+      else if (k === SHORTCUTS.finalize && view.state === 'coded' && !dirty) void finalize();
+      else if (k === SHORTCUTS.addDx) addDx();
+      else if (k === SHORTCUTS.addPx) addPx();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
   const overridden = (e: Edit) =>
     view.overrides.find((o) => o.kind === e.kind && o.codes.join() === e.codes.join());
-  const procedureSystem = view.encounter.class === 'inpatient' ? 'icd10pcs' : 'hcpcs';
+  const procedureSystem = inpatient ? 'icd10pcs' : 'hcpcs';
   const { patient, encounter } = view;
+  const mayOverride = !final && view.state === 'coded' && !dirty;
 
   return (
     <Page
       title={`Code encounter: ${patient.name}`}
       actions={
-        <Link to="/coding/worklist" className="button secondary">
-          Back to worklist
-        </Link>
+        <>
+          {!final && view.coder !== me && (
+            <button type="button" className="button secondary" onClick={claim}>
+              Claim case
+            </button>
+          )}
+          <Link to="/coding/worklist" className="button secondary">
+            Back to worklist
+          </Link>
+        </>
       }
     >
       <section className="banner coding-banner" aria-label="Patient and encounter">
@@ -344,7 +445,8 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
               {view.coder && (
                 <span className="muted">
                   {' '}
-                  by {view.coder}, {formatDate(view.lastModified)}
+                  · {view.coder}
+                  {view.lastModified ? `, ${formatDate(view.lastModified)}` : ''}
                 </span>
               )}
             </dd>
@@ -359,18 +461,25 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
       </section>
 
       <div className="coding-layout">
-        <div>
+        <div className="coding-codes">
           <section className="card" aria-labelledby="dx-heading">
             <h2 id="dx-heading">Diagnoses (ICD-10-CM)</h2>
+            {!inpatient && <p className="help">Outpatient visit: no present-on-admission indicator.</p>}
             <DataTable
               className="compact coding-rows"
-              columns={diagnosisColumns({ final, update: updateDx, remove: removeDx })}
+              columns={diagnosisColumns({ final, update: updateDx, remove: removeDx }, inpatient)}
               rows={dx}
               rowKey={(d) => d.key}
               rowData={(_, i) => ({ 'data-row': `dx-${i}` })}
             />
             {!final && (
-              <button type="button" className="button secondary" onClick={addDx}>
+              <button
+                type="button"
+                className="button secondary"
+                onClick={addDx}
+                aria-keyshortcuts="Alt+D"
+                title="Alt+D"
+              >
                 Add diagnosis
               </button>
             )}
@@ -387,7 +496,13 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
               />
             )}
             {!final && (
-              <button type="button" className="button secondary" onClick={addPx}>
+              <button
+                type="button"
+                className="button secondary"
+                onClick={addPx}
+                aria-keyshortcuts="Alt+P"
+                title="Alt+P"
+              >
                 Add procedure
               </button>
             )}
@@ -398,10 +513,22 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
               <button
                 type="button"
                 className="button primary"
-                onClick={() => void save()}
-                disabled={saving === 'saving' || codes.diagnoses.length + codes.procedures.length === 0}
+                onClick={() => void save().then((ok) => ok && onSaved())}
+                disabled={saving === 'working' || !canSave}
+                aria-keyshortcuts="Alt+S"
+                title="Alt+S"
               >
-                {saving === 'saving' ? 'Saving…' : 'Save codes'}
+                {saving === 'working' ? 'Saving…' : 'Save codes'}
+              </button>
+              <button
+                type="button"
+                className="button secondary"
+                onClick={() => void saveAndNext()}
+                disabled={saving === 'working' || (dirty && !canSave)}
+                aria-keyshortcuts="Alt+N"
+                title="Alt+N"
+              >
+                {dirty ? 'Save and next' : 'Next case'}
               </button>
               {dirty ? (
                 <span className="muted">Unsaved changes</span>
@@ -414,33 +541,48 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
               )}
             </div>
           )}
+          {!final && (
+            <p className="help shortcuts">
+              Keys: Alt+S save, Alt+N save and next, Alt+F finalize, Alt+D / Alt+P add a diagnosis /
+              procedure.
+            </p>
+          )}
           {typeof saving === 'object' && (
             <ErrorMessage error={saving.error} title="The codes were not saved" />
           )}
         </div>
 
-        <aside>
+        <aside className="coding-edits">
           <section className="card edits-panel" aria-labelledby="edits-heading">
             <h2 id="edits-heading">Edits</h2>
             <div aria-live="polite" className="edits-live">
               {checking === 'checking' && <p className="muted">Checking…</p>}
-              {typeof checking === 'object' && <p className="notice">{checking.error}</p>}
-              {checking !== 'checking' && typeof checking !== 'object' && edits.length === 0 && (
+              {checking !== 'checking' && typeof checking !== 'object' && shown.length === 0 && (
                 <p className="ok-line">No edits: the codes pass every check.</p>
               )}
-              {edits.length > 0 && (
+              {(shown.length > 0 || typeof checking === 'object') && (
                 <ul className="edit-list">
-                  {edits.map((e) => (
+                  {typeof checking === 'object' && (
+                    <li className="edit error" data-kind="not-checked">
+                      <strong>Error · not checked</strong>
+                      <p>The codes could not be checked: {checking.error}</p>
+                    </li>
+                  )}
+                  {shown.map((e) => (
                     <li key={editKey(e)} className={`edit ${e.severity}`} data-kind={e.kind}>
                       <strong>
-                        {e.severity === 'error' ? 'Error' : 'Warning'} · {e.kind}
+                        {e.hardStop ? 'Hard stop' : e.severity === 'error' ? 'Error' : 'Warning'} · {e.kind}
                       </strong>{' '}
                       <span className="mono">{e.codes.join(', ')}</span>
                       {overridden(e) && <span className="badge ok">Overridden: {overridden(e)?.reason}</span>}
                       <p>{e.message}</p>
-                      {e.severity === 'error' && !final && view.state === 'coded' && !dirty && (
+                      {e.hardStop && !final && (
+                        <p className="muted">Correct the codes: this cannot be overridden.</p>
+                      )}
+                      {!e.hardStop && mayOverride && (
                         <label className="override">
-                          Override reason
+                          Override reason for {e.kind}
+                          {e.codes.length ? ` ${e.codes.join(', ')}` : ''}
                           <input
                             type="text"
                             value={reasons[editKey(e)] ?? ''}
@@ -459,14 +601,16 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
             <section className="card" aria-labelledby="final-heading">
               <h2 id="final-heading">Finalize</h2>
               <p className="help">
-                Every error must be cleared or overridden with a reason before the codes are final and the
-                claim drops.
+                Hard stops must be corrected; every other error needs its own override reason before the codes
+                are final and the claim drops.
               </p>
               <button
                 type="button"
                 className="button primary"
                 onClick={() => void finalize()}
                 disabled={dirty || finalizing === 'working'}
+                aria-keyshortcuts="Alt+F"
+                title="Alt+F"
               >
                 {finalizing === 'working' ? 'Finalizing…' : 'Finalize coding'}
               </button>
@@ -476,7 +620,25 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
               )}
             </section>
           )}
-          {final && view.overrides.length > 0 && (
+          {final && (
+            <section className="card" aria-labelledby="reopen-heading">
+              <h2 id="reopen-heading">Reopen</h2>
+              <label className="override">
+                Reason for reopening
+                <input type="text" value={reopenReason} onChange={(e) => setReopenReason(e.target.value)} />
+              </label>
+              <button
+                type="button"
+                className="button secondary"
+                disabled={!reopenReason.trim() || reopening === 'working'}
+                onClick={() => void reopen()}
+              >
+                Reopen case
+              </button>
+              {typeof reopening === 'object' && <ErrorMessage error={reopening.error} title="Not reopened" />}
+            </section>
+          )}
+          {view.overrides.length > 0 && (
             <section className="card" aria-labelledby="overrides-heading">
               <h2 id="overrides-heading">Overrides</h2>
               <ul>
@@ -488,7 +650,28 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
               </ul>
             </section>
           )}
+          {view.history.length > 0 && (
+            <section className="card" aria-labelledby="history-heading">
+              <h2 id="history-heading">History</h2>
+              <ul className="coding-history">
+                {view.history.map((h, i) => (
+                  <li key={i}>
+                    {formatDate(h.time)} ·{' '}
+                    {h.action === 'assigned'
+                      ? h.assignee
+                        ? `assigned to ${h.assignee}`
+                        : 'released'
+                      : h.action}{' '}
+                    by {h.coder}
+                    {h.reason ? `: ${h.reason}` : ''}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </aside>
 
+        <aside className="coding-chart">
           <section className="card" aria-labelledby="documented-heading">
             <h2 id="documented-heading">Documented in the chart</h2>
             <ul className="documented">
@@ -505,8 +688,63 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
               ))}
             </ul>
           </section>
+          <ChartDocuments encounterId={encounter.id} patientId={patient.id} />
         </aside>
       </div>
     </Page>
   );
+}
+
+/** The encounter's documents beside the codes: plain-text notes open in place, others in the chart. */
+function ChartDocuments({ encounterId, patientId }: { encounterId: string; patientId: string }): ReactNode {
+  const [state] = useLoad(`docs|${encounterId}`, () => encounterDocuments(encounterId));
+  const [open, setOpen] = useState<string | undefined>();
+  return (
+    <section className="card chart-documents" aria-labelledby="documents-heading">
+      <h2 id="documents-heading">Chart documents</h2>
+      {state.status === 'loading' && <Loading label="Loading the documents" />}
+      {state.status === 'error' && (
+        <ErrorMessage error={state.error} title="The documents could not be loaded" />
+      )}
+      {state.status === 'done' && state.data.length === 0 && <Empty>No documents for this encounter.</Empty>}
+      {state.status === 'done' && state.data.length > 0 && (
+        <ul className="document-list">
+          {state.data.map((d) => {
+            const id = d.id ?? '';
+            const text = inlineText(d);
+            const title = d.description ?? d.type?.text ?? d.type?.coding?.[0]?.display ?? 'Document';
+            return (
+              <li key={id}>
+                {text !== undefined ? (
+                  <button
+                    type="button"
+                    className="link-button"
+                    aria-expanded={open === id}
+                    onClick={() => setOpen(open === id ? undefined : id)}
+                  >
+                    {title}
+                  </button>
+                ) : (
+                  <Link to={`/patients/${encodeURIComponent(patientId)}/documents/${encodeURIComponent(id)}`}>
+                    {title}
+                  </Link>
+                )}{' '}
+                <span className="muted">{formatDate(d.date)}</span>
+                {open === id && text !== undefined && <pre className="document-text">{text}</pre>}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** A note's text when it is carried inline as plain text (most clinical notes). */
+function inlineText(doc: DocumentReference): string | undefined {
+  const a = doc.content[0]?.attachment;
+  if (!a?.data || !(a.contentType ?? '').startsWith('text/plain')) return undefined;
+  const raw = atob(a.data.replace(/\s+/g, ''));
+  const bytes = Uint8Array.from(raw, (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
 }
