@@ -133,6 +133,9 @@ describe('merge integrity', () => {
     expect(after.identifier?.map((i) => i.value)).toEqual(['M2000101', 'M2000918']);
     expect(after.link?.map((l) => l.other.reference)).toEqual([`Patient/${typo}`]);
     expect((await call<Patient>('GET', `/fhir/R4/Patient/${nickname}`)).active).toBeUndefined();
+    // Its pair with the other retired record stays closed: that one is merged away.
+    const reopened = await call<Worklist>('GET', '/mpi/worklist');
+    expect(reopened.pairs.map((p) => p.taskId)).toEqual([taskId]);
     const undone = await call<PairDetail>('GET', `/mpi/pairs/${taskId}`);
     expect(undone.status).toBe('requested');
     expect(undone.merges).toEqual([]);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Identifier, Patient, PatientLink, Resource } from '@medplum/fhirtypes';
+import type { Identifier, Patient, PatientLink, Resource, Task } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { appendAudit } from '../fhir/audit-trail.ts';
-import { badRequest, notFound, unprocessable } from '../fhir/outcomes.ts';
+import { badRequest, isOutcomeError, notFound, unprocessable } from '../fhir/outcomes.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import { medicalRecordNumber } from '../shared/index.ts';
 import { recordPairEvents } from './duplicates/pair-history.ts';
@@ -10,6 +10,7 @@ import {
   closeReviewTasks,
   openReviewsOf,
   type OpenReview,
+  taskPatients,
   type ReviewClosure,
 } from './duplicates/review-tasks.ts';
 
@@ -314,6 +315,28 @@ async function survivorWithoutMerge(
 }
 
 /**
+ * Whether a review Task the merge closed pairs the source with a third record merged away since
+ * (into anyone): reopened, it would offer a merge that can no longer happen, so it stays closed.
+ */
+async function namesMergedAwayPatient(
+  store: FhirStore,
+  tx: Queryable,
+  task: Task,
+  merge: MergeRow,
+): Promise<boolean> {
+  const other = taskPatients(task)?.find((id) => id !== merge.source_id && id !== merge.target_id);
+  if (!other) return false;
+  try {
+    const patient = await store.readForUpdate(tx, 'Patient', other);
+    return patient.resourceType === 'Patient' && isMergedAway(patient);
+  } catch (err) {
+    // A record deleted since: nothing to review either.
+    if (isOutcomeError(err) && (err.status === 404 || err.status === 410)) return true;
+    throw err;
+  }
+}
+
+/**
  * Undoes a merge (by its id, or the latest merge of a source patient): every resource the merge
  * touched gets its pre-merge content back as a new version. Audited as `merge` (detail unmerge).
  */
@@ -342,6 +365,8 @@ export async function unmergePatients(
       const beforeSource = merge.before_versions.find((b) => isPatient(b, merge.source_id));
       const restored: Array<Resource & { id: string }> = [];
       for (const b of merge.before_versions) {
+        if (b.type === 'Task' && (await namesMergedAwayPatient(store, tx, b.content as Task, merge)))
+          continue;
         if (isPatient(b, merge.target_id) && beforeTarget && beforeSource)
           restored.push(
             await survivorWithoutMerge(
