@@ -212,6 +212,77 @@ describe('search ranking a coder trusts', () => {
   });
 });
 
+describe('ICD-10-PCS', () => {
+  it('searches procedure codes by words and by code prefix', async () => {
+    const words = await searchCodes(db, {
+      q: 'resection appendix percutaneous endoscopic',
+      system: 'icd10pcs',
+      limit: 5,
+    });
+    expect(words.slice(0, 3).map((h) => h.code)).toContain('0DTJ4ZZ');
+    const prefix = await searchCodes(db, { q: '0DTJ', system: 'icd10pcs', limit: 10 });
+    expect(prefix.length).toBeGreaterThan(3);
+    expect(prefix.every((h) => h.code.startsWith('0DTJ') && h.version === '2026')).toBe(true);
+  });
+
+  it('builds a code axis by axis, offering only values that lead to valid codes, with their meanings', async () => {
+    type Step = {
+      axis?: string;
+      options: Array<{ value: string; meaning: string; codes: number }>;
+      code?: { code: string; display: string };
+      chosen: Array<{ axis: string; meaning: string }>;
+    };
+    const step = async (prefix: string): Promise<Step> => {
+      const res = await app.inject({ method: 'GET', url: `/coding/pcs/builder?prefix=${prefix}` });
+      expect(res.statusCode, prefix).toBe(200);
+      return res.json<Step>();
+    };
+    const sections = await step('');
+    expect(sections.axis).toBe('Section');
+    expect(sections.options).toContainEqual(
+      expect.objectContaining({ value: '0', meaning: 'Medical and Surgical' }),
+    );
+    expect(sections.options.reduce((n, o) => n + o.codes, 0)).toBe(79115);
+    const systems = await step('0');
+    expect(systems.options).toContainEqual(
+      expect.objectContaining({ value: 'D', meaning: 'Gastrointestinal System' }),
+    );
+    const operations = await step('0D');
+    expect(operations.options).toContainEqual(expect.objectContaining({ value: 'T', meaning: 'Resection' }));
+    const parts = await step('0DT');
+    expect(parts.axis).toBe('Body part');
+    expect(parts.options).toContainEqual(expect.objectContaining({ value: 'J', meaning: 'Appendix' }));
+    const approaches = await step('0DTJ');
+    expect(approaches.options.map((o) => o.value)).toEqual(['0', '4', '7', '8']);
+    expect(approaches.options[0]).toMatchObject({ meaning: 'Open Approach' });
+    // Every value offered leads to at least one valid code.
+    for (const o of approaches.options) {
+      const hits = await searchCodes(db, { q: `0DTJ${o.value}`, system: 'icd10pcs' });
+      expect(hits.length, o.value).toBe(o.codes);
+    }
+    const devices = await step('0DTJ4');
+    expect(devices.options).toEqual([{ value: 'Z', meaning: 'No Device', codes: 2 }]);
+    const done = await step('0DTJ4ZZ');
+    expect(done.code).toEqual({
+      code: '0DTJ4ZZ',
+      display: 'Resection of Appendix, Percutaneous Endoscopic Approach',
+    });
+    expect(done.chosen.map((c) => c.axis)).toEqual([
+      'Section',
+      'Body system',
+      'Root operation',
+      'Body part',
+      'Approach',
+      'Device',
+      'Qualifier',
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/coding/pcs/builder?prefix=0I' })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/coding/pcs/builder?prefix=0DTJ9' })).statusCode).toBe(
+      404,
+    );
+  });
+});
+
 describe('codeNotes', () => {
   it('gives E11.9 the Excludes1 of category E11, which names E10', async () => {
     const notes = await codeNotes(db, 'icd10cm', 'E11.9');

@@ -3,6 +3,7 @@ export { loadCodeSets, codeSetsLoaded } from './loader.ts';
 export { searchCodes } from './search.ts';
 export { codeNotes } from './notes.ts';
 export { lookupCode, type CodeDetail } from './lookup.ts';
+export { pcsBuilderStep, type PcsStep, type PcsOption } from './pcs-builder.ts';
 export { validateCoding, fiscalYear } from './edits.ts';
 export { registerCodingRoutes } from './routes.ts';
 export { registerCodesCommands } from './cli.ts';

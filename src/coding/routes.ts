@@ -4,6 +4,7 @@ import { badRequest, notFound } from '../fhir/outcomes.ts';
 import { validateCoding } from './edits.ts';
 import { expandOperation, lookupOperation } from './fhir.ts';
 import { lookupCode } from './lookup.ts';
+import { pcsBuilderStep } from './pcs-builder.ts';
 import { MAX_LIMIT, searchCodes } from './search.ts';
 import { isCodeSystemId, type CodeSystemId } from './systems.ts';
 import { registerWorkflowRoutes } from './workflow-routes.ts';
@@ -40,6 +41,17 @@ export function registerCodingRoutes(app: FastifyInstance, deps: { db: Db }): vo
       return detail;
     },
   );
+
+  app.get<{ Querystring: Query }>('/coding/pcs/builder', { config: access }, async (req) => {
+    const prefix = (req.query.prefix ?? '').trim().toUpperCase();
+    if (!/^[0-9A-HJ-NP-Z]{0,7}$/.test(prefix))
+      throw badRequest('prefix must be 0-7 ICD-10-PCS characters (digits and letters but I and O)', [
+        'prefix',
+      ]);
+    const step = await pcsBuilderStep(db, prefix, optionalFy(req.query.fy));
+    if (!step) throw notFound(`No ICD-10-PCS code starts with "${prefix}" in the loaded release`);
+    return step;
+  });
 
   app.post('/coding/validate', { config: access }, async (req) => validateCoding(db, req.body));
 
