@@ -19,7 +19,7 @@ let page: Page;
 beforeAll(async () => {
   env = await startBrowserEnv({ patientFiles: [] });
   // The releases these FY2021 visits need (the fiscal-year rules are tested over HTTP in coding.test.ts).
-  for (const release of ['icd10cm-2021', 'hcpcs-2020'])
+  for (const release of ['icd10cm-2021', 'hcpcs-2020', 'icd10pcs-2026'])
     await loadCodeSets(env.server.db, join(repoCodesetsDir, release));
   const store = new FhirStore(env.server.db, cliContext());
   await processBundle(store, demoFacilityBundle());
@@ -182,6 +182,22 @@ describe('the coder’s screens', () => {
     expect(boxes[1]!.x + boxes[1]!.width).toBeLessThanOrEqual(boxes[2]!.x);
     await page.getByRole('button', { name: 'Discharge summary' }).click();
     await page.getByText('Community acquired pneumonia, treated.').waitFor();
+
+    // The ICD-10-PCS builder: only values that lead to valid codes, each with its meaning.
+    await page.getByRole('button', { name: 'Build a PCS code' }).click();
+    for (const step of [
+      /^Section 0 Medical and Surgical/,
+      /^Body system D Gastrointestinal System/,
+      /^Root operation T Resection/,
+      /^Body part J Appendix/,
+      /^Approach 4 Percutaneous Endoscopic/,
+      /^Device Z No Device/,
+      /^Qualifier Z No Qualifier/,
+    ]) {
+      await page.getByRole('button', { name: step }).click();
+    }
+    await page.getByRole('button', { name: 'Use 0DTJ4ZZ' }).click();
+    expect(await codeField('Procedure 1 code').inputValue()).toBe('0DTJ4ZZ');
 
     await page.keyboard.press('Alt+s');
     await page.locator('[data-state="coded"]').waitFor();

@@ -17,6 +17,7 @@ export type {
   WorklistItem,
   WorklistPage,
   CodingEvent,
+  PcsStep,
 } from '../../../../src/coding/index.ts';
 
 export type SystemChoice = 'icd10cm' | 'hcpcs' | 'icd10pcs' | '';
@@ -107,4 +108,9 @@ export function saveCodes(id: string, body: CodesBody): Promise<Coding.SaveResul
 
 export function finalizeCoding(id: string, overrides: Coding.Override[]): Promise<{ state: 'final' }> {
   return post(`/coding/encounters/${encodeURIComponent(id)}/finalize`, { overrides });
+}
+
+/** The ICD-10-PCS builder's next axis after `prefix` (the values that lead to valid codes). */
+export function pcsStep(prefix: string): Promise<Coding.PcsStep> {
+  return get(`/coding/pcs/builder?prefix=${encodeURIComponent(prefix)}`);
 }

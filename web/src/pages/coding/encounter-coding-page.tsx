@@ -8,6 +8,7 @@ import { useLoad } from '../../components/use-load.ts';
 import { formatDate, formatDay, genderLabel } from '../../fhir-format.ts';
 import { Link, navigate } from '../../router.tsx';
 import { CodePicker } from './code-picker.tsx';
+import { PcsBuilder } from './pcs-builder.tsx';
 import {
   assignCase,
   encounterDocuments,
@@ -277,6 +278,7 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
   const [reopenReason, setReopenReason] = useState('');
   const [reopening, setReopening] = useState<Busy>('idle');
   const [dirty, setDirty] = useState(false);
+  const [building, setBuilding] = useState(false);
 
   const codes = useMemo(() => body(dx, px, inpatient), [dx, px, inpatient]);
   const local = useMemo(() => localEdits(dx, px), [dx, px]);
@@ -496,15 +498,39 @@ function CodingForm({ view, onSaved }: { view: EncounterCodingView; onSaved: () 
               />
             )}
             {!final && (
-              <button
-                type="button"
-                className="button secondary"
-                onClick={addPx}
-                aria-keyshortcuts="Alt+P"
-                title="Alt+P"
-              >
-                Add procedure
-              </button>
+              <div className="button-row">
+                <button
+                  type="button"
+                  className="button secondary"
+                  onClick={addPx}
+                  aria-keyshortcuts="Alt+P"
+                  title="Alt+P"
+                >
+                  Add procedure
+                </button>
+                {inpatient && (
+                  <button
+                    type="button"
+                    className="button secondary"
+                    aria-expanded={building}
+                    onClick={() => setBuilding(!building)}
+                  >
+                    Build a PCS code
+                  </button>
+                )}
+              </div>
+            )}
+            {building && !final && (
+              <PcsBuilder
+                onPick={(code, display) => {
+                  setDirty(true);
+                  setPx((rows) => [
+                    ...rows,
+                    { key: nextKey++, code, display, date: view.encounter.discharge.slice(0, 10) },
+                  ]);
+                  setBuilding(false);
+                }}
+              />
             )}
           </section>
 
