@@ -29,6 +29,8 @@ export interface ExportBenchStep {
   /** The JavaScript heap: what the exporter itself holds (RSS also counts PGlite's buffer cache). */
   heapBeforeMb: number;
   peakHeapMb: number;
+  /** The heap after a full collection once the export is done: what it left behind. */
+  heapAfterGcMb: number;
 }
 
 export interface ExportBenchResult {
@@ -104,6 +106,8 @@ async function measuredExport(db: Db, patients: number): Promise<ExportBenchStep
     );
     const seconds = (performance.now() - started) / 1000;
     sample();
+    global.gc?.();
+    const heapAfter = process.memoryUsage().heapUsed;
     const bytes = readdirSync(folder).reduce((n, f) => n + statSync(join(folder, f)).size, 0);
     return {
       patients,
@@ -116,6 +120,7 @@ async function measuredExport(db: Db, patients: number): Promise<ExportBenchStep
       growthMb: mb(peak - rssBefore),
       heapBeforeMb: mb(before.heapUsed),
       peakHeapMb: mb(peakHeap),
+      heapAfterGcMb: mb(heapAfter),
     };
   } finally {
     clearInterval(sampler);

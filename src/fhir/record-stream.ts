@@ -78,6 +78,9 @@ export async function* streamRecords(
         last: rows.rows[rows.rows.length - 1]?.id,
       };
     });
+    // At most a few AuditEvents waiting: when the trail is slower than the pages, the export
+    // waits for it rather than holding ever more entries in memory.
+    while (audits.length > MAX_WAITING_AUDITS) await audits.shift();
     if (page.records.length > 0) yield page.records;
     if (page.records.length < pageSize || page.last === undefined) break;
     after = page.last;
@@ -167,6 +170,9 @@ interface PageRow {
   content: Resource;
   content_text: string | null;
 }
+
+/** AuditEvents of an export queued and not yet known durable, at most. */
+const MAX_WAITING_AUDITS = 4;
 
 /**
  * Records per AuditEvent of an export: one event names the patients of this many records, as a
