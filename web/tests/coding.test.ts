@@ -63,6 +63,13 @@ describe('the coder’s screens', () => {
     await expectAccessible('code search');
     await screenshot(page, 'coding-search');
 
+    // The hierarchy is browsable from the code: up to its category, then down to the codes below.
+    await notes.getByRole('button', { name: /^E11 / }).click();
+    const category = page.getByRole('region', { name: /^E11 / });
+    await category.getByRole('heading', { name: 'Codes below' }).waitFor();
+    await category.getByRole('button', { name: /^E11\.9 / }).click();
+    await page.getByRole('region', { name: /^E11\.9 / }).waitFor();
+
     // A category with 7th characters shows their definitions.
     await page.getByLabel('Words or code').fill('S72.00');
     await page

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { CodeNote, NoteKind } from '../../../../src/coding/index.ts';
-import type { CodeHit } from './coding-api.ts';
+import { useLoad } from '../../components/use-load.ts';
+import { lookupCode, type CodeHit } from './coding-api.ts';
 
 /**
  * The tabular's instructional notes for one code, grouped the way the book prints them, each
@@ -38,7 +39,60 @@ function From({ note }: { note: CodeNote }): ReactNode {
   );
 }
 
-export function NotesPanel({ hit }: { hit: CodeHit }): ReactNode {
+/**
+ * Where the code sits and what is below it: the levels above (codes clickable, then block and
+ * chapter) and the codes one level down, so the tabular can be walked from any code.
+ */
+function Hierarchy({ hit, onSelect }: { hit: CodeHit; onSelect: (hit: CodeHit) => void }): ReactNode {
+  const [state] = useLoad(`tree|${hit.system}|${hit.version}|${hit.code}`, () =>
+    lookupCode(hit.system, hit.code, hit.version),
+  );
+  if (state.status !== 'done') return null;
+  const open = (code: string): void =>
+    void lookupCode(hit.system, code, hit.version).then(onSelect, () => undefined);
+  const above = state.data.hierarchy;
+  return (
+    <div className="note-group code-tree">
+      {above.length > 0 && (
+        <>
+          <h3>In the tabular</h3>
+          <ul>
+            {[...above].reverse().map((l) => (
+              <li key={`${l.level}|${l.code}`}>
+                {l.level === 'code' || l.level === 'category' ? (
+                  <button type="button" className="link-button" onClick={() => open(l.code)}>
+                    <span className="mono">{l.code}</span> {l.title}
+                  </button>
+                ) : (
+                  <span>
+                    {l.level === 'section' ? 'Block' : 'Chapter'} {l.code}: {l.title}
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {state.data.children.length > 0 && (
+        <>
+          <h3>Codes below</h3>
+          <ul>
+            {state.data.children.map((c) => (
+              <li key={c.code}>
+                <button type="button" className="link-button" onClick={() => open(c.code)}>
+                  <span className="mono">{c.code}</span> {c.display}
+                </button>
+                {!c.billable && <span className="muted"> (header)</span>}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+export function NotesPanel({ hit, onSelect }: { hit: CodeHit; onSelect: (hit: CodeHit) => void }): ReactNode {
   const seventhNotes = hit.notes.filter((n) => n.kind === 'sevenChrNote');
   const seventhDefs = hit.notes.filter((n) => n.kind === 'sevenChrDef');
   const sections = SECTIONS.map((s) => ({
@@ -58,6 +112,8 @@ export function NotesPanel({ hit }: { hit: CodeHit }): ReactNode {
         )}{' '}
         <span className="muted">
           {SYSTEM_LABEL[hit.system] ?? hit.system.toUpperCase()} {hit.version}
+          {hit.validIn.length > 0 && ` · billable in ${hit.validIn.join(', ')}`}
+          {hit.notesFrom && ` · notes from ${hit.notesFrom}`}
         </span>
       </p>
       {sections.length === 0 && seventhDefs.length === 0 && (
@@ -95,6 +151,7 @@ export function NotesPanel({ hit }: { hit: CodeHit }): ReactNode {
           )}
         </div>
       )}
+      <Hierarchy hit={hit} onSelect={onSelect} />
     </section>
   );
 }

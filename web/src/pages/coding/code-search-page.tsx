@@ -106,7 +106,7 @@ export function CodeSearchPage(): ReactNode {
               ))}
             </ul>
           </section>
-          {selected && <NotesPanel hit={selected} />}
+          {selected && <NotesPanel hit={selected} onSelect={setSelected} />}
         </div>
       )}
     </Page>

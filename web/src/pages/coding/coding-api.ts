@@ -114,3 +114,9 @@ export function finalizeCoding(id: string, overrides: Coding.Override[]): Promis
 export function pcsStep(prefix: string): Promise<Coding.PcsStep> {
   return get(`/coding/pcs/builder?prefix=${encodeURIComponent(prefix)}`);
 }
+
+/** One code with its notes, the levels above it and the codes below it. */
+export function lookupCode(system: string, code: string, fy?: string): Promise<Coding.CodeDetail> {
+  const params = fy ? `?fy=${encodeURIComponent(fy)}` : '';
+  return get(`/coding/codes/${encodeURIComponent(system)}/${encodeURIComponent(code)}${params}`);
+}
