@@ -26,12 +26,17 @@ export interface RunningServer {
  * Starts `custodian start` on free ports, with no demo data, and logs in as the administrator.
  * `env` is the whole environment (the caller's, with its data folder or DATABASE_URL).
  */
-export async function startCustodian(env: NodeJS.ProcessEnv): Promise<RunningServer> {
+export async function startCustodian(
+  env: NodeJS.ProcessEnv,
+  opts: { demoPatients?: number; startTimeoutMs?: number } = {},
+): Promise<RunningServer> {
+  const demo = opts.demoPatients ?? 0;
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'start'], {
     env: {
       ...env,
       CUSTODIAN_PORT: '0',
-      CUSTODIAN_DEMO: '0',
+      CUSTODIAN_DEMO: demo > 0 ? '1' : '0',
+      CUSTODIAN_DEMO_PATIENTS: String(demo),
       CUSTODIAN_CODESETS_DIR: 'none',
       CUSTODIAN_MLLP_PORT: '0',
       CUSTODIAN_ADMIN_USER: 'admin',
@@ -41,7 +46,10 @@ export async function startCustodian(env: NodeJS.ProcessEnv): Promise<RunningSer
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 120_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start: ${output}`)),
+      opts.startTimeoutMs ?? 120_000,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const m = /running at (http:\/\/[^/\s]+)/.exec(output);
