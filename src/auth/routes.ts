@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { appendAudit, recordAudit } from '../fhir/audit-trail.ts';
 import type { Db } from '../db/index.ts';
 import { badRequest, unauthorized } from '../fhir/outcomes.ts';
+import { assertRouteReachable } from '../fhir/access-check.ts';
 import { FhirStore } from '../fhir/store.ts';
 import type { RequestContext } from './access.ts';
 import { breakGlass } from './break-glass.ts';
@@ -35,6 +36,14 @@ export async function registerAuthRoutes(
   const { db } = deps;
   await app.register(rateLimit, { global: false });
   registerSmartRoutes(app, { db });
+  // Tokens that narrow the role (SMART scopes, a patient's compartment) are judged on every route
+  // of the app before its handler, beside the server's role check: a compartment reaches the FHIR
+  // API only, and narrow scopes no include of other types.
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (request.ctx && access)
+      assertRouteReachable(request.ctx, request.routeOptions.url ?? '', access.resource, request);
+  });
 
   app.post(
     '/oauth2/token',

@@ -213,11 +213,13 @@ const MATRIX: Array<[string, string, string, boolean]> = [
   ['user/Observation.rs', 'GET', '/fhir/R4/Observation', true],
   ['user/Observation.rs', 'GET', '/fhir/R4/Condition', false],
   ['user/Observation.rs', 'POST', '/fhir/R4/Observation', false],
+  ['user/Observation.rs', 'GET', '/fhir/R4/Observation?_include=Observation:subject', false],
   ['user/Observation.r', 'GET', '/fhir/R4/Observation', false], // read without search
   ['user/*.read', 'GET', '/fhir/R4/Condition', true], // SMART v1
   ['user/*.read', 'POST', '/fhir/R4/Observation', false],
   ['patient/*.rs', 'GET', '/fhir/R4/Observation', true],
   ['patient/*.rs', 'POST', '/fhir/R4/Observation', false],
+  ['patient/*.rs', 'GET', '/chart/patients?q=Appleton', false], // a patient token reaches the FHIR API only
 ];
 
 describe('scope x route matrix', () => {
