@@ -6,11 +6,19 @@ import { openDb, type Db } from '../db/index.ts';
 import { buildApp } from './server.ts';
 import { ensureSearchIndexCurrent } from '../fhir/reindex.ts';
 import type { RequestContext } from '../auth/access.ts';
+import {
+  announceServer,
+  createOperatorKey,
+  withdrawAnnouncement,
+  type OperatorKey,
+} from '../operations/index.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
   db: Db;
   url: string;
+  /** The local operator's key: the `custodian` command's way in while this server runs. */
+  operator: OperatorKey;
   stop(): Promise<void>;
 }
 
@@ -53,20 +61,28 @@ export async function startServer(
     (await openDb({
       databaseUrl: config.databaseUrl,
       dataDir: config.databaseUrl ? undefined : `${config.dataDir}/db`,
+      holder: 'server',
     }));
   // Before anything else writes: a fresh store is simply marked as indexed by this version.
   await ensureSearchIndexCurrent(db, SERVER_CONTEXT, log);
   await ensureAdmin(db, config, log);
-  const app = await buildApp({ db, config, web: options.web ?? true });
+  const operator = createOperatorKey();
+  const app = await buildApp({ db, config, web: options.web ?? true, operator });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `${config.tlsCert && config.tlsKey ? 'https' : 'http'}://${config.host}:${port}`;
+  // The embedded database folder is this process's alone now: the command line reaches it
+  // through this server, with the key it finds here (src/operations/operator.ts).
+  const ownsFolder = !options.db && !config.databaseUrl;
+  if (ownsFolder) await announceServer(config.dataDir, { pid: process.pid, url, key: operator.key });
   return {
     app,
     db,
     url,
+    operator,
     async stop() {
+      if (ownsFolder) await withdrawAnnouncement(config.dataDir, process.pid);
       await app.close();
       await flushAudit(db);
       if (!options.db) await db.close();

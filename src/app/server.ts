@@ -14,6 +14,7 @@ import { clockRulesFor, feeRulesFromFile, registerDisclosureRoutes } from '../di
 import { registerCompletenessRoutes } from '../completeness/index.ts';
 import { registerRetentionRoutes } from '../retention/index.ts';
 import { registerRegistryRoutes } from '../registry/index.ts';
+import { registerOperationsRoutes, type OperatorKey } from '../operations/index.ts';
 import { registerBulkExportRoutes } from '../bulk/index.ts';
 import { registerTransferRoutes } from '../transfer/index.ts';
 import { registerReportRoutes } from '../reports/index.ts';
@@ -56,6 +57,8 @@ export interface AppDeps {
   >;
   /** Serve the built web UI (off in API-only tests). */
   web?: boolean;
+  /** The local operator's key (src/operations/operator.ts): the CLI's way in while the server runs. */
+  operator?: OperatorKey | undefined;
 }
 
 /**
@@ -119,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const header = request.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m?.[1]) throw unauthorized('A Bearer token is required (POST /oauth2/token)');
-    const ctx = await authenticate(db, m[1], request.ip);
+    const ctx = deps.operator?.contextFor(m[1], request.ip) ?? (await authenticate(db, m[1], request.ip));
     if (!ctx) throw unauthorized('The token is unknown, expired or revoked');
     request.ctx = ctx;
   });
@@ -230,6 +233,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerCompletenessRoutes(app, { db, maxDocumentBytes: config.maxDocumentBytes });
   registerRetentionRoutes(app, { db });
   await registerRegistryRoutes(app, { db });
+  registerOperationsRoutes(app, { db });
   registerBulkExportRoutes(app, { db });
   registerTransferRoutes(app, { db });
   registerReportRoutes(app, { db });

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot, testDatabaseUrl } from '../app/config.ts';
+
+/**
+ * Issue #23 items 1 and 3 with real processes: while `custodian start` holds the embedded data
+ * folder, a second server and a command that would open the folder are refused saying what to
+ * do; user administration, audit verification and backup go through the server; after the
+ * server is killed (its lock left behind) a restore takes the folder and brings the backup back.
+ * Few commands, each a node process of its own: they are slow.
+ */
+const dataDir = mkdtempSync(join(tmpdir(), 'custodian-running-'));
+const env = {
+  ...process.env,
+  CUSTODIAN_DATA_DIR: dataDir,
+  DATABASE_URL: '',
+  CUSTODIAN_CODESETS_DIR: 'none',
+  CUSTODIAN_DEMO: '0',
+  CUSTODIAN_PORT: '0',
+  CUSTODIAN_MLLP_PORT: '0',
+  CUSTODIAN_ADMIN_PASSWORD: 'correct-horse-battery-9',
+};
+const bin = join(repoRoot, 'bin', 'custodian.js');
+const children: ChildProcess[] = [];
+
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function custodian(...args: string[]): Promise<Ran> {
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { status, stdout, stderr };
+}
+
+/** `custodian start`, resolved once it says it runs. */
+async function startServer(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [bin, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('Custodian is running at')) resolve();
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('close', () => reject(new Error(`custodian start ended: ${out}`)));
+  });
+  return child;
+}
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe.skipIf(!!testDatabaseUrl())('custodian while the server runs', () => {
+  it('refuses a second owner, goes through the server, and restores after a kill', async () => {
+    const server = await startServer();
+
+    const [second, demo, verify, added] = await Promise.all([
+      custodian('start'),
+      custodian('demo', '--patients', '1'),
+      custodian('audit', 'verify'),
+      custodian(
+        'user',
+        'add',
+        'night-clerk',
+        '--role',
+        'him-technician',
+        '--password',
+        'a-long-enough-pass-1',
+      ),
+    ]);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(
+      /in use by the Custodian server \(pid \d+.*already runs on this data folder at http/,
+    );
+    expect(demo.status).toBe(1);
+    expect(demo.stderr).toMatch(/in use by the Custodian server.*Stop the server first/);
+    expect(verify.status, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/through the running server[\s\S]*Audit trail intact/);
+    expect(added.status, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/through the running server[\s\S]*Added night-clerk/);
+
+    const file = join(dataDir, 'nightly.backup');
+    const backup = await custodian('backup', file);
+    expect(backup.status, backup.stderr).toBe(0);
+    expect(backup.stdout).toMatch(/through the running server/);
+
+    // Killed: its lock file stays behind, naming a dead process. The restore takes over.
+    server.kill('SIGKILL');
+    await new Promise((resolve) => server.on('close', resolve));
+    const restore = await custodian('restore', file);
+    expect(restore.status, restore.stderr).toBe(0);
+    expect(restore.stdout).toMatch(
+      /Audit trail intact[\s\S]*Restored .*nightly\.backup.* is kept in .*before-restore/,
+    );
+  }, 240_000);
+});
