@@ -44,13 +44,9 @@ export function fail(message: string): never {
 
 /** `custodian user add`: the command as typed, its first two words (no passwords). */
 export function commandWords(): string {
-  return [
-    'custodian',
-    ...process.argv
-      .slice(2)
-      .filter((a) => !a.startsWith('-'))
-      .slice(0, 2),
-  ].join(' ');
+  // Command names only: option values (a password, a count) never end up in a lock file.
+  const words = process.argv.slice(2).filter((a) => /^[a-z][a-z-]*$/.test(a));
+  return ['custodian', ...words.slice(0, 2)].join(' ');
 }
 
 /** What to do when the embedded database is open in another process (issue #23). */
