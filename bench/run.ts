@@ -4,6 +4,7 @@ import { repoRoot } from '../src/app/config.ts';
 import { runCodingBench } from './coding.bench.ts';
 import { runExportBench } from './export.bench.ts';
 import { runFinderBench } from './finder.bench.ts';
+import { runLoadBench } from './load.bench.ts';
 import { runMatchBench } from './mpi-match.bench.ts';
 import { runMpiBench } from './mpi.bench.ts';
 import { startBenchPostgres } from './pg-server.ts';
@@ -15,7 +16,9 @@ import { runStoreBench } from './store.bench.ts';
  * BENCH_ONLY=store,finder,coding,mpi,match,reports picks some; BENCH_PG_PATIENTS, BENCH_MATCH_PATIENTS and
  * BENCH_REPORT_PATIENTS set the server-side scales; BENCH_EXPORT_PATIENTS the Bulk Data export's (embedded).
  */
-const only = new Set((process.env.BENCH_ONLY ?? 'store,finder,coding,mpi,match,reports,export').split(','));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'store,finder,coding,mpi,match,reports,export,load').split(','),
+);
 const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const log = (s: string) => console.log(s);
@@ -101,4 +104,25 @@ if (only.has('export')) {
   } finally {
     pgServer?.stop();
   }
+}
+if (only.has('load')) {
+  // The running server under autocannon (read, search, write, coding and chart screens) on PGlite
+  // and on a PostgreSQL server; BENCH_LOAD_PATIENTS (default 2,000; the figure is 100000),
+  // BENCH_LOAD_SECONDS per scenario (default 5), BENCH_LOAD_CONNECTIONS (default 10).
+  const load = {
+    patients: Number(process.env.BENCH_LOAD_PATIENTS ?? 2_000),
+    seconds: Number(process.env.BENCH_LOAD_SECONDS ?? 5),
+    connections: Number(process.env.BENCH_LOAD_CONNECTIONS ?? 10),
+    log,
+  };
+  const embedded = await runLoadBench(load);
+  const pgServer = process.env.DATABASE_URL ? undefined : startBenchPostgres(55443);
+  const url = process.env.DATABASE_URL ?? pgServer?.url;
+  let server: unknown = 'no PostgreSQL server available';
+  try {
+    if (url) server = await runLoadBench({ ...load, databaseUrl: url });
+  } finally {
+    pgServer?.stop();
+  }
+  save('load', { embedded, server });
 }

@@ -53,7 +53,8 @@ export async function startCustodian(
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const m = /running at (http:\/\/[^/\s]+)/.exec(output);
-      if (m?.[1]) {
+      // The demo data loads after the server listens; its last step is the legal holds.
+      if (m?.[1] && (demo === 0 || /Demo legal holds/.test(output))) {
         clearTimeout(timer);
         resolve(m[1]);
       }
