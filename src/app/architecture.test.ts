@@ -31,6 +31,9 @@ const STORE_TABLE_EXEMPT = new Set([
   // Loads up to a million bare Patient rows to time matching alone: through the store the load,
   // not the matching, would be the hours of the run.
   'bench/mpi-match.bench.ts',
+  // Checks the whole schema against Citus' rules; its list of known breaches names the store's
+  // tables whose primary keys still lack patient_id (docs/scaling.md), a list that may only shrink.
+  'src/operations/citus-rules.test.ts',
   // This file.
   'src/app/architecture.test.ts',
 ]);
