@@ -26,6 +26,8 @@ export interface LoadFigures {
   requests: number;
   non2xx: number;
   errors: number;
+  /** Sent but unanswered when the scenario ended (slower than the scenario's seconds) or timed out. */
+  unanswered: number;
 }
 
 export interface LoadResult {
@@ -78,6 +80,7 @@ async function drive(
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors,
+    unanswered: Math.max(0, result.requests.sent - result.requests.total - result.errors),
   };
 }
 
@@ -120,7 +123,7 @@ export async function runLoadBench(opts: {
       const figures = await drive(server, name, run, request);
       opts.log(
         `  ${name}: ${figures.requestsPerSecond}/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ` +
-          `max ${figures.maxMs} ms (${figures.non2xx} non-2xx, ${figures.errors} errors)`,
+          `max ${figures.maxMs} ms (${figures.non2xx} non-2xx, ${figures.errors} errors, ${figures.unanswered} unanswered)`,
       );
       scenarios.push(figures);
     };
