@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
-import { repoRoot } from '../app/config.ts';
 
 /**
  * Issue #23 item 2: the real server (`custodian start`, a process of its own) under concurrent
@@ -11,6 +11,8 @@ import { repoRoot } from '../app/config.ts';
  * memory watch). Everything goes through HTTP, as a client would see it.
  */
 
+/** The repository (bin/custodian.js): computed here, as src/app imports this module's folder. */
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const PASSWORD = 'crash-run-pass-42';
 /** Each transaction's entries carry this identifier: all of a bundle or none must be found. */
 const BUNDLE_SYSTEM = 'urn:custodian:crash-run:bundle';
