@@ -12,3 +12,5 @@ export { DEFAULT_RULE_SET, type RuleSet, type CompletenessRule, type Completenes
 export type { Deficiency, WorklistPage } from './worklist.ts';
 export type { DelinquencyReport, DelinquencyLine, Bucket } from './delinquency.ts';
 export { completeDemoCharts } from './demo-charts.ts';
+export { delinquencyReport } from './delinquency.ts';
+export { currentRuleSet } from './rule-store.ts';

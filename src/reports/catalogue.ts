@@ -12,19 +12,25 @@ import { caseMix, codingBacklog, codingProductivity, dnfb } from './operations.t
 import { accessVolume, breakGlass } from './privacy.ts';
 import { anomalies } from './anomalies.ts';
 import { chartDeficiencies, roiVolume } from './him-work.ts';
+import { codingQuality } from './coding-quality.ts';
+import { roiTurnaround } from './roi-turnaround.ts';
+import { chartDelinquency } from './chart-delinquency.ts';
 
 /** Every report, in the order the catalogue lists them. */
 export const REPORTS: readonly ReportDefinition[] = [
   dnfb,
   codingBacklog,
   codingProductivity,
+  codingQuality,
   caseMix,
   topDiagnoses,
   topProcedures,
   diagnosisTrend,
   duplicateRate,
   roiVolume,
+  roiTurnaround,
   chartDeficiencies,
+  chartDelinquency,
   breakGlass,
   accessVolume,
   anomalies,

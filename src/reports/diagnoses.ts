@@ -1,5 +1,6 @@
 import type { Criterion } from '../fhir/search/typed.ts';
 import { tallyRecords } from '../fhir/tally.ts';
+import { ENCOUNTER_FILTERS, recordWhere, tallyEach } from './encounter-filters.ts';
 import { intFilter, monthsOf, type Cell, type ReportDefinition, type ReportParams } from './definition.ts';
 import { CODED_TAG, ICD10CM } from './record-terms.ts';
 
@@ -18,7 +19,7 @@ function codedConditions(params: ReportParams): Criterion[] {
   ];
 }
 
-const TOP_FILTERS = { limit: 'how many codes to list (default 20, at most 500)' };
+const TOP_FILTERS = { limit: 'how many codes to list (default 20, at most 500)', ...ENCOUNTER_FILTERS };
 
 export const topDiagnoses: ReportDefinition = {
   name: 'top-diagnoses',
@@ -35,11 +36,11 @@ export const topDiagnoses: ReportDefinition = {
   defaultDays: 364,
   async run({ store }, params) {
     const limit = intFilter(params, 'limit', 20, 500);
-    const rows = await tallyRecords(store, {
-      type: 'Condition',
-      where: codedConditions(params),
-      by: [{ token: 'code', system: ICD10CM }],
-    });
+    const rows = await tallyEach(
+      store,
+      { type: 'Condition', where: codedConditions(params), by: [{ token: 'code', system: ICD10CM }] },
+      await recordWhere(store, params),
+    );
     return rows
       .filter((r) => r.keys[0])
       .slice(0, limit)
@@ -61,16 +62,20 @@ export const topProcedures: ReportDefinition = {
   defaultDays: 364,
   async run({ store }, params) {
     const limit = intFilter(params, 'limit', 20, 500);
-    const rows = await tallyRecords(store, {
-      type: 'Procedure',
-      where: [
-        { param: '_tag', tokens: [{ ...CODED_TAG }] },
-        { param: 'status', tokens: [{ code: 'entered-in-error' }], not: true },
-        { param: 'date', date: params.from, prefix: 'ge' },
-        { param: 'date', date: params.to, prefix: 'le' },
-      ],
-      by: [{ token: 'code' }],
-    });
+    const rows = await tallyEach(
+      store,
+      {
+        type: 'Procedure',
+        where: [
+          { param: '_tag', tokens: [{ ...CODED_TAG }] },
+          { param: 'status', tokens: [{ code: 'entered-in-error' }], not: true },
+          { param: 'date', date: params.from, prefix: 'ge' },
+          { param: 'date', date: params.to, prefix: 'le' },
+        ],
+        by: [{ token: 'code' }],
+      },
+      await recordWhere(store, params),
+    );
     return rows
       .filter((r) => r.keys[0])
       .slice(0, limit)

@@ -1,7 +1,9 @@
 import type { Criterion } from '../fhir/search/typed.ts';
+import type { Encounter } from '@medplum/fhirtypes';
 import { tallyRecords } from '../fhir/tally.ts';
 import { daysBetween, type Cell, type ReportDefinition, type ReportParams } from './definition.ts';
-import { CODING_STATE_SYSTEM, CODING_TASK, TASK_SYSTEM } from './record-terms.ts';
+import { ENCOUNTER_FILTERS, encounterWhere, tallyEach } from './encounter-filters.ts';
+import { CODING_STATE_SYSTEM, CODING_TASK, TASK_SYSTEM, TOTAL_CHARGES_URL } from './record-terms.ts';
 
 /** DNFB age buckets in whole days since discharge, as HIM directors track them. */
 export const DNFB_BUCKETS: ReadonlyArray<{ label: string; min: number; max: number }> = [
@@ -22,38 +24,67 @@ function notFinal(params: ReportParams): Criterion[] {
   return where;
 }
 
+/** A visit's total charges from charge capture (0 when none were posted). */
+function chargesOf(encounter: Encounter): number {
+  const money = encounter.extension?.find((e) => e.url === TOTAL_CHARGES_URL)?.valueMoney;
+  return typeof money?.value === 'number' ? money.value : 0;
+}
+
 export const dnfb: ReportDefinition = {
   name: 'dnfb',
   title: 'Discharged, not final billed',
   description:
     'Encounters discharged between from and to whose coding is not final (no bill can drop), by ' +
-    'days since discharge as of to; the oldest discharge of each bucket.',
+    'days since discharge as of to; their total charges, and the oldest discharge of each bucket.',
   audience: 'OperationsReport',
   columns: [
     { name: 'bucket', label: 'Days since discharge', type: 'text' },
     { name: 'encounters', label: 'Encounters', type: 'number' },
     { name: 'oldestDischarge', label: 'Oldest discharge', type: 'date' },
+    { name: 'charges', label: 'Charges (USD)', type: 'number' },
   ],
-  filters: { class: 'Encounter class code (IMP, EMER, AMB...)' },
+  filters: { class: 'Encounter class code (IMP, EMER, AMB...)', ...ENCOUNTER_FILTERS },
   defaultDays: 365,
   async run({ store }, params) {
-    const byDay = await tallyRecords(store, {
-      type: 'Encounter',
-      where: notFinal(params),
-      by: [{ date: 'date', unit: 'day', end: true }],
-    });
-    const buckets = DNFB_BUCKETS.map((b) => ({ ...b, count: 0, oldest: null as string | null }));
+    const buckets = DNFB_BUCKETS.map((b) => ({ ...b, count: 0, oldest: null as string | null, charges: 0 }));
+    const bucketOf = (discharged: string | null | undefined): (typeof buckets)[number] | undefined => {
+      // Still in house (no end) or discharged outside the range: not DNFB for this report.
+      if (!discharged || discharged < params.from || discharged > params.to) return undefined;
+      const age = daysBetween(discharged, params.to);
+      return buckets.find((b) => age >= b.min && age <= b.max);
+    };
+    const sets = await encounterWhere(store, params);
+    const byDay = await tallyEach(
+      store,
+      { type: 'Encounter', where: notFinal(params), by: [{ date: 'date', unit: 'day', end: true }] },
+      sets,
+    );
     for (const row of byDay) {
       const discharged = row.keys[0];
-      // Still in house (no end) or discharged outside the range: not DNFB for this report.
-      if (!discharged || discharged < params.from || discharged > params.to) continue;
-      const age = daysBetween(discharged, params.to);
-      const bucket = buckets.find((b) => age >= b.min && age <= b.max);
-      if (!bucket) continue;
+      const bucket = bucketOf(discharged);
+      if (!bucket || !discharged) continue;
       bucket.count += row.count;
       if (!bucket.oldest || discharged < bucket.oldest) bucket.oldest = discharged;
     }
-    return buckets.map((b): Cell[] => [b.label, b.count, b.oldest]);
+    // Charges are an extension no index holds: the DNFB encounters themselves are read (the
+    // not-yet-billed few, never the whole year's), in the store's pages.
+    for (const where of sets) {
+      const { matches } = await store.findAll({
+        type: 'Encounter',
+        where: [
+          ...notFinal(params),
+          ...where,
+          { param: 'date', date: params.from, prefix: 'ge' },
+          { param: 'date', date: params.to, prefix: 'le' },
+        ],
+        count: 1000,
+      });
+      for (const e of matches as Encounter[]) {
+        const bucket = bucketOf(e.period?.end?.slice(0, 10));
+        if (bucket) bucket.charges += chargesOf(e);
+      }
+    }
+    return buckets.map((b): Cell[] => [b.label, b.count, b.oldest, Math.round(b.charges * 100) / 100]);
   },
 };
 
@@ -68,18 +99,22 @@ export const codingBacklog: ReportDefinition = {
     { name: 'class', label: 'Encounter class', type: 'text' },
     { name: 'encounters', label: 'Encounters', type: 'number' },
   ],
-  filters: { class: 'Encounter class code' },
+  filters: { class: 'Encounter class code', ...ENCOUNTER_FILTERS },
   defaultDays: 365,
   async run({ store }, params) {
-    const rows = await tallyRecords(store, {
-      type: 'Encounter',
-      where: [
-        ...notFinal(params),
-        { param: 'date', date: params.from, prefix: 'ge' },
-        { param: 'date', date: params.to, prefix: 'le' },
-      ],
-      by: [{ token: '_tag', system: CODING_STATE_SYSTEM }, { token: 'class' }],
-    });
+    const rows = await tallyEach(
+      store,
+      {
+        type: 'Encounter',
+        where: [
+          ...notFinal(params),
+          { param: 'date', date: params.from, prefix: 'ge' },
+          { param: 'date', date: params.to, prefix: 'le' },
+        ],
+        by: [{ token: '_tag', system: CODING_STATE_SYSTEM }, { token: 'class' }],
+      },
+      await encounterWhere(store, params),
+    );
     return rows
       .map((r): Cell[] => [r.keys[0] ?? 'uncoded', r.keys[1] ?? 'unknown', r.count])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])));
@@ -144,7 +179,7 @@ export const caseMix: ReportDefinition = {
     { name: 'serviceType', label: 'Service type', type: 'text' },
     { name: 'encounters', label: 'Encounters', type: 'number' },
   ],
-  filters: { class: 'Encounter class code' },
+  filters: { class: 'Encounter class code', ...ENCOUNTER_FILTERS },
   defaultDays: 29,
   async run({ store }, params) {
     const where: Criterion[] = [
@@ -152,11 +187,11 @@ export const caseMix: ReportDefinition = {
       { param: 'date', date: params.to, prefix: 'le' },
     ];
     if (params.filters.class) where.push({ param: 'class', tokens: [{ code: params.filters.class }] });
-    const rows = await tallyRecords(store, {
-      type: 'Encounter',
-      where,
-      by: [{ token: 'class' }, { token: 'type' }],
-    });
+    const rows = await tallyEach(
+      store,
+      { type: 'Encounter', where, by: [{ token: 'class' }, { token: 'type' }] },
+      await encounterWhere(store, params),
+    );
     return rows.map((r): Cell[] => [
       r.keys[0] ?? 'unknown',
       r.labels[1] ?? r.keys[1] ?? 'unspecified',

@@ -21,3 +21,9 @@ export const ROI_STATUS_SYSTEM = 'urn:custodian:roi-status';
 /** Chart deficiencies (src/completeness): Task.code and the deficiency kind in businessStatus. */
 export const DEFICIENCY_TASK = 'deficiency';
 export const DEFICIENCY_KIND_SYSTEM = 'urn:custodian:deficiency-kind';
+/** The override log on a coding work item (Task extension: kind, code..., reason, coder, time). */
+export const CODING_OVERRIDE_URL = 'urn:custodian:fhir:coding-override';
+/** A released ROI request's Task.output `released-at` (its type coded under this system). */
+export const ROI_OUTPUT_SYSTEM = 'urn:custodian:roi-output';
+/** A visit's total charges from charge capture (Encounter extension, Money). */
+export const TOTAL_CHARGES_URL = 'urn:custodian:fhir:total-charges';

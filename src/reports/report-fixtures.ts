@@ -9,15 +9,20 @@ import {
   DEFICIENCY_TASK,
   DUPLICATE_REVIEW_TASK,
   ICD10CM,
+  CODING_OVERRIDE_URL,
+  ROI_OUTPUT_SYSTEM,
   ROI_STATUS_SYSTEM,
   ROI_TASK,
   TASK_SYSTEM,
+  TOTAL_CHARGES_URL,
 } from './record-terms.ts';
 
 /**
  * A constructed data set with known report answers (the hand counts are in reports.test.ts):
  * encounters at known discharge ages, coding work items of two coders, coded diagnoses and
- * procedures over three months, duplicate-review Tasks, merges and not-duplicate decisions.
+ * procedures over three months, duplicate-review Tasks, merges and not-duplicate decisions;
+ * two patients (one covered by a payer, one self-pay), two attendings, visit charges, overrides
+ * on the coding work items, and released ROI requests in April and May.
  * Written through the FHIR API as one transaction; the MPI's decision rows straight into its
  * tables, as the MPI writes them.
  */
@@ -38,14 +43,21 @@ function encounter(
   end: string | undefined,
   state: 'coded' | 'final' | undefined,
   type?: { code: string; display: string },
+  bill: { patient?: string; attending?: string; charges?: number } = {},
 ): Resource {
   return {
     resourceType: 'Encounter',
     id: `rep-${key}`,
+    ...(bill.charges !== undefined
+      ? { extension: [{ url: TOTAL_CHARGES_URL, valueMoney: { value: bill.charges, currency: 'USD' } }] }
+      : {}),
     status,
     class: { system: ACT, code: cls },
     ...(type ? { type: [{ coding: [{ system: SCT, ...type }] }] } : {}),
-    subject: { reference: 'Patient/rep-patient' },
+    subject: { reference: `Patient/${bill.patient ?? 'rep-patient'}` },
+    ...(bill.attending
+      ? { participant: [{ individual: { reference: `Practitioner/${bill.attending}` } }] }
+      : {}),
     period: { start, ...(end ? { end } : {}) },
     ...(state ? { meta: { tag: [{ system: CODING_STATE_SYSTEM, code: state }] } } : {}),
   };
@@ -57,10 +69,26 @@ function codingTask(
   modified: string,
   state: 'coded' | 'final',
   code = CODING_TASK,
+  overrides: string[] = [],
 ): Resource {
   return {
     resourceType: 'Task',
     id: `rep-task-${key}`,
+    // The overrides given at finalization, as the coding workflow logs them.
+    ...(overrides.length
+      ? {
+          extension: overrides.map((kind) => ({
+            url: CODING_OVERRIDE_URL,
+            extension: [
+              { url: 'kind', valueCode: kind },
+              { url: 'code', valueString: 'E11.9' },
+              { url: 'reason', valueString: 'Documented' },
+              { url: 'coder', valueString: coder },
+              { url: 'time', valueDateTime: modified },
+            ],
+          })),
+        }
+      : {}),
     status: state === 'final' ? 'completed' : 'in-progress',
     intent: 'order',
     code: { coding: [{ system: TASK_SYSTEM, code }] },
@@ -75,11 +103,12 @@ function diagnosis(
   code: string,
   display: string,
   recorded: string,
-  options: { coded?: boolean; error?: boolean } = {},
+  options: { coded?: boolean; error?: boolean; encounter?: string } = {},
 ): Resource {
   return {
     resourceType: 'Condition',
     id: `rep-dx-${key}`,
+    ...(options.encounter ? { encounter: { reference: `Encounter/rep-${options.encounter}` } } : {}),
     ...(options.coded === false ? {} : { meta: { tag: [{ ...CODED_TAG }] } }),
     ...(options.error
       ? {
@@ -143,6 +172,34 @@ function workTask(
   } as Resource;
 }
 
+/** A released ROI request: received, released at, and its (possibly extended) due date. */
+function releasedRequest(
+  id: string,
+  received: string,
+  releasedAt: string,
+  due: string,
+  status = 'released',
+): Resource {
+  return {
+    resourceType: 'Task',
+    id,
+    status: 'completed',
+    intent: 'order',
+    code: { coding: [{ system: TASK_SYSTEM, code: ROI_TASK }] },
+    businessStatus: { coding: [{ system: ROI_STATUS_SYSTEM, code: status }] },
+    for: { reference: 'Patient/rep-patient' },
+    authoredOn: received,
+    lastModified: `${releasedAt.slice(0, 10)}T12:00:00Z`,
+    restriction: { period: { end: due } },
+    output: [
+      {
+        type: { coding: [{ system: ROI_OUTPUT_SYSTEM, code: 'released-at' }] },
+        valueDateTime: releasedAt,
+      },
+    ],
+  };
+}
+
 const GENERAL = { code: '11429006', display: 'Consultation' };
 const CARDIO = { code: '185349003', display: 'Encounter for check up' };
 
@@ -152,24 +209,52 @@ export const FIXTURE_RESOURCES: Resource[] = [
     id: 'rep-patient',
     name: [{ family: 'Reportson', given: ['Rita'] }],
   },
-  encounter('e1', 'IMP', 'finished', '2025-03-01T08:00:00Z', '2025-03-30T10:00:00Z', undefined, GENERAL),
-  encounter('e2', 'IMP', 'finished', '2025-03-20T08:00:00Z', '2025-03-25T10:00:00Z', 'coded', GENERAL),
-  encounter('e3', 'AMB', 'finished', '2025-03-10T08:00:00Z', '2025-03-10T09:00:00Z', undefined, CARDIO),
-  encounter('e4', 'EMER', 'finished', '2025-01-15T01:00:00Z', '2025-01-15T05:00:00Z', undefined),
-  encounter('e5', 'IMP', 'finished', '2025-03-15T08:00:00Z', '2025-03-20T10:00:00Z', 'final', GENERAL),
+  { resourceType: 'Patient', id: 'rep-patient-2', name: [{ family: 'Paysown', given: ['Sam'] }] },
+  { resourceType: 'Practitioner', id: 'rep-dr-a', name: [{ family: 'Alpha' }] },
+  { resourceType: 'Practitioner', id: 'rep-dr-b', name: [{ family: 'Bravo' }] },
+  { resourceType: 'Organization', id: 'rep-payer-a', name: 'Acme Health Plan' },
+  {
+    resourceType: 'Coverage',
+    id: 'rep-cov-1',
+    status: 'active',
+    beneficiary: { reference: 'Patient/rep-patient' },
+    payor: [{ reference: 'Organization/rep-payer-a', display: 'Acme Health Plan' }],
+    order: 1,
+  },
+  {
+    resourceType: 'Coverage',
+    id: 'rep-cov-2',
+    status: 'active',
+    type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/coverage-selfpay', code: 'pay' }] },
+    beneficiary: { reference: 'Patient/rep-patient-2' },
+    payor: [{ reference: 'Patient/rep-patient-2', display: 'Self-pay' }],
+  },
+  // prettier-ignore
+  encounter('e1', 'IMP', 'finished', '2025-03-01T08:00:00Z', '2025-03-30T10:00:00Z', undefined, GENERAL, { attending: 'rep-dr-a', charges: 20000 }),
+  // prettier-ignore
+  encounter('e2', 'IMP', 'finished', '2025-03-20T08:00:00Z', '2025-03-25T10:00:00Z', 'coded', GENERAL, { attending: 'rep-dr-a', charges: 15000.5 }),
+  // prettier-ignore
+  encounter('e3', 'AMB', 'finished', '2025-03-10T08:00:00Z', '2025-03-10T09:00:00Z', undefined, CARDIO, { patient: 'rep-patient-2', attending: 'rep-dr-b', charges: 300 }),
+  // prettier-ignore
+  encounter('e4', 'EMER', 'finished', '2025-01-15T01:00:00Z', '2025-01-15T05:00:00Z', undefined, undefined, { patient: 'rep-patient-2', attending: 'rep-dr-b', charges: 1200 }),
+  // prettier-ignore
+  encounter('e5', 'IMP', 'finished', '2025-03-15T08:00:00Z', '2025-03-20T10:00:00Z', 'final', GENERAL, { attending: 'rep-dr-a', charges: 9000 }),
   encounter('e6', 'IMP', 'in-progress', '2025-03-28T08:00:00Z', undefined, undefined),
-  encounter('e7', 'AMB', 'finished', '2024-10-30T08:00:00Z', '2024-11-01T09:00:00Z', undefined, CARDIO),
-  codingTask('t1', 'coder-a', '2025-03-10T10:00:00Z', 'final'),
-  codingTask('t2', 'coder-a', '2025-03-10T15:00:00Z', 'final'),
+  // prettier-ignore
+  encounter('e7', 'AMB', 'finished', '2024-10-30T08:00:00Z', '2024-11-01T09:00:00Z', undefined, CARDIO, { patient: 'rep-patient-2', charges: 250 }),
+  codingTask('t1', 'coder-a', '2025-03-10T10:00:00Z', 'final', CODING_TASK, ['excludes1', 'age-conflict']),
+  codingTask('t2', 'coder-a', '2025-03-10T15:00:00Z', 'final', CODING_TASK, ['excludes1']),
   codingTask('t3', 'coder-a', '2025-03-10T16:00:00Z', 'coded'),
-  codingTask('t4', 'coder-b', '2025-03-11T09:00:00Z', 'final'),
-  codingTask('t5', 'coder-b', '2025-02-27T09:00:00Z', 'final'),
+  codingTask('t4', 'coder-b', '2025-03-11T09:00:00Z', 'final', CODING_TASK, ['excludes1']),
+  codingTask('t5', 'coder-b', '2025-02-27T09:00:00Z', 'final', CODING_TASK, ['sex-conflict']),
   codingTask('t6', 'coder-b', '2025-03-11T09:30:00Z', 'final', 'chart-completion'),
-  diagnosis('d1', 'E11.9', 'Type 2 diabetes mellitus without complications', '2025-01-10T10:00:00Z'),
+  diagnosis('d1', 'E11.9', 'Type 2 diabetes mellitus without complications', '2025-01-10T10:00:00Z', {
+    encounter: 'e1',
+  }),
   diagnosis('d2', 'E11.9', 'Type 2 diabetes mellitus without complications', '2025-02-05T10:00:00Z'),
   diagnosis('d3', 'E11.9', 'Type 2 diabetes mellitus without complications', '2025-03-03T10:00:00Z'),
   diagnosis('d4', 'I10', 'Essential (primary) hypertension', '2025-01-20T10:00:00Z'),
-  diagnosis('d5', 'I10', 'Essential (primary) hypertension', '2025-03-15T10:00:00Z'),
+  diagnosis('d5', 'I10', 'Essential (primary) hypertension', '2025-03-15T10:00:00Z', { encounter: 'e3' }),
   diagnosis('d6', 'J18.9', 'Pneumonia, unspecified organism', '2025-02-01T10:00:00Z'),
   diagnosis('d7', 'J18.9', 'Pneumonia, unspecified organism', '2025-02-02T10:00:00Z', { error: true }),
   diagnosis('d8', 'N39.0', 'Urinary tract infection, site not specified', '2025-02-02T10:00:00Z', {
@@ -193,6 +278,13 @@ export const FIXTURE_RESOURCES: Resource[] = [
   workTask('rep-roi-2', ROI_TASK, ROI_STATUS_SYSTEM, 'completed', 'completed', '2025-01-12T10:00:00Z'),
   workTask('rep-roi-3', ROI_TASK, ROI_STATUS_SYSTEM, 'completed', 'completed', '2025-01-20T10:00:00Z'),
   workTask('rep-roi-4', ROI_TASK, ROI_STATUS_SYSTEM, 'in-review', 'in-progress', '2025-03-02T10:00:00Z'),
+  // Released in April (10 days) and May (35 days, late; 45 days within its extension; 4 days),
+  // one closed after its release; rep-roi-9 is still in review.
+  releasedRequest('rep-roi-5', '2025-04-01', '2025-04-11T15:00:00Z', '2025-05-01'),
+  releasedRequest('rep-roi-6', '2025-04-05', '2025-05-10T15:00:00Z', '2025-05-05'),
+  releasedRequest('rep-roi-7', '2025-04-10', '2025-05-25T15:00:00Z', '2025-06-09', 'closed'),
+  releasedRequest('rep-roi-8', '2025-05-02', '2025-05-06T15:00:00Z', '2025-06-01'),
+  workTask('rep-roi-9', ROI_TASK, ROI_STATUS_SYSTEM, 'in-review', 'in-progress', '2025-05-20T10:00:00Z'),
   workTask(
     'rep-def-1',
     DEFICIENCY_TASK,

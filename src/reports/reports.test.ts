@@ -5,6 +5,8 @@ import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import type { ReportResult } from './definition.ts';
 import type { ReportSummary } from './catalogue.ts';
 import { loadReportFixture } from './report-fixtures.ts';
+import { createChart, createPractitioner, NOTES } from '../testing/chart-fixtures.ts';
+import { evaluateChangedCharts } from '../completeness/index.ts';
 
 /**
  * Each report computed on the constructed data set of report-fixtures.ts through real HTTP; the
@@ -39,16 +41,53 @@ const Q1 = 'from=2025-01-01&to=2025-03-31';
 describe('operations reports on a constructed data set', () => {
   it('dnfb: discharged not final by age as of to (e5 final, e6 in house, e7 discharged before from)', async () => {
     const r = await report('him-director', `/reports/dnfb?${Q1}`);
-    expect(r.columns).toEqual(['bucket', 'encounters', 'oldestDischarge']);
+    expect(r.columns).toEqual(['bucket', 'encounters', 'oldestDischarge', 'charges']);
     expect(r.rows).toEqual([
-      ['0-3 days', 1, '2025-03-30'],
-      ['4-7 days', 1, '2025-03-25'],
-      ['8-14 days', 0, null],
-      ['15-30 days', 1, '2025-03-10'],
-      ['over 30 days', 1, '2025-01-15'],
+      ['0-3 days', 1, '2025-03-30', 20000],
+      ['4-7 days', 1, '2025-03-25', 15000.5],
+      ['8-14 days', 0, null, 0],
+      ['15-30 days', 1, '2025-03-10', 300],
+      ['over 30 days', 1, '2025-01-15', 1200],
     ]);
     const inpatient = await report('him-director', `/reports/dnfb?${Q1}&class=IMP`);
     expect(inpatient.rows.map((row) => row[1])).toEqual([1, 1, 0, 0, 0]);
+  });
+
+  it("dnfb, coding-backlog, case-mix: service, provider and payer (the patient's Coverage) filters", async () => {
+    const dnfb = async (filter: string): Promise<Array<[unknown, unknown]>> =>
+      (await report('him-director', `/reports/dnfb?${Q1}&${filter}`)).rows.map((row) => [row[1], row[3]]);
+    // Dr Alpha attends e1 and e2 (rep-patient, Acme), Dr Bravo e3 and e4 (rep-patient-2, self-pay).
+    const alpha = [
+      [1, 20000],
+      [1, 15000.5],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
+    const bravo = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [1, 300],
+      [1, 1200],
+    ];
+    expect(await dnfb('provider=rep-dr-a')).toEqual(alpha);
+    expect(await dnfb('payer=rep-payer-a')).toEqual(alpha);
+    expect(await dnfb('service=11429006')).toEqual(alpha);
+    expect(await dnfb('payer=self-pay')).toEqual(bravo);
+    expect(await dnfb('payer=no-such-payer')).toEqual(bravo.map(() => [0, 0]));
+    const backlog = await report('coder', `/reports/coding-backlog?${Q1}&provider=rep-dr-b`);
+    expect(backlog.rows).toEqual([
+      ['uncoded', 'AMB', 1],
+      ['uncoded', 'EMER', 1],
+    ]);
+    const mix = await report(
+      'him-director',
+      '/reports/case-mix?from=2025-03-01&to=2025-03-31&payer=self-pay',
+    );
+    expect(mix.rows).toEqual([['AMB', 'encounter for check up', 1]]);
+    const bad = await server.call('him-director', 'GET', `/reports/dnfb?${Q1}&provider=a%20b`);
+    expect(bad.status).toBe(400);
   });
 
   it('coding-backlog: not-final encounters by coding state and class', async () => {
@@ -94,6 +133,21 @@ describe('operations reports on a constructed data set', () => {
     ]);
     expect(String(r.rows[0]?.[1])).toMatch(/type 2 diabetes/i);
     expect((await report('him-director', `/reports/top-diagnoses?${Q1}&limit=2`)).rows).toHaveLength(2);
+    // d1 was coded on Dr Alpha's e1, d5 on e3 (the check-up service); every coded diagnosis is
+    // rep-patient's (Acme), none the self-pay patient's.
+    const top = async (filter: string): Promise<unknown[][]> =>
+      (await report('him-director', `/reports/top-diagnoses?${Q1}&${filter}`)).rows.map((row) => [
+        row[0],
+        row[2],
+      ]);
+    expect(await top('provider=rep-dr-a')).toEqual([['E11.9', 1]]);
+    expect(await top('service=185349003')).toEqual([['I10', 1]]);
+    expect(await top('payer=rep-payer-a')).toEqual([
+      ['E11.9', 3],
+      ['I10', 2],
+      ['J18.9', 1],
+    ]);
+    expect(await top('payer=self-pay')).toEqual([]);
   });
 
   it('top-procedures and diagnosis-trend', async () => {
@@ -116,9 +170,9 @@ describe('operations reports on a constructed data set', () => {
   it('duplicate-rate: flagged, open, merged (less undone), not duplicates per month, per 1,000 patients the director sees (the restricted one is hidden)', async () => {
     const r = await report('him-director', `/reports/duplicate-rate?${Q1}`);
     expect(r.rows).toEqual([
-      ['2025-01', 2, 1, 1, 0, 2000],
-      ['2025-02', 1, 0, 0, 1, 1000],
-      ['2025-03', 1, 0, 1, 0, 1000],
+      ['2025-01', 2, 1, 1, 0, 1000],
+      ['2025-02', 1, 0, 0, 1, 500],
+      ['2025-03', 1, 0, 1, 0, 500],
     ]);
   });
 
@@ -137,6 +191,33 @@ describe('operations reports on a constructed data set', () => {
     ]);
   });
 
+  it('coding-quality: overrides given at finalization in the range, by edit kind and coder (t5 in February)', async () => {
+    const r = await report('him-director', '/reports/coding-quality?from=2025-03-01&to=2025-03-31');
+    expect(r.columns).toEqual(['kind', 'coder', 'overrides', 'cases']);
+    expect(r.rows).toEqual([
+      ['age-conflict', 'coder-a', 1, 1],
+      ['excludes1', 'coder-a', 2, 2],
+      ['excludes1', 'coder-b', 1, 1],
+    ]);
+    const b = await report('coder', '/reports/coding-quality?from=2025-02-01&to=2025-03-31&coder=coder-b');
+    expect(b.rows).toEqual([
+      ['excludes1', 'coder-b', 1, 1],
+      ['sex-conflict', 'coder-b', 1, 1],
+    ]);
+  });
+
+  it('roi-turnaround: released requests by month, median and 90th percentile days, past the legal clock', async () => {
+    const r = await report('him-director', '/reports/roi-turnaround?from=2025-04-01&to=2025-06-30');
+    expect(r.columns).toEqual(['month', 'released', 'medianDays', 'p90Days', 'late']);
+    // April: 10 days. May: 4, 35 (due May 5: late) and 45 (extended to June 9: in time).
+    expect(r.rows).toEqual([
+      ['2025-04', 1, 10, 10, 0],
+      ['2025-05', 3, 35, 45, 1],
+    ]);
+    const part = await report('him-director', '/reports/roi-turnaround?from=2025-05-08&to=2025-05-31');
+    expect(part.rows).toEqual([['2025-05', 2, 35, 45, 1]]);
+  });
+
   it('answers CSV for Accept: text/csv, quoting as RFC 4180 asks', async () => {
     const res = await server.call('him-director', 'GET', `/reports/top-diagnoses?${Q1}`, undefined, {
       accept: 'text/csv',
@@ -148,6 +229,50 @@ describe('operations reports on a constructed data set', () => {
     expect(lines[1]).toMatch(/^E11\.9,type 2 diabetes mellitus without complications,3$/);
     expect(lines[2]).toBe('I10,essential (primary) hypertension,2');
     expect(lines[3]).toBe('J18.9,"pneumonia, unspecified organism",1');
+  });
+
+  // Last in this block: it adds charts (and patients) the counts above do not expect.
+  it('chart-delinquency: per responsible provider, delinquent charts and open deficiencies by age, as of to', async () => {
+    const drA = await createPractitioner(server, 'Alpha');
+    const drB = await createPractitioner(server, 'Bravo');
+    const chart = (admitted: string, discharged: string, attending: string, notes: string[]) =>
+      createChart(server, { admitted, discharged, attending, notes });
+    // Dr A: no discharge summary, 66 days after discharge on Aug 15 (delinquent, 61+), and a
+    // complete chart; Dr B: no H&P, 26 days after discharge (15-30, not yet delinquent).
+    await chart('2025-06-08T10:00:00Z', '2025-06-10T10:00:00Z', drA, [NOTES.historyAndPhysical]);
+    await chart('2025-06-28T10:00:00Z', '2025-07-01T10:00:00Z', drA, [
+      NOTES.historyAndPhysical,
+      NOTES.dischargeSummary,
+    ]);
+    await chart('2025-07-18T10:00:00Z', '2025-07-20T10:00:00Z', drB, [NOTES.dischargeSummary]);
+    await evaluateChangedCharts(server.db);
+    const r = await report('him-director', '/reports/chart-delinquency?to=2025-08-15');
+    expect(r.columns).toEqual([
+      'provider',
+      'providerId',
+      'delinquentCharts',
+      'ageBucket',
+      'openDeficiencies',
+    ]);
+    const of = (id: string): unknown[][] => r.rows.filter((row) => row[1] === id).map((row) => row.slice(2));
+    expect(of(drA)).toEqual([
+      [1, '0-7', 0],
+      [1, '8-14', 0],
+      [1, '15-30', 0],
+      [1, '31-60', 0],
+      [1, '61+', 1],
+    ]);
+    expect(of(drB)).toEqual([
+      [0, '0-7', 0],
+      [0, '8-14', 0],
+      [0, '15-30', 1],
+      [0, '31-60', 0],
+      [0, '61+', 0],
+    ]);
+    // Before Dr B's patient was discharged, only Dr A's chart was open (33 days: delinquent).
+    const july = await report('him-director', '/reports/chart-delinquency?to=2025-07-13');
+    expect(july.rows.filter((row) => row[1] === drB)).toEqual([]);
+    expect(july.rows.find((row) => row[1] === drA && row[3] === '31-60')?.slice(2)).toEqual([1, '31-60', 1]);
   });
 });
 
