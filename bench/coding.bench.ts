@@ -47,6 +47,11 @@ const QUERIES = [
   'pnuemonia',
   'fractrue of femur',
   'astma',
+  // abbreviations and single common words (tens of thousands of titles say "fracture")
+  'chf',
+  'htn',
+  'fx',
+  'fracture',
 ] as const;
 
 const ROUNDS = 20;

@@ -49,13 +49,19 @@ export class SearchIndex {
   private readonly deletions = new Map<string, string[]>();
   private readonly tokenCounts: Uint16Array;
   private readonly lowerDisplays: string[];
+  /** Scratch of one weight per row for merging a word's postings (reset after each use). */
+  private readonly scratch: Uint8Array;
+  /** 1 where the title says "unspecified": precomputed, as the test costs more than the scoring. */
+  private readonly unspecified: Uint8Array;
 
   constructor(rows: CodeRow[]) {
     this.rows = rows;
     this.byKey = rows.map((_, i) => i).sort((a, b) => cmp(rows[a]!.key, rows[b]!.key) || a - b);
     const lists = new Map<string, number[]>();
     this.tokenCounts = new Uint16Array(rows.length);
+    this.scratch = new Uint8Array(rows.length);
     this.lowerDisplays = rows.map((r) => r.display.toLowerCase());
+    this.unspecified = Uint8Array.from(this.lowerDisplays, (d) => (d.includes('unspecified') ? 1 : 0));
     rows.forEach((row, id) => {
       const tokens = new Set(tokenize(row.display));
       this.tokenCounts[id] = tokens.size;
@@ -104,22 +110,23 @@ export class SearchIndex {
     const isLast = (i: number): boolean => i === useWords.length - 1;
     const matches = useWords.map((w, i) => this.matchWord(w, isLast(i) || w.length >= 4));
     const qLower = words.join(' ');
-    let found = this.intersect(matches, filter, qLower, useWords.length);
+    const found = this.intersect(matches, filter, qLower, useWords.length, limit);
     if (found.length < limit && matches.length >= 2) {
-      // Relaxed pass: allow one word to miss (a word that appears nowhere, or a wrong word).
+      // Relaxed pass: allow one word to miss (a word that appears nowhere, or a wrong word). The
+      // full pass found fewer than `limit`, so asking each relaxed pass for `limit` more than that
+      // is enough for the best `limit` of the union.
       const seen = new Set(found.map((f) => f.row));
+      const wanted = limit + found.length;
       for (let skip = 0; skip < matches.length; skip++) {
         const rest = matches.filter((_, i) => i !== skip);
-        for (const hit of this.intersect(rest, filter, qLower, useWords.length)) {
+        for (const hit of this.intersect(rest, filter, qLower, useWords.length, wanted)) {
           if (seen.has(hit.row)) continue;
           seen.add(hit.row);
           found.push({ row: hit.row, score: hit.score - 10 });
         }
       }
     }
-    // Plain comparisons: localeCompare costs more than the whole search on large result sets.
-    found = found.sort((a, b) => b.score - a.score || cmp(a.row.key, b.row.key));
-    return found.slice(0, limit);
+    return found.sort(byRank).slice(0, limit);
   }
 
   private matchWord(word: string, allowPrefix: boolean): WordMatch {
@@ -152,12 +159,26 @@ export class SearchIndex {
     return { tokens, size: tokens.reduce((n, t) => n + t.postings.length, 0) };
   }
 
-  private intersect(matches: WordMatch[], filter: RowFilter, qLower: string, wordCount: number): ScoredRow[] {
+  /**
+   * The best `limit` rows matching every word, best first. A common word ("fracture") matches tens
+   * of thousands of titles, so rows are kept in a bounded top list and the phrase test (a string
+   * search) runs only for a row whose best possible score could still enter it.
+   */
+  private intersect(
+    matches: WordMatch[],
+    filter: RowFilter,
+    qLower: string,
+    wordCount: number,
+    limit: number,
+  ): ScoredRow[] {
     if (matches.length === 0 || matches.some((m) => m.size === 0)) return [];
     const order = [...matches].sort((a, b) => a.size - b.size);
     const [first, ...others] = order;
-    const out: ScoredRow[] = [];
-    for (const [id, firstWeight] of candidatesOf(first!)) {
+    const top = new TopRows(limit);
+    const candidates = this.candidatesOf(first!);
+    for (let c = 0; c < candidates.ids.length; c++) {
+      const id = candidates.ids[c]!;
+      const firstWeight = candidates.weights[c]!;
       const row = this.rows[id]!;
       if (!filter(row)) continue;
       let total = firstWeight;
@@ -178,29 +199,71 @@ export class SearchIndex {
       // the exact phrase, then billable codes over their headers, and among equals the
       // unspecified code: a query that names no detail means the condition unqualified.
       const coverage = wordCount / Math.max(wordCount, this.tokenCounts[id]!);
-      const display = this.lowerDisplays[id]!;
-      const phrase = display.includes(qLower) ? 3 : 0;
-      const unspecified = display.includes('unspecified') ? 1.5 : 0;
-      out.push({ row, score: total + coverage * 8 + phrase + unspecified + (row.billable ? 2 : 0) });
+      const known = total + coverage * 8 + this.unspecified[id]! * 1.5 + (row.billable ? 2 : 0);
+      if (!top.couldTake(known + PHRASE_BONUS, row)) continue;
+      const phrase = this.lowerDisplays[id]!.includes(qLower) ? PHRASE_BONUS : 0;
+      top.offer({ row, score: known + phrase });
     }
-    return out;
+    return top.rows;
+  }
+
+  /**
+   * Row ids of a word's match with their best weight. A common word with its prefix forms
+   * ("fracture", "fractured", "fractures") names some 20,000 rows: merged through a flat scratch
+   * array, as a Map of that size cost most of the search.
+   */
+  private candidatesOf(match: WordMatch): { ids: ArrayLike<number>; weights: ArrayLike<number> } {
+    const [only] = match.tokens;
+    if (match.tokens.length === 1 && only) {
+      return { ids: only.postings, weights: new Uint8Array(only.postings.length).fill(only.weight) };
+    }
+    const ids: number[] = [];
+    for (const t of match.tokens) {
+      for (const id of t.postings) {
+        const had = this.scratch[id]!;
+        if (had === 0) ids.push(id);
+        if (had < t.weight) this.scratch[id] = t.weight;
+      }
+    }
+    const weights = new Uint8Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      weights[i] = this.scratch[ids[i]!]!;
+      this.scratch[ids[i]!] = 0;
+    }
+    return { ids, weights };
   }
 }
 
-/** Doc ids of a word's match with their best weight; a single token needs no de-duplication. */
-function* candidatesOf(match: WordMatch): Iterable<[number, number]> {
-  const [only] = match.tokens;
-  if (match.tokens.length === 1 && only) {
-    for (const id of only.postings) yield [id, only.weight];
-    return;
+const PHRASE_BONUS = 3;
+
+/** Best first: higher score, then code key order (plain comparisons; localeCompare is slower). */
+function byRank(a: ScoredRow, b: ScoredRow): number {
+  return b.score - a.score || cmp(a.row.key, b.row.key);
+}
+
+/** The best `size` rows offered so far, kept in rank order (size is at most a few hundred). */
+class TopRows {
+  readonly rows: ScoredRow[] = [];
+  constructor(private readonly size: number) {}
+
+  /** Whether a row scoring at most `score` could still enter the list. */
+  couldTake(score: number, row: CodeRow): boolean {
+    if (this.rows.length < this.size) return true;
+    return byRank({ row, score }, this.rows[this.rows.length - 1]!) < 0;
   }
-  const scores = new Map<number, number>();
-  for (const t of match.tokens) {
-    for (const id of t.postings) {
-      if ((scores.get(id) ?? 0) < t.weight) scores.set(id, t.weight);
+
+  offer(hit: ScoredRow): void {
+    if (!this.couldTake(hit.score, hit.row)) return;
+    let lo = 0;
+    let hi = this.rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byRank(this.rows[mid]!, hit) <= 0) lo = mid + 1;
+      else hi = mid;
     }
+    this.rows.splice(lo, 0, hit);
+    if (this.rows.length > this.size) this.rows.pop();
   }
-  yield* scores;
 }
 
 function cmp(a: string, b: string): number {

@@ -55,12 +55,15 @@ export function searchCache(cache: CodeCache, params: SearchParams): CodeRow[] {
     }
   }
   const words = expandAbbreviations(q);
-  const scored = [...allowed].flatMap((k) => cache.indexes.get(k)?.words(words, filter, limit) ?? []);
+  // Each index holds one release, and only allowed releases are searched: no row test needed.
+  const scored = [...allowed].flatMap((k) => cache.indexes.get(k)?.words(words, everyRow, limit) ?? []);
   // Plain comparisons: localeCompare costs more than the search itself on large result sets.
   scored.sort((a, b) => b.score - a.score || (a.row.key < b.row.key ? -1 : a.row.key > b.row.key ? 1 : 0));
   for (const hit of scored) add(hit.row);
   return out;
 }
+
+const everyRow = (): boolean => true;
 
 /** Code-prefix matches over the allowed releases, in key order. */
 function prefixIn(
