@@ -87,7 +87,7 @@ function recordsOf(i: number): Array<Resource & { id: string }> {
   return out;
 }
 
-async function seedReportData(
+export async function seedReportData(
   db: Db,
   store: FhirStore,
   patients: number,

@@ -70,8 +70,11 @@ if (only.has('match')) {
   }
 }
 if (only.has('reports')) {
-  // Each report at 100,000 patients on a PostgreSQL server (BENCH_REPORT_PATIENTS to change).
-  const pgServer = process.env.DATABASE_URL ? undefined : startBenchPostgres(55441);
+  // Each report at 100,000 patients on a PostgreSQL server (BENCH_REPORT_PATIENTS to change;
+  // BENCH_REPORT_PG_DATA=<folder> keeps the server's data there, so the store is seeded once).
+  const pgServer = process.env.DATABASE_URL
+    ? undefined
+    : startBenchPostgres(55441, { keepDir: process.env.BENCH_REPORT_PG_DATA });
   const url = process.env.DATABASE_URL ?? pgServer?.url;
   try {
     if (url)

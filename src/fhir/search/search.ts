@@ -25,7 +25,7 @@ export function renderWhere(
 ): string[] {
   const where = [`r.resource_type = ${p.add(request.resourceType, 'text')}`, 'NOT r.deleted'];
   for (const filter of request.filters) where.push(renderCond(planFilter(filter), ROOT, p, access));
-  const accessSql = visibleTo(access, p);
+  const accessSql = visibleTo(access, p, 'r', request.resourceType);
   if (accessSql) where.push(accessSql);
   return where;
 }
