@@ -7,6 +7,8 @@ import { seedDemoHolds } from '../retention/index.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
 import { completeDemoCharts } from '../completeness/index.ts';
 import { demoCancerCases } from '../registry/index.ts';
+import { addDemoBilling, demoPayerBundle } from '../demo/index.ts';
+import { processBundle } from '../fhir/bundle.ts';
 
 const DEMO_YEARS = 3;
 
@@ -55,13 +57,28 @@ export async function prepareFreshDatabase(
   const startDate = new Date(today.getTime() - days * 86_400_000).toISOString().slice(0, 10);
   // A few of them have a coded cancer diagnosis, so the registry's suspense queue is not empty.
   const cancerCases = demoCancerCases();
+  // Each patient is insured (or self-pay) and each visit billed to an account with its charges.
+  await processBundle(store, demoPayerBundle());
   const result = await loadDemoData(
     store,
     { patients: config.demoPatients, seed: 2026, duplicateRate: 0.05, startDate, years: DEMO_YEARS },
     undefined,
-    (bundle) => cancerCases(completeDemoCharts(bundle, today)),
+    (bundle) => addDemoBilling(cancerCases(completeDemoCharts(bundle, today))),
   );
   log(`Demo data ready: ${result.patients} patients, ${result.resources} resources.`);
+  // The coders have finished most of the past year's visits: coding, DNFB and diagnosis reports
+  // have something to show. Needs the code sets (without them every case stops at a hard edit).
+  if (config.codesetsDir) {
+    try {
+      const coding = await import('../coding/index.ts');
+      if ((await coding.codeSetsLoaded(db)).length > 0) {
+        const coded = await coding.seedDemoCoding(db, store, today);
+        log(`Demo coding: ${coded.final} visits final, ${coded.coded} coded awaiting final.`);
+      }
+    } catch (err) {
+      log(`Demo coding not done: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   // The ROI queue opens with requests in every status, some near or past their due date.
   // So do the amendment queue and the legal-hold screen.
   const seeds: Array<[string, () => Promise<number>]> = [

@@ -37,3 +37,4 @@ export {
 } from './worklist.ts';
 export { codingProductivity, type Productivity, type ProductivityRow } from './productivity.ts';
 export type { CodingEvent, CodingState, Override } from './work-item.ts';
+export { seedDemoCoding, DEMO_CODERS, type DemoCodingSummary } from './demo-coding.ts';

@@ -9,3 +9,10 @@ export type { DuplicateError } from './duplicates.ts';
 export { SYSTEMS as DEMO_SYSTEMS } from './codes.ts';
 export type { CodeEntry, DemoCodes } from './codes.ts';
 export { Rng } from './prng.ts';
+export {
+  addDemoBilling,
+  demoPayerBundle,
+  DEMO_PAYERS,
+  TOTAL_CHARGES_URL,
+  type DemoPayer,
+} from './billing.ts';
