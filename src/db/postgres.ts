@@ -22,6 +22,9 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   // Sent with each connection's startup packet, so every statement of the pool runs under it.
   const pool = new pg.Pool({ connectionString: url, max: 10, statement_timeout: timeout });
+  // A connection lost while idle (the server restarted, an administrator ended it) is emitted
+  // here; unheard, it would end the process. The pool drops it and opens a new one when needed.
+  pool.on('error', () => undefined);
   await pool.query('SELECT 1');
   const run = async <T>(
     client: pg.Pool | pg.PoolClient,
@@ -44,16 +47,28 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     query: (sql, params, options) => run(pool, sql, params, options),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // Lost between two statements of the transaction: the next statement fails with it; the
+      // event itself, unheard, would end the process.
+      let lost: Error | undefined;
+      const onLost = (err: Error): void => {
+        lost = err;
+      };
+      client.on('error', onLost);
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const value = await fn({ query: (sql, params, options) => run(client, sql, params, options) });
         await client.query('COMMIT');
         return value;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+        });
         throw err;
       } finally {
-        client.release();
+        client.off('error', onLost);
+        // A connection lost, or that cannot even roll back, is not given back to the pool.
+        client.release(lost ?? broken);
       }
     },
     close: () => pool.end(),

@@ -2,7 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Bundle, Patient } from '@medplum/fhirtypes';
+import {
+  checkAfterRestart,
+  emptyLedger,
+  step,
+  WRITE_KINDS,
+  type Acknowledged,
+  type WriteKind,
+} from './crash-writes.ts';
+import type { ThrowawayPostgres } from './throwaway-postgres.ts';
+
+export { checkAfterRestart, emptyLedger, type Acknowledged } from './crash-writes.ts';
 
 /**
  * Issue #23 item 2: the real server (`custodian start`, a process of its own) under concurrent
@@ -14,14 +24,15 @@ import type { Bundle, Patient } from '@medplum/fhirtypes';
 /** The repository (bin/custodian.js): computed here, as src/app imports this module's folder. */
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const PASSWORD = 'crash-run-pass-42';
-/** Each transaction's entries carry this identifier: all of a bundle or none must be found. */
-const BUNDLE_SYSTEM = 'urn:custodian:crash-run:bundle';
-const BUNDLE_SIZE = 3;
 
 export interface RunningServer {
   child: ChildProcess;
   url: string;
   token: string;
+  /** The HL7 v2 ADT listener's port (undefined when it did not start). */
+  mllpPort?: number | undefined;
+  /** What the server printed so far (stdout and stderr): why it died, when it did. */
+  output: () => string;
 }
 
 /**
@@ -46,17 +57,23 @@ export async function startCustodian(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start: ${output}`)),
-      opts.startTimeoutMs ?? 120_000,
-    );
+    // Ready once it listens, its MLLP listener has started (or said why not) and any demo loaded.
+    // A server that never came up is not left running behind the caller.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start: ${output}`));
+    }, opts.startTimeoutMs ?? 120_000);
+    // Kept listening after the start: the output says why the server died, when it does.
     const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
+      output = (output + chunk.toString()).slice(-50_000);
       const m = /running at (http:\/\/[^/\s]+)/.exec(output);
+      const mllpKnown = /\(MLLP\) on |HL7 v2 listener not started/.test(output);
       // The demo data loads after the server listens; its last step is the legal holds.
-      if (m?.[1] && (demo === 0 || /Demo legal holds/.test(output))) {
+      if (m?.[1] && mllpKnown && (demo === 0 || /Demo legal holds/.test(output))) {
         clearTimeout(timer);
         resolve(m[1]);
       }
@@ -74,7 +91,17 @@ export async function startCustodian(
   });
   const token = ((await res.json()) as { access_token?: string }).access_token;
   if (!token) throw new Error(`login failed: ${res.status}`);
-  return { child, url, token };
+  const mllp = /\(MLLP\) on [^\s:]+:(\d+)/.exec(output)?.[1];
+  return { child, url, token, mllpPort: mllp ? Number(mllp) : undefined, output: () => output };
+}
+
+/** Servers started and not yet ended: none outlives the process that started it. */
+const started = new Set<ChildProcess>();
+process.once('exit', () => stopAllStarted());
+
+/** SIGKILL to every server this process started that still runs (a test that timed out...). */
+export function stopAllStarted(): void {
+  for (const child of started) child.kill('SIGKILL');
 }
 
 /** SIGKILL: no chance to flush or release anything on the way out. */
@@ -96,110 +123,13 @@ export function residentBytes(pid: number | undefined): number | undefined {
   }
 }
 
-/** What the clients were told: the ledger the restarted server is checked against. */
-export interface Acknowledged {
-  /** patient id → version id → family name written at that version (only acknowledged ones). */
-  versions: Map<string, Map<string, string>>;
-  /** Every transaction sent, answered or not: bundle key → answered 200. */
-  bundles: Map<string, boolean>;
-  /** patient id → reads answered 200 (each must have its access record). */
-  reads: Map<string, number>;
-  /** Created patients: the ones updated and read (a transaction's keep their identifier). */
-  created: string[];
-  writes: number;
-}
-
-export const emptyLedger = (): Acknowledged => ({
-  versions: new Map(),
-  bundles: new Map(),
-  reads: new Map(),
-  created: [],
-  writes: 0,
-});
-
-async function call(server: RunningServer, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/fhir+json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-function remember(ledger: Acknowledged, p: Patient): void {
-  const id = p.id ?? '';
-  const version = p.meta?.versionId ?? '';
-  const family = p.name?.[0]?.family ?? '';
-  if (!id || !version) throw new Error(`acknowledged without id or version: ${JSON.stringify(p)}`);
-  const known = ledger.versions.get(id) ?? new Map<string, string>();
-  known.set(version, family);
-  ledger.versions.set(id, known);
-  ledger.writes++;
-}
-
-let serial = 0;
-const nextName = (kind: string): string => `Crash${kind}${process.pid}x${String(++serial)}`;
-
-/** One writer's step: a create, an update of an acknowledged patient, a transaction, or a read. */
-async function step(server: RunningServer, ledger: Acknowledged, kind: number): Promise<void> {
-  const someId = ledger.created[Math.floor(Math.random() * ledger.created.length)];
-  if (kind === 0 || !someId) {
-    const res = await call(server, 'POST', '/fhir/R4/Patient', {
-      resourceType: 'Patient',
-      name: [{ family: nextName('Create') }],
-    });
-    if (res.status === 201) {
-      const created = (await res.json()) as Patient;
-      remember(ledger, created);
-      ledger.created.push(created.id ?? '');
-    }
-  } else if (kind === 1) {
-    const res = await call(server, 'PUT', `/fhir/R4/Patient/${someId}`, {
-      resourceType: 'Patient',
-      id: someId,
-      name: [{ family: nextName('Update') }],
-    });
-    if (res.status === 200) remember(ledger, (await res.json()) as Patient);
-  } else if (kind === 2) {
-    const key = nextName('Bundle');
-    ledger.bundles.set(key, false);
-    const res = await call(server, 'POST', '/fhir/R4', {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: Array.from({ length: BUNDLE_SIZE }, (_, i) => ({
-        resource: {
-          resourceType: 'Patient',
-          identifier: [{ system: BUNDLE_SYSTEM, value: key }],
-          name: [{ family: `${key}e${String(i)}` }],
-        },
-        request: { method: 'POST', url: 'Patient' },
-      })),
-    } satisfies Bundle);
-    if (res.status === 200) {
-      ledger.bundles.set(key, true);
-      for (const entry of ((await res.json()) as Bundle).entry ?? []) {
-        const loc = entry.response?.location ?? '';
-        const m = /Patient\/([^/]+)\/_history\/([^/]+)/.exec(loc);
-        if (!m?.[1] || !m[2]) throw new Error(`transaction entry without a location: ${loc}`);
-        const known = ledger.versions.get(m[1]) ?? new Map<string, string>();
-        known.set(m[2], '');
-        ledger.versions.set(m[1], known);
-        ledger.writes++;
-      }
-    }
-  } else {
-    const res = await call(server, 'GET', `/fhir/R4/Patient/${someId}`);
-    await res.arrayBuffer();
-    if (res.status === 200) ledger.reads.set(someId, (ledger.reads.get(someId) ?? 0) + 1);
-  }
-}
-
 /** Set `stopped` before killing the server: the clients' failures after that are expected. */
 export interface Stop {
   stopped: boolean;
 }
 
 /**
- * `writers` concurrent clients, each looping over creates, updates, transactions and reads, until
+ * `writers` concurrent clients, each going round every kind of write (and reads), until
  * `stop.stopped`; a failure once stopped (the server killed) ends a client quietly: that write
  * was never acknowledged. A failure before that is a finding and is thrown.
  */
@@ -213,9 +143,11 @@ export async function drive(
     Array.from({ length: writers }, async (_, w) => {
       for (let n = w; !stop.stopped; n++) {
         try {
-          await step(server, ledger, n % 4);
+          await step(server, ledger, WRITE_KINDS[n % WRITE_KINDS.length] as WriteKind);
         } catch (err) {
           if (stop.stopped) return;
+          if (server.child.exitCode !== null || server.child.signalCode !== null)
+            throw new Error(`the server died under load: ${server.output().slice(-3000)}`, { cause: err });
           throw err;
         }
       }
@@ -223,102 +155,152 @@ export async function drive(
   );
 }
 
-/** What the restarted server got wrong; empty when everything acknowledged is there, intact. */
-export async function checkAfterRestart(server: RunningServer, ledger: Acknowledged): Promise<string[]> {
-  const problems: string[] = [];
-  for (const [id, versions] of ledger.versions) {
-    const res = await call(server, 'GET', `/fhir/R4/Patient/${id}`);
-    if (res.status !== 200) {
-      problems.push(`Patient/${id}: ${res.status} after restart`);
-      continue;
+/**
+ * Drives the server, then calls `kill` (the clients told to expect failures first) `ms` after
+ * the start, or with `everyKindFirst`, `ms` after every kind of write has been acknowledged once
+ * in this run (a short run must still have killed the server amid each kind).
+ */
+async function driveUntilKilled(
+  server: RunningServer,
+  ledger: Acknowledged,
+  opts: { writers: number; ms: number; everyKindFirst: boolean },
+  kill: () => unknown,
+): Promise<void> {
+  const stop: Stop = { stopped: false };
+  let killed = false;
+  const killOnce = async (): Promise<void> => {
+    stop.stopped = true;
+    if (!killed) {
+      killed = true;
+      await kill();
     }
-    const current = Number(((await res.json()) as Patient).meta?.versionId);
-    for (const [version, family] of versions) {
-      if (current < Number(version))
-        problems.push(`Patient/${id}: version ${current} < acknowledged ${version}`);
-      const old = await call(server, 'GET', `/fhir/R4/Patient/${id}/_history/${version}`);
-      const body = (await old.json()) as Patient;
-      if (old.status !== 200 || (family && body.name?.[0]?.family !== family))
-        problems.push(`Patient/${id}/_history/${version}: ${old.status}, not as written`);
+  };
+  const before = { ...ledger.counts };
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    timer = setTimeout(() => void killOnce(), opts.ms);
+  };
+  const started = Date.now();
+  // A kind that is never acknowledged must not hang the run: armed after a minute regardless
+  // (the caller sees that kind's count unchanged).
+  const watch = opts.everyKindFirst
+    ? setInterval(() => {
+        if (WRITE_KINDS.every((k) => ledger.counts[k] > before[k]) || Date.now() - started > 60_000) {
+          clearInterval(watch);
+          arm();
+        }
+      }, 50)
+    : undefined;
+  if (!watch) arm();
+  try {
+    await drive(server, ledger, opts.writers, stop);
+  } finally {
+    clearInterval(watch);
+    clearTimeout(timer);
+    await killOnce();
+  }
+}
+
+/**
+ * After its database came back: the same server process must serve writes again (its pool's
+ * dead connections replaced), within a minute. Undefined when it does, else what went wrong.
+ */
+async function recoversFromDatabaseRestart(server: RunningServer): Promise<string | undefined> {
+  const until = Date.now() + 60_000;
+  let last = '';
+  while (Date.now() < until) {
+    if (server.child.exitCode !== null || server.child.signalCode !== null)
+      return `the server exited (${String(server.child.exitCode ?? server.child.signalCode)}) when its database was killed: ${server.output().slice(-3000)}`;
+    try {
+      const res = await fetch(`${server.url}/fhir/R4/Patient`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'CrashRecovery' }] }),
+      });
+      await res.arrayBuffer();
+      if (res.status === 201) return undefined;
+      last = String(res.status);
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
     }
+    await new Promise((r) => setTimeout(r, 250));
   }
-  for (const [key, answered] of ledger.bundles) {
-    const res = await call(
-      server,
-      'GET',
-      `/fhir/R4/Patient?identifier=${encodeURIComponent(`${BUNDLE_SYSTEM}|${key}`)}&_summary=count`,
-    );
-    const total = ((await res.json()) as Bundle).total ?? -1;
-    if (answered ? total !== BUNDLE_SIZE : total !== 0 && total !== BUNDLE_SIZE)
-      problems.push(
-        `transaction ${key} (${answered ? 'answered' : 'unanswered'}): ${total} of ${BUNDLE_SIZE} entries`,
-      );
-  }
-  for (const [id, reads] of ledger.reads) {
-    const res = await call(server, 'GET', `/audit/access-report?patient=${id}`);
-    const lines = ((await res.json()) as { lines?: Array<{ action: string; outcome: string }> }).lines ?? [];
-    const onRecord = lines.filter((l) => l.action === 'read' && l.outcome === 'success').length;
-    if (onRecord < reads) problems.push(`Patient/${id}: ${reads} answered reads, ${onRecord} on record`);
-  }
-  const verify = (await (await call(server, 'GET', '/audit/verify')).json()) as { ok?: boolean };
-  if (verify.ok !== true) problems.push(`audit chain: ${JSON.stringify(verify)}`);
-  return problems;
+  return `no write accepted within a minute of the database's restart (last: ${last})`;
 }
 
 export interface CrashReport {
   cycles: number;
+  /** Acknowledged operations per kind (reads: answered ones). */
+  acknowledged: Record<WriteKind, number>;
+  /** Acknowledged resource versions, all kinds together. */
   acknowledgedWrites: number;
-  transactions: number;
-  answeredReads: number;
+  /** SIGKILLs of the Custodian server, and of the PostgreSQL server (0 on PGlite). */
   kills: number;
+  databaseKills: number;
   problems: string[];
 }
 
+/** A random moment between 0.3 s and `maxMs`. */
+const randomMs = (maxMs: number): number => 300 + Math.floor(Math.random() * Math.max(1, maxMs - 300));
+
 /**
- * `cycles` times: start the server on the same data, drive it for a random 0.3–`maxRunMs` ms,
- * SIGKILL it; then start it once more and check everything acknowledged in all cycles.
- * (Checking only at the end keeps the short version short; a later cycle's updates only add
- * versions, so an earlier loss still shows.)
+ * `cycles` times: start the server on the same data, drive it for a random 0.3–`maxRunMs` ms
+ * (with `everyKindFirst`, counted from when every kind of write has been acknowledged),
+ * SIGKILL it. With `database` (a throwaway PostgreSQL server), each cycle first kills the
+ * database itself with SIGKILL at a random moment under the same load, restarts it, and requires
+ * the running server to recover before it is killed in turn. Then the server starts once more
+ * and everything acknowledged in all cycles is checked. (Checking only at the end keeps the short
+ * version short; a later cycle's updates only add versions, so an earlier loss still shows.)
  */
 export async function runCrashCycles(opts: {
   env: NodeJS.ProcessEnv;
   cycles: number;
   writers?: number;
   maxRunMs?: number;
+  /** Arm each kill only once every kind of write has been acknowledged (the short test). */
+  everyKindFirst?: boolean;
+  database?: ThrowawayPostgres;
   log?: (line: string) => void;
 }): Promise<CrashReport> {
   const ledger = emptyLedger();
   const maxRunMs = opts.maxRunMs ?? 2000;
+  const writers = opts.writers ?? 4;
+  const everyKindFirst = opts.everyKindFirst ?? false;
+  const problems: string[] = [];
   let kills = 0;
+  let databaseKills = 0;
   for (let c = 0; c < opts.cycles; c++) {
     const server = await startCustodian(opts.env);
-    const ms = 300 + Math.floor(Math.random() * Math.max(1, maxRunMs - 300));
-    const stop: Stop = { stopped: false };
-    const timer = setTimeout(() => {
-      stop.stopped = true;
-      void killServer(server);
-    }, ms);
     try {
-      await drive(server, ledger, opts.writers ?? 4, stop);
+      const database = opts.database;
+      if (database) {
+        const ms = randomMs(maxRunMs);
+        await driveUntilKilled(server, ledger, { writers, ms, everyKindFirst }, () => database.kill());
+        databaseKills++;
+        database.start();
+        const trouble = await recoversFromDatabaseRestart(server);
+        if (trouble) problems.push(`cycle ${String(c + 1)}: ${trouble}`);
+        opts.log?.(`cycle ${String(c + 1)}: database killed after ${String(ms)} ms and restarted`);
+      }
+      const ms = randomMs(maxRunMs);
+      await driveUntilKilled(server, ledger, { writers, ms, everyKindFirst }, () => killServer(server));
+      kills++;
+      opts.log?.(
+        `cycle ${String(c + 1)}: server killed after ${String(ms)} ms; ${String(ledger.writes)} writes acknowledged so far`,
+      );
     } finally {
-      clearTimeout(timer);
-      stop.stopped = true;
       await killServer(server);
     }
-    kills++;
-    opts.log?.(
-      `cycle ${String(c + 1)}: killed after ${String(ms)} ms; ${String(ledger.writes)} writes acknowledged so far`,
-    );
   }
   const last = await startCustodian(opts.env);
   try {
-    const problems = await checkAfterRestart(last, ledger);
+    problems.push(...(await checkAfterRestart(last, ledger)));
     return {
       cycles: opts.cycles,
+      acknowledged: ledger.counts,
       acknowledgedWrites: ledger.writes,
-      transactions: [...ledger.bundles.values()].filter(Boolean).length,
-      answeredReads: [...ledger.reads.values()].reduce((a, b) => a + b, 0),
       kills,
+      databaseKills,
       problems,
     };
   } finally {
