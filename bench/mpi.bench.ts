@@ -10,6 +10,7 @@ import { sharedTestdataDir } from '../src/app/config.ts';
 import { evaluatePairs, linkRecords, readFebrlFile } from '../src/mpi/index.ts';
 import type { LinkageQuality, LinkResult, PersonRecord } from '../src/mpi/index.ts';
 import { seededRandom } from '../src/mpi/random.ts';
+import { measureMemory, type MemoryFigures } from './memory.ts';
 
 const THRESHOLD = 0.9;
 
@@ -19,12 +20,10 @@ interface RunReport extends LinkageQuality {
   records: number;
   candidatePairs: number;
   seconds: number;
+  /** This run's own peak (the kernel's high-water mark reset before it), heap after GC. */
   peakRssMb: number;
+  memory: MemoryFigures;
   emIterations: number;
-}
-
-function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 function report(
@@ -33,6 +32,7 @@ function report(
   result: LinkResult,
   quality: LinkageQuality,
   seconds: number,
+  memory: MemoryFigures,
 ): RunReport {
   return {
     name,
@@ -41,31 +41,54 @@ function report(
     candidatePairs: result.candidatePairs,
     ...quality,
     seconds: Math.round(seconds * 100) / 100,
-    peakRssMb: peakRssMb(),
+    peakRssMb: Math.round(memory.peakRssMb),
+    memory,
     emIterations: result.model.iterations,
   };
 }
 
-function dedupe(name: string, records: PersonRecord[], entityOf?: (id: string) => string): RunReport {
-  const t = performance.now();
-  const result = linkRecords(records, undefined, { threshold: THRESHOLD });
-  const seconds = (performance.now() - t) / 1000;
-  const ids = records.map((r) => r.id);
-  const found = result.pairs.map((p) => [ids[p.a] ?? '', ids[p.b] ?? ''] as const);
-  return report(name, records.length, result, evaluatePairs(found, ids, undefined, entityOf), seconds);
+/** Linkage timed as before, inside the memory measurement. */
+async function measuredLinkage(
+  a: PersonRecord[],
+  b: PersonRecord[] | undefined,
+): Promise<{ result: LinkResult; seconds: number; memory: MemoryFigures }> {
+  let seconds = 0;
+  const { value: result, memory } = await measureMemory(() => {
+    const t = performance.now();
+    const linked = linkRecords(a, b, { threshold: THRESHOLD });
+    seconds = (performance.now() - t) / 1000;
+    return linked;
+  });
+  return { result, seconds, memory };
 }
 
-function link(name: string, a: PersonRecord[], b: PersonRecord[]): RunReport {
-  const t = performance.now();
-  const result = linkRecords(a, b, { threshold: THRESHOLD });
-  const seconds = (performance.now() - t) / 1000;
+async function dedupe(
+  name: string,
+  records: PersonRecord[],
+  entityOf?: (id: string) => string,
+): Promise<RunReport> {
+  const { result, seconds, memory } = await measuredLinkage(records, undefined);
+  const ids = records.map((r) => r.id);
+  const found = result.pairs.map((p) => [ids[p.a] ?? '', ids[p.b] ?? ''] as const);
+  return report(
+    name,
+    records.length,
+    result,
+    evaluatePairs(found, ids, undefined, entityOf),
+    seconds,
+    memory,
+  );
+}
+
+async function link(name: string, a: PersonRecord[], b: PersonRecord[]): Promise<RunReport> {
+  const { result, seconds, memory } = await measuredLinkage(a, b);
   const found = result.pairs.map((p) => [a[p.a]?.id ?? '', b[p.b]?.id ?? ''] as const);
   const quality = evaluatePairs(
     found,
     a.map((r) => r.id),
     b.map((r) => r.id),
   );
-  return report(name, a.length + b.length, result, quality, seconds);
+  return report(name, a.length + b.length, result, quality, seconds, memory);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,10 +301,10 @@ export async function runMpiBench(options: MpiBenchOptions = {}): Promise<object
   const dir = join(sharedTestdataDir(), 'febrl');
   for (const n of [1, 2, 3]) {
     const records = await readFebrlFile(join(dir, `febrl-dataset${n}.csv`));
-    runs.push(dedupe(`febrl${n} dedupe`, records));
+    runs.push(await dedupe(`febrl${n} dedupe`, records));
     const originals = records.filter((r) => r.id.endsWith('-org'));
     const duplicates = records.filter((r) => !r.id.endsWith('-org'));
-    runs.push(link(`febrl${n} link org-dup`, originals, duplicates));
+    runs.push(await link(`febrl${n} link org-dup`, originals, duplicates));
     log(`done febrl${n}`);
   }
   for (const size of sizes) {
@@ -289,7 +312,7 @@ export async function runMpiBench(options: MpiBenchOptions = {}): Promise<object
     const records = syntheticPatients(size);
     const generated = (performance.now() - t) / 1000;
     log(`generated ${size} synthetic patients in ${generated.toFixed(1)} s`);
-    runs.push(dedupe(`synthetic ${size} dedupe`, records, syntheticEntity));
+    runs.push(await dedupe(`synthetic ${size} dedupe`, records, syntheticEntity));
   }
   const result = {
     threshold: THRESHOLD,

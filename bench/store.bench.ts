@@ -14,6 +14,7 @@ import { checkResources } from '../src/fhir/definitions.ts';
 import { FhirStore } from '../src/fhir/store.ts';
 import { writeVersions, type VersionWrite } from '../src/fhir/unchecked-storage.ts';
 import { timeInterleaved } from './stats.ts';
+import { measureMemory, type MemoryFigures } from './memory.ts';
 
 const PASSWORD = 'bench-password-123';
 
@@ -176,6 +177,8 @@ export interface StoreBenchResult {
     validationMicrosPerResource: number;
     cores: number;
     validationCeilingResourcesPerSecond: number;
+    /** Peak RSS and heap of the import (the process also holds the database when embedded). */
+    memory: MemoryFigures;
   };
 }
 
@@ -294,9 +297,13 @@ export async function runStoreBench(options: {
     const resources = bundles.reduce((a, b) => a + (b.entry?.length ?? 0), 0);
     // The product's import path: files read, parsed, validated and written as transactions,
     // a few files at once (custodian import does the same).
-    const t = performance.now();
-    const report = await importFiles(store, patientFiles);
-    const seconds = (performance.now() - t) / 1000;
+    let seconds = 0;
+    const { value: report, memory } = await measureMemory(async () => {
+      const t = performance.now();
+      const imported = await importFiles(store, patientFiles);
+      seconds = (performance.now() - t) / 1000;
+      return imported;
+    });
     if (report.failures.length > 0) throw new Error(`import failed: ${JSON.stringify(report.failures[0])}`);
     // Raw SQL doing the same storage work: one multi-row insert of the documents per bundle into
     // a plain table keyed like ours (no versions, no search index, no validation, no audit).
@@ -332,6 +339,7 @@ export async function runStoreBench(options: {
       rawStorageResourcesPerSecond: Math.round(resources / rawStorage),
       ratioToRawStorage: round(seconds / rawStorage),
       validationMicrosPerResource: Math.round(validationMicros),
+      memory,
       cores: availableParallelism(),
       validationCeilingResourcesPerSecond: Math.round((availableParallelism() * 1e6) / validationMicros),
     };
