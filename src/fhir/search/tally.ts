@@ -23,7 +23,7 @@ export type TallyKey =
 export interface TallyRow {
   /** One value per key, `null` where the record has none. */
   keys: Array<string | null>;
-  /** A token key's display where the index holds one (else null); null for other keys. */
+  /** A token key's display, as the group's first record (by id) holding the value has it (else null); null for other keys. */
   labels: Array<string | null>;
   count: number;
 }
@@ -45,15 +45,12 @@ function keyTable(type: string, key: TallyKey): { table: string; param: string }
   return { table: TABLE[kind], param: name };
 }
 
-function keySql(key: TallyKey, alias: string): { value: string; label: string } {
-  if ('token' in key) return { value: `${alias}.code`, label: `min(${alias}.text_value)` };
-  if ('reference' in key) return { value: `${alias}.target_id`, label: 'NULL' };
+function keyValue(key: TallyKey, alias: string): string {
+  if ('token' in key) return `${alias}.code`;
+  if ('reference' in key) return `${alias}.target_id`;
   const column = `${alias}.${key.end ? 'high' : 'low'}`;
   const format = key.unit === 'day' ? 'YYYY-MM-DD' : 'YYYY-MM';
-  return {
-    value: `CASE WHEN isfinite(${column}) THEN to_char(${column} AT TIME ZONE 'UTC', '${format}') END`,
-    label: 'NULL',
-  };
+  return `CASE WHEN isfinite(${column}) THEN to_char(${column} AT TIME ZONE 'UTC', '${format}') END`;
 }
 
 export async function tallySearch(
@@ -65,32 +62,51 @@ export async function tallySearch(
   if (by.length === 0 || by.length > 4) throw badRequest('A tally groups by one to four keys');
   request = await resolveValueSets(db, request);
   const p = new SqlParams();
+  // Added when first used: PostgreSQL refuses a parameter the statement never mentions.
+  let typeParam: string | undefined;
+  const type = (): string => (typeParam ??= p.add(request.resourceType, 'text'));
   const joins: string[] = [];
   const values: string[] = [];
+  const reps: string[] = [];
   const labels: string[] = [];
   by.forEach((key, i) => {
     const alias = `g${i}`;
     const { table, param } = keyTable(request.resourceType, key);
+    const name = p.add(param, 'text');
     const system = 'token' in key && key.system ? ` AND ${alias}.system = ${p.add(key.system, 'text')}` : '';
     joins.push(
       `LEFT JOIN ${table} ${alias} ON ${alias}.resource_type = r.resource_type AND ${alias}.resource_id = r.id ` +
-        `AND ${alias}.param = ${p.add(param, 'text')}${system}`,
+        `AND ${alias}.param = ${name}${system}`,
     );
-    const sql = keySql(key, alias);
-    values.push(`${sql.value} AS k${i}`);
-    labels.push(`${sql.label} AS l${i}`);
+    values.push(`${keyValue(key, alias)} AS k${i}`);
+    if (!('token' in key)) {
+      labels.push(`NULL AS l${i}`);
+      return;
+    }
+    // The display is free text the lookup index cannot carry, so it is read after grouping, from
+    // the group's first record that has the value (one probe per group, not one per record).
+    reps.push(`min(r.id) FILTER (WHERE ${alias}.resource_id IS NOT NULL) AS rep${i}`);
+    const labelSystem = key.system ? ` AND t.system = ${p.add(key.system, 'text')}` : '';
+    labels.push(
+      `(SELECT min(t.text_value) FROM search_token t WHERE t.resource_type = ${type()} AND t.resource_id = g.rep${i} ` +
+        `AND t.param = ${name} AND t.code IS NOT DISTINCT FROM g.k${i}${labelSystem}) AS l${i}`,
+    );
   });
   const where = renderWhere(request, access, p);
   const groups = by.map((_, i) => `${i + 1}`).join(', ');
+  const keys = by.map((_, i) => `g.k${i}`).join(', ');
   const sql =
-    `SELECT ${[...values, ...labels].join(', ')}, count(DISTINCT r.id)::int AS n FROM fhir_resource r ` +
-    `${joins.join(' ')} WHERE ${where.join(' AND ')} GROUP BY ${groups} ` +
-    `ORDER BY n DESC, ${groups} LIMIT ${p.add(MAX_TALLY_GROUPS, 'int')}`;
-  // A tally over a whole slice is costed high enough to be JIT-compiled, and compiling its hash
-  // joins took longer than running them (seconds at 100,000 patients): off for this statement's
-  // own transaction.
+    `SELECT ${keys}, ${labels.join(', ')}, g.n FROM (SELECT ${[...values, ...reps].join(', ')}, count(DISTINCT r.id)::int AS n ` +
+    `FROM fhir_resource r ${joins.join(' ')} WHERE ${where.join(' AND ')} GROUP BY ${groups}) g ` +
+    `ORDER BY g.n DESC, ${keys} LIMIT ${p.add(MAX_TALLY_GROUPS, 'int')}`;
   const rows = await db.transaction(async (tx) => {
+    // A tally reads whole slices of the index (every Encounter's status): hash joins over
+    // index-only scans. Probing record by record, which the planner picks when it misjudges how
+    // many records pass two criteria together, took seconds per 100,000 records; and a plan
+    // costed this high is JIT-compiled, which took longer than running it. Both settings hold
+    // for this transaction only.
     await tx.query('SET LOCAL jit = off');
+    await tx.query('SET LOCAL enable_nestloop = off');
     return tx.query<Record<string, string | number | null>>(sql, p.values);
   });
   return rows.rows.map((row) => ({
