@@ -70,8 +70,9 @@ if (only.has('match')) {
   }
 }
 if (only.has('reports')) {
-  // Each report at 100,000 patients on a PostgreSQL server (BENCH_REPORT_PATIENTS to change;
-  // BENCH_REPORT_PG_DATA=<folder> keeps the server's data there, so the store is seeded once).
+  // Each report at 100,000 patients on a PostgreSQL server (BENCH_REPORT_PATIENTS to change, e.g.
+  // 20000,100000 for two scales, each in its own database; BENCH_REPORT_PG_DATA=<folder> keeps the
+  // server's data there, so each store is seeded once).
   const pgServer = process.env.DATABASE_URL
     ? undefined
     : startBenchPostgres(55441, { keepDir: process.env.BENCH_REPORT_PG_DATA });
@@ -82,7 +83,7 @@ if (only.has('reports')) {
         'reports',
         await runReportsBench({
           databaseUrl: url,
-          patients: Number(process.env.BENCH_REPORT_PATIENTS ?? 100_000),
+          patients: (process.env.BENCH_REPORT_PATIENTS ?? '100000').split(',').map(Number),
           log,
         }),
       );
