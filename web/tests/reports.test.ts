@@ -3,17 +3,20 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/app/config.ts';
+import { evaluateChangedCharts } from '../../src/completeness/index.ts';
 import { loadReportFixture } from '../../src/reports/report-fixtures.ts';
+import { createChart, createPractitioner, NOTES } from '../../src/testing/chart-fixtures.ts';
 import { loginAs, seriousViolations, startBrowserEnv, type BrowserEnv } from './browser.ts';
 
 /**
  * The dashboards render their charts with the constructed data set's numbers (src/reports
  * report-fixtures.ts), every chart with its data table, and a tile leads to its worklist; the
  * oversight screens find a patient's accesses by name and record a break-the-glass review.
- * One screenshot per dashboard goes to docs/notes/stop-14/.
+ * Two charts of Dr Delta's (one delinquent in August 2025) feed the delinquency chart.
+ * One screenshot per dashboard goes to docs/notes/stop-15/.
  */
 let env: BrowserEnv;
-const SHOTS = join(repoRoot, 'docs', 'notes', 'stop-14');
+const SHOTS = join(repoRoot, 'docs', 'notes', 'stop-15');
 const VIEWPORT = { width: 1366, height: 900 };
 const today = new Date().toISOString().slice(0, 10);
 
@@ -25,6 +28,20 @@ beforeAll(async () => {
     reason: 'Emergency admission, chart needed now',
   });
   expect(res.status).toBe(201);
+  const drD = await createPractitioner(env.server, 'Delta');
+  await createChart(env.server, {
+    admitted: '2025-06-08T10:00:00Z',
+    discharged: '2025-06-10T10:00:00Z',
+    attending: drD,
+    notes: [NOTES.historyAndPhysical],
+  });
+  await createChart(env.server, {
+    admitted: '2025-08-01T10:00:00Z',
+    discharged: '2025-08-03T10:00:00Z',
+    attending: drD,
+    notes: [NOTES.dischargeSummary],
+  });
+  await evaluateChangedCharts(env.server.db);
   mkdirSync(SHOTS, { recursive: true });
 }, 180_000);
 afterAll(async () => env?.close());
@@ -56,10 +73,32 @@ describe('dashboards', () => {
     const over30 = page.locator('figure[data-chart="dnfb"] tr').filter({ hasText: 'over 30 days' });
     await expect(over30.locator('td').textContent()).resolves.toBe('1');
     await expect(page.locator('[data-tile="dnfb"] .count').textContent()).resolves.toBe('4');
+    // DNFB dollars: 20,000 + 15,000.50 + 300 + 1,200 (report-fixtures.ts).
+    await expect(page.locator('[data-tile="dnfb-charges"] .count').textContent()).resolves.toBe('$36,501');
+    expect(await marks(page, 'dnfb-charges')).toBeGreaterThanOrEqual(4);
     await page.screenshot({ path: join(SHOTS, 'director-dashboard.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
     await page.locator('[data-tile="dnfb"]').getByRole('link').click();
     await page.waitForURL('**/app/coding/worklist');
+  });
+
+  it("the HIM director's in summer: chart delinquency by provider and ROI turnaround", async () => {
+    const page = await open('him-director', '/app/reports/director?from=2025-04-01&to=2025-08-15');
+    await page.getByRole('heading', { level: 1, name: "HIM director's dashboard" }).waitFor();
+    // Dr Delta's June chart lacks its discharge summary 66 days on: delinquent (61+).
+    expect(await marks(page, 'delinquency')).toBeGreaterThanOrEqual(1);
+    const delta = page.locator('figure[data-chart="delinquency"] tr').filter({ hasText: '61+' });
+    await expect(delta.locator('td').allTextContents()).resolves.toContain('1');
+    await expect(page.locator('[data-tile="delinquent-charts"] .count').textContent()).resolves.not.toBe('0');
+    // Released in April (10 days) and May (4, 35 late, 45 extended).
+    expect(await marks(page, 'roi-turnaround')).toBeGreaterThanOrEqual(1);
+    const may = page.locator('figure[data-chart="roi-turnaround"] tr').filter({ hasText: '2025-05' });
+    await expect(may.locator('td').allTextContents()).resolves.toEqual(['35', '45', '1']);
+    await expect(page.locator('[data-tile="roi-late"] .count').textContent()).resolves.toBe('1');
+    await page.screenshot({ path: join(SHOTS, 'director-dashboard-summer.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.locator('[data-tile="delinquent-charts"]').getByRole('link').click();
+    await page.waitForURL('**/app/completeness/delinquency');
   });
 
   it("the coding manager's: productivity per coder, diagnoses and their trend; a figure opens the cases behind it", async () => {
@@ -70,6 +109,12 @@ describe('dashboards', () => {
     expect(await marks(page, 'procedures')).toBeGreaterThanOrEqual(2);
     const coderA = page.locator('figure[data-chart="productivity"] tr').filter({ hasText: 'coder-a' });
     await expect(coderA.locator('td').allTextContents()).resolves.toEqual(['2', '1']);
+    // Overrides at final coding (report-fixtures.ts): coder-a excludes1 twice and age-conflict
+    // once in March, coder-b excludes1 in March and sex-conflict in February.
+    expect(await marks(page, 'quality')).toBeGreaterThanOrEqual(2);
+    const excludes = page.locator('figure[data-chart="quality"] tr').filter({ hasText: 'excludes1' });
+    await expect(excludes.locator('td').allTextContents()).resolves.toEqual(['2', '1']);
+    await expect(page.locator('[data-tile="overrides"] .count').textContent()).resolves.toBe('5');
     await page.screenshot({ path: join(SHOTS, 'coding-dashboard.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
     // The E11.9 figure of the diagnoses table opens the coded cases: the patient, three times.

@@ -20,6 +20,7 @@ export function CodingDashboard(): ReactNode {
       { name: 'top-diagnoses', filters: { limit: '10' } },
       { name: 'top-procedures', filters: { limit: '10' } },
       { name: 'diagnosis-trend', filters: { limit: '5' } },
+      { name: 'coding-quality' },
     ],
     range,
   );
@@ -41,6 +42,9 @@ function CodingBody({ reports, range }: { reports: Record<string, ReportResult>;
   const diagnoses = rowsOf(reports, 'top-diagnoses');
   const procedures = rowsOf(reports, 'top-procedures');
   const trend = rowsOf(reports, 'diagnosis-trend');
+  const quality = rowsOf(reports, 'coding-quality');
+  const editKinds = [...new Set(quality.rows.map((row) => String(cell(quality, row, 'kind'))))];
+  const overriders = [...new Set(quality.rows.map((row) => String(cell(quality, row, 'coder'))))].sort();
   const backlogIn = (state: string): number =>
     backlog.rows
       .filter((row) => cell(backlog, row, 'state') === state)
@@ -82,6 +86,13 @@ function CodingBody({ reports, range }: { reports: Record<string, ReportResult>;
             description: `Encounters made final from ${range.from} to ${range.to}`,
             path: WORKLIST,
           },
+          {
+            id: 'overrides',
+            title: 'Edits overridden',
+            value: quality.rows.reduce((n, row) => n + num(cell(quality, row, 'overrides')), 0),
+            description: 'Coding edits overridden with a reason to finalize, in the range',
+            path: WORKLIST,
+          },
         ]}
       />
       <div className="chart-grid">
@@ -96,6 +107,30 @@ function CodingBody({ reports, range }: { reports: Record<string, ReportResult>;
               { name: 'Finalized', values: finalized },
               { name: 'Coded, not final', values: perCoder('inProgress') },
             ],
+            link: () => WORKLIST,
+          }}
+        />
+        <ReportChart
+          id="quality"
+          title="Edits overridden at final coding, by edit kind and coder"
+          kind="bar"
+          stacked
+          data={{
+            categories: editKinds,
+            series: overriders.map((coder) => ({
+              name: coder,
+              values: editKinds.map((kind) =>
+                num(
+                  cell(
+                    quality,
+                    quality.rows.find(
+                      (row) => cell(quality, row, 'kind') === kind && cell(quality, row, 'coder') === coder,
+                    ) ?? [],
+                    'overrides',
+                  ),
+                ),
+              ),
+            })),
             link: () => WORKLIST,
           }}
         />

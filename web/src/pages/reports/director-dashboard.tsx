@@ -23,6 +23,8 @@ export function DirectorDashboard({ session }: { session: Session }): ReactNode 
       { name: 'top-diagnoses', filters: { limit: '10' } },
       { name: 'roi-volume' },
       { name: 'chart-deficiencies' },
+      { name: 'chart-delinquency' },
+      { name: 'roi-turnaround' },
       ...(privacy ? [{ name: 'break-glass' }] : []),
     ],
     range,
@@ -36,6 +38,9 @@ export function DirectorDashboard({ session }: { session: Session }): ReactNode 
     </Page>
   );
 }
+
+const dollars = (value: number): string =>
+  value.toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
 
 const sum = (result: ReportResult | undefined, column: string): number =>
   result ? result.rows.reduce((n, row) => n + num(cell(result, row, column)), 0) : 0;
@@ -57,6 +62,15 @@ function DirectorBody({
   const roiMonths = [...new Set(roi.rows.map((row) => String(cell(roi, row, 'month'))))];
   const roiStatuses = [...new Set(roi.rows.map((row) => String(cell(roi, row, 'status'))))].sort();
   const over30 = dnfb.rows.find((row) => cell(dnfb, row, 'bucket') === 'over 30 days');
+  const delinquency = reports['chart-delinquency'] as ReportResult;
+  const turnaround = reports['roi-turnaround'] as ReportResult;
+  // One row per provider and age bucket: providers in the report's order (most delinquent first).
+  const providers = [...new Set(delinquency.rows.map((row) => String(cell(delinquency, row, 'provider'))))];
+  const ageBuckets = [...new Set(delinquency.rows.map((row) => String(cell(delinquency, row, 'ageBucket'))))];
+  const delinquentCharts = providers.reduce((n, p) => {
+    const row = delinquency.rows.find((r) => cell(delinquency, r, 'provider') === p);
+    return n + (row ? num(cell(delinquency, row, 'delinquentCharts')) : 0);
+  }, 0);
   const tiles: TileSpec[] = [
     {
       id: 'dnfb',
@@ -71,6 +85,27 @@ function DirectorBody({
       value: over30 ? num(cell(dnfb, over30, 'encounters')) : 0,
       description: 'The oldest accounts, first on the coding worklist',
       path: '/coding/worklist',
+    },
+    {
+      id: 'dnfb-charges',
+      title: 'DNFB charges',
+      value: dollars(sum(dnfb, 'charges')),
+      description: 'Total charges of the encounters not final billed',
+      path: '/coding/worklist',
+    },
+    {
+      id: 'delinquent-charts',
+      title: 'Delinquent charts',
+      value: delinquentCharts,
+      description: `Charts with a deficiency open past the delinquency threshold on ${range.to}`,
+      path: '/completeness/delinquency',
+    },
+    {
+      id: 'roi-late',
+      title: 'Releases past the legal clock',
+      value: sum(turnaround, 'late'),
+      description: 'Requests released after their due date (30 days, or the extension) in the range',
+      path: '/disclosure',
     },
     {
       id: 'duplicates-open',
@@ -123,6 +158,66 @@ function DirectorBody({
               { name: 'Encounters', values: dnfb.rows.map((row) => num(cell(dnfb, row, 'encounters'))) },
             ],
             link: () => '/coding/worklist',
+          }}
+        />
+        <ReportChart
+          id="dnfb-charges"
+          title="DNFB charges (USD) by days since discharge"
+          kind="bar"
+          data={{
+            categories: dnfb.rows.map((row) => String(cell(dnfb, row, 'bucket'))),
+            series: [
+              { name: 'Charges (USD)', values: dnfb.rows.map((row) => num(cell(dnfb, row, 'charges'))) },
+            ],
+            link: () => '/coding/worklist',
+          }}
+        />
+        <ReportChart
+          id="delinquency"
+          title={`Open deficiencies by days since discharge and provider, on ${range.to}`}
+          kind="bar"
+          stacked
+          data={{
+            categories: ageBuckets,
+            series: providers.map((p) => ({
+              name: p,
+              values: ageBuckets.map((b) =>
+                num(
+                  cell(
+                    delinquency,
+                    delinquency.rows.find(
+                      (row) =>
+                        cell(delinquency, row, 'provider') === p && cell(delinquency, row, 'ageBucket') === b,
+                    ) ?? [],
+                    'openDeficiencies',
+                  ),
+                ),
+              ),
+            })),
+            link: () => '/completeness/delinquency',
+          }}
+        />
+        <ReportChart
+          id="roi-turnaround"
+          title="Release of information turnaround (days from received to released)"
+          kind="line"
+          data={{
+            categories: turnaround.rows.map((row) => String(cell(turnaround, row, 'month'))),
+            series: [
+              {
+                name: 'Median days',
+                values: turnaround.rows.map((row) => num(cell(turnaround, row, 'medianDays'))),
+              },
+              {
+                name: '90th percentile days',
+                values: turnaround.rows.map((row) => num(cell(turnaround, row, 'p90Days'))),
+              },
+              {
+                name: 'Released late',
+                values: turnaround.rows.map((row) => num(cell(turnaround, row, 'late'))),
+              },
+            ],
+            link: () => '/disclosure',
           }}
         />
         <ReportChart
