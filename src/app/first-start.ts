@@ -13,7 +13,7 @@ import { processBundle } from '../fhir/bundle.ts';
 const DEMO_YEARS = 3;
 
 /** Demo data and code sets loaded at first start are audited under this name. */
-const FIRST_START_CONTEXT: RequestContext = {
+export const FIRST_START_CONTEXT: RequestContext = {
   userId: 'first-start',
   username: 'custodian:first-start',
   role: 'system',

@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData } from '../app/demo-loader.ts';
+import { FIRST_START_CONTEXT as SEEDER } from '../app/first-start.ts';
 import { seedDemoAmendments } from '../disclosure/index.ts';
 import type { AmendmentView } from '../disclosure/index.ts';
 import { FhirStore } from '../fhir/store.ts';
-import type { RequestContext } from '../fhir/request-context.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import { seedDemoHolds } from './demo-holds.ts';
 import type { LegalHold } from './holds.ts';
-
-const SEEDER: RequestContext = {
-  userId: 'first-start',
-  username: 'custodian:first-start',
-  role: 'system',
-  purpose: 'HSYSADMIN',
-  sourceAddress: 'local',
-  tokenId: 'first-start',
-  brokenGlassPatients: [],
-};
 
 let server: TestServer;
 beforeAll(async () => {

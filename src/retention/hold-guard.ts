@@ -27,11 +27,12 @@ export function registerHoldGuard(app: FastifyInstance, db: Db): void {
     if (!Array.isArray(amended)) return;
     for (const r of amended as Array<Partial<Resource>>)
       if (typeof r?.resourceType === 'string' && typeof r.id === 'string')
-        await guard(db, req, 'update', r.resourceType, r.id);
+        await guardAmended(db, req, r.resourceType, r.id);
   });
 }
 
-async function guard(db: Db, req: FastifyRequest, action: 'update', type: string, id: string): Promise<void> {
+/** Refuses (audited as the amendment's update) a new version of a held record. */
+async function guardAmended(db: Db, req: FastifyRequest, type: string, id: string): Promise<void> {
   const store = storeFor(db, req);
   let record: Resource;
   try {
@@ -39,5 +40,5 @@ async function guard(db: Db, req: FastifyRequest, action: 'update', type: string
   } catch {
     return;
   }
-  await store.audited(action, `${type}/${id}`, () => assertNotHeld(db, record));
+  await store.audited('update', `${type}/${id}`, () => assertNotHeld(db, record));
 }
