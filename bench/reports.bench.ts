@@ -6,7 +6,7 @@ import type { RequestContext } from '../src/fhir/request-context.ts';
 import { writeVersions, type VersionWrite } from '../src/fhir/unchecked-storage.ts';
 import { REPORTS, runReport } from '../src/reports/index.ts';
 import { seedPatients } from './store.bench.ts';
-import { timeEach } from './stats.ts';
+import { percentile } from './stats.ts';
 
 /**
  * Each report (src/reports) timed on a PostgreSQL server at `patients` patients (issue #19: each
@@ -23,6 +23,9 @@ const CODES = ['E11.9', 'I10', 'J18.9', 'N39.0', 'I50.9', 'J44.1', 'K35.80', 'A4
 const CLASSES = ['IMP', 'AMB', 'EMER'];
 const CODED = { system: 'urn:custodian:coding', code: 'coded' };
 const STATE = 'urn:custodian:coding-state';
+
+/** Issue #19: each report within 2 s at 100,000 patients. */
+const TARGET_MS = 2000;
 
 const day = (i: number): string => new Date(Date.UTC(2025, 0, 1) + (i % 360) * 86_400_000).toISOString();
 
@@ -115,8 +118,8 @@ export async function seedReportData(
 
 export interface ReportsScaleResult {
   patients: number;
-  /** Per report: rows answered and the time of a run (ms) over `runs` runs. */
-  reports: Record<string, { rows: number; p50Ms: number; p95Ms: number }>;
+  /** Per report: rows answered, the runs timed, and the time of a run (ms) over them. */
+  reports: Record<string, { rows: number; runs: number; p50Ms: number; p95Ms: number }>;
   withinTwoSeconds: boolean;
 }
 
@@ -165,15 +168,22 @@ async function timeReports(
     const query = { from: '2025-01-01', to: '2025-12-31' };
     for (const report of REPORTS) {
       let rows = 0;
-      const timing = await timeEach(runs, async () => {
+      const samples: number[] = [];
+      // A report ten times over the target is timed once: its figure says enough, and five runs
+      // of it would hold the benchmark for many minutes.
+      while (samples.length < runs && !samples.some((ms) => ms > 10 * TARGET_MS)) {
+        const started = performance.now();
         rows = (await runReport({ db, store }, report.name, query)).rows.length;
-      });
-      reports[report.name] = { rows, p50Ms: timing.p50, p95Ms: timing.p95 };
+        samples.push(performance.now() - started);
+      }
+      const sorted = samples.sort((a, b) => a - b);
+      const timing = { p50: Math.round(percentile(sorted, 50)), p95: Math.round(percentile(sorted, 95)) };
+      reports[report.name] = { rows, runs: samples.length, p50Ms: timing.p50, p95Ms: timing.p95 };
       log(
         `reports bench (${patients} patients): ${report.name} ${rows} rows, p50 ${timing.p50.toFixed(0)} ms`,
       );
     }
-    return { patients, reports, withinTwoSeconds: Object.values(reports).every((r) => r.p95Ms < 2000) };
+    return { patients, reports, withinTwoSeconds: Object.values(reports).every((r) => r.p95Ms < TARGET_MS) };
   } finally {
     await db.close();
   }

@@ -40,7 +40,8 @@ if (only.has('store')) {
       server = await runStoreBench({
         databaseUrl: url,
         patients: Number(process.env.BENCH_PG_PATIENTS ?? 100_000),
-        importSynthea: false,
+        // The same Synthea bundles imported on the server too: both import rates in store.json.
+        importSynthea: true,
         log,
       });
   } finally {
@@ -84,6 +85,7 @@ if (only.has('reports')) {
         await runReportsBench({
           databaseUrl: url,
           patients: (process.env.BENCH_REPORT_PATIENTS ?? '100000').split(',').map(Number),
+          runs: Number(process.env.BENCH_REPORT_RUNS ?? 5),
           log,
         }),
       );
