@@ -56,6 +56,63 @@ async function rawSqlServer(db: Db): Promise<LocalServer> {
   return listenOnLoopback(srv);
 }
 
+/**
+ * The right floor of an audited read: the read's raw SQL plus the least durable record of it,
+ * one row in a small table, committed before the answer leaves, group-committed as the product
+ * does (every read waiting at that moment, one transaction). What any server that must record
+ * every read durably pays at least.
+ */
+async function rawSqlPlusAuditServer(db: Db): Promise<LocalServer> {
+  await db.query(
+    `CREATE TABLE bench_read_log (seq bigserial PRIMARY KEY, recorded timestamptz NOT NULL, patient text NOT NULL)`,
+  );
+  const pending: Array<{ patient: string; written: () => void; failed: (err: unknown) => void }> = [];
+  let flushing = false;
+  const groupCommits = async () => {
+    flushing = true;
+    await new Promise((resolve) => setImmediate(resolve));
+    while (pending.length > 0) {
+      const batch = pending.splice(0, pending.length);
+      try {
+        await db.transaction((tx) =>
+          tx.query(`INSERT INTO bench_read_log (recorded, patient) SELECT now(), unnest($1::text[])`, [
+            batch.map((w) => w.patient),
+          ]),
+        );
+        for (const w of batch) w.written();
+      } catch (err) {
+        for (const w of batch) w.failed(err);
+      }
+    }
+    flushing = false;
+  };
+  const logged = (patient: string) =>
+    new Promise<void>((written, failed) => {
+      pending.push({ patient, written, failed });
+      if (!flushing) void groupCommits();
+    });
+  const srv = createServer((req, res) => {
+    const id = (req.url ?? '/').slice(1);
+    db.query<{ content: string }>(
+      `SELECT content::text AS content FROM fhir_resource WHERE resource_type = 'Patient' AND id = $1`,
+      [id],
+    )
+      .then(async (r) => {
+        await logged(id);
+        res.end(r.rows[0]?.content ?? '{}');
+      })
+      .catch(() => res.writeHead(500).end());
+  });
+  const server = await listenOnLoopback(srv);
+  return {
+    url: server.url,
+    close: async () => {
+      await server.close();
+      await db.query(`DROP TABLE bench_read_log`);
+    },
+  };
+}
+
 /** The same, through a Fastify app without hooks: what the framework itself adds. */
 async function emptyFastifyServer(): Promise<LocalServer> {
   const app = Fastify();
@@ -151,6 +208,12 @@ export interface StoreBenchResult {
     rawSqlHttp: object;
     ratioToRawSqlHttp: number;
     /**
+     * The right floor: a bare node:http server running the read's raw SQL and the least durable
+     * record of the read (one row, group-committed before answering), and our read's ratio to it.
+     */
+    rawSqlPlusAuditHttp: object;
+    ratioToRawSqlPlusAuditHttp: number;
+    /**
      * The reads' AuditEvents still queued when a round ended, written before the next path's
      * round (untimed there), spread over the reads: add it to the p50 for the whole cost.
      */
@@ -215,6 +278,7 @@ export async function runStoreBench(options: {
   const empty = await emptyServer();
   const emptyFastify = await emptyFastifyServer();
   const rawHttp = await rawSqlServer(db);
+  const rawAuditHttp = await rawSqlPlusAuditServer(db);
   const id = (i: number) => `bench-${(i * 7919) % options.patients}`;
   const family = (i: number) => ['smith', 'jones', 'brown', 'davis', 'moore'][i % 5] ?? 'smith';
   const dob = (i: number) =>
@@ -230,6 +294,7 @@ export async function runStoreBench(options: {
       }),
     emptyHttp: () => fetch(empty.url).then((r) => r.text()),
     rawSqlHttp: (i: number) => fetch(`${rawHttp.url}/${id(i)}`).then((r) => r.text()),
+    rawSqlPlusAuditHttp: (i: number) => fetch(`${rawAuditHttp.url}/${id(i)}`).then((r) => r.text()),
     emptyFastify: () => fetch(emptyFastify.url).then((r) => r.text()),
     searchHttp: (i: number) =>
       fetch(`${server.url}/fhir/R4/Patient?family=${family(i)}${Math.floor(i / 3)}&birthdate=${dob(i)}`, {
@@ -278,10 +343,17 @@ export async function runStoreBench(options: {
       ratioToRawPlusEmptyFastify: round(readHttp.p50 / (readRaw.p50 + t.emptyFastify.p50)),
       rawSqlHttp: t.rawSqlHttp,
       ratioToRawSqlHttp: round(readHttp.p50 / t.rawSqlHttp.p50),
+      rawSqlPlusAuditHttp: t.rawSqlPlusAuditHttp,
+      ratioToRawSqlPlusAuditHttp: round(readHttp.p50 / t.rawSqlPlusAuditHttp.p50),
       auditWrittenAfterRoundMsPerRead: Math.round((deferred.readHttp / readHttp.n) * 1000) / 1000,
     },
     search: { http: searchHttp, rawSql: searchRaw, ratio: round(searchHttp.p95 / searchRaw.p95) },
   };
+  options.log(
+    `[${dialect}] audited read p50 ${readHttp.p50} ms: ${result.read.ratioToRawSqlHttp}x the raw read ` +
+      `(rawSqlHttp ${t.rawSqlHttp.p50} ms), ${result.read.ratioToRawSqlPlusAuditHttp}x the raw read plus ` +
+      `its durable record (rawSqlPlusAuditHttp ${t.rawSqlPlusAuditHttp.p50} ms); search p95 ${searchHttp.p95} ms`,
+  );
 
   if (options.importSynthea) {
     const dir = join(sharedTestdataDir(), 'synthea');
@@ -343,10 +415,15 @@ export async function runStoreBench(options: {
       cores: availableParallelism(),
       validationCeilingResourcesPerSecond: Math.round((availableParallelism() * 1e6) / validationMicros),
     };
+    options.log(
+      `[${dialect}] import ${result.import.resourcesPerSecond} resources/s, raw storage of the same rows ` +
+        `${result.import.rawStorageResourcesPerSecond}/s: ratioToRawStorage ${result.import.ratioToRawStorage}`,
+    );
   }
   await empty.close();
   await emptyFastify.close();
   await rawHttp.close();
+  await rawAuditHttp.close();
   await server.stop();
   await db.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
