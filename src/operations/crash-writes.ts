@@ -216,8 +216,11 @@ async function mergePatients(server: ServerEndpoint, ledger: Acknowledged): Prom
   ledger.counts.merge++;
 }
 
-/** One HL7 v2 message over MLLP on its own connection; resolves with the ACK's text. */
-export function sendMllp(port: number, message: string, timeoutMs = 60_000): Promise<string> {
+/**
+ * One HL7 v2 message over MLLP on its own connection; resolves with the ACK's text. Waits as long
+ * as an HTTP client of the run would (undici's five minutes): a slow answer is not a lost one.
+ */
+export function sendMllp(port: number, message: string, timeoutMs = 300_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     let received = Buffer.alloc(0);

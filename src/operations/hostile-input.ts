@@ -102,8 +102,8 @@ const HOSTILE: Hostile[] = [
   // Garbage and an invalid message over MLLP.
   async (s, n) => {
     if (!s.mllpPort) return 0;
-    await sendMllp(s.mllpPort, `MSH|^~\\&|X|Y|||2026||ADT^A01|${n}|P|2.5\rPID|1||`, 30_000);
-    await sendMllp(s.mllpPort, `not hl7 at all ${n}`, 30_000);
+    await sendMllp(s.mllpPort, `MSH|^~\\&|X|Y|||2026||ADT^A01|${n}|P|2.5\rPID|1||`, 300_000);
+    await sendMllp(s.mllpPort, `not hl7 at all ${n}`, 300_000);
     return 200;
   },
 ];
