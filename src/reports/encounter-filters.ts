@@ -1,4 +1,3 @@
-import type { Coverage, Encounter } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcomes.ts';
 import type { Criterion } from '../fhir/search/typed.ts';
 import type { FhirStore } from '../fhir/store.ts';
@@ -18,20 +17,12 @@ export const ENCOUNTER_FILTERS = {
   payer: "payer Organization id (the patient's Coverage payor), or self-pay",
 } as const;
 
-/** References per criterion: a longer list is split and the tallies added up. */
-const CHUNK = 500;
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function id(params: ReportParams, name: 'provider' | 'payer'): string | undefined {
   const value = params.filters[name];
   if (value !== undefined && !ID.test(value)) throw badRequest(`${name} must be a resource id`, [name]);
   return value;
-}
-
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
 }
 
 /** The Encounter's own criteria for `service` and `provider`. */
@@ -43,58 +34,45 @@ function ownCriteria(params: ReportParams): Criterion[] {
   return where;
 }
 
-/** The patients the payer covers (active Coverage), sorted; undefined when no payer is asked. */
-async function payerPatients(store: FhirStore, params: ReportParams): Promise<string[] | undefined> {
+/**
+ * The payer as a criterion on a record's `subject`: its patient is the beneficiary of some
+ * Coverage of the payer (or a self-pay Coverage). One join in the database, however many
+ * patients the payer covers. The Coverage's status is not checked (a criterion of the reverse
+ * chain holds one condition).
+ */
+function payerCriterion(params: ReportParams): Criterion | undefined {
   const payer = id(params, 'payer');
   if (!payer) return undefined;
-  const where: Criterion[] =
+  const coverage: Criterion =
     payer === 'self-pay'
-      ? [{ param: 'type', tokens: [{ code: 'pay' }] }]
-      : [{ param: 'payor', references: [`Organization/${payer}`] }];
-  const { matches } = await store.findAll({ type: 'Coverage', where, count: 1000 });
-  const patients = new Set<string>();
-  for (const c of matches as Coverage[]) {
-    if (c.status && c.status !== 'active') continue;
-    const patient = /^Patient\/(.+)$/.exec(c.beneficiary?.reference ?? '')?.[1];
-    if (patient) patients.add(patient);
-  }
-  return [...patients].sort();
+      ? { param: 'type', tokens: [{ code: 'pay' }] }
+      : { param: 'payor', references: [`Organization/${payer}`] };
+  return {
+    param: 'subject',
+    chain: { type: 'Patient', where: { param: 'beneficiary', has: { type: 'Coverage', where: coverage } } },
+  };
 }
 
 /**
- * Criteria sets that together select the encounters the filters allow: one set without a payer,
- * one per slice of the payer's patients with one (none when the payer covers nobody).
+ * Criteria sets that together select the encounters the filters allow (one set: the payer is a
+ * join, not a list of patients).
  */
-export async function encounterWhere(store: FhirStore, params: ReportParams): Promise<Criterion[][]> {
-  const own = ownCriteria(params);
-  const patients = await payerPatients(store, params);
-  if (!patients) return [own];
-  return chunks(patients).map((slice) => [
-    ...own,
-    { param: 'subject', references: slice.map((p) => `Patient/${p}`) },
-  ]);
+export async function encounterWhere(_store: FhirStore, params: ReportParams): Promise<Criterion[][]> {
+  const payer = payerCriterion(params);
+  return [[...ownCriteria(params), ...(payer ? [payer] : [])]];
 }
 
 /**
- * The same for records of an encounter (Condition, Procedure): by the encounters' ids when a
- * service or provider is asked, by the payer's patients when only the payer is.
+ * The same for records of an encounter (Condition, Procedure): through their `encounter` when a
+ * service or provider is asked (each a chained criterion), through their `subject` for the payer.
  */
-export async function recordWhere(store: FhirStore, params: ReportParams): Promise<Criterion[][]> {
-  const patients = await payerPatients(store, params);
-  if (ownCriteria(params).length === 0) {
-    if (!patients) return [[]];
-    return chunks(patients).map((slice) => [
-      { param: 'subject', references: slice.map((p) => `Patient/${p}`) },
-    ]);
-  }
-  const ids: string[] = [];
-  for (const where of await encounterWhere(store, params)) {
-    const { matches } = await store.findAll({ type: 'Encounter', where, count: 1000 });
-    ids.push(...(matches as Encounter[]).map((e) => e.id ?? '').filter(Boolean));
-  }
-  return chunks(ids.sort()).map((slice) => [
-    { param: 'encounter', references: slice.map((e) => `Encounter/${e}`) },
-  ]);
+export async function recordWhere(_store: FhirStore, params: ReportParams): Promise<Criterion[][]> {
+  const payer = payerCriterion(params);
+  const own = ownCriteria(params).map((where): Criterion => ({
+    param: 'encounter',
+    chain: { type: 'Encounter', where },
+  }));
+  return [[...own, ...(payer ? [payer] : [])]];
 }
 
 /** One tally per criteria set, added up per key (the sets select disjoint records). */

@@ -20,7 +20,14 @@ export type Criterion =
   /** Date parameters: an ISO date or instant at its precision, with a FHIR prefix (default eq). */
   | { param: string; date: string; prefix?: Prefix }
   /** `:missing`. */
-  | { param: string; missing: boolean };
+  | { param: string; missing: boolean }
+  /** A chain, `subject:Patient.<criterion>`: the reference `param` targets a `type` record matching `where`. */
+  | { param: string; chain: { type: string; where: Criterion } }
+  /**
+   * A reverse chain, `_has:<type>:<param>:<criterion>`: some `type` record refers to this one by
+   * its reference parameter `param` and matches `where`.
+   */
+  | { param: string; has: { type: string; where: Criterion } };
 
 export interface SearchSpec {
   type: string;
@@ -50,7 +57,23 @@ function referenceValue(raw: string): { type?: string; id: string } {
 }
 
 function filterOf(type: string, c: Criterion): Filter {
+  if ('has' in c) {
+    if (!isKnownResourceType(c.has.type)) throw badRequest(`Unknown resource type ${c.has.type}`);
+    const source = param(c.has.type, c.param);
+    if (source.type !== 'reference' || !source.targets.includes(type))
+      throw badRequest(`${c.has.type}.${c.param} does not refer to ${type}`);
+    return { kind: 'has', param: source, targetType: type, filter: filterOf(c.has.type, c.has.where) };
+  }
   const def = param(type, c.param);
+  if ('chain' in c) {
+    if (def.type !== 'reference' || !def.targets.includes(c.chain.type))
+      throw badRequest(`${c.param} of ${type} does not refer to ${c.chain.type}`);
+    return {
+      kind: 'chain',
+      param: def,
+      targets: [{ type: c.chain.type, filter: filterOf(c.chain.type, c.chain.where) }],
+    };
+  }
   if ('missing' in c) return { kind: 'missing', param: def, missing: c.missing };
   if ('tokens' in c) {
     if (def.type !== 'token') throw badRequest(`${c.param} is not a token parameter`);
