@@ -1,0 +1,95 @@
+import type { Condition, Resource } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../db/index.ts';
+import { openTestDb } from '../testing/test-db.ts';
+import type { RequestContext } from './request-context.ts';
+import { FhirStore } from './store.ts';
+import { tallyRecords } from './tally.ts';
+import { writeVersions } from './unchecked-storage.ts';
+
+const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';
+const RESTRICTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
+
+const condition = (
+  id: string,
+  codes: Array<[string, string]>,
+  extra: Partial<Condition> = {},
+): Condition & { id: string } => ({
+  resourceType: 'Condition',
+  id,
+  subject: { reference: 'Patient/t-p1' },
+  recordedDate: '2025-03-04',
+  ...(codes.length > 0
+    ? { code: { coding: codes.map(([code, display]) => ({ system: ICD10CM, code, display })) } }
+    : {}),
+  ...extra,
+});
+
+/** What a tally answers: one row per key value, a record counted once per group it falls in. */
+describe('tallyRecords', () => {
+  let db: Db;
+  let store: FhirStore;
+
+  beforeAll(async () => {
+    db = await openTestDb();
+    const records: Array<Resource & { id: string }> = [
+      { resourceType: 'Patient', id: 't-p1' },
+      condition('t-c1', [['I10', 'Hypertension']]),
+      // Another display of the same code: the group's label is its first record's (t-c1).
+      condition('t-c2', [
+        ['I10', 'Essential hypertension'],
+        ['E11.9', 'Diabetes'],
+      ]),
+      // The same code twice on one record: still one record in the group.
+      condition('t-c3', [
+        ['E11.9', 'Diabetes'],
+        ['E11.9', 'Diabetes'],
+      ]),
+      condition('t-c4', []),
+      // Hidden from the director by its label: neither counted nor shown.
+      condition('t-c5', [['J18.9', 'Pneumonia']], { meta: { security: [RESTRICTED] } }),
+      condition('t-c6', [['I10', 'Hypertension']], { recordedDate: '2024-12-31' }),
+    ];
+    await db.transaction((tx) =>
+      writeVersions(
+        tx,
+        records.map((resource) => ({ resource, previousVersion: 0, deleted: false })),
+      ),
+    );
+    const ctx: RequestContext = {
+      userId: 'tally-test',
+      username: 'tally-director',
+      role: 'him-director',
+      purpose: 'HOPERAT',
+      sourceAddress: 'test',
+      tokenId: 'tally-test',
+      brokenGlassPatients: [],
+    };
+    store = new FhirStore(db, ctx);
+  });
+  afterAll(() => db.close());
+
+  it('counts visible matches per code, largest first, with the null group and a display per code', async () => {
+    const rows = await tallyRecords(store, {
+      type: 'Condition',
+      where: [{ param: 'recorded-date', date: '2025-01-01', prefix: 'ge' }],
+      by: [{ token: 'code', system: ICD10CM }],
+    });
+    expect(rows).toEqual([
+      { keys: ['E11.9'], labels: ['diabetes'], count: 2 },
+      { keys: ['I10'], labels: ['hypertension'], count: 2 },
+      { keys: [null], labels: [null], count: 1 },
+    ]);
+  });
+
+  it('groups by a date key too', async () => {
+    const rows = await tallyRecords(store, {
+      type: 'Condition',
+      by: [{ date: 'recorded-date', unit: 'month' }],
+    });
+    expect(rows).toEqual([
+      { keys: ['2025-03'], labels: [null], count: 4 },
+      { keys: ['2024-12'], labels: [null], count: 1 },
+    ]);
+  });
+});
