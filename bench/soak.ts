@@ -27,7 +27,7 @@ import { rssVerdict } from '../src/operations/rss-trend.ts';
  *    strings, invalid bundles, bad logins, nonsense searches, MLLP garbage), the server's RSS
  *    sampled every 5 s. The first SOAK_WARMUP_MINUTES (default 40%) are warm-up; the run
  *    fails when RSS keeps growing after it (src/operations/rss-trend.ts: the last minute's
- *    median more than SOAK_RSS_GROWTH (default 10%) above the first post-warm-up minute's, or a
+ *    median more than SOAK_RSS_GROWTH (default 10%) above the first post-warm-up minute's, and a
  *    linear fit over the post-warm-up samples rising faster than SOAK_RSS_SLOPE MB a minute,
  *    default 5).
  * SOAK_HEAP_DIR: heap snapshots of the server there after warm-up and at the end (compare them

@@ -26,13 +26,22 @@ describe('RSS after warm-up', () => {
     expect(v.slopeMbPerMinute).toBeCloseTo(20, 0);
   });
 
-  it('a slow rise that adds more than a tenth by the end keeps growing', () => {
+  it('a steady rise that adds more than a tenth by the end keeps growing', () => {
     expect(
       rssVerdict(
-        run(10, (m) => 200 + 4.5 * m),
+        run(10, (m) => 200 + 6 * m),
         opts,
       ).growing,
     ).toBe(true);
+  });
+
+  it('a dip in the first minute after warm-up, then flat memory, is not growth', () => {
+    const v = rssVerdict(
+      run(10, (m) => (m >= 2 && m < 3.5 ? 705 : 760)),
+      opts,
+    );
+    expect(v.slopeMbPerMinute).toBeGreaterThan(5);
+    expect(v.growing).toBe(false);
   });
 
   it('one spike in the last minute is not growth', () => {

@@ -44,8 +44,10 @@ function slope(points: Array<{ x: number; y: number }>): number {
 
 /**
  * Growing: the last minute's median is more than `allowedGrowth` above the first post-warm-up
- * minute's, or the line through the post-warm-up samples rises faster than
- * `allowedSlopeMbPerMinute`. Medians, so that one collection's spike decides nothing.
+ * minute's, and the line through the post-warm-up samples rises faster than
+ * `allowedSlopeMbPerMinute`. Both: alone, the slope over a few minutes of a garbage-collected
+ * process's sawtooth (±50 MB) follows one dip, and the medians one bad minute. Medians, so that
+ * one collection's spike decides nothing.
  */
 export function rssVerdict(
   samples: RssSample[],
@@ -69,6 +71,7 @@ export function rssVerdict(
     byMinuteMb,
     growing:
       settled.length >= 2 &&
-      (last > first * (1 + opts.allowedGrowth) || perMinute > opts.allowedSlopeMbPerMinute),
+      last > first * (1 + opts.allowedGrowth) &&
+      perMinute > opts.allowedSlopeMbPerMinute,
   };
 }
