@@ -95,6 +95,16 @@ describe('demo coding', () => {
       expect(DEMO_CODERS).toContain(task.owner?.identifier?.value);
       expect(task.lastModified! <= AS_OF.toISOString()).toBe(true);
     }
+    // Every override in the work items' logs is also a DetectedIssue the quality report counts.
+    const logged = (tasks ?? []).flatMap((t) =>
+      (t.extension ?? []).filter((x) => x.url === 'urn:custodian:fhir:coding-override'),
+    ).length;
+    const issues = await json<Bundle>(
+      '/fhir/R4/DetectedIssue?code=urn:custodian:coding-edit|&_summary=count',
+    );
+    expect(issues.total).toBe(logged);
+    const quality = (await json<ReportResult>(`/reports/coding-quality?${RANGE}`)).rows;
+    expect(quality.reduce((n, r) => n + Number(r[2]), 0)).toBe(logged);
     // A second run changes nothing.
     const again = await seedDemoCoding(server.db, new FhirStore(server.db, cliContext()), AS_OF);
     expect(again).toEqual(first);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Extension, Reference, Resource, Task } from '@medplum/fhirtypes';
+import type { DetectedIssue, Extension, Reference, Resource, Task } from '@medplum/fhirtypes';
 
 /**
  * The coding work item of one encounter, kept as a FHIR Task: `code` urn:custodian:task|encounter-coding,
@@ -65,6 +65,38 @@ export const claimIdFor = (encounterId: string): string => derivedId('claim', en
 /** The coder as a logical reference: users are not Practitioner resources. */
 export function userRef<T extends Resource = Resource>(username: string): Reference<T> {
   return { identifier: { system: USER_SYSTEM, value: username }, display: username };
+}
+
+/** DetectedIssue.code system of a coding edit overridden at finalization (the code is the edit kind). */
+export const OVERRIDE_ISSUE_SYSTEM = 'urn:custodian:coding-edit';
+
+/**
+ * An override given at finalization as its own searchable record (DetectedIssue): the edit kind
+ * (code), the encounter (implicated), the coder (author, by user name), when (identified) and the
+ * reason (mitigation). Reports count these in the database; the work item's log keeps the same.
+ */
+export function overrideIssue(
+  override: Override,
+  index: number,
+  change: { encounterId: string; patientId: string; coder: string; now: string },
+): DetectedIssue {
+  // One id per override of one finalization: a case reopened and finalized again adds new ones.
+  const key = createHash('sha256').update(`${change.encounterId}|${change.now}|${index}`).digest('hex');
+  return {
+    resourceType: 'DetectedIssue',
+    id: `coding-override-${key.slice(0, 40)}`,
+    status: 'final',
+    code: { coding: [{ system: OVERRIDE_ISSUE_SYSTEM, code: override.kind }], text: override.kind },
+    patient: { reference: `Patient/${change.patientId}` },
+    implicated: [{ reference: `Encounter/${change.encounterId}` }],
+    author: userRef(change.coder),
+    identifiedDateTime: change.now,
+    ...(override.codes.length ? { evidence: [{ code: override.codes.map((c) => ({ text: c })) }] } : {}),
+    detail: override.reason,
+    mitigation: [
+      { action: { text: `Overridden: ${override.reason}` }, date: change.now, author: userRef(change.coder) },
+    ],
+  };
 }
 
 export function stateOf(task: Task | undefined): CodingState {

@@ -1,4 +1,12 @@
-import type { Bundle, Claim, Condition, Encounter, OperationOutcome, Task } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  Claim,
+  Condition,
+  DetectedIssue,
+  Encounter,
+  OperationOutcome,
+  Task,
+} from '@medplum/fhirtypes';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableIds } from '../bulk/import.ts';
@@ -291,6 +299,16 @@ describe('finalizing', () => {
     expect(view.overrides.map((o) => [o.kind, o.reason])).toEqual([
       ['excludes1', 'Attending documents both types; query answered'],
     ]);
+    // Each override is its own searchable record too, written with the finalization.
+    const issues = await admin<Bundle<DetectedIssue>>(
+      `/fhir/R4/DetectedIssue?implicated=Encounter/${enc.encounterId}&code=urn:custodian:coding-edit|excludes1`,
+    );
+    expect(issues.entry?.map((e) => e.resource?.author?.identifier?.value)).toEqual([
+      view.overrides[0]?.coder,
+    ]);
+    expect(issues.entry?.[0]?.resource?.mitigation?.[0]?.action.text).toBe(
+      'Overridden: Attending documents both types; query answered',
+    );
     const again = await server.call('coder', 'PUT', `/coding/encounters/${enc.encounterId}/codes`, {
       diagnoses: [{ code: 'I50.9', principal: true, poa: 'Y' }],
     });

@@ -43,6 +43,7 @@ import {
   claimIdFor,
   eventsOf,
   nextTask,
+  overrideIssue,
   overridesOf,
   ownerOf,
   stateOf,
@@ -414,7 +415,10 @@ export async function finalizeEncounterCoding(
     discharge: l.ctx.discharge,
     overrides: used,
   });
-  await writeAll(store, [encounter, claim, task]);
+  const issues = used.map((o, i) =>
+    overrideIssue(o, i, { encounterId, patientId: l.ctx.patientId, coder, now }),
+  );
+  await writeAll(store, [encounter, claim, task, ...issues]);
   return { state: 'final', edits, overrides: used };
 }
 

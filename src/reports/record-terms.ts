@@ -21,8 +21,8 @@ export const ROI_STATUS_SYSTEM = 'urn:custodian:roi-status';
 /** Chart deficiencies (src/completeness): Task.code and the deficiency kind in businessStatus. */
 export const DEFICIENCY_TASK = 'deficiency';
 export const DEFICIENCY_KIND_SYSTEM = 'urn:custodian:deficiency-kind';
-/** The override log on a coding work item (Task extension: kind, code..., reason, coder, time). */
-export const CODING_OVERRIDE_URL = 'urn:custodian:fhir:coding-override';
+/** DetectedIssue.code system of a coding edit overridden at finalization (code: the edit kind). */
+export const CODING_EDIT_SYSTEM = 'urn:custodian:coding-edit';
 /** A released ROI request's Task.output `released-at` (its type coded under this system). */
 export const ROI_OUTPUT_SYSTEM = 'urn:custodian:roi-output';
 /** A visit's total charges from charge capture (Encounter extension, Money). */

@@ -9,7 +9,7 @@ import {
   DEFICIENCY_TASK,
   DUPLICATE_REVIEW_TASK,
   ICD10CM,
-  CODING_OVERRIDE_URL,
+  CODING_EDIT_SYSTEM,
   ROI_OUTPUT_SYSTEM,
   ROI_STATUS_SYSTEM,
   ROI_TASK,
@@ -69,26 +69,10 @@ function codingTask(
   modified: string,
   state: 'coded' | 'final',
   code = CODING_TASK,
-  overrides: string[] = [],
 ): Resource {
   return {
     resourceType: 'Task',
     id: `rep-task-${key}`,
-    // The overrides given at finalization, as the coding workflow logs them.
-    ...(overrides.length
-      ? {
-          extension: overrides.map((kind) => ({
-            url: CODING_OVERRIDE_URL,
-            extension: [
-              { url: 'kind', valueCode: kind },
-              { url: 'code', valueString: 'E11.9' },
-              { url: 'reason', valueString: 'Documented' },
-              { url: 'coder', valueString: coder },
-              { url: 'time', valueDateTime: modified },
-            ],
-          })),
-        }
-      : {}),
     status: state === 'final' ? 'completed' : 'in-progress',
     intent: 'order',
     code: { coding: [{ system: TASK_SYSTEM, code }] },
@@ -96,6 +80,22 @@ function codingTask(
     owner: { identifier: { system: 'urn:custodian:user', value: coder } },
     lastModified: modified,
   };
+}
+
+/** The overrides a coder gave finalizing the case of encounter `enc`, as the coding workflow records them. */
+function overrides(key: string, enc: string, coder: string, at: string, kinds: string[]): Resource[] {
+  return kinds.map((kind, i) => ({
+    resourceType: 'DetectedIssue',
+    id: `rep-override-${key}-${i}`,
+    status: 'final',
+    code: { coding: [{ system: CODING_EDIT_SYSTEM, code: kind }] },
+    patient: { reference: 'Patient/rep-patient' },
+    implicated: [{ reference: `Encounter/rep-${enc}` }],
+    author: { identifier: { system: 'urn:custodian:user', value: coder } },
+    identifiedDateTime: at,
+    detail: 'Documented',
+    mitigation: [{ action: { text: 'Overridden: Documented' }, date: at }],
+  }));
 }
 
 function diagnosis(
@@ -242,11 +242,15 @@ export const FIXTURE_RESOURCES: Resource[] = [
   encounter('e6', 'IMP', 'in-progress', '2025-03-28T08:00:00Z', undefined, undefined),
   // prettier-ignore
   encounter('e7', 'AMB', 'finished', '2024-10-30T08:00:00Z', '2024-11-01T09:00:00Z', undefined, CARDIO, { patient: 'rep-patient-2', charges: 250 }),
-  codingTask('t1', 'coder-a', '2025-03-10T10:00:00Z', 'final', CODING_TASK, ['excludes1', 'age-conflict']),
-  codingTask('t2', 'coder-a', '2025-03-10T15:00:00Z', 'final', CODING_TASK, ['excludes1']),
+  codingTask('t1', 'coder-a', '2025-03-10T10:00:00Z', 'final'),
+  ...overrides('t1', 'e1', 'coder-a', '2025-03-10T10:00:00Z', ['excludes1', 'age-conflict']),
+  codingTask('t2', 'coder-a', '2025-03-10T15:00:00Z', 'final'),
+  ...overrides('t2', 'e2', 'coder-a', '2025-03-10T15:00:00Z', ['excludes1']),
   codingTask('t3', 'coder-a', '2025-03-10T16:00:00Z', 'coded'),
-  codingTask('t4', 'coder-b', '2025-03-11T09:00:00Z', 'final', CODING_TASK, ['excludes1']),
-  codingTask('t5', 'coder-b', '2025-02-27T09:00:00Z', 'final', CODING_TASK, ['sex-conflict']),
+  codingTask('t4', 'coder-b', '2025-03-11T09:00:00Z', 'final'),
+  ...overrides('t4', 'e3', 'coder-b', '2025-03-11T09:00:00Z', ['excludes1']),
+  codingTask('t5', 'coder-b', '2025-02-27T09:00:00Z', 'final'),
+  ...overrides('t5', 'e4', 'coder-b', '2025-02-27T09:00:00Z', ['sex-conflict']),
   codingTask('t6', 'coder-b', '2025-03-11T09:30:00Z', 'final', 'chart-completion'),
   diagnosis('d1', 'E11.9', 'Type 2 diabetes mellitus without complications', '2025-01-10T10:00:00Z', {
     encounter: 'e1',

@@ -16,6 +16,7 @@ const CODING_TYPES = [
   'Condition',
   'Procedure',
   'Claim',
+  'DetectedIssue',
   'ExplanationOfBenefit',
   'Task',
   'CodeSystem',
