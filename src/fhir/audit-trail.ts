@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../db/index.ts';
-import { newId, writeVersions } from './unchecked-storage.ts';
+import { insertFirstVersions, newId } from './unchecked-storage.ts';
 import { toAuditEvent, type AuditEntry } from './audit-event.ts';
 
 const CHAIN_LOCK = 724002;
@@ -47,26 +47,23 @@ export function chainHash(prevHash: string, seq: number, event: AuditEvent): str
 
 /**
  * Appends AuditEvents inside the caller's transaction: they commit or roll back with the change
- * they record. The chain lock serialises appenders so each event hashes its predecessor.
+ * they record. The chain lock serialises appenders so each event hashes its predecessor. After
+ * the lock and the chain's last link, the documents, their index rows and their chain rows go
+ * in one statement (every answered read waits for this, so round trips count).
  */
 export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise<AuditEvent[]> {
   if (entries.length === 0) return [];
   await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
   const last = await tx.query<{ seq: number; hash: string }>(
     'SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1',
+    [],
+    { prepareAs: 'audit_chain_last' },
   );
   let seq = Number(last.rows[0]?.seq ?? 0);
   let prev = last.rows[0]?.hash ?? GENESIS_HASH;
-  const recorded = new Date().toISOString();
-  const events = entries.map((e) => toAuditEvent(newId(), e, recorded));
-  await writeVersions(
-    tx,
-    events.map((resource) => ({
-      resource: resource as AuditEvent & { id: string },
-      previousVersion: 0,
-      deleted: false,
-    })),
-  );
+  const now = new Date();
+  const recorded = now.toISOString();
+  const events = entries.map((e) => toAuditEvent(newId(), e, recorded)) as Array<AuditEvent & { id: string }>;
   const rows = {
     seq: [] as number[],
     id: [] as string[],
@@ -74,22 +71,26 @@ export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise
     prev: [] as string[],
     hash: [] as string[],
   };
+  // The chain hashes the event as recorded, before the store adds its meta (chainHash drops it).
   events.forEach((event, i) => {
     seq += 1;
     const hash = chainHash(prev, seq, event);
     rows.seq.push(seq);
-    rows.id.push(event.id ?? '');
+    rows.id.push(event.id);
     rows.patients.push(JSON.stringify(entries[i]?.patientIds ?? []));
     rows.prev.push(prev);
     rows.hash.push(hash);
     prev = hash;
   });
-  await tx.query(
-    `INSERT INTO audit_chain (seq, event_id, patient_ids, recorded, prev_hash, hash)
-     SELECT s, i, ARRAY(SELECT jsonb_array_elements_text(p::jsonb)), $6::timestamptz, ph, h
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS x(s, i, p, ph, h)`,
-    [rows.seq, rows.id, rows.patients, rows.prev, rows.hash, recorded],
-  );
+  await insertFirstVersions(tx, events, now, (params) => {
+    const at = (value: unknown) => `$${params.push(value)}`;
+    return [
+      `ins_audit_chain AS (INSERT INTO audit_chain (seq, event_id, patient_ids, recorded, prev_hash, hash)
+       SELECT s, i, ARRAY(SELECT jsonb_array_elements_text(p::jsonb)), ${at(recorded)}::timestamptz, ph, h
+         FROM unnest(${at(rows.seq)}::bigint[], ${at(rows.id)}::text[], ${at(rows.patients)}::text[],
+                     ${at(rows.prev)}::text[], ${at(rows.hash)}::text[]) AS x(s, i, p, ph, h))`,
+    ];
+  });
   return events;
 }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { patientOf } from './definitions.ts';
@@ -7,7 +7,7 @@ import { holdsExactNumbers, storedResource, stringifyExact } from './exact-json.
 import { conflict } from './outcomes.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SearchAccess } from './search/types.ts';
-import { deleteSearchRows, writeSearchRows, type IndexItem } from './search/index.ts';
+import { deleteSearchRows, indexInsertCtes, writeSearchRows, type IndexItem } from './search/index.ts';
 
 /**
  * Raw storage of resource versions: no access control, no audit. Only the store (store.ts)
@@ -272,28 +272,36 @@ export async function unchangedResources(
   return new Set(res.rows.map((r) => `${r.t}/${r.i}`));
 }
 
+/** The columns of fhir_resource rows for new versions, as unnest() takes them. */
+interface VersionColumns {
+  type: string[];
+  id: string[];
+  version: number[];
+  deleted: boolean[];
+  patient: (string | null)[];
+  security: string[];
+  content: (Resource | null)[];
+  exact: (string | null)[];
+}
+
 /**
- * Writes new versions of many resources in a handful of statements: the replaced version to
- * history, the current row and the search index rows. Sets meta.versionId and meta.lastUpdated in place.
- * Answers the patients whose compartments the written versions are in (for the audit trail).
+ * The rows of new versions, column by column, and the live ones to index. Sets meta.versionId
+ * and meta.lastUpdated in place; adds each version's patient to `patients`.
  */
-export async function writeVersions(
-  q: Queryable,
+function versionColumns(
   writes: VersionWrite[],
-  now = new Date(),
-): Promise<ReadonlySet<string>> {
-  const patients = new Set<string>();
-  if (writes.length === 0) return patients;
-  const stamp = now.toISOString();
-  const cols = {
-    type: [] as string[],
-    id: [] as string[],
-    version: [] as number[],
-    deleted: [] as boolean[],
-    patient: [] as (string | null)[],
-    security: [] as string[],
-    content: [] as (Resource | null)[],
-    exact: [] as (string | null)[],
+  stamp: string,
+  patients: Set<string>,
+): { cols: VersionColumns; live: IndexItem[] } {
+  const cols: VersionColumns = {
+    type: [],
+    id: [],
+    version: [],
+    deleted: [],
+    patient: [],
+    security: [],
+    content: [],
+    exact: [],
   };
   const live: IndexItem[] = [];
   for (const w of writes) {
@@ -312,6 +320,67 @@ export async function writeVersions(
     cols.exact.push(!w.deleted && holdsExactNumbers(w.resource) ? stringifyExact(w.resource) : null);
     if (!w.deleted) live.push({ resource: w.resource, patientId, isNew: w.previousVersion === 0 });
   }
+  return { cols, live };
+}
+
+/**
+ * First versions of resources that cannot exist yet (fresh random ids: the audit trail's
+ * AuditEvents), their index rows and whatever `more` adds (the audit chain's rows), in ONE
+ * statement of data-modifying CTEs: a read's AuditEvent is on the path of every answered read,
+ * and each statement is a round trip into the database. `more` gets the parameter list to append
+ * its values to and answers its CTEs. A clash with an existing id fails the statement (the
+ * primary key), never overwrites.
+ */
+export async function insertFirstVersions(
+  q: Queryable,
+  resources: ReadonlyArray<Resource & { id: string }>,
+  now: Date,
+  more: (params: unknown[]) => string[] = () => [],
+): Promise<void> {
+  if (resources.length === 0) return;
+  const stamp = now.toISOString();
+  const writes = resources.map((resource) => ({ resource, previousVersion: 0, deleted: false }));
+  const { cols, live } = versionColumns(writes, stamp, new Set());
+  const params: unknown[] = [
+    cols.type,
+    cols.id,
+    cols.patient,
+    cols.security,
+    JSON.stringify(cols.content),
+    stamp,
+    cols.exact,
+  ];
+  const ctes = [
+    `ins_fhir_resource AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, patient_id,
+                                 security, content, content_text)
+     SELECT t, i, 1, $6::timestamptz, false, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), c.value, e
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $7::text[]) WITH ORDINALITY AS x(t, i, p, s, e, n)
+       JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS c(value, n) ON c.n = x.n)`,
+    ...indexInsertCtes(live, params),
+    ...more(params),
+  ];
+  const sql = `WITH ${ctes.join(',\n')} SELECT 1`;
+  // Prepared on a PostgreSQL server too (PGlite keeps every statement prepared): the text
+  // depends only on which index tables get rows, so a handful of names serve every event.
+  await q.query(sql, params, {
+    prepareAs: `first_versions_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`,
+  });
+}
+
+/**
+ * Writes new versions of many resources in a handful of statements: the replaced version to
+ * history, the current row and the search index rows. Sets meta.versionId and meta.lastUpdated in place.
+ * Answers the patients whose compartments the written versions are in (for the audit trail).
+ */
+export async function writeVersions(
+  q: Queryable,
+  writes: VersionWrite[],
+  now = new Date(),
+): Promise<ReadonlySet<string>> {
+  const patients = new Set<string>();
+  if (writes.length === 0) return patients;
+  const stamp = now.toISOString();
+  const { cols, live } = versionColumns(writes, stamp, patients);
   const params = [
     cols.type,
     cols.id,

@@ -109,13 +109,40 @@ export function isKnownResourceType(resourceType: string): boolean {
   return isResourceType(resourceType) && getSearchParameters(resourceType) !== undefined;
 }
 
+/**
+ * R4 parameters a type does not offer. Every answered read writes an AuditEvent before its data
+ * leaves, so each index row of an AuditEvent is on the path of every read: the trail offers the
+ * parameters its readers search by (patient, entity, agent and agent:identifier, agent-name,
+ * subtype, action, type, outcome, date: the access report, the privacy reports, accounting of
+ * disclosures, the oversight screens) and not these, which nothing here asks and which cost a
+ * third of an event's index rows (the address a trigram-indexed string). The CapabilityStatement
+ * leaves them out; a search naming one is refused (or ignored under handling=lenient) like any
+ * unknown parameter, never answered wrongly. Their values stay in the documents. Rows older
+ * versions wrote for them are never read again (no search can name them): no reindex is needed.
+ */
+const NOT_OFFERED: Readonly<Record<string, ReadonlySet<string>>> = {
+  AuditEvent: new Set([
+    'address',
+    'agent-role',
+    'altid',
+    'entity-name',
+    'entity-role',
+    'entity-type',
+    'policy',
+    'site',
+    'source',
+  ]),
+};
+
 /** Every searchable parameter of a resource type, by code. Empty for unknown types. */
 export function paramsFor(resourceType: string): ReadonlyMap<string, ParamDef> {
   const cached = cache.get(resourceType);
   if (cached) return cached;
   loadDefinitions();
   const result = new Map<string, ParamDef>();
+  const notOffered = NOT_OFFERED[resourceType];
   for (const sp of Object.values(getSearchParameters(resourceType) ?? {})) {
+    if (sp.code && notOffered?.has(sp.code)) continue;
     const def = toParamDef(resourceType, sp);
     if (def) result.set(def.code, def);
   }

@@ -1,7 +1,7 @@
 /** FHIR R4 search: index rows on write, query parsing, SQL planning and searchset Bundles. */
 export { extractSearchRows } from './extract.ts';
 export type { SearchRows, TokenRow, StringRow, DateRow, ReferenceRow, NumberRow } from './extract.ts';
-export { writeSearchRows, deleteSearchRows } from './write.ts';
+export { writeSearchRows, deleteSearchRows, indexInsertCtes } from './write.ts';
 export type { IndexItem } from './write.ts';
 export { parseSearch } from './parse.ts';
 export type { ParseOptions } from './parse.ts';

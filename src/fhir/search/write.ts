@@ -66,13 +66,10 @@ function valuesOf(table: Table, rows: SearchRows): Array<{ param: string; values
 }
 
 /**
- * Replaces the index rows of every item's (type, id) with rows for its current content.
- * One statement for the whole batch: data-modifying CTEs delete the old rows of all five
- * tables and insert the new ones column-wise through unnest(). All CTEs see the same snapshot,
- * so the deletes never touch the rows inserted beside them.
+ * The data-modifying CTEs inserting the index rows of these items, one per index table that has
+ * rows, column-wise through unnest(); their values are appended to `params`.
  */
-export async function writeSearchRows(tx: Queryable, items: IndexItem[]): Promise<void> {
-  if (items.length === 0) return;
+export function indexInsertCtes(items: IndexItem[], params: unknown[]): string[] {
   const columns = new Map<Table, Columns>(INDEX_TABLES.map((t) => [t, emptyColumns(t)]));
   for (const { resource, patientId } of items) {
     const rows = extractSearchRows(resource);
@@ -87,21 +84,8 @@ export async function writeSearchRows(tx: Queryable, items: IndexItem[]): Promis
       }
     }
   }
-  const replaced = items.filter((i) => !i.isNew);
-  const params: unknown[] = [
-    replaced.map((i) => i.resource.resourceType),
-    replaced.map((i) => i.resource.id),
-  ];
-  const ctes = ['owners AS (SELECT * FROM unnest($1::text[], $2::text[]) AS o(resource_type, resource_id))'];
+  const ctes: string[] = [];
   for (const table of INDEX_TABLES) {
-    // Delete by ctid found through a LATERAL lookup: always an index probe per owner, whatever
-    // the planner's statistics say (PGlite never runs autovacuum, so it often has none).
-    if (replaced.length > 0)
-      ctes.push(
-        `del_${table} AS (DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM owners o ` +
-          `CROSS JOIN LATERAL (SELECT t.ctid FROM ${table} t ` +
-          `WHERE t.resource_type = o.resource_type AND t.resource_id = o.resource_id OFFSET 0) x)))`,
-      );
     const cols = columns.get(table) as Columns;
     if (cols.ids.length === 0) continue;
     const arrays: Array<[unknown[], string]> = [
@@ -123,6 +107,33 @@ export async function writeSearchRows(tx: Queryable, items: IndexItem[]): Promis
       `ins_${table} AS (INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${refs.join(', ')}))`,
     );
   }
+  return ctes;
+}
+
+/**
+ * Replaces the index rows of every item's (type, id) with rows for its current content.
+ * One statement for the whole batch: data-modifying CTEs delete the old rows of all five
+ * tables and insert the new ones column-wise through unnest(). All CTEs see the same snapshot,
+ * so the deletes never touch the rows inserted beside them.
+ */
+export async function writeSearchRows(tx: Queryable, items: IndexItem[]): Promise<void> {
+  if (items.length === 0) return;
+  const replaced = items.filter((i) => !i.isNew);
+  const params: unknown[] = [
+    replaced.map((i) => i.resource.resourceType),
+    replaced.map((i) => i.resource.id),
+  ];
+  const ctes = ['owners AS (SELECT * FROM unnest($1::text[], $2::text[]) AS o(resource_type, resource_id))'];
+  // Delete by ctid found through a LATERAL lookup: always an index probe per owner, whatever
+  // the planner's statistics say (PGlite never runs autovacuum, so it often has none).
+  if (replaced.length > 0)
+    for (const table of INDEX_TABLES)
+      ctes.push(
+        `del_${table} AS (DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM owners o ` +
+          `CROSS JOIN LATERAL (SELECT t.ctid FROM ${table} t ` +
+          `WHERE t.resource_type = o.resource_type AND t.resource_id = o.resource_id OFFSET 0) x)))`,
+      );
+  ctes.push(...indexInsertCtes(items, params));
   await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
 }
 
