@@ -107,7 +107,8 @@ describe('chart completeness screens', () => {
       .fill('Patient left against medical advice before the summary');
     await whitfield.getByRole('button', { name: 'Confirm waiver' }).click();
     await page.getByText(/^Waived:/).waitFor();
-    await expect(rows.count()).resolves.toBe(1);
+    // The list reloads after the waiver: wait for it rather than counting the rows mid-reload.
+    await expect.poll(() => rows.count()).toBe(1);
 
     await page.getByRole('link', { name: 'Delinquency' }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Delinquent charts' }).waitFor();
