@@ -175,7 +175,7 @@ describe.skipIf(!hasSharedTestdata)('the technician web application', () => {
     await page.getByRole('heading', { level: 1, name: /Chart: Mr\. Bob965 Keeling57/ }).waitFor();
     expect(await page.getByRole('heading', { name: 'Identifiers' }).isVisible()).toBe(true);
     expect(await page.getByText('Social Security Number').isVisible()).toBe(true);
-    expect(await page.locator('figure.timeline circle').count()).toBeGreaterThan(10);
+    await expect.poll(() => page.locator('figure.timeline circle').count()).toBeGreaterThan(10);
     await expectAccessible('chart');
     await screenshot(page, 'chart');
   });

@@ -77,7 +77,7 @@ describe('chart completeness screens', () => {
     await page.getByRole('heading', { level: 1, name: 'Chart completeness' }).waitFor();
     await page.getByRole('row').filter({ hasText: 'Dr. Pat Whitfield' }).first().waitFor();
     const rows = page.locator('tr[data-task]');
-    await expect(rows.count()).resolves.toBe(2);
+    await expect.poll(() => rows.count()).toBe(2);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'completeness-worklist');
 
@@ -87,7 +87,7 @@ describe('chart completeness screens', () => {
       .filter({ hasText: 'Dr. Pat Whitfield' })
       .first()
       .waitFor({ state: 'detached' });
-    await expect(rows.count()).resolves.toBe(1);
+    await expect.poll(() => rows.count()).toBe(1);
     await page.getByLabel('Provider').selectOption({ label: 'All providers' });
     await page.getByLabel('At least days since discharge').fill('30');
     await page

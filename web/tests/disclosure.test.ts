@@ -62,12 +62,12 @@ describe('release of information screens', () => {
     await page.getByRole('heading', { level: 1, name: 'Release of information' }).waitFor();
     const rows = page.locator('tr[data-request]');
     await rows.first().waitFor();
-    expect(await rows.count()).toBe(6);
+    await expect.poll(() => rows.count()).toBe(6);
     const clocks = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-clock')));
     expect(clocks.slice(0, 2)).toEqual(['overdue', 'overdue']);
     expect(clocks).toContain('near-due');
     await expect(rows.first().textContent()).resolves.toMatch(/Overdue by \d+ days/);
-    await expect(page.getByText('Due in 3 days').count()).resolves.toBe(1);
+    await expect.poll(() => page.getByText('Due in 3 days').count()).toBe(1);
     await screenshot(page, 'disclosure-queue');
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -84,7 +84,7 @@ describe('release of information screens', () => {
     await row.getByRole('link', { name: /Open/ }).click();
     await page.getByRole('heading', { level: 1, name: /Request for / }).waitFor();
     await page.getByText('A signed authorization is needed and none is attached.').waitFor();
-    await expect(page.getByText('Missing: Signature').count()).resolves.toBe(1);
+    await expect.poll(() => page.getByText('Missing: Signature').count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'Attach authorization…' }).click();
@@ -97,7 +97,7 @@ describe('release of information screens', () => {
     // One statement left out: the check names it.
     await form.getByRole('button', { name: 'Save authorization' }).click();
     await page.getByText('Missing: No-conditioning statement').waitFor();
-    await expect(page.getByText('Missing: Signature').count()).resolves.toBe(0);
+    await expect.poll(() => page.getByText('Missing: Signature').count()).toBe(0);
 
     await page.getByRole('button', { name: 'Attach authorization…' }).click();
     const again = page.getByRole('form', { name: 'Authorization form' });
@@ -169,7 +169,7 @@ describe('release of information screens', () => {
   it('hides the ROI screens from roles without ROI rights', async () => {
     const coder = await env.newPage();
     await loginAs(coder, 'coder');
-    await expect(coder.getByRole('link', { name: 'Release of information' }).count()).resolves.toBe(0);
+    await expect.poll(() => coder.getByRole('link', { name: 'Release of information' }).count()).toBe(0);
     expect(env.pageErrors).toEqual([]);
   });
 });

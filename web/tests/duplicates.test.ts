@@ -73,9 +73,9 @@ describe('duplicate review screens', () => {
     await page.getByRole('link', { name: 'Duplicates' }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Duplicates to review' }).waitFor();
     // The three Quigley records are one item, the Abernathy pair another.
-    await expect(page.getByRole('row').filter({ hasText: 'Group of 3 records' }).count()).resolves.toBe(1);
+    await expect.poll(() => page.getByRole('row').filter({ hasText: 'Group of 3 records' }).count()).toBe(1);
     const row = page.getByRole('row').filter({ hasText: 'Abernathey' });
-    await expect(row.count()).resolves.toBe(1);
+    await expect.poll(() => row.count()).toBe(1);
     await expect(row.textContent()).resolves.not.toContain('100%');
     // The spread scores can order the work: the group's best match is the more certain one.
     await page.getByLabel('Order').selectOption('likely');
@@ -89,7 +89,7 @@ describe('duplicate review screens', () => {
     await expect(familyRow.textContent()).resolves.toContain('Nearly the same');
     const encounters = await page.getByRole('row', { name: /Encounters/ }).textContent();
     expect(encounters?.replace(/\s+/g, '')).toMatch(/Encounters(01|10)/);
-    await expect(page.getByRole('link', { name: /MRN M1000201/ }).count()).resolves.toBe(1);
+    await expect.poll(() => page.getByRole('link', { name: /MRN M1000201/ }).count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
 
     // Which record is A depends on scoring order; pick the original by its name.
@@ -100,7 +100,7 @@ describe('duplicate review screens', () => {
     await screenshot(page, 'duplicates-pair');
     await page.getByRole('button', { name: 'Confirm merge' }).click();
     await page.getByText('The records were merged').waitFor();
-    await expect(page.getByRole('row').filter({ hasText: 'Abernathey' }).count()).resolves.toBe(0);
+    await expect.poll(() => page.getByRole('row').filter({ hasText: 'Abernathey' }).count()).toBe(0);
     const pairHref = await page
       .getByRole('link', { name: 'See the pair’s history or undo the merge' })
       .getAttribute('href');
@@ -125,7 +125,7 @@ describe('duplicate review screens', () => {
     await page.getByLabel('Reason for the unmerge (required)').fill('Registration found two people');
     await page.getByRole('button', { name: 'Unmerge' }).click();
     await page.getByRole('row').filter({ hasText: 'Registration found two people' }).waitFor();
-    await expect(page.getByRole('button', { name: 'Merge records…' }).count()).resolves.toBe(1);
+    await expect.poll(() => page.getByRole('button', { name: 'Merge records…' }).count()).toBe(1);
     await screenshot(page, 'duplicates-pair-history');
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -148,14 +148,14 @@ describe('duplicate review screens', () => {
       .getByRole('link', { name: /Review/ })
       .click();
     await page.getByRole('heading', { level: 1, name: 'Review a group of possible duplicates' }).waitFor();
-    await expect(page.getByRole('columnheader', { name: /MRN M300000/ }).count()).resolves.toBe(3);
+    await expect.poll(() => page.getByRole('columnheader', { name: /MRN M300000/ }).count()).toBe(3);
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel(/Keep MRN M3000001/).check();
     await page.getByRole('button', { name: 'Merge 2 records…' }).click();
     await screenshot(page, 'duplicates-group');
     await page.getByRole('button', { name: 'Confirm merge' }).click();
     await page.getByText('The group has left the worklist').waitFor();
-    await expect(page.getByRole('row').filter({ hasText: 'Group of' }).count()).resolves.toBe(0);
+    await expect.poll(() => page.getByRole('row').filter({ hasText: 'Group of' }).count()).toBe(0);
     expect(env.pageErrors).toEqual([]);
   });
 });

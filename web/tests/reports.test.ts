@@ -124,7 +124,7 @@ describe('dashboards', () => {
       .getByRole('link', { name: '3' })
       .click();
     await page.getByRole('heading', { level: 1, name: 'Coded cases of E11.9' }).waitFor();
-    await expect(page.getByRole('row').filter({ hasText: 'Rita Reportson' }).count()).resolves.toBe(3);
+    await expect.poll(() => page.getByRole('row').filter({ hasText: 'Rita Reportson' }).count()).toBe(3);
     await page.goBack();
     await page.locator('[data-tile="uncoded"]').getByRole('link').click();
     await page.waitForURL('**/app/coding/worklist');
@@ -159,15 +159,15 @@ describe('oversight screens', () => {
     await page.getByRole('button', { name: /Who looked at Rita Reportson/ }).click();
     await page.getByRole('heading', { name: 'Who looked at Rita Reportson' }).waitFor();
     // The break-the-glass grant of the set-up is on the patient's record.
-    await expect(page.getByRole('row').filter({ hasText: 'provider-user' }).count()).resolves.toBeGreaterThan(
-      0,
-    );
+    await expect
+      .poll(() => page.getByRole('row').filter({ hasText: 'provider-user' }).count())
+      .toBeGreaterThan(0);
     await page.getByLabel('User name').fill('provider-user');
     await page.getByRole('button', { name: 'Show accesses' }).click();
     await page.getByRole('heading', { name: 'What provider-user looked at' }).waitFor();
-    await expect(page.getByRole('row').filter({ hasText: 'break-glass' }).count()).resolves.toBeGreaterThan(
-      0,
-    );
+    await expect
+      .poll(() => page.getByRole('row').filter({ hasText: 'break-glass' }).count())
+      .toBeGreaterThan(0);
   });
 
   it("the auditor's home leads to the break-the-glass review; the audit trail screen says the chain is intact", async () => {

@@ -114,7 +114,7 @@ describe('retention screens', () => {
     page = await signIn('him-director');
     await page.getByRole('link', { name: 'Destruction' }).first().click();
     await page.locator(`tr[data-due="${oldPatientId}"]`).waitFor();
-    expect(await page.locator('tr[data-due]').count()).toBe(1);
+    await expect.poll(() => page.locator('tr[data-due]').count()).toBe(1);
     await page.getByRole('button', { name: 'Propose a destruction run' }).click();
     await page.locator('tr[data-run][data-status="proposed"]').waitFor();
     // The proposer may not approve: the server's refusal is shown.
