@@ -1,4 +1,4 @@
-import type { Consent, OperationOutcome, Patient } from '@medplum/fhirtypes';
+import type { Consent, OperationOutcome, Patient, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushAudit } from '../fhir/audit-trail.ts';
 import type { Role } from '../shared/index.ts';
@@ -7,7 +7,12 @@ import { AUTHORIZATION_ELEMENTS, STATEMENT_PREFIX, type AuthorizationElement } f
 import { authorizationForm } from './authorization-fixture.ts';
 import { addDays, today } from './legal-clock.ts';
 import type { ReleaseRequest } from './requests.ts';
-import { REQUESTER_TYPES, type RequesterType } from './terms.ts';
+import {
+  OUTPUT_SYSTEM as ROI_OUTPUT,
+  REQUESTER_TYPES,
+  STATUS_SYSTEM as ROI_STATUS,
+  type RequesterType,
+} from './terms.ts';
 
 let server: TestServer;
 let patientId = '';
@@ -41,6 +46,18 @@ const newRequest = (overrides: Record<string, unknown> = {}): Record<string, unk
 
 const create = async (overrides: Record<string, unknown> = {}): Promise<ReleaseRequest> =>
   json<ReleaseRequest>(await server.call(ROI, 'POST', '/disclosure/requests', newRequest(overrides)), 201);
+
+/**
+ * Writes a release onto a request's Task as the release step records it (status released, the
+ * released-at output), so the queue's release filters have something to find.
+ */
+async function markReleased(id: string, at: string): Promise<void> {
+  const task = await json<Task>(await server.call('admin', 'GET', `/fhir/R4/Task/${id}`));
+  task.businessStatus = { coding: [{ system: ROI_STATUS, code: 'released' }] };
+  task.status = 'completed';
+  task.output = [{ type: { coding: [{ system: ROI_OUTPUT, code: 'released-at' }] }, valueDateTime: at }];
+  await json<Task>(await server.call('admin', 'PUT', `/fhir/R4/Task/${id}`, task));
+}
 
 /** An authorization with one element taken away. */
 function without(element: AuthorizationElement): Consent {
@@ -182,6 +199,43 @@ describe('requests', () => {
       await server.call(ROI, 'GET', '/disclosure/requests?_summary=count'),
     );
     expect(count.total).toBeGreaterThanOrEqual(queue.total);
+  });
+
+  it('narrows the queue to a month received or released and to late releases (the dashboards link here)', async () => {
+    const patient = await json<Patient>(
+      await server.call('admin', 'POST', '/fhir/R4/Patient', {
+        resourceType: 'Patient',
+        name: [{ family: 'Latimer', given: ['Lena'] }],
+      }),
+      201,
+    );
+    // Received in April; released in May after its 5 May due date (late), within it, and in June.
+    const late = await create({ patient: `Patient/${patient.id}`, received: '2025-04-05' });
+    const onTime = await create({ patient: `Patient/${patient.id}`, received: '2025-04-20' });
+    const june = await create({ patient: `Patient/${patient.id}`, received: '2025-05-10' });
+    const logged = await create({ patient: `Patient/${patient.id}`, received: '2025-05-12' });
+    await markReleased(late.id, '2025-05-10T15:00:00Z');
+    await markReleased(onTime.id, '2025-05-06T15:00:00Z');
+    await markReleased(june.id, '2025-06-02T15:00:00Z');
+    const ids = async (query: string): Promise<string[]> =>
+      (
+        await json<{ requests: ReleaseRequest[] }>(
+          await server.call(ROI, 'GET', `/disclosure/requests?patient=${patient.id}&${query}`),
+        )
+      ).requests
+        .map((r) => r.id)
+        .sort();
+    expect(await ids('status=all&released=2025-05')).toEqual([late.id, onTime.id].sort());
+    expect(await ids('status=all&released=2025-05&late=true')).toEqual([late.id]);
+    expect(await ids('status=all&late=true')).toEqual([late.id]);
+    expect(await ids('status=all&received=2025-05')).toEqual([june.id, logged.id].sort());
+    // Open requests received in May: the one not yet released.
+    expect(await ids('received=2025-05')).toEqual([logged.id]);
+    for (const bad of ['released=2025-13', 'received=May', 'late=yes']) {
+      const res = await server.call(ROI, 'GET', `/disclosure/requests?${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(((await res.json()) as OperationOutcome).resourceType).toBe('OperationOutcome');
+    }
   });
 
   it('moves through review, denial with a reason, and closing', async () => {

@@ -206,13 +206,42 @@ export async function requestForRelease(
 
 export type QueueFilter = 'open' | 'all' | RequestStatus;
 
+/** What the queue lists: a status, and optionally one patient, a month and late releases only. */
+export interface QueueSelection {
+  status: QueueFilter;
+  patientId?: string;
+  /** Month the request was received (YYYY-MM): the ROI volume report's month. */
+  receivedMonth?: string;
+  /** Month the records were released (YYYY-MM): the ROI turnaround report's month. */
+  releasedMonth?: string;
+  /** Only requests released after their due date, as the turnaround report counts them late. */
+  late?: boolean;
+}
+
+/** Released after the (possibly extended) due date: the turnaround report's "late". */
+export const releasedLate = (r: RequestRecord): boolean =>
+  !!r.released && !!r.dueDate && r.released.at.slice(0, 10) > r.dueDate;
+
+function selected(r: RequestRecord, filter: QueueSelection): boolean {
+  if (
+    filter.status === 'open'
+      ? !OPEN_STATUSES.has(r.status)
+      : filter.status !== 'all' && r.status !== filter.status
+  )
+    return false;
+  if (filter.receivedMonth && !r.received.startsWith(filter.receivedMonth)) return false;
+  if (filter.releasedMonth && !r.released?.at.startsWith(filter.releasedMonth)) return false;
+  return !filter.late || releasedLate(r);
+}
+
 /**
- * The ROI queue: requests ordered by due date (soonest first), open ones by default. Read
+ * The ROI queue: requests ordered by due date (soonest first), open ones by default, narrowed
+ * to a month received or released and to late releases when the dashboards link here. Read
  * through the caller's store, so requests of patients hidden from the caller are not listed.
  */
 export async function listRequests(
   store: FhirStore,
-  filter: { status: QueueFilter; patientId?: string },
+  filter: QueueSelection,
   options: WorkflowOptions,
 ): Promise<{ total: number; requests: ReleaseRequest[] }> {
   const found = await store.findAll({
@@ -224,14 +253,7 @@ export async function listRequests(
   });
   const records = found.matches
     .map((t) => requestOf(t as Task))
-    .filter((r): r is RequestRecord => !!r)
-    .filter((r) =>
-      filter.status === 'all'
-        ? true
-        : filter.status === 'open'
-          ? OPEN_STATUSES.has(r.status)
-          : r.status === filter.status,
-    )
+    .filter((r): r is RequestRecord => !!r && selected(r, filter))
     .sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.received.localeCompare(b.received));
   if (records.length === 0) return { total: 0, requests: [] };
   const [patients, consents] = await Promise.all([

@@ -14,6 +14,7 @@ import {
   listRequests,
   reviewRequest,
   type QueueFilter,
+  type QueueSelection,
   type ReleaseRequest,
   type WorkflowOptions,
 } from './requests.ts';
@@ -70,7 +71,7 @@ export function registerDisclosureRoutes(app: FastifyInstance, deps: DisclosureD
       throw badRequest('_summary may only be count', ['_summary']);
     const result = await listRequests(
       storeFor(db, req),
-      { status, ...(patient ? { patientId: patient } : {}) },
+      { status, ...(patient ? { patientId: patient } : {}), ...parseQueueNarrowing(req.query) },
       options(),
     );
     req.auditPatients = [...new Set(result.requests.map((r) => r.patient.id))];
@@ -172,4 +173,26 @@ function parseQueueFilter(value: string | undefined): QueueFilter {
   if (value === undefined || value === '' || value === 'open') return 'open';
   if (value === 'all' || isRequestStatus(value)) return value;
   throw badRequest(`'status' must be open, all or a request status`, ['status']);
+}
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** The dashboards' narrowing of the queue: `received` / `released` month and `late=true`. */
+function parseQueueNarrowing(query: Query): Omit<QueueSelection, 'status' | 'patientId'> {
+  const month = (name: 'received' | 'released'): string | undefined => {
+    const value = query[name];
+    if (value === undefined || value === '') return undefined;
+    if (!MONTH.test(value)) throw badRequest(`'${name}' must be a month (YYYY-MM)`, [name]);
+    return value;
+  };
+  const late = query.late;
+  if (late !== undefined && late !== '' && late !== 'true' && late !== 'false')
+    throw badRequest(`'late' must be true or false`, ['late']);
+  const receivedMonth = month('received');
+  const releasedMonth = month('released');
+  return {
+    ...(receivedMonth ? { receivedMonth } : {}),
+    ...(releasedMonth ? { releasedMonth } : {}),
+    ...(late === 'true' ? { late: true } : {}),
+  };
 }
