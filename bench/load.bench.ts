@@ -89,6 +89,12 @@ export async function runLoadBench(opts: {
   seconds: number;
   connections: number;
   databaseUrl?: string | undefined;
+  /**
+   * The database at `databaseUrl` is already seeded (e.g. the reports bench's store of 100,000
+   * patients): the server starts on it without demo data and `patients` is counted from it.
+   * Seeding 100,000 demo patients through first start would take hours.
+   */
+  seeded?: boolean | undefined;
   log: (line: string) => void;
 }): Promise<LoadResult> {
   const env: NodeJS.ProcessEnv = opts.databaseUrl
@@ -99,11 +105,22 @@ export async function runLoadBench(opts: {
         CUSTODIAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'custodian-load-')),
       };
   const database = opts.databaseUrl ? 'server' : 'embedded';
-  opts.log(`load (${database}): seeding ${opts.patients} demo patients through custodian start ...`);
+  const seeded = opts.seeded === true && database === 'server';
+  opts.log(
+    seeded
+      ? `load (${database}): starting on the seeded store at ${opts.databaseUrl ?? ''} ...`
+      : `load (${database}): seeding ${opts.patients} demo patients through custodian start ...`,
+  );
   const t0 = Date.now();
-  const server = await startCustodian(env, { demoPatients: opts.patients, startTimeoutMs: 6 * 3_600_000 });
+  const server = await startCustodian(env, {
+    demoPatients: seeded ? 0 : opts.patients,
+    startTimeoutMs: 6 * 3_600_000,
+  });
   const seedSeconds = Math.round((Date.now() - t0) / 1000);
   try {
+    const patientCount = seeded
+      ? ((await getJson<Bundle>(server, '/fhir/R4/Patient?_summary=count')).total ?? 0)
+      : opts.patients;
     const patients = await getJson<Bundle>(server, '/fhir/R4/Patient?_count=200');
     const ids = (patients.entry ?? []).map((e) => e.resource?.id ?? '').filter(Boolean);
     const families = (patients.entry ?? [])
@@ -148,7 +165,7 @@ export async function runLoadBench(opts: {
     const mb = (b: number): number => Math.round(b / 1024 / 1024);
     return {
       database,
-      patients: opts.patients,
+      patients: patientCount,
       seedSeconds,
       connections: opts.connections,
       secondsPerScenario: opts.seconds,

@@ -114,19 +114,23 @@ if (only.has('export')) {
 if (only.has('load')) {
   // The running server under autocannon (read, search, write, coding and chart screens) on PGlite
   // and on a PostgreSQL server; BENCH_LOAD_PATIENTS (default 2,000; the figure is 100000),
-  // BENCH_LOAD_SECONDS per scenario (default 5), BENCH_LOAD_CONNECTIONS (default 10).
+  // BENCH_LOAD_SECONDS per scenario (default 5), BENCH_LOAD_CONNECTIONS (default 10),
+  // BENCH_LOAD_EMBEDDED=0 to time only the PostgreSQL server.
   const load = {
     patients: Number(process.env.BENCH_LOAD_PATIENTS ?? 2_000),
     seconds: Number(process.env.BENCH_LOAD_SECONDS ?? 5),
     connections: Number(process.env.BENCH_LOAD_CONNECTIONS ?? 10),
     log,
   };
-  const embedded = await runLoadBench(load);
-  const pgServer = process.env.DATABASE_URL ? undefined : startBenchPostgres(55443);
-  const url = process.env.DATABASE_URL ?? pgServer?.url;
+  // BENCH_LOAD_SEEDED_URL: a PostgreSQL database seeded before (the reports bench's store of
+  // 100,000 patients, BENCH_REPORT_PG_DATA): the server side runs on it instead of seeding demo data.
+  const seededUrl = process.env.BENCH_LOAD_SEEDED_URL;
+  const embedded = process.env.BENCH_LOAD_EMBEDDED === '0' ? 'skipped' : await runLoadBench(load);
+  const pgServer = process.env.DATABASE_URL || seededUrl ? undefined : startBenchPostgres(55443);
+  const url = seededUrl ?? process.env.DATABASE_URL ?? pgServer?.url;
   let server: unknown = 'no PostgreSQL server available';
   try {
-    if (url) server = await runLoadBench({ ...load, databaseUrl: url });
+    if (url) server = await runLoadBench({ ...load, databaseUrl: url, seeded: !!seededUrl });
   } finally {
     pgServer?.stop();
   }
