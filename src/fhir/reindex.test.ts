@@ -5,7 +5,12 @@ import { cliContext } from '../cli/context.ts';
 import type { Db } from '../db/index.ts';
 import { openTestDb } from '../testing/test-db.ts';
 import { isOutcomeError } from './outcomes.ts';
-import { ensureSearchIndexCurrent, reindexSearch, SEARCH_INDEX_VERSION } from './reindex.ts';
+import {
+  ensureSearchIndexCurrent,
+  reindexSearch,
+  SEARCH_INDEX_VERSION,
+  typesChangedSince,
+} from './reindex.ts';
 import { FhirStore } from './store.ts';
 import { bloodPressure } from '../testing/search-fixtures.ts';
 
@@ -95,6 +100,29 @@ describe('reindexSearch', () => {
     const state = await db.query<{ version: number }>('SELECT version FROM search_index_state');
     expect(state.rows).toEqual([{ version: SEARCH_INDEX_VERSION }]);
     expect(await ensureSearchIndexCurrent(db, cliContext(), (l) => lines.push(l))).toBe(0);
+  });
+
+  it("reindexes only the types a version changed: version 5's Custodian parameters, Encounter and Task", async () => {
+    await store.update('Encounter', 'ri-charged', {
+      ...encounter('ri-charged'),
+      extension: [
+        { url: 'urn:custodian:fhir:total-charges', valueMoney: { value: 1234.5, currency: 'USD' } },
+      ],
+    });
+    expect(await found('total-charges=gt1000')).toEqual(['ri-charged']);
+    // As a store indexed by version 4 (before total-charges) would be.
+    await db.query(`DELETE FROM search_number WHERE param = 'total-charges'`);
+    await db.query('UPDATE search_index_state SET version = 4');
+    expect(typesChangedSince(4)).toEqual(['Encounter', 'Task']);
+    expect(typesChangedSince(3)).toBeUndefined();
+    expect(await found('total-charges=gt1000')).toEqual([]);
+    const lines: string[] = [];
+    await ensureSearchIndexCurrent(db, cliContext(), (l) => lines.push(l));
+    expect(lines[0]).toContain('rebuilding Encounter, Task before serving');
+    expect(lines.slice(1).every((l) => / of \d+ (Encounter|Task) resources$/.test(l))).toBe(true);
+    expect(await found('total-charges=gt1000')).toEqual(['ri-charged']);
+    const state = await db.query<{ version: number }>('SELECT version FROM search_index_state');
+    expect(state.rows).toEqual([{ version: SEARCH_INDEX_VERSION }]);
   });
 
   it('marks a fresh, empty store current without reindexing or auditing anything', async () => {

@@ -92,9 +92,30 @@ export async function reindexSearch(
  * The version of what the search index holds. Raise it with every change that indexes more or
  * differently; stores built by an older version are rebuilt at start. 2: composite parameters;
  * 3: identifier types for `:of-type`; 4: the code system of required-bound codes (Patient.gender),
- * CodeableConcept.text beside each coding's display.
+ * CodeableConcept.text beside each coding's display; 5: Custodian's own parameters
+ * (custodian-parameters.ts: Encounter total-charges, Task restriction-period).
  */
-export const SEARCH_INDEX_VERSION = 4;
+export const SEARCH_INDEX_VERSION = 5;
+
+/**
+ * The resource types whose rows a version changed, when it changed only some (a new parameter of
+ * one type): a store one such step behind reindexes those types, not the whole store. A version
+ * not listed changed every type.
+ */
+export const INDEX_CHANGES: Readonly<Record<number, readonly string[]>> = {
+  5: ['Encounter', 'Task'],
+};
+
+/** The types to reindex to bring a store from `from` to the current version (undefined: all). */
+export function typesChangedSince(from: number): string[] | undefined {
+  const types = new Set<string>();
+  for (let version = from + 1; version <= SEARCH_INDEX_VERSION; version++) {
+    const changed = INDEX_CHANGES[version];
+    if (!changed) return undefined;
+    for (const type of changed) types.add(type);
+  }
+  return [...types].sort();
+}
 
 async function indexVersion(db: Db): Promise<number> {
   const res = await db.query<{ version: number }>('SELECT version FROM search_index_state WHERE id = 1');
@@ -125,16 +146,27 @@ export async function ensureSearchIndexCurrent(
     await setIndexVersion(db, SEARCH_INDEX_VERSION);
     return 0;
   }
-  log('The search index was built by an older version of Custodian: rebuilding it before serving.');
-  let lastTenth = 0;
-  // A rebuild of every type marks the store current when it is done.
-  const { resources } = await reindexSearch(db, ctx, {
-    onProgress: (done, total) => {
-      if (done === total || Math.floor((done * 10) / total) > lastTenth) {
-        lastTenth = Math.floor((done * 10) / total);
-        log(`Rebuilding the search index for this version: ${done} of ${total} resources`);
-      }
-    },
-  });
+  const from = await indexVersion(db);
+  const types = typesChangedSince(from);
+  log(
+    `The search index was built by an older version of Custodian: rebuilding ${types ? types.join(', ') : 'it'} before serving.`,
+  );
+  let resources = 0;
+  for (const type of types ?? [undefined]) {
+    let lastTenth = 0;
+    const label = type ? `${type} resources` : 'resources';
+    const run = await reindexSearch(db, ctx, {
+      type,
+      onProgress: (done, total) => {
+        if (done === total || Math.floor((done * 10) / total) > lastTenth) {
+          lastTenth = Math.floor((done * 10) / total);
+          log(`Rebuilding the search index for this version: ${done} of ${total} ${label}`);
+        }
+      },
+    });
+    resources += run.resources;
+  }
+  // A rebuild of every type marks the store current by itself; one of the changed types only here.
+  if (types) await setIndexVersion(db, SEARCH_INDEX_VERSION);
   return resources;
 }

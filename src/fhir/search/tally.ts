@@ -33,7 +33,8 @@ export const MAX_TALLY_GROUPS = 10_000;
 
 const TABLE = { token: 'search_token', reference: 'search_reference', date: 'search_date' } as const;
 
-function keyTable(type: string, key: TallyKey): { table: string; param: string } {
+/** The index table and stored parameter name a grouping key joins (also used by aggregate.ts). */
+export function keyTable(type: string, key: TallyKey): { table: string; param: string } {
   const kind = 'token' in key ? 'token' : 'reference' in key ? 'reference' : 'date';
   const name = 'token' in key ? key.token : 'reference' in key ? key.reference : key.date;
   // `owner:identifier` and the like are indexed as tokens under their own name.
@@ -45,7 +46,8 @@ function keyTable(type: string, key: TallyKey): { table: string; param: string }
   return { table: TABLE[kind], param: name };
 }
 
-function keyValue(key: TallyKey, alias: string): string {
+/** A grouping key's value in SQL, from its joined index row `alias`. */
+export function keyValue(key: TallyKey, alias: string): string {
   if ('token' in key) return `${alias}.code`;
   if ('reference' in key) return `${alias}.target_id`;
   const column = `${alias}.${key.end ? 'high' : 'low'}`;
