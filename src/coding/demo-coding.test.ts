@@ -58,13 +58,16 @@ describe('demo billing', () => {
     const all = await json<WorklistPage>('/coding/worklist?limit=100', 'coder');
     expect(all.items.length).toBeGreaterThan(0);
     expect(all.items.every((i) => i.payer)).toBe(true);
-    const payer = all.items[0]?.payer ?? '';
+    // The filter takes the payer Organization's id, as the menu offers it.
+    const payer = all.facets.payers.find(
+      (p) => p.value !== 'self-pay' && all.items.some((i) => i.payer === p.label),
+    );
     const list = await json<WorklistPage>(
-      `/coding/worklist?payer=${encodeURIComponent(payer)}&limit=100`,
+      `/coding/worklist?payer=${encodeURIComponent(payer?.value ?? '')}&limit=100`,
       'coder',
     );
     expect(list.items.length).toBeGreaterThan(0);
-    expect(list.items.every((i) => i.payer === payer)).toBe(true);
+    expect(list.items.every((i) => i.payer === payer?.label)).toBe(true);
   });
 
   it('is the same every time for the same patient', () => {

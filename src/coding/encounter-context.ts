@@ -17,8 +17,13 @@ export interface EncounterContext {
   sex: CodingRequest['patient']['sex'];
 }
 
-const INPATIENT_CLASSES = new Set(['IMP', 'ACUTE', 'NONAC', 'inpatient']);
-const EMERGENCY_CLASSES = new Set(['EMER', 'emergency']);
+/** The Encounter.class codes of each label (any other code is outpatient). */
+export const CLASS_CODES = {
+  inpatient: ['IMP', 'ACUTE', 'NONAC', 'inpatient'],
+  emergency: ['EMER', 'emergency'],
+} as const;
+const INPATIENT_CLASSES = new Set<string>(CLASS_CODES.inpatient);
+const EMERGENCY_CLASSES = new Set<string>(CLASS_CODES.emergency);
 
 export function classLabel(encounter: Encounter): EncounterClassLabel {
   const code = encounter.class?.code ?? '';

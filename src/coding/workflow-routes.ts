@@ -46,6 +46,8 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { db: Db }): 
         service: q.service || undefined,
         ageMin: whole(q.ageMin, 'ageMin', 0, 130),
         ageMax: whole(q.ageMax, 'ageMax', 0, 130),
+        dnfbMin: whole(q.dnfbMin, 'dnfbMin', 0, 36_500),
+        dnfbMax: whole(q.dnfbMax, 'dnfbMax', 0, 36_500),
         payer: q.payer || undefined,
         coder: q.coder || undefined,
         sort: parseWorklistSort(q.sort),

@@ -1,10 +1,14 @@
 import type {
+  AuditEvent,
   Bundle,
+  Coverage,
   Claim,
   Condition,
   DetectedIssue,
   Encounter,
   OperationOutcome,
+  Organization,
+  Patient,
   Task,
 } from '@medplum/fhirtypes';
 import { join } from 'node:path';
@@ -19,7 +23,8 @@ import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import { loadCodeSets } from './loader.ts';
 import type { Edit } from './types.ts';
 import type { EncounterCodingView, SaveResult } from './workflow.ts';
-import type { WorklistItem } from './worklist.ts';
+import { ageAt } from './encounter-context.ts';
+import type { WorklistFacets, WorklistItem } from './worklist.ts';
 
 // Real HTTP against a real server: demo patients whose visits fall in ICD-10-CM FY 2021 (the loaded
 // release), the real code sets, and the coder's role from the permission table.
@@ -396,51 +401,142 @@ describe('productivity', () => {
 });
 
 describe('worklist filters, paging, assignment and reopening', () => {
-  type Page = {
-    total: number;
-    offset: number;
-    items: WorklistItem[];
-    facets: { payers: string[]; coders: string[] };
-  };
+  type Page = { total: number; offset: number; items: WorklistItem[]; facets: WorklistFacets };
   const page = (params: Record<string, string>) =>
     coder<Page>('GET', `/coding/worklist?${new URLSearchParams(params).toString()}`);
 
-  it('filters by class, age and payer, sorts, and pages through all', async () => {
+  const ids = (p: Page): string[] => p.items.map((i) => i.encounterId);
+
+  it('filters by class, service, age and DNFB days in the database, sorts, and pages through all', async () => {
     const all = await page({ limit: '1000' });
-    const inpatient = await page({ class: 'inpatient', limit: '1000' });
-    expect(inpatient.items.every((i) => i.class === 'inpatient')).toBe(true);
-    expect(inpatient.total).toBe(all.items.filter((i) => i.class === 'inpatient').length);
+    for (const cls of ['inpatient', 'outpatient', 'emergency'] as const) {
+      const only = await page({ class: cls, limit: '1000' });
+      expect(ids(only)).toEqual(ids(all).filter((_, n) => all.items[n]!.class === cls));
+      expect(only.total).toBe(only.items.length);
+    }
+    // Paging: the first two pages are the list's head, a page past the first keeps the total,
+    // a page past the end is empty.
     const first = await page({ limit: '3' });
     const second = await page({ limit: '3', offset: '3' });
-    expect([...first.items, ...second.items].map((i) => i.encounterId)).toEqual(
-      all.items.slice(0, 6).map((i) => i.encounterId),
-    );
+    expect([...ids(first), ...ids(second)]).toEqual(ids(all).slice(0, 6));
+    expect(ids(await page({ limit: '2', offset: '7' }))).toEqual(ids(all).slice(7, 9));
     expect(second.total).toBe(all.total);
+    expect(second.offset).toBe(3);
+    const past = await page({ offset: String(all.total) });
+    expect([past.items.length, past.total]).toEqual([0, all.total]);
     const newest = await page({ sort: '-discharge', limit: '1000' });
     expect(newest.items.map((i) => i.discharge)).toEqual(all.items.map((i) => i.discharge).reverse());
-    const ages = all.items.map((i) => i.age ?? -1);
+    const byClass = await page({ sort: 'class', limit: '1000' });
+    expect(new Set(ids(byClass))).toEqual(new Set(ids(all)));
+
+    // Service: the Encounter.type code, as the menu (a tally) offers it.
+    const encounters = await admin<Bundle<Encounter>>('/fhir/R4/Encounter?status=finished&_count=1000');
+    const serviceOf = new Map(
+      (encounters.entry ?? []).map((e) => [e.resource!.id!, e.resource!.type?.[0]?.coding?.[0]?.code]),
+    );
+    expect(all.facets.services.length).toBeGreaterThan(1);
+    const service = all.facets.services[0]!;
+    expect(service.label).not.toBe('');
+    const ofService = await page({ service: service.value, limit: '1000' });
+    expect(ids(ofService)).toEqual(ids(all).filter((id) => serviceOf.get(id) === service.value));
+    expect(ofService.total).toBeGreaterThan(0);
+
+    // Age: from the birth date relative to today (see filterWhere).
+    const patients = await admin<Bundle<Patient>>('/fhir/R4/Patient?_count=1000');
+    const today = new Date().toISOString().slice(0, 10);
+    const ageToday = new Map(
+      (patients.entry ?? []).map((e) => [e.resource!.id!, ageAt(e.resource!.birthDate!, today)]),
+    );
+    const ages = all.items.map((i) => ageToday.get(i.patientId)!);
     const mid = [...ages].sort((a, b) => a - b)[Math.floor(ages.length / 2)]!;
     const older = await page({ ageMin: String(mid), limit: '1000' });
-    expect(older.total).toBe(ages.filter((a) => a >= mid).length);
-    expect(older.items.every((i) => (i.age ?? -1) >= mid)).toBe(true);
+    expect(ids(older)).toEqual(ids(all).filter((_, n) => ages[n]! >= mid));
+    const younger = await page({ ageMax: String(mid), limit: '1000' });
+    expect(ids(younger)).toEqual(ids(all).filter((_, n) => ages[n]! <= mid));
+    expect(older.total + younger.total).toBeGreaterThan(all.total);
 
-    // A registered payer shows on the patient's encounters and filters them.
-    const patientId = all.items[0]!.patientId;
-    const coverage = await server.call('admin', 'POST', '/fhir/R4/Coverage', {
-      resourceType: 'Coverage',
-      status: 'active',
-      beneficiary: { reference: `Patient/${patientId}` },
-      payor: [{ display: 'Medicare Part A' }],
-      order: 1,
-    });
-    expect(coverage.status).toBe(201);
-    const medicare = await page({ payer: 'Medicare Part A', limit: '1000' });
-    expect(medicare.total).toBe(all.items.filter((i) => i.patientId === patientId).length);
-    expect(medicare.facets.payers).toEqual(['Medicare Part A']);
+    // DNFB days: whole days since discharge, both bounds inclusive.
+    const days = all.items.map((i) => i.dnfbDays);
+    const median = [...days].sort((a, b) => a - b)[Math.floor(days.length / 2)]!;
+    const aged = await page({ dnfbMin: String(median), limit: '1000' });
+    expect(ids(aged)).toEqual(ids(all).filter((_, n) => days[n]! >= median));
+    const fresh = await page({ dnfbMax: String(median), limit: '1000' });
+    expect(ids(fresh)).toEqual(ids(all).filter((_, n) => days[n]! <= median));
+    const exactly = await page({ dnfbMin: String(median), dnfbMax: String(median), limit: '1000' });
+    expect(exactly.total).toBeGreaterThan(0);
+    expect(exactly.items.every((i) => i.dnfbDays === median)).toBe(true);
+    expect((await page({ dnfbMin: String(Math.max(...days) + 1) })).total).toBe(0);
+
+    for (const bad of ['sort=shoe', 'sort=patient', 'ageMin=x', 'dnfbMin=-1', 'dnfbMax=1.5', 'payer=a%20b'])
+      expect((await server.call('coder', 'GET', `/coding/worklist?${bad}`)).status, bad).toBe(400);
+  });
+
+  it("filters by payer through the patient's Coverage, and offers the payers in its menu", async () => {
+    const all = await page({ limit: '1000' });
+    const [insured, selfPaying] = [...new Set(all.items.map((i) => i.patientId))];
+    const payer = await server
+      .call('admin', 'POST', '/fhir/R4/Organization', {
+        resourceType: 'Organization',
+        name: 'Medicare Part A',
+      })
+      .then((r) => json<Organization>(r));
+    const coverage = (patientId: string, extra: Partial<Coverage>) =>
+      server.call('admin', 'POST', '/fhir/R4/Coverage', {
+        resourceType: 'Coverage',
+        status: 'active',
+        beneficiary: { reference: `Patient/${patientId}` },
+        order: 1,
+        ...extra,
+      });
+    expect(
+      (
+        await coverage(insured!, {
+          payor: [{ reference: `Organization/${payer.id}`, display: 'Medicare Part A' }],
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await coverage(selfPaying!, {
+          type: { coding: [{ code: 'pay' }] },
+          payor: [{ reference: `Patient/${selfPaying}`, display: 'Self-pay' }],
+        })
+      ).status,
+    ).toBe(201);
+    const medicare = await page({ payer: payer.id!, limit: '1000' });
+    expect(ids(medicare)).toEqual(ids(all).filter((_, n) => all.items[n]!.patientId === insured));
+    expect(medicare.items.every((i) => i.payer === 'Medicare Part A')).toBe(true);
+    expect(medicare.facets.payers).toEqual([
+      { value: payer.id, label: 'Medicare Part A' },
+      { value: 'self-pay', label: 'Self-pay' },
+    ]);
+    const selfPay = await page({ payer: 'self-pay', limit: '1000' });
+    expect(ids(selfPay)).toEqual(ids(all).filter((_, n) => all.items[n]!.patientId === selfPaying));
     const none = await page({ payer: 'none', limit: '1000' });
-    expect(none.total).toBe(all.total - medicare.total);
-    expect((await server.call('coder', 'GET', '/coding/worklist?sort=shoe')).status).toBe(400);
-    expect((await server.call('coder', 'GET', '/coding/worklist?ageMin=x')).status).toBe(400);
+    expect(none.total).toBe(all.total - medicare.total - selfPay.total);
+    expect(none.items.some((i) => i.patientId === insured || i.patientId === selfPaying)).toBe(false);
+  });
+
+  it('reads and audits only the page shown', async () => {
+    const all = await page({ limit: '1000' });
+    const shown = await page({ limit: '2', offset: '4' });
+    const since = new Date(Date.now() - 1).toISOString();
+    const again = await page({ limit: '2', offset: '4' });
+    expect(ids(again)).toEqual(ids(shown));
+    const trail = await admin<Bundle<AuditEvent>>(
+      `/fhir/R4/AuditEvent?agent-name=coder-user&date=ge${since}&_count=1000`,
+    );
+    const named = new Set(
+      (trail.entry ?? []).flatMap((e) =>
+        (e.resource!.entity ?? [])
+          .map((x) => x.what?.reference ?? '')
+          .filter((r) => r.startsWith('Patient/'))
+          .map((r) => r.slice('Patient/'.length)),
+      ),
+    );
+    expect(trail.entry?.length).toBeGreaterThan(2);
+    expect(named).toEqual(new Set(again.items.map((i) => i.patientId)));
+    expect(new Set(all.items.map((i) => i.patientId)).size).toBeGreaterThan(named.size);
   });
 
   it('lets a coder claim a case and assign or release one, by assigned coder', async () => {
@@ -451,7 +547,19 @@ describe('worklist filters, paging, assignment and reopening', () => {
     expect(mine.items.map((i) => i.encounterId)).toContain(a!.encounterId);
     const theirs = await page({ coder: 'second-coder', limit: '1000' });
     expect(theirs.items.map((i) => [i.encounterId, i.state])).toEqual([[b!.encounterId, 'uncoded']]);
-    expect(theirs.facets.coders).toEqual(expect.arrayContaining(['coder-user', 'second-coder']));
+    expect(theirs.facets.coders).toEqual(
+      expect.arrayContaining([
+        { value: 'coder-user', label: 'coder-user' },
+        { value: 'second-coder', label: 'second-coder' },
+      ]),
+    );
+    const unassigned = await page({ coder: 'unassigned', limit: '1000' });
+    expect(unassigned.items.every((i) => i.coder === undefined)).toBe(true);
+    expect(ids(unassigned)).not.toContain(a!.encounterId);
+    let held = 0;
+    for (const c of theirs.facets.coders) held += (await page({ coder: c.value })).total;
+    expect(theirs.facets.coders.length).toBeGreaterThan(1);
+    expect(unassigned.total + held).toBe((await page({})).total);
     await coder('POST', `/coding/encounters/${b!.encounterId}/assign`, { coder: null });
     expect((await page({ coder: 'second-coder' })).total).toBe(0);
     const view = await coder<EncounterCodingView>('GET', `/coding/encounters/${a!.encounterId}`);

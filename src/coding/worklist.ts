@@ -1,21 +1,35 @@
-import type { Coverage, Encounter, Patient, Task } from '@medplum/fhirtypes';
+import type { Coverage, Encounter, Organization, Patient, Task } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcomes.ts';
-import type { Criterion } from '../fhir/search/typed.ts';
+import type { Criterion, SearchSpec } from '../fhir/search/typed.ts';
 import type { FhirStore } from '../fhir/store.ts';
+import { tallyRecords } from '../fhir/tally.ts';
 import {
   ageAt,
+  CLASS_CODES,
   classLabel,
   mrnOf,
   patientIdOf,
   patientName,
   type EncounterClassLabel,
 } from './encounter-context.ts';
-import { ownerOf, STATE_SYSTEM, stateOf, TASK_CODE, TASK_SYSTEM, type CodingState } from './work-item.ts';
+import {
+  ownerOf,
+  STATE_SYSTEM,
+  stateOf,
+  TASK_CODE,
+  TASK_SYSTEM,
+  taskIdFor,
+  USER_SYSTEM,
+  type CodingState,
+} from './work-item.ts';
 
 /**
  * The coder's worklist: discharged encounters (status finished, with an end time) whose coding is
- * not final, i.e. discharged-not-final-billed (DNFB), oldest discharge first. One indexed search on
- * the Encounter's coding-state tag finds them; the work items add who coded what.
+ * not final, i.e. discharged-not-final-billed (DNFB), oldest discharge first. Every filter, the
+ * total, the order and the page are one indexed search in the database (the Encounter's
+ * coding-state tag, chains to the patient and its Coverage, reverse chains from the work item);
+ * only the page shown is read, so the audit trail names only the patients on it. The filter menus
+ * come from tallies (counts per value), not from records.
  */
 
 export interface WorklistItem {
@@ -40,18 +54,12 @@ export interface WorklistItem {
   lastModified?: string | undefined;
 }
 
-export const WORKLIST_SORTS = [
-  'discharge',
-  '-discharge',
-  'patient',
-  '-patient',
-  'class',
-  'service',
-  'age',
-  '-age',
-  'payer',
-  'coder',
-] as const;
+/**
+ * The orders the database can give through the typed search. Patient name, age, payer and coder
+ * are not among them: each lives on another record (Patient, Coverage, Task), and the store sorts
+ * only by the searched record's own index values.
+ */
+export const WORKLIST_SORTS = ['discharge', '-discharge', 'class', 'service'] as const;
 export type WorklistSort = (typeof WORKLIST_SORTS)[number];
 
 export interface WorklistOptions {
@@ -59,11 +67,17 @@ export interface WorklistOptions {
   offset?: number | undefined;
   state?: 'uncoded' | 'coded' | undefined;
   class?: EncounterClassLabel | undefined;
-  /** Exact service (visit type) text, as the facets list them. */
+  /** A service (Encounter.type) code, as the facets list them and the reports name them. */
   service?: string | undefined;
   ageMin?: number | undefined;
   ageMax?: number | undefined;
-  /** Exact payer name; "none" for encounters without a registered payer. */
+  /** Whole days since discharge (the DNFB age), inclusive bounds. */
+  dnfbMin?: number | undefined;
+  dnfbMax?: number | undefined;
+  /**
+   * A payer Organization id (as the reports name payers), `self-pay`, or `none` for patients
+   * without an active Coverage.
+   */
   payer?: string | undefined;
   /** A user name; "unassigned" for cases nobody holds. */
   coder?: string | undefined;
@@ -71,21 +85,34 @@ export interface WorklistOptions {
   now?: Date | undefined;
 }
 
-/** The values present in the whole worklist, for the filter menus. */
+/** One value of a filter menu: what the filter takes and what the menu shows. */
+export interface WorklistFacet {
+  value: string;
+  label: string;
+}
+
+/** The values the filter menus offer. */
 export interface WorklistFacets {
-  services: string[];
-  payers: string[];
-  coders: string[];
+  /** The services of the worklist's encounters (whatever the filters). */
+  services: WorklistFacet[];
+  /** The payers of active coverages, plus self-pay. */
+  payers: WorklistFacet[];
+  /** The coders holding open work items. */
+  coders: WorklistFacet[];
 }
 
 export const WORKLIST_MAX = 1000;
-/** The search reads at most this many encounters per request (20 pages of 1,000). */
-const SCAN_LIMIT = 20_000;
 const DAY_MS = 86_400_000;
+export const SELF_PAY = 'self-pay';
+const PAYER_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-/** The worklist's search: finished encounters by their coding-state tag. */
+/** The worklist's search: finished encounters with a discharge time, by their coding-state tag. */
 function baseWhere(state: WorklistOptions['state']): Criterion[] {
-  const where: Criterion[] = [{ param: 'status', tokens: [{ code: 'finished' }] }];
+  const where: Criterion[] = [
+    { param: 'status', tokens: [{ code: 'finished' }] },
+    // An end time: an open period ends at infinity, which no date ends before.
+    { param: 'date', date: '9999-12-31', prefix: 'eb' },
+  ];
   const tag = (code: CodingState, not: boolean): Criterion => ({
     param: '_tag',
     tokens: [{ system: STATE_SYSTEM, code }],
@@ -118,106 +145,192 @@ export interface WorklistPage {
   facets: WorklistFacets;
 }
 
+const onPatient = (where: Criterion): Criterion => ({ param: 'subject', chain: { type: 'Patient', where } });
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** `years` whole years before `now`, as a date (Feb 29 rolls to Mar 1 in other years). */
+function yearsBefore(now: Date, years: number): string {
+  const d = new Date(now.getTime());
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return isoDay(d.getTime());
+}
+
+function payerCriterion(payer: string): Criterion {
+  if (payer === 'none') {
+    return onPatient({
+      param: 'beneficiary',
+      has: { type: 'Coverage', where: { param: 'status', tokens: [{ code: 'active' }] } },
+      not: true,
+    });
+  }
+  if (!PAYER_ID.test(payer))
+    throw badRequest('payer must be a payer Organization id, self-pay or none', ['payer']);
+  // Any Coverage of the payer, as the reports filter (src/reports/encounter-filters.ts); the
+  // row shows the primary (lowest order) one, which differs only for patients with two payers.
+  const coverage: Criterion =
+    payer === SELF_PAY
+      ? { param: 'type', tokens: [{ code: 'pay' }] }
+      : { param: 'payor', references: [`Organization/${payer}`] };
+  return onPatient({ param: 'beneficiary', has: { type: 'Coverage', where: coverage } });
+}
+
+function coderCriterion(coder: string): Criterion {
+  // The work item names its coder by identifier (urn:custodian:user|<name>); no work item, or one
+  // without an owner, is a case nobody holds.
+  const owner = (code?: string): Criterion => ({
+    param: 'owner:identifier',
+    tokens: [code === undefined ? { system: USER_SYSTEM } : { system: USER_SYSTEM, code }],
+  });
+  if (coder === 'unassigned') return { param: 'focus', has: { type: 'Task', where: owner() }, not: true };
+  return { param: 'focus', has: { type: 'Task', where: owner(coder) } };
+}
+
+/** The filters as criteria on the Encounter, besides the base search. */
+export function filterWhere(options: WorklistOptions, now: Date): Criterion[] {
+  const where: Criterion[] = [];
+  if (options.class === 'outpatient') {
+    const others = [...CLASS_CODES.inpatient, ...CLASS_CODES.emergency].map((code) => ({ code }));
+    where.push({ param: 'class', tokens: others, not: true });
+  } else if (options.class) {
+    where.push({ param: 'class', tokens: CLASS_CODES[options.class].map((code) => ({ code })) });
+  }
+  if (options.service) where.push({ param: 'type', tokens: [{ code: options.service }] });
+  // Age from the birth date relative to today, not to the admission: a DNFB case waits days or
+  // weeks, so the two differ only for a patient whose birthday fell in between (the row's age
+  // column is the exact age at admission).
+  if (options.ageMin !== undefined)
+    where.push(onPatient({ param: 'birthdate', date: yearsBefore(now, options.ageMin), prefix: 'le' }));
+  if (options.ageMax !== undefined)
+    where.push(onPatient({ param: 'birthdate', date: yearsBefore(now, options.ageMax + 1), prefix: 'gt' }));
+  // DNFB days = whole days since discharge: at least N days when the period ended N days ago or
+  // earlier, at most N when it ended after N + 1 days ago.
+  const t = now.getTime();
+  if (options.dnfbMin !== undefined)
+    where.push({
+      param: 'date',
+      date: new Date(t - options.dnfbMin * DAY_MS + 1).toISOString(),
+      prefix: 'eb',
+    });
+  if (options.dnfbMax !== undefined)
+    where.push({
+      param: 'date',
+      date: new Date(t - (options.dnfbMax + 1) * DAY_MS).toISOString(),
+      prefix: 'gt',
+    });
+  if (options.payer) where.push(payerCriterion(options.payer));
+  if (options.coder) where.push(coderCriterion(options.coder));
+  return where;
+}
+
+/** The order, then oldest discharge (the store ends with the id), so pages are stable. */
+function sortOf(sort: WorklistSort): NonNullable<SearchSpec['sort']> {
+  const discharge = { param: 'date', end: true };
+  switch (sort) {
+    case '-discharge':
+      return [{ ...discharge, descending: true }];
+    case 'class':
+      return [{ param: 'class' }, discharge];
+    case 'service':
+      return [{ param: 'type' }, discharge];
+    default:
+      return [discharge];
+  }
+}
+
 export async function codingWorklist(store: FhirStore, options: WorklistOptions = {}): Promise<WorklistPage> {
   const limit = Math.min(Math.max(options.limit ?? 100, 1), WORKLIST_MAX);
   const offset = Math.max(options.offset ?? 0, 0);
-  const now = (options.now ?? new Date()).getTime();
-  const found = await store.findAll(
-    {
-      type: 'Encounter',
-      where: baseWhere(options.state),
-      count: 1000,
-      include: [{ param: 'subject' }],
-    },
-    SCAN_LIMIT,
-  );
-  const encounters: Encounter[] = [];
-  for (const r of found.matches) if (r.resourceType === 'Encounter' && r.period?.end) encounters.push(r);
+  const now = options.now ?? new Date();
+  const where = [...baseWhere(options.state), ...filterWhere(options, now)];
+  const total = await store.count({ type: 'Encounter', where });
+  const found = await store.find({
+    type: 'Encounter',
+    where,
+    sort: sortOf(options.sort ?? 'discharge'),
+    count: limit,
+    offset,
+    include: [{ param: 'subject' }],
+  });
+  const encounters = found.matches.filter((r): r is Encounter => r.resourceType === 'Encounter');
   const patients = new Map<string, Patient>();
   for (const r of found.included) if (r.resourceType === 'Patient' && r.id) patients.set(r.id, r);
-  const [tasks, payers] = await Promise.all([
-    openWorkItems(store),
-    primaryPayers(store, [...patients.keys()]),
-  ]);
-  const all = encounters.map((e): WorklistItem => {
-    const patientId = patientIdOf(e) ?? '';
-    const patient = patients.get(patientId);
-    const task = tasks.get(e.id ?? '');
-    const discharge = e.period?.end ?? '';
-    const admit = e.period?.start;
-    return {
-      encounterId: e.id ?? '',
-      patientId,
-      patientName: patient ? patientName(patient) : '(not shown)',
-      mrn: patient ? mrnOf(patient) : undefined,
-      class: classLabel(e),
-      service: e.type?.[0]?.text ?? e.type?.[0]?.coding?.[0]?.display,
-      age: patient?.birthDate ? ageAt(patient.birthDate, admit ?? discharge) : undefined,
-      payer: payers.get(patientId),
-      admit,
-      discharge,
-      dnfbDays: Math.max(0, Math.floor((now - Date.parse(discharge)) / DAY_MS)),
-      state: stateOf(task) === 'coded' ? 'coded' : 'uncoded',
-      coder: ownerOf(task),
-      lastModified: task?.lastModified,
-    };
+  const tasks = await workItems(store, encounters);
+  const payers = await primaryPayers(store, [...patients.keys()]);
+  const items = encounters.map((e) => worklistItem(e, patients, tasks, payers, now.getTime()));
+  return { total, offset, items, facets: await worklistFacets(store) };
+}
+
+function worklistItem(
+  e: Encounter,
+  patients: Map<string, Patient>,
+  tasks: Map<string, Task>,
+  payers: Map<string, string>,
+  now: number,
+): WorklistItem {
+  const patientId = patientIdOf(e) ?? '';
+  const patient = patients.get(patientId);
+  const task = tasks.get(e.id ?? '');
+  const discharge = e.period?.end ?? '';
+  const admit = e.period?.start;
+  return {
+    encounterId: e.id ?? '',
+    patientId,
+    patientName: patient ? patientName(patient) : '(not shown)',
+    mrn: patient ? mrnOf(patient) : undefined,
+    class: classLabel(e),
+    service: e.type?.[0]?.text ?? e.type?.[0]?.coding?.[0]?.display,
+    age: patient?.birthDate ? ageAt(patient.birthDate, admit ?? discharge) : undefined,
+    payer: payers.get(patientId),
+    admit,
+    discharge,
+    dnfbDays: Math.max(0, Math.floor((now - Date.parse(discharge)) / DAY_MS)),
+    state: stateOf(task) === 'coded' ? 'coded' : 'uncoded',
+    coder: ownerOf(task),
+    lastModified: task?.lastModified,
+  };
+}
+
+/** The menus: services and coders counted in the database, payers from the Coverage index. */
+async function worklistFacets(store: FhirStore): Promise<WorklistFacets> {
+  const services = await tallyRecords(store, {
+    type: 'Encounter',
+    where: baseWhere(undefined),
+    by: [{ token: 'type' }],
   });
-  const facets: WorklistFacets = {
-    services: distinct(all.map((i) => i.service)),
-    payers: distinct(all.map((i) => i.payer)),
-    coders: distinct(all.map((i) => i.coder)),
-  };
-  const matching = all.filter((i) => matches(i, options)).sort(comparator(options.sort ?? 'discharge'));
-  return { total: matching.length, offset, items: matching.slice(offset, offset + limit), facets };
-}
-
-function distinct(values: Array<string | undefined>): string[] {
-  return [...new Set(values.filter((v): v is string => !!v))].sort();
-}
-
-function matches(i: WorklistItem, o: WorklistOptions): boolean {
-  if (o.class && i.class !== o.class) return false;
-  if (o.service && i.service !== o.service) return false;
-  if (o.ageMin !== undefined && (i.age === undefined || i.age < o.ageMin)) return false;
-  if (o.ageMax !== undefined && (i.age === undefined || i.age > o.ageMax)) return false;
-  if (o.payer && (o.payer === 'none' ? i.payer !== undefined : i.payer !== o.payer)) return false;
-  if (o.coder && (o.coder === 'unassigned' ? i.coder !== undefined : i.coder !== o.coder)) return false;
-  return true;
-}
-
-/** The chosen order, then oldest discharge, then id, so the list is stable between calls and pages. */
-function comparator(sort: WorklistSort): (a: WorklistItem, b: WorklistItem) => number {
-  const desc = sort.startsWith('-');
-  const key = desc ? sort.slice(1) : sort;
-  const text = (v: string | number | undefined): string =>
-    typeof v === 'number' ? String(v).padStart(4, '0') : (v ?? '\uffff');
-  const value = (i: WorklistItem): string => {
-    switch (key) {
-      case 'patient':
-        return text(i.patientName.toLowerCase());
-      case 'class':
-        return text(i.class);
-      case 'service':
-        return text(i.service);
-      case 'age':
-        return text(i.age);
-      case 'payer':
-        return text(i.payer);
-      case 'coder':
-        return text(i.coder);
-      default:
-        return i.discharge;
-    }
-  };
-  return (a, b) => {
-    const va = value(a);
-    const vb = value(b);
-    const primary = va < vb ? -1 : va > vb ? 1 : 0;
-    return (
-      (desc ? -primary : primary) ||
-      a.discharge.localeCompare(b.discharge) ||
-      a.encounterId.localeCompare(b.encounterId)
-    );
+  const coders = await tallyRecords(store, {
+    type: 'Task',
+    where: [
+      { param: 'code', tokens: [{ system: TASK_SYSTEM, code: TASK_CODE }] },
+      { param: 'status', tokens: [{ code: 'completed' }], not: true },
+    ],
+    by: [{ token: 'owner:identifier', system: USER_SYSTEM }],
+  });
+  // Payers are Organizations (not patient data): every payer with an active coverage, named
+  // from its record. Self-pay coverages name the patient as payor, so they are one entry.
+  const payerRows = await tallyRecords(store, {
+    type: 'Coverage',
+    where: [
+      { param: 'status', tokens: [{ code: 'active' }] },
+      { param: 'type', tokens: [{ code: 'pay' }], not: true },
+    ],
+    by: [{ reference: 'payor' }],
+  });
+  const payerIds = payerRows.map((r) => r.keys[0]).filter((k): k is string => !!k && PAYER_ID.test(k));
+  const organizations = (await store.readMany('Organization', payerIds)) as Organization[];
+  const byLabel = (a: WorklistFacet, b: WorklistFacet): number => a.label.localeCompare(b.label);
+  return {
+    services: services
+      .filter((r) => r.keys[0])
+      .map((r) => ({ value: r.keys[0]!, label: r.labels[0] ?? r.keys[0]! }))
+      .sort(byLabel),
+    payers: [
+      ...organizations.map((o) => ({ value: o.id ?? '', label: o.name ?? o.id ?? '' })).sort(byLabel),
+      { value: SELF_PAY, label: 'Self-pay' },
+    ],
+    coders: coders
+      .filter((r) => r.keys[0])
+      .map((r) => ({ value: r.keys[0]!, label: r.keys[0]! }))
+      .sort(byLabel),
   };
 }
 
@@ -235,21 +348,12 @@ export function parseWorklistClass(value: string | undefined): EncounterClassLab
   return value;
 }
 
-/** Every open coding work item (not final), by encounter id: who holds each case. */
-async function openWorkItems(store: FhirStore): Promise<Map<string, Task>> {
-  const { matches } = await store.findAll(
-    {
-      type: 'Task',
-      where: [
-        { param: 'code', tokens: [{ system: TASK_SYSTEM, code: TASK_CODE }] },
-        { param: 'status', tokens: [{ code: 'completed' }], not: true },
-      ],
-      count: 1000,
-    },
-    SCAN_LIMIT,
-  );
+/** The work items of the page's encounters (id `coding-<encounterId>`), by encounter id. */
+async function workItems(store: FhirStore, encounters: Encounter[]): Promise<Map<string, Task>> {
+  const ids = encounters.map((e) => e.id ?? '').filter((id) => id !== '');
+  const found = (await store.readMany('Task', ids.map(taskIdFor))) as Task[];
   const out = new Map<string, Task>();
-  for (const task of matches as Task[]) {
+  for (const task of found) {
     const id = /^Encounter\/(.+)$/.exec(task.focus?.reference ?? '')?.[1];
     if (id) out.set(id, task);
   }

@@ -118,14 +118,15 @@ export function planFilter(filter: Filter, inChain = false): Cond {
     case 'has': {
       const stored = storedAs(filter.param);
       // An alias stored with a fixed target type (patient = subject of type Patient) refers to nothing else.
-      if (stored.targetType && stored.targetType !== filter.targetType) return or([]);
-      return {
+      if (stored.targetType && stored.targetType !== filter.targetType) return filter.negate ? and() : or([]);
+      const referred: Cond = {
         kind: 'referredBy',
         sourceType: filter.param.resourceType,
         params: stored.codes,
         targetType: filter.targetType,
         where: planFilter(filter.filter),
       };
+      return filter.negate ? not(referred) : referred;
     }
     case 'chain':
       return exists(

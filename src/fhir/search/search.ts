@@ -68,7 +68,8 @@ export async function searchPage(
   ];
   const sql =
     `SELECT ${select.join(', ')} FROM fhir_resource r WHERE ${where.join(' AND ')} ` +
-    `ORDER BY ${renderOrderBy(columns)} LIMIT ${p.add(request.count + 1, 'int')}`;
+    `ORDER BY ${renderOrderBy(columns)} LIMIT ${p.add(request.count + 1, 'int')}` +
+    (request.offset && !request.cursor ? ` OFFSET ${p.add(request.offset, 'int')}` : '');
   const rows = (await q.query<PageRow>(sql, p.values)).rows;
   const page = rows.slice(0, request.count);
   const last = page[page.length - 1];

@@ -110,12 +110,15 @@ const SORT_VALUE: Record<IndexTable, [string, string, SqlType]> = {
   search_number: ['min(s.value)', 'max(s.value)', 'numeric'],
 };
 
+/** A date sorted by the end of its range both ways (a discharge date: the end of an Encounter's period). */
+const DATE_END_SORT: [string, string, SqlType] = ['min(s.high)', 'max(s.high)', 'timestamptz'];
+
 export function sortColumns(sort: SortKey[], p: SqlParams): SortColumn[] {
-  return sort.map(({ param, descending }) => {
+  return sort.map(({ param, descending, end }) => {
     if (param.column === 'id') return { expr: 'r.id', type: 'text', descending };
     if (param.column === 'last_updated') return { expr: 'r.last_updated', type: 'timestamptz', descending };
     const table = tableOf(param);
-    const [asc, desc, type] = SORT_VALUE[table];
+    const [asc, desc, type] = table === 'search_date' && end ? DATE_END_SORT : SORT_VALUE[table];
     const stored = storedAs(param);
     const narrowed = stored.targetType ? ` AND s.target_type = ${p.add(stored.targetType, 'text')}` : '';
     const expr =

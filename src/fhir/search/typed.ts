@@ -1,5 +1,6 @@
 import { badRequest } from '../outcomes.ts';
-import { isKnownResourceType, paramFor, type ParamDef } from './definitions.ts';
+import { isKnownResourceType, paramFor, storedAs, type ParamDef } from './definitions.ts';
+import { identifierParamCode } from './extract.ts';
 import { normalizeString } from './normalize.ts';
 import { parseDateValue } from './parse-values.ts';
 import type { Filter, IncludeSpec, Prefix, SearchRequest, SortKey, TokenValue } from './types.ts';
@@ -11,7 +12,10 @@ import { MAX_COUNT } from './types.ts';
  * `MRN,001` or `a|b` is one value by construction: nothing needs escaping.
  */
 export type Criterion =
-  /** `system|code` pairs (ORed); `not`: none of them. Also `_id` (`{ code: id }`) and `_tag`. */
+  /**
+   * `system|code` pairs (ORed); `not`: none of them. Also `_id` (`{ code: id }`), `_tag`, and
+   * `<reference param>:identifier` (references that name their target by business identifier).
+   */
   | { param: string; tokens: TokenValue[]; not?: boolean }
   /** String parameters: starts with (default) or `exact` (ORed). */
   | { param: string; strings: string[]; exact?: boolean }
@@ -25,17 +29,20 @@ export type Criterion =
   | { param: string; chain: { type: string; where: Criterion } }
   /**
    * A reverse chain, `_has:<type>:<param>:<criterion>`: some `type` record refers to this one by
-   * its reference parameter `param` and matches `where`.
+   * its reference parameter `param` and matches `where`; `not`: no such record does.
    */
-  | { param: string; has: { type: string; where: Criterion } };
+  | { param: string; has: { type: string; where: Criterion }; not?: boolean };
 
 export interface SearchSpec {
   type: string;
   /** ANDed. */
   where?: Criterion[];
-  sort?: Array<{ param: string; descending?: boolean }>;
+  /** `end`: a date parameter by the end of its range (e.g. an Encounter's discharge), both ways. */
+  sort?: Array<{ param: string; descending?: boolean; end?: boolean }>;
   /** Page size, at most 1,000 (default 100). */
   count?: number;
+  /** Matches to skip, in sort order, before the page (for screens that page by number). */
+  offset?: number;
   /** `_include` from `type` by these reference parameters. */
   include?: Array<{ param: string; targetType?: string }>;
   /** Only the number of matches (`_summary=count`). */
@@ -62,8 +69,15 @@ function filterOf(type: string, c: Criterion): Filter {
     const source = param(c.has.type, c.param);
     if (source.type !== 'reference' || !source.targets.includes(type))
       throw badRequest(`${c.has.type}.${c.param} does not refer to ${type}`);
-    return { kind: 'has', param: source, targetType: type, filter: filterOf(c.has.type, c.has.where) };
+    return {
+      kind: 'has',
+      param: source,
+      targetType: type,
+      filter: filterOf(c.has.type, c.has.where),
+      ...(c.not ? { negate: true } : {}),
+    };
   }
+  if ('tokens' in c && c.param.endsWith(':identifier')) return byIdentifier(type, c);
   const def = param(type, c.param);
   if ('chain' in c) {
     if (def.type !== 'reference' || !def.targets.includes(c.chain.type))
@@ -97,6 +111,20 @@ function filterOf(type: string, c: Criterion): Filter {
   return { kind: 'date', param: def, values: [parseDateValue(c.param, `${c.prefix ?? 'eq'}${c.date}`)] };
 }
 
+/** `owner:identifier`: the token rows a reference keeps for the identifier it names its target by. */
+function byIdentifier(type: string, c: { param: string; tokens: TokenValue[]; not?: boolean }): Filter {
+  const base = c.param.slice(0, -':identifier'.length);
+  const def = param(type, base);
+  if (def.type !== 'reference') throw badRequest(`${base} is not a reference parameter`);
+  const asToken: ParamDef = {
+    ...def,
+    code: identifierParamCode(def.code),
+    type: 'token',
+    indexedAs: { codes: storedAs(def).codes.map(identifierParamCode) },
+  };
+  return { kind: 'token', param: asToken, modifier: c.not ? 'not' : 'none', values: c.tokens, texts: [] };
+}
+
 function includeOf(type: string, inc: { param: string; targetType?: string }): IncludeSpec {
   const def = param(type, inc.param);
   if (def.type !== 'reference') throw badRequest(`${inc.param} is not a reference parameter`);
@@ -114,12 +142,14 @@ export function typedSearchRequest(spec: SearchSpec): SearchRequest {
   const sort: SortKey[] = (spec.sort ?? []).map((s) => ({
     param: param(spec.type, s.param),
     descending: s.descending ?? false,
+    ...(s.end ? { end: true } : {}),
   }));
   return {
     resourceType: spec.type,
     filters: (spec.where ?? []).map((c) => filterOf(spec.type, c)),
     sort,
     count: Math.min(Math.max(spec.count ?? DEFAULT_TYPED_COUNT, 1), MAX_COUNT),
+    ...(spec.offset ? { offset: spec.offset } : {}),
     summaryCount: spec.countOnly ?? false,
     totalAccurate: false,
     include: (spec.include ?? []).map((i) => includeOf(spec.type, i)),

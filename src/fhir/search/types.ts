@@ -69,11 +69,13 @@ export type Filter =
   | { kind: 'missing'; param: ParamDef; missing: boolean }
   | { kind: 'chain'; param: ParamDef; targets: Array<{ type: string; filter: Filter }> }
   /** `_has:Observation:patient:code=x`: resources some Observation refers to by `patient`, where that Observation matches. */
-  | { kind: 'has'; param: ParamDef; targetType: string; filter: Filter };
+  | { kind: 'has'; param: ParamDef; targetType: string; filter: Filter; negate?: boolean };
 
 export interface SortKey {
   param: ParamDef;
   descending: boolean;
+  /** A date parameter sorted by the end of its range both ways (default: start ascending, end descending). */
+  end?: boolean;
 }
 
 export interface IncludeSpec {
@@ -96,6 +98,8 @@ export interface SearchRequest {
   sort: SortKey[];
   count: number;
   cursor?: Cursor;
+  /** Matches to skip before the first page (typed searches only; a cursor, when given, wins). */
+  offset?: number;
   /** `_summary=count` (or `_count=0`): only the total. */
   summaryCount: boolean;
   /** `_total=accurate`: compute the total even when it costs a count query. */

@@ -36,13 +36,35 @@ export function validateCodes(req: Coding.CodingRequest): Promise<{ edits: Codin
   return post('/coding/validate', req);
 }
 
-/** The worklist's filters, sort and page, as the route's query parameters. */
-export type WorklistQuery = Partial<
-  Record<
-    'state' | 'class' | 'service' | 'ageMin' | 'ageMax' | 'payer' | 'coder' | 'sort' | 'offset' | 'limit',
-    string
-  >
->;
+/**
+ * The worklist's filters, sort and page: the route's query parameters, and the same names in the
+ * page's own URL (`/app/coding/worklist?dnfbMin=30&payer=...`), which dashboards link to.
+ */
+export const WORKLIST_PARAMS = [
+  'state',
+  'class',
+  'service',
+  'payer',
+  'coder',
+  'ageMin',
+  'ageMax',
+  'dnfbMin',
+  'dnfbMax',
+  'sort',
+  'offset',
+  'limit',
+] as const;
+export type WorklistQuery = Partial<Record<(typeof WORKLIST_PARAMS)[number], string>>;
+
+/** The worklist query a URL's search part names (other parameters are ignored). */
+export function worklistQueryOf(search: URLSearchParams): WorklistQuery {
+  const query: WorklistQuery = {};
+  for (const name of WORKLIST_PARAMS) {
+    const value = search.get(name);
+    if (value) query[name] = value;
+  }
+  return query;
+}
 
 export function fetchWorklist(query: WorklistQuery): Promise<Coding.WorklistPage> {
   const params = new URLSearchParams();

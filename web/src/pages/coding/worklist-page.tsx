@@ -5,12 +5,13 @@ import { Page } from '../../components/page.tsx';
 import { useLoad } from '../../components/use-load.ts';
 import { getSession } from '../../api.ts';
 import { formatDay } from '../../fhir-format.ts';
-import { Link, navigate } from '../../router.tsx';
+import { Link, navigate, useLocation } from '../../router.tsx';
 import {
   assignCase,
   fetchWorklist,
   lastWorklistQuery,
   rememberWorklistQuery,
+  worklistQueryOf,
   type WorklistItem,
   type WorklistQuery,
 } from './coding-api.ts';
@@ -27,14 +28,17 @@ const PAGE_SIZE = 50;
 const SORTS: Array<[string, string]> = [
   ['discharge', 'Oldest discharge first'],
   ['-discharge', 'Newest discharge first'],
-  ['patient', 'Patient name'],
   ['class', 'Class'],
   ['service', 'Service'],
-  ['-age', 'Age, oldest first'],
-  ['age', 'Age, youngest first'],
-  ['payer', 'Payer'],
-  ['coder', 'Assigned coder'],
 ];
+
+/** The page's URL for a query: every filter in it, so a link or a reload shows the same list. */
+function worklistPath(query: WorklistQuery): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v && !(k === 'offset' && v === '0')) params.set(k, v);
+  const search = params.toString();
+  return `/coding/worklist${search ? `?${search}` : ''}`;
+}
 
 const caseLink = (i: WorklistItem): string => `/coding/encounters/${encodeURIComponent(i.encounterId)}`;
 
@@ -79,22 +83,32 @@ function columns(onClaim: (i: WorklistItem) => void): Array<Column<WorklistItem>
 }
 
 /**
- * Discharged encounters without final codes (DNFB): filter by class, service, age, payer and
- * assigned coder, sort, page through all, claim cases. Keys: j / k move, Enter opens, c claims.
+ * Discharged encounters without final codes (DNFB): filter by class, service, age, DNFB days,
+ * payer and assigned coder, sort, page through all, claim cases. The filters live in the URL
+ * (opened without any, the list comes back as last filtered in this tab). Keys: j / k move,
+ * Enter opens, c claims.
  */
 export function CodingWorklistPage(): ReactNode {
-  const [query, setQuery] = useState<WorklistQuery>(() => ({
+  const location = useLocation();
+  const fromUrl = worklistQueryOf(location.search);
+  const query: WorklistQuery = {
+    ...(Object.keys(fromUrl).length > 0 ? fromUrl : lastWorklistQuery()),
     limit: String(PAGE_SIZE),
-    ...lastWorklistQuery(),
-  }));
+  };
+  // A sort remembered from before the list was sorted in the database may no longer exist.
+  if (query.sort && !SORTS.some(([v]) => v === query.sort)) delete query.sort;
   const key = JSON.stringify(query);
+  useEffect(() => {
+    // The query as shown, for "save and next" and for the next visit without filters in the URL.
+    rememberWorklistQuery(query);
+    if (Object.keys(fromUrl).length === 0 && Object.keys(query).length > 1)
+      navigate(worklistPath({ ...query, limit: '' }), { replace: true });
+  }, [key]);
   const [state, reload] = useLoad(key, () => fetchWorklist(query));
   const [cursor, setCursor] = useState(0);
   const me = getSession()?.username ?? '';
   const change = (patch: WorklistQuery): void => {
-    const next = { ...query, offset: '0', ...patch };
-    rememberWorklistQuery(next);
-    setQuery(next);
+    navigate(worklistPath({ ...query, offset: '0', ...patch, limit: '' }), { replace: true });
     setCursor(0);
   };
   const claim = (i: WorklistItem): void => void assignCase(i.encounterId).then(reload, reload);
@@ -148,7 +162,9 @@ export function CodingWorklistPage(): ReactNode {
           >
             <option value="">All</option>
             {facets.services.map((s) => (
-              <option key={s}>{s}</option>
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
             ))}
           </select>
         </label>
@@ -175,6 +191,26 @@ export function CodingWorklistPage(): ReactNode {
           />
         </label>
         <label>
+          DNFB days from
+          <input
+            aria-label="DNFB days from"
+            type="number"
+            min={0}
+            value={query.dnfbMin ?? ''}
+            onChange={(e) => change({ dnfbMin: e.target.value })}
+          />
+        </label>
+        <label>
+          to
+          <input
+            aria-label="DNFB days to"
+            type="number"
+            min={0}
+            value={query.dnfbMax ?? ''}
+            onChange={(e) => change({ dnfbMax: e.target.value })}
+          />
+        </label>
+        <label>
           Payer
           <select
             aria-label="Payer"
@@ -183,7 +219,9 @@ export function CodingWorklistPage(): ReactNode {
           >
             <option value="">All</option>
             {facets.payers.map((p) => (
-              <option key={p}>{p}</option>
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
             ))}
             <option value="none">None registered</option>
           </select>
@@ -199,9 +237,11 @@ export function CodingWorklistPage(): ReactNode {
             {me && <option value={me}>Mine</option>}
             <option value="unassigned">Unassigned</option>
             {facets.coders
-              .filter((c) => c !== me)
+              .filter((c) => c.value !== me)
               .map((c) => (
-                <option key={c}>{c}</option>
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
               ))}
           </select>
         </label>
