@@ -16,6 +16,7 @@ import {
   stringParam,
 } from './route-parameters.ts';
 import { groupDetail, listWorklist, pairDetail } from './duplicates/worklist.ts';
+import { listDecisions, type DecisionKind } from './duplicates/decisions.ts';
 
 /** HTTP adapters of the MPI: FHIR operations and the duplicate worklist. */
 export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void {
@@ -145,14 +146,25 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
   );
 
   const review = { access: { resource: 'MpiReview', action: 'read' } } as const;
-  app.get<{ Querystring: { limit?: string; offset?: string } }>(
+  app.get<{ Querystring: { limit?: string; offset?: string; status?: string; month?: string } }>(
     '/mpi/worklist',
     { config: review },
     async (request, reply) => {
-      const result = await listWorklist(storeFor(db, request), {
-        limit: queryInteger(request.query.limit, 'limit', 50, 1),
-        offset: queryInteger(request.query.offset, 'offset', 0),
-      });
+      const q = request.query;
+      const status = duplicateStatus(q.status);
+      const month = monthParam(q.month);
+      const paging = {
+        limit: queryInteger(q.limit, 'limit', 50, 1),
+        offset: queryInteger(q.offset, 'offset', 0),
+        ...(month ? { month } : {}),
+      };
+      // Decided pairs (the dashboard's merged and not-duplicate points) are listed, not reviewed.
+      if (status !== 'open') {
+        const decided = await listDecisions(storeFor(db, request), { kind: status, ...paging });
+        request.auditPatients = [...new Set(decided.decisions.flatMap((d) => [d.a.id, d.b.id]))];
+        return reply.send({ total: decided.total, pairs: [], groups: [], decisions: decided.decisions });
+      }
+      const result = await listWorklist(storeFor(db, request), paging);
       request.auditPatients = [
         ...new Set([
           ...result.pairs.flatMap((p) => [p.a.id, p.b.id]),
@@ -182,4 +194,19 @@ export function registerMpiRoutes(app: FastifyInstance, deps: { db: Db }): void 
       return reply.send(pair);
     },
   );
+}
+
+/** The worklist's `status`: open pairs (the default) or pairs merged / decided not duplicates. */
+function duplicateStatus(value: string | undefined): 'open' | DecisionKind {
+  if (value === undefined || value === '' || value === 'open') return 'open';
+  if (value === 'merged' || value === 'not-duplicate') return value;
+  throw badRequest(`status must be open, merged or not-duplicate, not '${value}'`, ['status']);
+}
+
+/** A month (YYYY-MM) or nothing. */
+function monthParam(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value))
+    throw badRequest(`month must be YYYY-MM, not '${value}'`, ['month']);
+  return value;
 }

@@ -88,3 +88,77 @@ describe('the duplicate worklist and restricted patients', () => {
     expect((await server.call('him-technician', 'GET', `/mpi/pairs/${pair.taskId}`)).status).toBe(200);
   });
 });
+
+describe('the worklist filtered as the dashboard links to it', () => {
+  interface Listed {
+    total: number;
+    pairs: MatchPair[];
+    decisions?: Array<{ kind: string; a: { id: string }; b: { id: string }; reason?: string }>;
+  }
+  const list = async (query: string): Promise<Listed> => {
+    const res = await server.call('privacy-officer', 'GET', `/mpi/worklist?${query}`);
+    expect(res.status, query).toBe(200);
+    return (await res.json()) as Listed;
+  };
+  const ids = (x: { a: { id: string }; b: { id: string } }): string => [x.a.id, x.b.id].sort().join('|');
+
+  it('lists open pairs flagged in a month, and pairs merged or decided not duplicates', async () => {
+    const elsewhere = {
+      ...base,
+      birthDate: '1971-02-03',
+      address: [{ line: ['9 Mill Lane'], city: 'Akron' }],
+    };
+    const twins = [
+      await adminCreates({ ...elsewhere, name: [{ family: 'Okonkwo', given: ['Chidera'] }] }),
+      await adminCreates({ ...elsewhere, name: [{ family: 'Okonkwo', given: ['Chidera'] }] }),
+    ];
+    const other = {
+      ...base,
+      birthDate: '1983-11-30',
+      address: [{ line: ['4 Quay Street'], city: 'Toledo' }],
+    };
+    const same = [
+      await adminCreates({ ...other, name: [{ family: 'Vasquez', given: ['Ines'] }] }),
+      await adminCreates({ ...other, name: [{ family: 'Vasquez', given: ['Ines'] }] }),
+    ];
+    expect((await scorePendingPatients(server.db, { minTrainingPatients: 1_000_000 })).tasksCreated).toBe(2);
+    const month = new Date().toISOString().slice(0, 7);
+
+    // Open pairs flagged this month: both new pairs; none flagged in 2001.
+    const flagged = await list(`status=open&month=${month}&limit=200`);
+    expect(flagged.pairs.map(ids)).toEqual(
+      expect.arrayContaining([twins.sort().join('|'), same.sort().join('|')]),
+    );
+    expect((await list('month=2001-01')).total).toBe(0);
+
+    // One pair decided not duplicates, the other merged: each under its own status, not open.
+    const decided = await server.call('him-technician', 'POST', '/mpi/not-duplicate', {
+      a: twins[0],
+      b: twins[1],
+      reason: 'Twins: different people',
+    });
+    expect(decided.status).toBe(200);
+    const merged = await server.call('him-technician', 'POST', '/fhir/R4/Patient/$merge', {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'source-patient', valueReference: { reference: `Patient/${same[0]}` } },
+        { name: 'target-patient', valueReference: { reference: `Patient/${same[1]}` } },
+      ],
+    });
+    expect(merged.status).toBe(200);
+    const notDuplicates = await list(`status=not-duplicate&month=${month}`);
+    expect(notDuplicates.decisions?.map(ids)).toEqual([twins.sort().join('|')]);
+    expect(notDuplicates.decisions?.[0]?.reason).toBe('Twins: different people');
+    const mergedNow = await list(`status=merged&month=${month}`);
+    expect(mergedNow.decisions?.map(ids)).toEqual([same.sort().join('|')]);
+    expect((await list('status=merged&month=2001-01')).total).toBe(0);
+    const stillOpen = (await list(`status=open&month=${month}`)).pairs.map(ids);
+    expect(stillOpen).not.toContain(twins.sort().join('|'));
+    expect(stillOpen).not.toContain(same.sort().join('|'));
+
+    for (const bad of ['status=closed', 'month=2025-13', 'month=May']) {
+      const res = await server.call('privacy-officer', 'GET', `/mpi/worklist?${bad}`);
+      expect(res.status, bad).toBe(400);
+    }
+  });
+});

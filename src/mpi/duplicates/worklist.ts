@@ -214,16 +214,20 @@ function toGroup(
 /**
  * The duplicate worklist, oldest first: a pair of records is one item; three or more records
  * linked by open pairs are one group, reviewed together rather than as separate pairs. Paged over
- * items; the total counts the items the caller may see.
+ * items; the total counts the items the caller may see. With a month, only pairs flagged in it.
  */
 export async function listWorklist(
   store: FhirStore,
-  options: { limit?: number; offset?: number } = {},
+  options: { limit?: number; offset?: number; month?: string } = {},
 ): Promise<Worklist> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
   const offset = Math.max(options.offset ?? 0, 0);
   const { rows, tasks } = await openVisiblePairs(store);
-  const units = reviewUnits(rows);
+  // A month (YYYY-MM, UTC) keeps the pairs flagged in it: the dashboard's duplicate-rate point.
+  const flagged = options.month
+    ? rows.filter((r) => new Date(r.created_at).toISOString().startsWith(options.month ?? ''))
+    : rows;
+  const units = reviewUnits(flagged);
   const page = units.slice(offset, offset + limit);
   const patients = await readPatients(
     store,
