@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableIds } from '../../src/bulk/import.ts';
 import { cliContext } from '../../src/cli/context.ts';
-import { loadCodeSets, searchCodes } from '../../src/coding/index.ts';
+import { loadCodeSets, searchCodes, type WorklistPage } from '../../src/coding/index.ts';
 import { repoCodesetsDir } from '../../src/app/config.ts';
 import { demoFacilityBundle, generatePatients } from '../../src/demo/index.ts';
 import { processBundle } from '../../src/fhir/bundle.ts';
@@ -259,5 +259,56 @@ describe('the coder’s screens', () => {
     expect(view.state).toBe('coded');
     expect(view.codes.diagnoses).toEqual([expect.objectContaining({ code: 'I10', principal: true })]);
     expect(view.codes.diagnoses[0]?.poa).toBeUndefined();
+  });
+
+  it('opens with the filters a link names (DNFB days, payer), shows them, and keeps them in the URL', async () => {
+    const call = async <T>(
+      role: 'admin' | 'coder',
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<T> => (await (await env.server.call(role, method, path, body)).json()) as T;
+    const payer = await call<{ id: string }>('admin', 'POST', '/fhir/R4/Organization', {
+      resourceType: 'Organization',
+      name: 'Medicare Part A',
+    });
+    const all = await call<WorklistPage>('coder', 'GET', '/coding/worklist?limit=1000');
+    const patientId = all.items[0]!.patientId;
+    await call('admin', 'POST', '/fhir/R4/Coverage', {
+      resourceType: 'Coverage',
+      status: 'active',
+      beneficiary: { reference: `Patient/${patientId}` },
+      payor: [{ reference: `Organization/${payer.id}`, display: 'Medicare Part A' }],
+    });
+    // The patient's newest case is left out by the DNFB bound, the older ones stay.
+    const days = all.items.filter((i) => i.patientId === patientId).map((i) => i.dnfbDays);
+    const dnfbMin = Math.min(...days) + 1;
+    const expected = days.filter((d) => d >= dnfbMin).length;
+    expect(expected).toBeGreaterThan(0);
+    expect(expected).toBeLessThan(all.items.length);
+
+    await page.goto(`/app/coding/worklist?dnfbMin=${dnfbMin}&payer=${payer.id}`);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('table.worklist tbody tr').length === n,
+      expected,
+    );
+    expect(await page.getByLabel('DNFB days from').inputValue()).toBe(String(dnfbMin));
+    expect(await page.getByLabel('Payer', { exact: true }).inputValue()).toBe(payer.id);
+    expect(await page.locator('table.worklist tbody tr > :nth-child(6)').allInnerTexts()).toEqual(
+      Array(expected).fill('Medicare Part A'),
+    );
+    const shown = (await page.locator('table.worklist tbody tr > :nth-child(8)').allInnerTexts()).map(Number);
+    expect(shown.every((d) => d >= dnfbMin)).toBe(true);
+
+    // A change is written back into the URL, so a reload shows the same list.
+    await page.getByLabel('DNFB days to').fill(String(Math.max(...shown)));
+    await page.waitForURL((url) => url.searchParams.get('dnfbMax') === String(Math.max(...shown)));
+    await page.reload();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('table.worklist tbody tr').length === n,
+      expected,
+    );
+    expect(await page.getByLabel('DNFB days to').inputValue()).toBe(String(Math.max(...shown)));
+    expect(await page.getByLabel('Payer', { exact: true }).inputValue()).toBe(payer.id);
   });
 });
