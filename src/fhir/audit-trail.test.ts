@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot, testDatabaseUrl } from '../app/config.ts';
 import { openDb, type Db } from '../db/index.ts';
 import { openTestDb } from '../testing/test-db.ts';
-import { appendAudit, canonicalJson, verifyAuditChain } from './audit-trail.ts';
+import { appendAudit, canonicalJson, flushAudit, queueAudit, verifyAuditChain } from './audit-trail.ts';
 import type { AuditEntry } from './audit-event.ts';
 
 const entry = (i: number): AuditEntry => ({
@@ -107,6 +107,33 @@ describe('audit trail', () => {
     expect(result.ok).toBe(false);
     expect(result.problem?.seq).toBe(4);
     expect(result.problem?.eventId).toBe(ids[4]);
+    await db.close();
+  });
+
+  it('chains reads group-committed between changes without a gap or a lost record', async () => {
+    const db = await openTestDb();
+    // Reads' records (the group commit), a change's own events in its transaction, reads again:
+    // on PGlite the second round of reads starts from a head the change has moved on.
+    const reads = (from: number) =>
+      Promise.all([from, from + 1, from + 2].map((i) => queueAudit(db, [entry(i)])));
+    await reads(1);
+    await db.transaction((tx) => appendAudit(tx, [entry(10), entry(11)]));
+    await reads(20);
+    await reads(30);
+    // A change that rolls back leaves no link; the reads after it chain on from the last commit.
+    await expect(
+      db.transaction(async (tx) => {
+        await appendAudit(tx, [entry(40)]);
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    await reads(50);
+    await flushAudit(db);
+    const recorded = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = 'AuditEvent'`,
+    );
+    expect(Number(recorded.rows[0]?.n)).toBe(14);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 14 });
     await db.close();
   });
 

@@ -45,22 +45,22 @@ export function chainHash(prevHash: string, seq: number, event: AuditEvent): str
     .digest('hex');
 }
 
+/** The chain's last link: where the next event's hash starts. */
+interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
 /**
- * Appends AuditEvents inside the caller's transaction: they commit or roll back with the change
- * they record. The chain lock serialises appenders so each event hashes its predecessor. After
- * the lock and the chain's last link, the documents, their index rows and their chain rows go
- * in one statement (every answered read waits for this, so round trips count).
+ * Builds the events of `entries` chained after `head` and writes the documents, their index rows
+ * and their chain rows in one statement. Answers the events and the chain's new head.
  */
-export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise<AuditEvent[]> {
-  if (entries.length === 0) return [];
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-  const last = await tx.query<{ seq: number; hash: string }>(
-    'SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1',
-    [],
-    { prepareAs: 'audit_chain_last' },
-  );
-  let seq = Number(last.rows[0]?.seq ?? 0);
-  let prev = last.rows[0]?.hash ?? GENESIS_HASH;
+async function insertChained(
+  q: Queryable,
+  entries: AuditEntry[],
+  head: ChainHead,
+): Promise<{ events: AuditEvent[]; head: ChainHead }> {
+  let { seq, hash: prev } = head;
   const now = new Date();
   const recorded = now.toISOString();
   const events = entries.map((e) => toAuditEvent(newId(), e, recorded)) as Array<AuditEvent & { id: string }>;
@@ -82,7 +82,7 @@ export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise
     rows.hash.push(hash);
     prev = hash;
   });
-  await insertFirstVersions(tx, events, now, (params) => {
+  await insertFirstVersions(q, events, now, (params) => {
     const at = (value: unknown) => `$${params.push(value)}`;
     return [
       `ins_audit_chain AS (INSERT INTO audit_chain (seq, event_id, patient_ids, recorded, prev_hash, hash)
@@ -91,7 +91,61 @@ export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise
                      ${at(rows.prev)}::text[], ${at(rows.hash)}::text[]) AS x(s, i, p, ph, h))`,
     ];
   });
-  return events;
+  return { events, head: { seq, hash: prev } };
+}
+
+/** The chain's last link, under the chain lock (held until the caller's transaction ends). */
+async function lockedHead(tx: Queryable): Promise<ChainHead> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+  const last = await tx.query<{ seq: number; hash: string }>(
+    'SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1',
+    [],
+    { prepareAs: 'audit_chain_last' },
+  );
+  return { seq: Number(last.rows[0]?.seq ?? 0), hash: last.rows[0]?.hash ?? GENESIS_HASH };
+}
+
+/**
+ * Appends AuditEvents inside the caller's transaction: they commit or roll back with the change
+ * they record. The chain lock serialises appenders so each event hashes its predecessor. After
+ * the lock and the chain's last link, the documents, their index rows and their chain rows go
+ * in one statement (every answered read waits for this, so round trips count).
+ */
+export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise<AuditEvent[]> {
+  if (entries.length === 0) return [];
+  return (await insertChained(tx, entries, await lockedHead(tx))).events;
+}
+
+/**
+ * The head the last group commit of reads left, per embedded database. PGlite has one
+ * connection and one owning process (src/operations owner lock), so nothing can slip between
+ * two of its statements: a group commit of reads chains after this head in one statement of
+ * its own, without the transaction, the lock and the lookup (four of five round trips, on the
+ * path every answered read waits for). A change's events move the chain on without telling
+ * this cache; the next group commit then collides on the chain's seq (a unique key, so nothing
+ * is written) and takes the locked path. A PostgreSQL server always takes the locked path:
+ * other connections may append between the statements.
+ */
+const readHeads = new WeakMap<Db, ChainHead>();
+
+const isUniqueViolation = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+
+async function recordReads(db: Db, entries: AuditEntry[]): Promise<void> {
+  const cached = db.dialect === 'pglite' ? readHeads.get(db) : undefined;
+  if (cached) {
+    try {
+      readHeads.set(db, (await insertChained(db, entries, cached)).head);
+      return;
+    } catch (err) {
+      readHeads.delete(db);
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
+  const head = await db.transaction(
+    async (tx) => (await insertChained(tx, entries, await lockedHead(tx))).head,
+  );
+  if (db.dialect === 'pglite') readHeads.set(db, head);
 }
 
 /** Records entries in a transaction of their own (refusals, failures, logins, admin actions). */
@@ -130,7 +184,7 @@ async function groupCommits(db: Db, q: AuditQueue): Promise<void> {
     while (q.pending.length > 0) {
       const batch = q.pending.splice(0, q.pending.length);
       try {
-        await recordAudit(
+        await recordReads(
           db,
           batch.flatMap((w) => w.entries),
         );
