@@ -1,6 +1,7 @@
 import type { Db } from '../db/index.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import { badRequest } from '../fhir/outcomes.ts';
+import type { Criterion } from '../fhir/search/typed.ts';
 
 /**
  * A report is one definition serving the dashboards, CSV and JSON alike: its columns, the filters
@@ -110,6 +111,20 @@ export function intFilter(params: ReportParams, name: string, fallback: number, 
 /** Whole days from a UTC day to another (both YYYY-MM-DD). */
 export const daysBetween = (from: string, to: string): number =>
   Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
+
+/** The UTC day after a day (both YYYY-MM-DD). */
+export const nextDay = (day: string): string => isoDay(Date.parse(day) + DAY_MS);
+
+/**
+ * A date parameter whose range ENDS within from..to (UTC days): an encounter discharged, a
+ * request released in the report's range. `ge` and `eb` both compare the end of the record's range.
+ */
+export function endsWithin(param: string, from: string, to: string): Criterion[] {
+  return [
+    { param, date: from, prefix: 'ge' },
+    { param, date: nextDay(to), prefix: 'eb' },
+  ];
+}
 
 /** The UTC months (YYYY-MM) a range touches, in order. */
 export function monthsOf(from: string, to: string): string[] {

@@ -14,7 +14,7 @@ import type { ReportParams } from './definition.ts';
 export const ENCOUNTER_FILTERS = {
   service: 'service: the Encounter type code (as case-mix lists it)',
   provider: 'attending Practitioner id',
-  payer: "payer Organization id (the patient's Coverage payor), or self-pay",
+  payer: "payer Organization id (the payor of the patient's active Coverage), or self-pay",
 } as const;
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -36,17 +36,19 @@ function ownCriteria(params: ReportParams): Criterion[] {
 
 /**
  * The payer as a criterion on a record's `subject`: its patient is the beneficiary of some
- * Coverage of the payer (or a self-pay Coverage). One join in the database, however many
- * patients the payer covers. The Coverage's status is not checked (a criterion of the reverse
- * chain holds one condition).
+ * Coverage of the payer (or a self-pay Coverage) that is active: a cancelled or draft Coverage
+ * does not make the payer the patient's. One join in the database, however many patients the
+ * payer covers.
  */
 function payerCriterion(params: ReportParams): Criterion | undefined {
   const payer = id(params, 'payer');
   if (!payer) return undefined;
-  const coverage: Criterion =
+  const coverage: Criterion[] = [
     payer === 'self-pay'
       ? { param: 'type', tokens: [{ code: 'pay' }] }
-      : { param: 'payor', references: [`Organization/${payer}`] };
+      : { param: 'payor', references: [`Organization/${payer}`] },
+    { param: 'status', tokens: [{ code: 'active' }] },
+  ];
   return {
     param: 'subject',
     chain: { type: 'Patient', where: { param: 'beneficiary', has: { type: 'Coverage', where: coverage } } },

@@ -1,9 +1,15 @@
 import type { Criterion } from '../fhir/search/typed.ts';
-import type { Encounter } from '@medplum/fhirtypes';
+import { aggregateRecords } from '../fhir/aggregate.ts';
 import { tallyRecords } from '../fhir/tally.ts';
-import { daysBetween, type Cell, type ReportDefinition, type ReportParams } from './definition.ts';
+import {
+  daysBetween,
+  endsWithin,
+  type Cell,
+  type ReportDefinition,
+  type ReportParams,
+} from './definition.ts';
 import { ENCOUNTER_FILTERS, encounterWhere, tallyEach } from './encounter-filters.ts';
-import { CODING_STATE_SYSTEM, CODING_TASK, TASK_SYSTEM, TOTAL_CHARGES_URL } from './record-terms.ts';
+import { CODING_STATE_SYSTEM, CODING_TASK, TASK_SYSTEM } from './record-terms.ts';
 
 /** DNFB age buckets in whole days since discharge, as HIM directors track them. */
 export const DNFB_BUCKETS: ReadonlyArray<{ label: string; min: number; max: number }> = [
@@ -24,12 +30,6 @@ function notFinal(params: ReportParams): Criterion[] {
   return where;
 }
 
-/** A visit's total charges from charge capture (0 when none were posted). */
-function chargesOf(encounter: Encounter): number {
-  const money = encounter.extension?.find((e) => e.url === TOTAL_CHARGES_URL)?.valueMoney;
-  return typeof money?.value === 'number' ? money.value : 0;
-}
-
 export const dnfb: ReportDefinition = {
   name: 'dnfb',
   title: 'Discharged, not final billed',
@@ -47,41 +47,25 @@ export const dnfb: ReportDefinition = {
   defaultDays: 365,
   async run({ store }, params) {
     const buckets = DNFB_BUCKETS.map((b) => ({ ...b, count: 0, oldest: null as string | null, charges: 0 }));
-    const bucketOf = (discharged: string | null | undefined): (typeof buckets)[number] | undefined => {
-      // Still in house (no end) or discharged outside the range: not DNFB for this report.
-      if (!discharged || discharged < params.from || discharged > params.to) return undefined;
-      const age = daysBetween(discharged, params.to);
-      return buckets.find((b) => age >= b.min && age <= b.max);
-    };
-    const sets = await encounterWhere(store, params);
-    const byDay = await tallyEach(
-      store,
-      { type: 'Encounter', where: notFinal(params), by: [{ date: 'date', unit: 'day', end: true }] },
-      sets,
-    );
-    for (const row of byDay) {
-      const discharged = row.keys[0];
-      const bucket = bucketOf(discharged);
-      if (!bucket || !discharged) continue;
-      bucket.count += row.count;
-      if (!bucket.oldest || discharged < bucket.oldest) bucket.oldest = discharged;
-    }
-    // Charges are an extension no index holds: the DNFB encounters themselves are read (the
-    // not-yet-billed few, never the whole year's), in the store's pages.
-    for (const where of sets) {
-      const { matches } = await store.findAll({
+    // Per discharge day, in the database: the encounters and the sum of their charges (the
+    // charge capture's extension, indexed as total-charges); at most a range's days come back.
+    const where = [...notFinal(params), ...endsWithin('date', params.from, params.to)];
+    for (const set of await encounterWhere(store, params)) {
+      const byDay = await aggregateRecords(store, {
         type: 'Encounter',
-        where: [
-          ...notFinal(params),
-          ...where,
-          { param: 'date', date: params.from, prefix: 'ge' },
-          { param: 'date', date: params.to, prefix: 'le' },
-        ],
-        count: 1000,
+        where: [...where, ...set],
+        by: [{ date: 'date', unit: 'day', end: true }],
+        measures: [{ sum: 'total-charges' }],
       });
-      for (const e of matches as Encounter[]) {
-        const bucket = bucketOf(e.period?.end?.slice(0, 10));
-        if (bucket) bucket.charges += chargesOf(e);
+      for (const row of byDay) {
+        const discharged = row.keys[0];
+        if (!discharged) continue;
+        const age = daysBetween(discharged, params.to);
+        const bucket = buckets.find((b) => age >= b.min && age <= b.max);
+        if (!bucket) continue;
+        bucket.count += row.count;
+        bucket.charges += row.values[0] ?? 0;
+        if (!bucket.oldest || discharged < bucket.oldest) bucket.oldest = discharged;
       }
     }
     return buckets.map((b): Cell[] => [b.label, b.count, b.oldest, Math.round(b.charges * 100) / 100]);

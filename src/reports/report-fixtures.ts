@@ -191,6 +191,8 @@ function releasedRequest(
     authoredOn: received,
     lastModified: `${releasedAt.slice(0, 10)}T12:00:00Z`,
     restriction: { period: { end: due } },
+    // Where the ROI module keeps the release time for the index (and Task.output for the letter).
+    executionPeriod: { end: releasedAt },
     output: [
       {
         type: { coding: [{ system: ROI_OUTPUT_SYSTEM, code: 'released-at' }] },
@@ -323,6 +325,48 @@ export const FIXTURE_RESOURCES: Resource[] = [
   ),
 ];
 
+/**
+ * More cases, in 2024 where no other report of the tests looks (loaded by reports.test.ts only):
+ * DNFB encounters discharged July to September 2024 with charges in several buckets, some of a
+ * patient whose coverage by the payer is cancelled; ROI requests released in July (four)
+ * and August (five) 2024, some after their due date, one on it.
+ */
+export const MORE_CASES: Resource[] = [
+  // rep-patient-2 pays for itself; its Acme coverage was cancelled.
+  {
+    resourceType: 'Coverage',
+    id: 'rep-cov-3',
+    status: 'cancelled',
+    beneficiary: { reference: 'Patient/rep-patient-2' },
+    payor: [{ reference: 'Organization/rep-payer-a', display: 'Acme Health Plan' }],
+  },
+  // prettier-ignore
+  encounter('x1', 'IMP', 'finished', '2024-09-25T08:00:00Z', '2024-09-29T10:00:00Z', undefined, undefined, { charges: 100.25 }),
+  // prettier-ignore
+  encounter('x2', 'AMB', 'finished', '2024-09-28T20:00:00Z', '2024-09-28T23:00:00Z', 'coded', undefined, { patient: 'rep-patient-2', charges: 50 }),
+  // prettier-ignore
+  encounter('x3', 'IMP', 'finished', '2024-09-15T08:00:00Z', '2024-09-20T10:00:00Z', undefined, undefined, { charges: 1000 }),
+  // prettier-ignore
+  encounter('x4', 'AMB', 'finished', '2024-09-20T12:00:00Z', '2024-09-20T16:00:00Z', 'coded', undefined, { charges: 234.5 }),
+  // prettier-ignore
+  encounter('x5', 'AMB', 'finished', '2024-09-18T09:00:00Z', '2024-09-18T10:00:00Z', undefined, undefined, { patient: 'rep-patient-2' }),
+  // prettier-ignore
+  encounter('x6', 'IMP', 'finished', '2024-07-25T08:00:00Z', '2024-08-01T10:00:00Z', undefined, undefined, { patient: 'rep-patient-2', charges: 700.1 }),
+  // prettier-ignore
+  encounter('x7', 'IMP', 'finished', '2024-09-20T08:00:00Z', '2024-09-25T10:00:00Z', 'final', undefined, { charges: 5000 }),
+  // July 2024: 2, 5, 9 and 30 days; the 30-day one past its due date, the 9-day one released on it.
+  releasedRequest('rep-roi-x1', '2024-07-01', '2024-07-03T09:00:00Z', '2024-07-31'),
+  releasedRequest('rep-roi-x2', '2024-07-01', '2024-07-06T09:00:00Z', '2024-07-31'),
+  releasedRequest('rep-roi-x3', '2024-07-10', '2024-07-19T09:00:00Z', '2024-07-19'),
+  releasedRequest('rep-roi-x4', '2024-06-30', '2024-07-30T09:00:00Z', '2024-07-29', 'closed'),
+  // August 2024: 1, 3, 3, 8 and 40 days; the 40-day one and the 8-day one past their due dates.
+  releasedRequest('rep-roi-x5', '2024-08-01', '2024-08-02T09:00:00Z', '2024-08-31'),
+  releasedRequest('rep-roi-x6', '2024-08-05', '2024-08-08T09:00:00Z', '2024-09-04'),
+  releasedRequest('rep-roi-x7', '2024-08-05', '2024-08-08T23:59:00Z', '2024-09-04'),
+  releasedRequest('rep-roi-x8', '2024-08-10', '2024-08-18T09:00:00Z', '2024-08-17'),
+  releasedRequest('rep-roi-x9', '2024-07-01', '2024-08-10T09:00:00Z', '2024-07-31'),
+];
+
 /** The MPI's decisions of the data set, written as the MPI writes them. */
 export async function insertMpiDecisions(db: Queryable): Promise<void> {
   await db.query(
@@ -337,12 +381,15 @@ export async function insertMpiDecisions(db: Queryable): Promise<void> {
   );
 }
 
-/** Writes the data set through the FHIR API; returns once every resource and decision is stored. */
-export async function loadReportFixture(server: TestServer): Promise<void> {
+/**
+ * Writes the data set (and `more`) through the FHIR API; returns once every resource and decision
+ * is stored.
+ */
+export async function loadReportFixture(server: TestServer, more: Resource[] = []): Promise<void> {
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: FIXTURE_RESOURCES.map((resource): BundleEntry => ({
+    entry: [...FIXTURE_RESOURCES, ...more].map((resource): BundleEntry => ({
       resource,
       request: { method: 'PUT', url: `${resource.resourceType}/${resource.id ?? ''}` },
     })),

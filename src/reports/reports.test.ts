@@ -4,7 +4,7 @@ import type { Role } from '../shared/index.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import type { ReportResult } from './definition.ts';
 import type { ReportSummary } from './catalogue.ts';
-import { loadReportFixture } from './report-fixtures.ts';
+import { loadReportFixture, MORE_CASES } from './report-fixtures.ts';
 import { createChart, createPractitioner, NOTES } from '../testing/chart-fixtures.ts';
 import { evaluateChangedCharts } from '../completeness/index.ts';
 
@@ -20,7 +20,7 @@ const dayBefore = (d: string): string => new Date(Date.parse(d) - 86_400_000).to
 
 beforeAll(async () => {
   server = await startTestServer();
-  await loadReportFixture(server);
+  await loadReportFixture(server, MORE_CASES);
   const res = await server.call('admin', 'POST', '/fhir/R4/Patient', {
     resourceType: 'Patient',
     name: [{ family: 'Glasshouse' }],
@@ -51,6 +51,45 @@ describe('operations reports on a constructed data set', () => {
     ]);
     const inpatient = await report('him-director', `/reports/dnfb?${Q1}&class=IMP`);
     expect(inpatient.rows.map((row) => row[1])).toEqual([1, 1, 0, 0, 0]);
+  });
+
+  it('dnfb: charges summed per bucket in the database, several encounters a bucket (the 2024 cases)', async () => {
+    const q = 'from=2024-07-01&to=2024-09-30';
+    const r = await report('him-director', `/reports/dnfb?${q}`);
+    // x1 (Sep 29, 100.25) and x2 (Sep 28, 50); x3 (Sep 20, 1000), x4 (Sep 20, 234.50) and x5
+    // (Sep 18, no charges); x6 (Aug 1, 700.10); x7 is final; e7 was discharged after to.
+    expect(r.rows).toEqual([
+      ['0-3 days', 2, '2024-09-28', 150.25],
+      ['4-7 days', 0, null, 0],
+      ['8-14 days', 3, '2024-09-18', 1234.5],
+      ['15-30 days', 0, null, 0],
+      ['over 30 days', 1, '2024-08-01', 700.1],
+    ]);
+    const pairs = async (filter: string): Promise<unknown[][]> =>
+      (await report('him-director', `/reports/dnfb?${q}&${filter}`)).rows.map((row) => [row[1], row[3]]);
+    expect(await pairs('class=AMB')).toEqual([
+      [1, 50],
+      [0, 0],
+      [2, 234.5],
+      [0, 0],
+      [0, 0],
+    ]);
+    // Acme covers rep-patient (x1, x3, x4); rep-patient-2's Acme coverage is cancelled, so x2, x5
+    // and x6 are not Acme's: they are self-pay.
+    expect(await pairs('payer=rep-payer-a')).toEqual([
+      [1, 100.25],
+      [0, 0],
+      [2, 1234.5],
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(await pairs('payer=self-pay')).toEqual([
+      [1, 50],
+      [0, 0],
+      [1, 0],
+      [0, 0],
+      [1, 700.1],
+    ]);
   });
 
   it("dnfb, coding-backlog, case-mix: service, provider and payer (the patient's Coverage) filters", async () => {
@@ -216,6 +255,20 @@ describe('operations reports on a constructed data set', () => {
     ]);
     const part = await report('him-director', '/reports/roi-turnaround?from=2025-05-08&to=2025-05-31');
     expect(part.rows).toEqual([['2025-05', 2, 35, 45, 1]]);
+  });
+
+  it('roi-turnaround: percentiles of an even and an odd count, late releases, the range by release day (2024 cases)', async () => {
+    const r = await report('him-director', '/reports/roi-turnaround?from=2024-07-01&to=2024-08-31');
+    // July: 2, 5, 9, 30 days (median the 2nd value, 90th percentile the 4th); only the 30-day one
+    // after its due date (the 9-day one released on it). August: 1, 3, 3, 8, 40 (the 3rd and the
+    // 5th); the 8-day and the 40-day ones after their due dates.
+    expect(r.rows).toEqual([
+      ['2024-07', 4, 5, 30, 1],
+      ['2024-08', 5, 3, 40, 2],
+    ]);
+    // Released Aug 5 to 9: x6 and x7 (Aug 8); x5 (Aug 2) and x9 (Aug 10) fall outside.
+    const days = await report('him-director', '/reports/roi-turnaround?from=2024-08-05&to=2024-08-09');
+    expect(days.rows).toEqual([['2024-08', 2, 3, 3, 0]]);
   });
 
   it('answers CSV for Accept: text/csv, quoting as RFC 4180 asks', async () => {

@@ -1,45 +1,21 @@
-import type { Task } from '@medplum/fhirtypes';
+import { aggregateRecords } from '../fhir/aggregate.ts';
 import type { Criterion } from '../fhir/search/typed.ts';
-import { daysBetween, monthsOf, type Cell, type ReportDefinition } from './definition.ts';
-import { ROI_OUTPUT_SYSTEM, ROI_STATUS_SYSTEM, ROI_TASK, TASK_SYSTEM } from './record-terms.ts';
+import { endsWithin, monthsOf, type Cell, type ReportDefinition } from './definition.ts';
+import { ROI_STATUS_SYSTEM, ROI_TASK, TASK_SYSTEM } from './record-terms.ts';
 
 /**
  * Release-of-information turnaround: requests fulfilled (released) in the range, by month of
  * release: how many, the median and 90th percentile of calendar days from received to released,
- * and how many were released after their due date (30 days, or the extended due date; the ROI
- * module keeps the current due date in Task.restriction.period.end). The release time is a Task
- * output no index holds, so the report reads the requests changed since `from`: ROI volume is a
- * few hundred a month, not the encounters' hundreds of thousands.
+ * and how many were released after their due date (30 days, or the extended due date). All in
+ * the database: the ROI module (src/disclosure) keeps the received date in Task.authoredOn, the
+ * release time in Task.executionPeriod.end (`period`) and the current due date in
+ * Task.restriction.period.end (`restriction-period`), all indexed.
  */
 
-interface Fulfilled {
-  day: string;
-  month: string;
-  days: number;
-  late: boolean;
-}
-
-function fulfilled(task: Task): Fulfilled | undefined {
-  const releasedAt = task.output?.find((o) =>
-    o.type.coding?.some((c) => c.system === ROI_OUTPUT_SYSTEM && c.code === 'released-at'),
-  )?.valueDateTime;
-  const received = task.authoredOn?.slice(0, 10);
-  if (!releasedAt || !received) return undefined;
-  const released = releasedAt.slice(0, 10);
-  const due = task.restriction?.period?.end?.slice(0, 10);
-  return {
-    day: released,
-    month: released.slice(0, 7),
-    days: daysBetween(received, released),
-    late: !!due && released > due,
-  };
-}
-
-/** The nearest-rank percentile of sorted values (p in 0..1). */
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? null;
-}
+/** Whole UTC days from received to released. */
+const TURNAROUND = { from: { date: 'authored-on' }, to: { date: 'period', end: true } };
+/** Whole UTC days from the due date to the release: more than 0 is late. */
+const PAST_DUE = { from: { date: 'restriction-period', end: true }, to: { date: 'period', end: true } };
 
 export const roiTurnaround: ReportDefinition = {
   name: 'roi-turnaround',
@@ -68,27 +44,24 @@ export const roiTurnaround: ReportDefinition = {
           { system: ROI_STATUS_SYSTEM, code: 'closed' },
         ],
       },
-      { param: 'modified', date: params.from, prefix: 'ge' },
+      ...endsWithin('period', params.from, params.to),
     ];
-    const { matches } = await store.findAll({ type: 'Task', where, count: 1000 });
-    const byMonth = new Map<string, Fulfilled[]>();
-    for (const task of matches as Task[]) {
-      const f = fulfilled(task);
-      if (!f || f.day < params.from || f.day > params.to) continue;
-      byMonth.set(f.month, [...(byMonth.get(f.month) ?? []), f]);
-    }
-    return monthsOf(params.from, params.to)
-      .filter((month) => byMonth.has(month))
-      .map((month): Cell[] => {
-        const all = byMonth.get(month) ?? [];
-        const days = all.map((f) => f.days).sort((a, b) => a - b);
-        return [
-          month,
-          all.length,
-          percentile(days, 0.5),
-          percentile(days, 0.9),
-          all.filter((f) => f.late).length,
-        ];
-      });
+    const rows = await aggregateRecords(store, {
+      type: 'Task',
+      where,
+      by: [{ date: 'period', unit: 'month', end: true }],
+      measures: [
+        { percentile: 0.5, days: TURNAROUND },
+        { percentile: 0.9, days: TURNAROUND },
+        { countOver: 0, days: PAST_DUE },
+      ],
+    });
+    const byMonth = new Map(rows.map((r) => [r.keys[0], r]));
+    return monthsOf(params.from, params.to).flatMap((month): Cell[][] => {
+      const row = byMonth.get(month);
+      return row
+        ? [[month, row.count, row.values[0] ?? null, row.values[1] ?? null, row.values[2] ?? 0]]
+        : [];
+    });
   },
 };

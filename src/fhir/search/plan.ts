@@ -128,6 +128,8 @@ export function planFilter(filter: Filter, inChain = false): Cond {
       };
       return filter.negate ? not(referred) : referred;
     }
+    case 'all':
+      return and(...filter.filters.map((f) => planFilter(f, inChain)));
     case 'chain':
       return exists(
         'search_reference',

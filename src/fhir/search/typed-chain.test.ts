@@ -23,6 +23,23 @@ describe('typed chain and _has criteria', () => {
       beneficiary: { reference: 'Patient/tc-covered' },
       payor: [{ reference: 'Organization/tc-payer' }],
     },
+    // Once covered by the payer (cancelled), now by another: the payer's active coverage it is not.
+    { resourceType: 'Organization', id: 'tc-payer-2', name: 'Another payer' },
+    { resourceType: 'Patient', id: 'tc-lapsed' },
+    {
+      resourceType: 'Coverage',
+      id: 'tc-cov-lapsed',
+      status: 'cancelled',
+      beneficiary: { reference: 'Patient/tc-lapsed' },
+      payor: [{ reference: 'Organization/tc-payer' }],
+    },
+    {
+      resourceType: 'Coverage',
+      id: 'tc-cov-now',
+      status: 'active',
+      beneficiary: { reference: 'Patient/tc-lapsed' },
+      payor: [{ reference: 'Organization/tc-payer-2' }],
+    },
     {
       resourceType: 'Encounter',
       id: 'tc-e1',
@@ -83,7 +100,33 @@ describe('typed chain and _has criteria', () => {
           has: { type: 'Coverage', where: { param: 'status', tokens: [{ code: 'active' }] } },
         },
       ]),
-    ).toEqual(['tc-covered']);
+    ).toEqual(['tc-covered', 'tc-lapsed']);
+  });
+
+  it('holds several criteria of a chain or _has to the same record (an active Coverage of the payer)', async () => {
+    const payor = { param: 'payor', references: ['Organization/tc-payer'] };
+    const active = { param: 'status', tokens: [{ code: 'active' }] };
+    const covered = async (where: Criterion | Criterion[]): Promise<string[]> =>
+      ids('Patient', [{ param: 'beneficiary', has: { type: 'Coverage', where } }]);
+    expect(await covered(payor)).toEqual(['tc-covered', 'tc-lapsed']);
+    // tc-lapsed has a Coverage of the payer and an active Coverage, but not both in one.
+    expect(await covered([payor, active])).toEqual(['tc-covered']);
+    expect(await covered([payor, { ...active, not: true }])).toEqual(['tc-lapsed']);
+    const inpatientFinished: Criterion = {
+      param: 'encounter',
+      chain: {
+        type: 'Encounter',
+        where: [
+          { param: 'class', tokens: [{ code: 'IMP' }] },
+          { param: 'status', tokens: [{ code: 'finished' }] },
+        ],
+      },
+    };
+    expect(await ids('Condition', [inpatientFinished])).toEqual(['tc-c1']);
+    const none = await store
+      .findAll({ type: 'Patient', where: [{ param: 'beneficiary', has: { type: 'Coverage', where: [] } }] })
+      .catch((e: unknown) => e);
+    expect(isOutcomeError(none) && none.status).toBe(400);
   });
 
   it('chains through an encounter criterion', async () => {

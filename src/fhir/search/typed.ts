@@ -25,13 +25,17 @@ export type Criterion =
   | { param: string; date: string; prefix?: Prefix }
   /** `:missing`. */
   | { param: string; missing: boolean }
-  /** A chain, `subject:Patient.<criterion>`: the reference `param` targets a `type` record matching `where`. */
-  | { param: string; chain: { type: string; where: Criterion } }
+  /**
+   * A chain, `subject:Patient.<criterion>`: the reference `param` targets a `type` record matching
+   * `where` (several criteria: all of them, on the same record).
+   */
+  | { param: string; chain: { type: string; where: Criterion | Criterion[] } }
   /**
    * A reverse chain, `_has:<type>:<param>:<criterion>`: some `type` record refers to this one by
-   * its reference parameter `param` and matches `where`; `not`: no such record does.
+   * its reference parameter `param` and matches `where` (several criteria: all of them, on that
+   * one record, e.g. a Coverage of this payer that is active); `not`: no such record does.
    */
-  | { param: string; has: { type: string; where: Criterion }; not?: boolean };
+  | { param: string; has: { type: string; where: Criterion | Criterion[] }; not?: boolean };
 
 export interface SearchSpec {
   type: string;
@@ -63,6 +67,14 @@ function referenceValue(raw: string): { type?: string; id: string } {
   return { type: raw.slice(0, slash), id: raw.slice(slash + 1) };
 }
 
+/** One criterion, or several that one record must all meet. */
+function allOf(type: string, where: Criterion | Criterion[]): Filter {
+  if (!Array.isArray(where)) return filterOf(type, where);
+  if (where.length === 0) throw badRequest('A chained or _has criterion needs at least one condition');
+  const filters = where.map((c) => filterOf(type, c));
+  return filters.length === 1 ? (filters[0] as Filter) : { kind: 'all', filters };
+}
+
 function filterOf(type: string, c: Criterion): Filter {
   if ('has' in c) {
     if (!isKnownResourceType(c.has.type)) throw badRequest(`Unknown resource type ${c.has.type}`);
@@ -73,7 +85,7 @@ function filterOf(type: string, c: Criterion): Filter {
       kind: 'has',
       param: source,
       targetType: type,
-      filter: filterOf(c.has.type, c.has.where),
+      filter: allOf(c.has.type, c.has.where),
       ...(c.not ? { negate: true } : {}),
     };
   }
@@ -85,7 +97,7 @@ function filterOf(type: string, c: Criterion): Filter {
     return {
       kind: 'chain',
       param: def,
-      targets: [{ type: c.chain.type, filter: filterOf(c.chain.type, c.chain.where) }],
+      targets: [{ type: c.chain.type, filter: allOf(c.chain.type, c.chain.where) }],
     };
   }
   if ('missing' in c) return { kind: 'missing', param: def, missing: c.missing };

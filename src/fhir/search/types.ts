@@ -69,7 +69,9 @@ export type Filter =
   | { kind: 'missing'; param: ParamDef; missing: boolean }
   | { kind: 'chain'; param: ParamDef; targets: Array<{ type: string; filter: Filter }> }
   /** `_has:Observation:patient:code=x`: resources some Observation refers to by `patient`, where that Observation matches. */
-  | { kind: 'has'; param: ParamDef; targetType: string; filter: Filter; negate?: boolean };
+  | { kind: 'has'; param: ParamDef; targetType: string; filter: Filter; negate?: boolean }
+  /** Every one of several filters, on the same record (typed chain and `_has` criteria with several conditions). */
+  | { kind: 'all'; filters: Filter[] };
 
 export interface SortKey {
   param: ParamDef;

@@ -27,6 +27,8 @@ function needsValueSet(filter: Filter): boolean {
       return filter.targets.some((t) => needsValueSet(t.filter));
     case 'has':
       return needsValueSet(filter.filter);
+    case 'all':
+      return filter.filters.some(needsValueSet);
     default:
       return false;
   }
@@ -49,6 +51,8 @@ async function resolveFilter(q: Queryable, filter: Filter): Promise<Filter> {
       };
     case 'has':
       return { ...filter, filter: await resolveFilter(q, filter.filter) };
+    case 'all':
+      return { ...filter, filters: await Promise.all(filter.filters.map((f) => resolveFilter(q, f))) };
     default:
       return filter;
   }
