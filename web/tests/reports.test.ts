@@ -1,28 +1,32 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { Task, TaskInput } from '@medplum/fhirtypes';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/app/config.ts';
 import { evaluateChangedCharts } from '../../src/completeness/index.ts';
 import { loadReportFixture } from '../../src/reports/report-fixtures.ts';
 import { createChart, createPractitioner, NOTES } from '../../src/testing/chart-fixtures.ts';
-import { loginAs, seriousViolations, startBrowserEnv, type BrowserEnv } from './browser.ts';
+import { loginAs, RESULTS_DIR, seriousViolations, startBrowserEnv, type BrowserEnv } from './browser.ts';
 
 /**
  * The dashboards render their charts with the constructed data set's numbers (src/reports
  * report-fixtures.ts), every chart with its data table, and a tile leads to its worklist; the
  * oversight screens find a patient's accesses by name and record a break-the-glass review.
- * Two charts of Dr Delta's (one delinquent in August 2025) feed the delinquency chart.
- * One screenshot per dashboard goes to docs/notes/stop-15/.
+ * Two charts of Dr Delta's (one delinquent in August 2025) feed the delinquency chart. A chart's
+ * data table links where its points do: following one lands on the worklist behind it, filtered.
+ * One screenshot per dashboard goes to test-results/, or to SCREENSHOT_DIR when set (e.g.
+ * SCREENSHOT_DIR=docs/notes/stop-16 for a stop's closing note).
  */
 let env: BrowserEnv;
-const SHOTS = join(repoRoot, 'docs', 'notes', 'stop-15');
+const SHOTS = process.env.SCREENSHOT_DIR ? resolve(repoRoot, process.env.SCREENSHOT_DIR) : RESULTS_DIR;
 const VIEWPORT = { width: 1366, height: 900 };
 const today = new Date().toISOString().slice(0, 10);
 
 beforeAll(async () => {
   env = await startBrowserEnv({ patientFiles: [] });
   await loadReportFixture(env.server);
+  await asRoiRequests(['rep-roi-5', 'rep-roi-6', 'rep-roi-7', 'rep-roi-8']);
   const res = await env.server.call('provider', 'POST', '/auth/break-glass', {
     patient: 'rep-patient',
     reason: 'Emergency admission, chart needed now',
@@ -45,6 +49,26 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
 }, 180_000);
 afterAll(async () => env?.close());
+
+/**
+ * The fixture's released requests carry what the reports read; the ROI queue also needs who asked
+ * (the requester type and recipient the ROI module records), so they are added as it writes them.
+ */
+async function asRoiRequests(ids: string[]): Promise<void> {
+  const input = (code: string, value: Record<string, string>): TaskInput => ({
+    type: { coding: [{ system: 'urn:custodian:roi-input', code }] },
+    ...value,
+  });
+  for (const id of ids) {
+    const task = (await (await env.server.call('admin', 'GET', `/fhir/R4/Task/${id}`)).json()) as Task;
+    task.input = [
+      input('requester-type', { valueCode: 'patient' }),
+      input('recipient', { valueString: `Recipient of ${id}` }),
+    ];
+    const res = await env.server.call('admin', 'PUT', `/fhir/R4/Task/${id}`, task);
+    expect(res.status).toBe(200);
+  }
+}
 
 /** Bars and lines drawn in the first palette colour inside one chart (ECharts SVG renderer). */
 async function marks(page: Page, chart: string): Promise<number> {
@@ -78,8 +102,38 @@ describe('dashboards', () => {
     expect(await marks(page, 'dnfb-charges')).toBeGreaterThanOrEqual(4);
     await page.screenshot({ path: join(SHOTS, 'director-dashboard.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
+    // A bucket's figure (the same path as its bar) opens the coding worklist of that bucket.
+    await page
+      .locator('figure[data-chart="dnfb"] tr')
+      .filter({ hasText: '8-14 days' })
+      .getByRole('link')
+      .click();
+    await page.waitForURL('**/app/coding/worklist?dnfbMin=8&dnfbMax=14');
+    await page.goBack();
+    await over30.getByRole('link').click();
+    await page.waitForURL('**/app/coding/worklist?dnfbMin=31');
+    await page.goBack();
+    // January's merges open the duplicates screen on the pairs merged that month.
+    const january = page.locator('figure[data-chart="duplicates"] tr').filter({ hasText: '2025-01' });
+    await january.locator('td').nth(2).getByRole('link').click();
+    await page.waitForURL('**/app/duplicates?status=merged&month=2025-01');
+    await expect(page.getByLabel('Show').inputValue()).resolves.toBe('merged');
+    await expect(page.getByLabel('Decided in').inputValue()).resolves.toBe('2025-01');
+    await page.goBack();
     await page.locator('[data-tile="dnfb"]').getByRole('link').click();
-    await page.waitForURL('**/app/coding/worklist');
+    await page.waitForURL('**/app/coding/worklist?dnfbMin=0');
+  });
+
+  it("the HIM director's filter bar carries the payer into the DNFB links", async () => {
+    const page = await open(
+      'him-director',
+      '/app/reports/director?from=2025-01-01&to=2025-03-31&payer=rep-payer-a',
+    );
+    await expect(page.getByLabel('Payer').inputValue()).resolves.toBe('rep-payer-a');
+    const over30 = page.locator('figure[data-chart="dnfb"] tr').filter({ hasText: 'over 30 days' });
+    await expect(over30.getByRole('link').getAttribute('href')).resolves.toBe(
+      '/app/coding/worklist?dnfbMin=31&payer=rep-payer-a',
+    );
   });
 
   it("the HIM director's in summer: chart delinquency by provider and ROI turnaround", async () => {
@@ -97,6 +151,28 @@ describe('dashboards', () => {
     await expect(page.locator('[data-tile="roi-late"] .count').textContent()).resolves.toBe('1');
     await page.screenshot({ path: join(SHOTS, 'director-dashboard-summer.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
+    // May's late release opens the ROI queue on exactly that request.
+    await may.locator('td').nth(2).getByRole('link').click();
+    await page.waitForURL('**/app/disclosure?status=all&released=2025-05&late=true');
+    await expect.poll(() => page.locator('tr[data-request]').count()).toBe(1);
+    await expect(page.locator('tr[data-request="rep-roi-6"]').count()).resolves.toBe(1);
+    await expect(page.getByLabel('Released in').inputValue()).resolves.toBe('2025-05');
+    await expect(page.getByLabel('Released late only').isChecked()).resolves.toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    // All May releases: the late one, the one within its extension, and the 4-day one.
+    await page.getByLabel('Released late only').uncheck();
+    await page.waitForURL('**/app/disclosure?status=all&released=2025-05');
+    await expect.poll(() => page.locator('tr[data-request]').count()).toBe(3);
+    await page.goBack();
+    await page.goBack();
+    // Dr Delta's delinquent deficiency opens the completeness worklist of that provider and age.
+    await page.getByRole('heading', { level: 1, name: "HIM director's dashboard" }).waitFor();
+    const providers = await page.locator('figure[data-chart="delinquency"] thead th').allTextContents();
+    const deltaColumn = providers.findIndex((name) => name.includes('Delta')) - 1;
+    expect(deltaColumn).toBeGreaterThanOrEqual(0);
+    await delta.locator('td').nth(deltaColumn).getByRole('link').click();
+    await page.waitForURL(/\/app\/completeness\?provider=[^&]+&minAgeDays=61/);
+    await page.goBack();
     await page.locator('[data-tile="delinquent-charts"]').getByRole('link').click();
     await page.waitForURL('**/app/completeness/delinquency');
   });
@@ -127,7 +203,7 @@ describe('dashboards', () => {
     await expect.poll(() => page.getByRole('row').filter({ hasText: 'Rita Reportson' }).count()).toBe(3);
     await page.goBack();
     await page.locator('[data-tile="uncoded"]').getByRole('link').click();
-    await page.waitForURL('**/app/coding/worklist');
+    await page.waitForURL('**/app/coding/worklist?state=uncoded');
   });
 
   it("the privacy officer's: break-the-glass and access volume; the review tile leads to the review", async () => {
@@ -147,6 +223,9 @@ describe('dashboards', () => {
     const grant = page.locator('.grant').filter({ hasText: 'provider-user' });
     await grant.getByLabel('Review note').fill('Admitted through the ED; access was proper');
     await grant.getByRole('button', { name: 'Mark reviewed' }).click();
+    // The tile opened the grants awaiting review: once reviewed, it shows among all the period's.
+    await expect.poll(() => grant.count()).toBe(0);
+    await page.getByLabel('Awaiting review only').uncheck();
     await grant.getByText('Reviewed by privacy-officer-user').waitFor();
   });
 });

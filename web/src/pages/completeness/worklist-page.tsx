@@ -4,7 +4,7 @@ import { Page } from '../../components/page.tsx';
 import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
 import { useLoad } from '../../components/use-load.ts';
 import { formatDay } from '../../fhir-format.ts';
-import { Link } from '../../router.tsx';
+import { Link, navigate, useLocation } from '../../router.tsx';
 import { fetchWorklist, waiveDeficiency, type Deficiency, type WorklistQuery } from './completeness-api.ts';
 import { kindLabel } from './completeness-words.ts';
 import './completeness.css';
@@ -72,17 +72,45 @@ function WaiveForm({ deficiency, onDone }: { deficiency: Deficiency; onDone: () 
   );
 }
 
+const FILTER_KEYS = ['service', 'provider', 'minAgeDays', 'maxAgeDays'] as const;
+
+/** The worklist's query from the page's URL (the same names as the worklist API's). */
+function worklistQueryOf(search: URLSearchParams): WorklistQuery {
+  const filters: Partial<WorklistQuery> = {};
+  for (const key of FILTER_KEYS) {
+    const value = search.get(key);
+    if (value) filters[key] = value;
+  }
+  const offset = Number(search.get('offset') ?? 0);
+  return {
+    ...filters,
+    sort: search.get('sort') ?? 'age',
+    order: search.get('order') === 'asc' ? 'asc' : 'desc',
+    limit: PAGE_SIZE,
+    offset: Number.isInteger(offset) && offset > 0 ? offset : 0,
+  };
+}
+
+/** The page's URL query for a worklist query: set filters only, the page size left out. */
+function worklistSearch(q: WorklistQuery): string {
+  const params = new URLSearchParams();
+  for (const key of FILTER_KEYS) if (q[key]) params.set(key, q[key]);
+  params.set('sort', q.sort);
+  params.set('order', q.order);
+  if (q.offset > 0) params.set('offset', String(q.offset));
+  return params.toString();
+}
+
 /** The technician's completeness worklist: open deficiencies, filtered, sortable and paged. */
 export function CompletenessWorklistPage(): ReactNode {
-  const [query, setQuery] = useState<WorklistQuery>({
-    sort: 'age',
-    order: 'desc',
-    limit: PAGE_SIZE,
-    offset: 0,
-  });
+  const query = worklistQueryOf(useLocation().search);
   const [state, reload] = useLoad(JSON.stringify(query), () => fetchWorklist(query));
   const [done, setDone] = useState<string>();
-  const change = (patch: Partial<WorklistQuery>): void => setQuery((q) => ({ ...q, offset: 0, ...patch }));
+  // Filters live in the URL: a reload, a shared link or a dashboard's chart point opens them.
+  // Replaced, not pushed: typing a number does not leave a history entry per keystroke.
+  const show = (next: WorklistQuery): void =>
+    navigate(`/completeness?${worklistSearch(next)}`, { replace: true });
+  const change = (patch: Partial<WorklistQuery>): void => show({ ...query, offset: 0, ...patch });
   const onSort = (sort: SortKey): void =>
     change({ sort, order: query.sort === sort && query.order === 'desc' ? 'asc' : 'desc' });
 
@@ -214,7 +242,7 @@ export function CompletenessWorklistPage(): ReactNode {
               type="button"
               className="button small secondary"
               disabled={query.offset === 0}
-              onClick={() => setQuery((q) => ({ ...q, offset: Math.max(0, q.offset - PAGE_SIZE) }))}
+              onClick={() => show({ ...query, offset: Math.max(0, query.offset - PAGE_SIZE) })}
             >
               Previous page
             </button>
@@ -225,7 +253,7 @@ export function CompletenessWorklistPage(): ReactNode {
               type="button"
               className="button small secondary"
               disabled={query.offset + PAGE_SIZE >= state.data.total}
-              onClick={() => setQuery((q) => ({ ...q, offset: q.offset + PAGE_SIZE }))}
+              onClick={() => show({ ...query, offset: query.offset + PAGE_SIZE })}
             >
               Next page
             </button>

@@ -30,8 +30,27 @@ export interface Selection {
 
 const path = (id: string, action = ''): string => `/disclosure/requests/${encodeURIComponent(id)}${action}`;
 
-export const fetchQueue = (status: string): Promise<{ total: number; requests: ReleaseRequest[] }> =>
-  get(`/disclosure/requests?status=${encodeURIComponent(status)}`);
+/** The queue's filters, as the page's URL and the list API both name them. */
+export interface QueueFilters {
+  status: string;
+  /** Month received (YYYY-MM). */
+  received?: string;
+  /** Month released (YYYY-MM). */
+  released?: string;
+  late?: boolean;
+}
+
+/** The filters as a query string (without the `?`), empty ones left out. */
+export function queueQuery(f: QueueFilters): string {
+  const q = new URLSearchParams({ status: f.status });
+  if (f.received) q.set('received', f.received);
+  if (f.released) q.set('released', f.released);
+  if (f.late) q.set('late', 'true');
+  return q.toString();
+}
+
+export const fetchQueue = (filters: QueueFilters): Promise<{ total: number; requests: ReleaseRequest[] }> =>
+  get(`/disclosure/requests?${queueQuery(filters)}`);
 export const fetchRequest = (id: string): Promise<ReleaseRequest> => get(path(id));
 export const logRequest = (body: NewRequestBody): Promise<ReleaseRequest> =>
   post('/disclosure/requests', body);

@@ -4,7 +4,7 @@ import { Page } from '../../components/page.tsx';
 import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
 import { useLoad } from '../../components/use-load.ts';
 import { Link, navigate, useLocation } from '../../router.tsx';
-import { fetchQueue, type ReleaseRequest } from './disclosure-api.ts';
+import { fetchQueue, queueQuery, type QueueFilters, type ReleaseRequest } from './disclosure-api.ts';
 import { clockWords, requesterLabel, STATUSES, statusLabel } from './disclosure-words.ts';
 import './disclosure.css';
 
@@ -62,14 +62,31 @@ const COLUMNS: Array<Column<ReleaseRequest>> = [
   },
 ];
 
+/** The queue's filters from the page's URL: a shared link or a dashboard's point opens them. */
+function filtersOf(search: URLSearchParams): QueueFilters {
+  const received = search.get('received') ?? '';
+  const released = search.get('released') ?? '';
+  return {
+    status: search.get('status') ?? 'open',
+    ...(received ? { received } : {}),
+    ...(released ? { released } : {}),
+    ...(search.get('late') === 'true' ? { late: true } : {}),
+  };
+}
+
 /** The ROI queue: requests ordered by due date, with overdue and near-due flags. */
 export function DisclosureQueuePage(): ReactNode {
-  const location = useLocation();
-  const status = location.search.get('status') ?? 'open';
-  const [state, reload] = useLoad(`queue:${status}`, () => fetchQueue(status));
+  const filters = filtersOf(useLocation().search);
+  const query = queueQuery(filters);
+  const [state, reload] = useLoad(`queue:${query}`, () => fetchQueue(filters));
   const rows = state.status === 'done' ? state.data.requests : [];
   const overdue = rows.filter((r) => r.clock.state === 'overdue').length;
   const near = rows.filter((r) => r.clock.state === 'near-due' || r.clock.state === 'due-today').length;
+  // Every change goes into the URL, so a reload or a shared link shows the same requests.
+  const change = (next: Partial<QueueFilters>): void => {
+    const merged = { ...filters, ...next };
+    navigate(`/disclosure?${queueQuery(merged)}`);
+  };
   return (
     <Page
       title="Release of information"
@@ -87,11 +104,7 @@ export function DisclosureQueuePage(): ReactNode {
       <div className="search-form">
         <div className="field">
           <label htmlFor="roi-status">Show</label>
-          <select
-            id="roi-status"
-            value={status}
-            onChange={(e) => navigate(`/disclosure?status=${encodeURIComponent(e.target.value)}`)}
-          >
+          <select id="roi-status" value={filters.status} onChange={(e) => change({ status: e.target.value })}>
             <option value="open">Open requests</option>
             <option value="all">All requests</option>
             {STATUSES.map(([code, label]) => (
@@ -100,6 +113,34 @@ export function DisclosureQueuePage(): ReactNode {
               </option>
             ))}
           </select>
+        </div>
+        <div className="field">
+          <label htmlFor="roi-received">Received in</label>
+          <input
+            id="roi-received"
+            type="month"
+            value={filters.received ?? ''}
+            onChange={(e) => change({ received: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="roi-released">Released in</label>
+          <input
+            id="roi-released"
+            type="month"
+            value={filters.released ?? ''}
+            onChange={(e) => change({ released: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label>
+            <input
+              type="checkbox"
+              checked={!!filters.late}
+              onChange={(e) => change({ late: e.target.checked })}
+            />{' '}
+            Released late only
+          </label>
         </div>
       </div>
       {state.status === 'loading' && <Loading label="Loading the requests" />}

@@ -1,12 +1,33 @@
 import type { Parameters } from '@medplum/fhirtypes';
 import type { GroupDetail, MatchPair, PairDetail, Worklist } from '../../../../src/mpi/index.ts';
+import type { DecidedPair, DecisionKind } from '../../../../src/mpi/duplicates/decisions.ts';
 import { FHIR, get, post } from '../../api.ts';
 
 /** The duplicate worklist's calls to the server (src/mpi routes, Patient/$merge and $unmerge). */
 
-export type { GroupDetail, MatchPair, PairDetail, Worklist };
+export type { DecidedPair, DecisionKind, GroupDetail, MatchPair, PairDetail, Worklist };
 
-export const fetchWorklist = (): Promise<Worklist> => get('/mpi/worklist?limit=100');
+/** What the worklist shows: pairs waiting (open) or decided; flagged or decided in a month. */
+export interface WorklistFilters {
+  status: 'open' | DecisionKind;
+  /** YYYY-MM */
+  month?: string;
+}
+
+/** The filters as the page's URL query and the API's (without the `?`), empty ones left out. */
+export function worklistQuery(f: WorklistFilters): string {
+  const q = new URLSearchParams();
+  if (f.status !== 'open') q.set('status', f.status);
+  if (f.month) q.set('month', f.month);
+  return q.toString();
+}
+
+export const fetchWorklist = (
+  filters: WorklistFilters = { status: 'open' },
+): Promise<Worklist & { decisions?: DecidedPair[] }> => {
+  const query = worklistQuery(filters);
+  return get(`/mpi/worklist?limit=100${query ? `&${query}` : ''}`);
+};
 
 export const fetchPair = (taskId: string): Promise<PairDetail> =>
   get(`/mpi/pairs/${encodeURIComponent(taskId)}`);

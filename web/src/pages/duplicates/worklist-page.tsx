@@ -3,9 +3,16 @@ import { DataTable, type Column } from '../../components/data-table.tsx';
 import { Page } from '../../components/page.tsx';
 import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
 import { useLoad } from '../../components/use-load.ts';
-import { Link, useLocation } from '../../router.tsx';
+import { Link, navigate, useLocation } from '../../router.tsx';
 import { gradeLabel, percent } from './agreement.ts';
-import { fetchWorklist, type MatchPair, type Worklist } from './duplicates-api.ts';
+import {
+  fetchWorklist,
+  worklistQuery,
+  type DecidedPair,
+  type MatchPair,
+  type Worklist,
+  type WorklistFilters,
+} from './duplicates-api.ts';
 import './duplicates.css';
 
 const DONE: Record<string, string> = {
@@ -105,10 +112,67 @@ function RecordSummary({ record }: { record: MatchPair['a'] }): ReactNode {
   );
 }
 
+const STATUS_LABELS: Record<WorklistFilters['status'], string> = {
+  open: 'Waiting for review',
+  merged: 'Merged',
+  'not-duplicate': 'Decided not duplicates',
+};
+
+function filtersOf(search: URLSearchParams): WorklistFilters {
+  const status = search.get('status');
+  const month = search.get('month') ?? '';
+  return {
+    status: status === 'merged' || status === 'not-duplicate' ? status : 'open',
+    ...(month ? { month } : {}),
+  };
+}
+
+const DECISION_COLUMNS: Array<Column<DecidedPair>> = [
+  { header: 'Decided', rowHeader: true, cell: (d) => new Date(d.decidedAt).toLocaleDateString() },
+  {
+    header: 'Records',
+    cell: (d) => (
+      <ul className="record-list">
+        <li>
+          <RecordSummary record={d.a} />
+        </li>
+        <li>
+          <RecordSummary record={d.b} />
+        </li>
+      </ul>
+    ),
+  },
+  { header: 'By', cell: (d) => d.decidedBy },
+  { header: 'Reason', cell: (d) => d.reason ?? '' },
+];
+
+/** Pairs already decided (merged, or not duplicates): what the dashboard's duplicate rate counts. */
+function DecisionsTable({ decisions, total }: { decisions: DecidedPair[]; total: number }): ReactNode {
+  if (decisions.length === 0) return <Empty>No pairs were decided so.</Empty>;
+  return (
+    <div className="table-wrap">
+      <DataTable
+        className="results"
+        caption={`${total} pairs decided, newest first`}
+        columns={DECISION_COLUMNS}
+        rows={decisions}
+        rowKey={(d) => `${d.a.id}|${d.b.id}`}
+      />
+    </div>
+  );
+}
+
 /** Pairs and groups of patient records that may be one person, oldest first. */
 export function DuplicateWorklistPage(): ReactNode {
   const location = useLocation();
-  const [state, reload] = useLoad('duplicates', fetchWorklist);
+  const filters = filtersOf(location.search);
+  const [state, reload] = useLoad(`duplicates:${worklistQuery(filters)}`, () => fetchWorklist(filters));
+  // Filters go to the URL (replacing it), so a reload, a shared link or a dashboard point keeps them.
+  const change = (next: Partial<WorklistFilters>): void => {
+    const query = worklistQuery({ ...filters, ...next });
+    navigate(`/duplicates${query ? `?${query}` : ''}`, { replace: true });
+  };
+  const decisions = state.status === 'done' ? state.data.decisions : undefined;
   const done = DONE[location.search.get('done') ?? ''];
   const decidedPair = location.search.get('pair');
   const [order, setOrder] = useState<Order>('oldest');
@@ -134,9 +198,37 @@ export function DuplicateWorklistPage(): ReactNode {
           )}
         </p>
       )}
+      <form className="search-form" aria-label="Filter the worklist" onSubmit={(e) => e.preventDefault()}>
+        <div className="field">
+          <label htmlFor="duplicates-status">Show</label>
+          <select
+            id="duplicates-status"
+            value={filters.status}
+            onChange={(e) => change({ status: e.target.value as WorklistFilters['status'] })}
+          >
+            {Object.entries(STATUS_LABELS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="duplicates-month">{filters.status === 'open' ? 'Flagged in' : 'Decided in'}</label>
+          <input
+            id="duplicates-month"
+            type="month"
+            value={filters.month ?? ''}
+            onChange={(e) => change({ month: e.target.value })}
+          />
+        </div>
+      </form>
       {state.status === 'loading' && <Loading label="Loading the worklist" />}
+      {decisions && (
+        <DecisionsTable decisions={decisions} total={state.status === 'done' ? state.data.total : 0} />
+      )}
       {state.status === 'error' && <ErrorMessage error={state.error} onRetry={reload} />}
-      {state.status === 'done' && items.length === 0 && (
+      {state.status === 'done' && !decisions && items.length === 0 && (
         <Empty>No possible duplicates are waiting for review.</Empty>
       )}
       {state.status === 'done' && items.length > 0 && (

@@ -8,25 +8,62 @@ import { Page } from '../../components/page.tsx';
 import { Empty, ErrorMessage, Loading } from '../../components/status.tsx';
 import { useLoad } from '../../components/use-load.ts';
 import { formatDate } from '../../fhir-format.ts';
-import { Link } from '../../router.tsx';
+import { Link, navigate, useLocation } from '../../router.tsx';
 
 /**
  * Break-the-glass review: each grant with its reason and what the user saw during it; a reviewer
  * (privacy officer, HIM director) marks it reviewed with a note. Nobody reviews their own grant.
  */
 export function BreakGlassReviewPage({ session }: { session: Session }): ReactNode {
-  const [state, reload] = useLoad('break-glass-review', () =>
-    get<{ grants: BreakGlassGrant[] }>('/audit/break-glass'),
+  const search = useLocation().search;
+  const period = { from: search.get('from') ?? '', to: search.get('to') ?? '' };
+  const unreviewed = search.get('unreviewed') === 'true';
+  const [state, reload] = useLoad(`break-glass-review:${unreviewed}`, () =>
+    get<{ grants: BreakGlassGrant[] }>(`/audit/break-glass${unreviewed ? '?unreviewed=true' : ''}`),
   );
   const mayReview = isAllowed(session.role, 'BreakGlassReview', 'update');
+  // The list holds at most a few hundred grants: the period narrows it here, by the day granted.
+  const grants =
+    state.status === 'done'
+      ? state.data.grants.filter((g) => {
+          const day = g.grantedAt.slice(0, 10);
+          return (!period.from || day >= period.from) && (!period.to || day <= period.to);
+        })
+      : [];
+  // Filters go to the URL, so a dashboard's bar, a reload or a shared link shows the same grants.
+  const change = (next: { from?: string; to?: string; unreviewed?: boolean }): void => {
+    const merged = { ...period, unreviewed, ...next };
+    const query = new URLSearchParams();
+    if (merged.from) query.set('from', merged.from);
+    if (merged.to) query.set('to', merged.to);
+    if (merged.unreviewed) query.set('unreviewed', 'true');
+    navigate(`/reports/break-glass?${query.toString()}`, { replace: true });
+  };
   return (
     <Page title="Break-the-glass review">
+      <form className="report-range" aria-label="Filter the grants" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Granted from{' '}
+          <input type="date" value={period.from} onChange={(e) => change({ from: e.target.value })} />
+        </label>
+        <label>
+          To <input type="date" value={period.to} onChange={(e) => change({ to: e.target.value })} />
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={unreviewed}
+            onChange={(e) => change({ unreviewed: e.target.checked })}
+          />{' '}
+          Awaiting review only
+        </label>
+      </form>
       {state.status === 'loading' && <Loading label="Loading the grants" />}
       {state.status === 'error' && <ErrorMessage error={state.error} onRetry={reload} />}
-      {state.status === 'done' && state.data.grants.length === 0 && <Empty>No break-the-glass grants.</Empty>}
-      {state.status === 'done' && state.data.grants.length > 0 && (
+      {state.status === 'done' && grants.length === 0 && <Empty>No break-the-glass grants.</Empty>}
+      {state.status === 'done' && grants.length > 0 && (
         <ul className="grant-list">
-          {state.data.grants.map((g) => (
+          {grants.map((g) => (
             <Grant
               key={g.id}
               grant={g}

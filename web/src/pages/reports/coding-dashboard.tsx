@@ -2,16 +2,18 @@ import type { ReactNode } from 'react';
 import { Page } from '../../components/page.tsx';
 import { useLocation } from '../../router.tsx';
 import { casesPath } from './cases-page.tsx';
-import { Loaded, RangeForm, Tiles, useReports } from './dashboard.tsx';
+import { columnSeries, distinctOf, pivotSeries, totalOf } from './chart-series.ts';
+import { FilterBar, filtersFrom, Loaded, Tiles, useReports, type DashboardFilters } from './dashboard.tsx';
+import { backlogWorklistPath } from './dashboard-links.ts';
 import { ReportChart } from './report-chart.tsx';
-import { cell, num, rangeFrom, type Range, type ReportResult } from './reports-api.ts';
+import { cell, type ReportResult } from './reports-api.ts';
 
 const PATH = '/reports/coding';
 const WORKLIST = '/coding/worklist';
 
 /** The coding manager's dashboard: backlog, productivity per coder, what is being coded. */
 export function CodingDashboard(): ReactNode {
-  const range = rangeFrom(useLocation().search, 29);
+  const range = filtersFrom(useLocation().search, 29);
   const [state, retry] = useReports(
     'coding',
     [
@@ -26,7 +28,7 @@ export function CodingDashboard(): ReactNode {
   );
   return (
     <Page title="Coding manager's dashboard">
-      <RangeForm path={PATH} range={range} />
+      <FilterBar path={PATH} filters={range} />
       <Loaded state={state} retry={retry}>
         {(r) => <CodingBody reports={r} range={range} />}
       </Loaded>
@@ -34,33 +36,44 @@ export function CodingDashboard(): ReactNode {
   );
 }
 
+/** The first and last day of a month (YYYY-MM). */
+function monthRange(month: string): { from: string; to: string } {
+  const [year, mon] = month.split('-').map(Number);
+  const last = new Date(Date.UTC(year ?? 1970, mon ?? 1, 0)).getUTCDate();
+  return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, '0')}` };
+}
+
 const rowsOf = (r: Record<string, ReportResult>, name: string): ReportResult => r[name] as ReportResult;
 
-function CodingBody({ reports, range }: { reports: Record<string, ReportResult>; range: Range }): ReactNode {
+function CodingBody({
+  reports,
+  range,
+}: {
+  reports: Record<string, ReportResult>;
+  range: DashboardFilters;
+}): ReactNode {
   const backlog = rowsOf(reports, 'coding-backlog');
   const productivity = rowsOf(reports, 'coding-productivity');
   const diagnoses = rowsOf(reports, 'top-diagnoses');
   const procedures = rowsOf(reports, 'top-procedures');
   const trend = rowsOf(reports, 'diagnosis-trend');
   const quality = rowsOf(reports, 'coding-quality');
-  const editKinds = [...new Set(quality.rows.map((row) => String(cell(quality, row, 'kind'))))];
-  const overriders = [...new Set(quality.rows.map((row) => String(cell(quality, row, 'coder'))))].sort();
   const backlogIn = (state: string): number =>
-    backlog.rows
-      .filter((row) => cell(backlog, row, 'state') === state)
-      .reduce((n, row) => n + num(cell(backlog, row, 'encounters')), 0);
-  const coders = [
-    ...new Set(productivity.rows.map((row) => String(cell(productivity, row, 'coder')))),
-  ].sort();
+    totalOf(backlog, 'encounters', (row) => cell(backlog, row, 'state') === state);
+  const coders = distinctOf(productivity, 'coder').sort();
   const perCoder = (column: string): number[] =>
-    coders.map((c) =>
-      productivity.rows
-        .filter((row) => cell(productivity, row, 'coder') === c)
-        .reduce((n, row) => n + num(cell(productivity, row, column)), 0),
-    );
+    coders.map((c) => totalOf(productivity, column, (row) => cell(productivity, row, 'coder') === c));
   const finalized = perCoder('finalized');
-  const months = [...new Set(trend.rows.map((row) => String(cell(trend, row, 'month'))))];
-  const codes = [...new Set(trend.rows.map((row) => String(cell(trend, row, 'code'))))];
+  const overrides = pivotSeries(quality, {
+    category: 'kind',
+    series: 'coder',
+    value: 'overrides',
+    seriesNames: distinctOf(quality, 'coder').sort(),
+  });
+  const byMonth = pivotSeries(trend, { category: 'month', series: 'code', value: 'count' });
+  const codes = byMonth.series.map((s) => s.name);
+  const coderPath = (coder: string | undefined, state?: 'coded'): string =>
+    `${WORKLIST}?${new URLSearchParams({ ...(state ? { state } : {}), ...(coder ? { coder } : {}) }).toString()}`;
   return (
     <>
       <Tiles
@@ -70,14 +83,14 @@ function CodingBody({ reports, range }: { reports: Record<string, ReportResult>;
             title: 'Uncoded',
             value: backlogIn('uncoded'),
             description: 'Discharged encounters not yet coded',
-            path: WORKLIST,
+            path: backlogWorklistPath('uncoded', undefined, {}),
           },
           {
             id: 'coded',
             title: 'Coded, awaiting final',
             value: backlogIn('coded'),
             description: 'Saved by a coder, not yet final (no bill can drop)',
-            path: WORKLIST,
+            path: backlogWorklistPath('coded', undefined, {}),
           },
           {
             id: 'finalized',
@@ -89,7 +102,7 @@ function CodingBody({ reports, range }: { reports: Record<string, ReportResult>;
           {
             id: 'overrides',
             title: 'Edits overridden',
-            value: quality.rows.reduce((n, row) => n + num(cell(quality, row, 'overrides')), 0),
+            value: totalOf(quality, 'overrides'),
             description: 'Coding edits overridden with a reason to finalize, in the range',
             path: WORKLIST,
           },
@@ -107,7 +120,8 @@ function CodingBody({ reports, range }: { reports: Record<string, ReportResult>;
               { name: 'Finalized', values: finalized },
               { name: 'Coded, not final', values: perCoder('inProgress') },
             ],
-            link: () => WORKLIST,
+            // A coder's work still on the worklist: what they saved and have not made final.
+            link: (i, s) => coderPath(coders[i], s === 1 ? 'coded' : undefined),
           }}
         />
         <ReportChart
@@ -115,38 +129,19 @@ function CodingBody({ reports, range }: { reports: Record<string, ReportResult>;
           title="Edits overridden at final coding, by edit kind and coder"
           kind="bar"
           stacked
-          data={{
-            categories: editKinds,
-            series: overriders.map((coder) => ({
-              name: coder,
-              values: editKinds.map((kind) =>
-                num(
-                  cell(
-                    quality,
-                    quality.rows.find(
-                      (row) => cell(quality, row, 'kind') === kind && cell(quality, row, 'coder') === coder,
-                    ) ?? [],
-                    'overrides',
-                  ),
-                ),
-              ),
-            })),
-            link: () => WORKLIST,
-          }}
+          data={{ ...overrides, link: (_, s) => coderPath(overrides.series[s]?.name) }}
         />
         <ReportChart
           id="trend"
           title="Top diagnoses by month"
           kind="line"
           data={{
-            categories: months,
-            series: codes.map((code) => ({
-              name: code,
-              values: months.map((m) =>
-                num(cell(trend, trend.rows.find((row) => row[0] === m && row[1] === code) ?? [], 'count')),
-              ),
-            })),
-            link: (_, s) => (codes[s] ? casesPath(codes[s], range) : undefined),
+            ...byMonth,
+            // A code's cases coded in the month clicked.
+            link: (i, s) => {
+              const month = byMonth.categories[i];
+              return codes[s] && month ? casesPath(codes[s], monthRange(month)) : undefined;
+            },
           }}
         />
         <ReportChart
@@ -155,10 +150,7 @@ function CodingBody({ reports, range }: { reports: Record<string, ReportResult>;
           kind="bar"
           horizontal
           data={{
-            categories: diagnoses.rows.map((row) => String(cell(diagnoses, row, 'code'))),
-            series: [
-              { name: 'Coded', values: diagnoses.rows.map((row) => num(cell(diagnoses, row, 'count'))) },
-            ],
+            ...columnSeries(diagnoses, 'code', [{ name: 'Coded', column: 'count' }]),
             link: (i) => casesPath(String(cell(diagnoses, diagnoses.rows[i] ?? [], 'code')), range),
           }}
         />
@@ -168,10 +160,7 @@ function CodingBody({ reports, range }: { reports: Record<string, ReportResult>;
           kind="bar"
           horizontal
           data={{
-            categories: procedures.rows.map((row) => String(cell(procedures, row, 'code'))),
-            series: [
-              { name: 'Coded', values: procedures.rows.map((row) => num(cell(procedures, row, 'count'))) },
-            ],
+            ...columnSeries(procedures, 'code', [{ name: 'Coded', column: 'count' }]),
             link: () => WORKLIST,
           }}
         />

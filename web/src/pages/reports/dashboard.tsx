@@ -2,25 +2,88 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { ErrorMessage, Loading } from '../../components/status.tsx';
 import { useLoad, type LoadState } from '../../components/use-load.ts';
 import { Link, navigate } from '../../router.tsx';
-import { fetchReport, type Range, type ReportResult } from './reports-api.ts';
+import type { EncounterFilters } from './dashboard-links.ts';
+import { fetchReport, rangeFrom, type Range, type ReportResult } from './reports-api.ts';
 
-/** What the dashboards share: the date range form, tiles that link to worklists, report loading. */
+/** What the dashboards share: the filter bar, tiles that link to worklists, report loading. */
 
-export function RangeForm({ path, range }: { path: string; range: Range }): ReactNode {
-  const [from, setFrom] = useState(range.from);
-  const [to, setTo] = useState(range.to);
+/** A dashboard's filters: the date range, and the encounter filters the dashboard offers. */
+export interface DashboardFilters extends Range, EncounterFilters {}
+
+const ENCOUNTER_FIELDS = {
+  service: { label: 'Service', hint: 'Encounter type code' },
+  payer: { label: 'Payer', hint: 'Organization id or self-pay' },
+} as const;
+export type EncounterField = keyof typeof ENCOUNTER_FIELDS;
+
+/** The dashboard's filters from its URL (?from&to&service&payer), the range defaulting to `days`. */
+export function filtersFrom(
+  search: URLSearchParams,
+  days: number,
+  fields: EncounterField[] = [],
+): DashboardFilters {
+  const filters: DashboardFilters = rangeFrom(search, days);
+  for (const field of fields) {
+    const value = search.get(field)?.trim();
+    if (value) filters[field] = value;
+  }
+  return filters;
+}
+
+/** The encounter filters set, as report filters (for the reports that take them). */
+export const encounterFilters = (f: DashboardFilters): Record<string, string> => ({
+  ...(f.service ? { service: f.service } : {}),
+  ...(f.payer ? { payer: f.payer } : {}),
+});
+
+/**
+ * The dashboard's filter bar: date range and the encounter filters it offers. Showing writes the
+ * filters to the URL, so a reload or a shared link keeps them and the links below carry them.
+ */
+export function FilterBar({
+  path,
+  filters,
+  fields = [],
+}: {
+  path: string;
+  filters: DashboardFilters;
+  fields?: EncounterField[];
+}): ReactNode {
+  const [draft, setDraft] = useState<DashboardFilters>(filters);
   const submit = (e: FormEvent): void => {
     e.preventDefault();
-    navigate(`${path}?${new URLSearchParams({ from, to }).toString()}`);
+    navigate(`${path}${dashboardQuery(draft)}`);
   };
   return (
-    <form className="report-range" onSubmit={submit}>
+    <form className="report-range" onSubmit={submit} aria-label="Dashboard filters">
       <label>
-        From <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} required />
+        From{' '}
+        <input
+          type="date"
+          value={draft.from}
+          onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+          required
+        />
       </label>
       <label>
-        To <input type="date" value={to} onChange={(e) => setTo(e.target.value)} required />
+        To{' '}
+        <input
+          type="date"
+          value={draft.to}
+          onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+          required
+        />
       </label>
+      {fields.map((field) => (
+        <label key={field}>
+          {ENCOUNTER_FIELDS[field].label}{' '}
+          <input
+            value={draft[field] ?? ''}
+            placeholder={ENCOUNTER_FIELDS[field].hint}
+            onChange={(e) => setDraft({ ...draft, [field]: e.target.value })}
+          />
+        </label>
+      ))}
       <button type="submit" className="button secondary">
         Show
       </button>
@@ -57,13 +120,13 @@ export function Tiles({ tiles }: { tiles: TileSpec[] }): ReactNode {
 
 export type Reports = Record<string, ReportResult>;
 
-/** Loads several reports for one range; a report the role may not read is left out. */
+/** Loads several reports for one set of filters; a report the role may not read is left out. */
 export function useReports(
   key: string,
   requests: Array<{ name: string; filters?: Record<string, string> }>,
-  range: Range,
+  range: DashboardFilters,
 ): ReturnType<typeof useLoad<Reports>> {
-  return useLoad(`${key}:${range.from}:${range.to}`, async () => {
+  return useLoad(`${key}${dashboardQuery(range)}`, async () => {
     const answers = await Promise.all(
       requests.map(async (r) => [r.name, await fetchReport(r.name, range, r.filters)] as const),
     );
@@ -87,5 +150,6 @@ export function Loaded<T>({
   return children(state.data);
 }
 
-/** The range as a query string, to keep it when following a link between dashboards. */
-export const rangeQuery = (range: Range): string => `?${new URLSearchParams({ ...range }).toString()}`;
+/** The filters as a query string, to keep them when following a link between dashboards. */
+export const dashboardQuery = (f: DashboardFilters): string =>
+  `?${new URLSearchParams({ from: f.from, to: f.to, ...encounterFilters(f) }).toString()}`;

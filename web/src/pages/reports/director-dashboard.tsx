@@ -3,22 +3,43 @@ import { isAllowed } from '../../../../src/shared/index.ts';
 import type { Session } from '../../api.ts';
 import { Page } from '../../components/page.tsx';
 import { useLocation } from '../../router.tsx';
-import { Loaded, RangeForm, Tiles, useReports, type TileSpec } from './dashboard.tsx';
-import { ReportChart } from './report-chart.tsx';
 import { casesPath } from './cases-page.tsx';
-import { cell, num, rangeFrom, type ReportResult } from './reports-api.ts';
+import { columnSeries, distinctOf, labelsOf, pivotSeries, totalOf } from './chart-series.ts';
+import {
+  encounterFilters,
+  FilterBar,
+  filtersFrom,
+  Loaded,
+  Tiles,
+  useReports,
+  type DashboardFilters,
+  type TileSpec,
+} from './dashboard.tsx';
+import {
+  backlogWorklistPath,
+  breakGlassPath,
+  deficienciesPath,
+  dnfbWorklistPath,
+  duplicatesPath,
+  receivedPath,
+  releasedPath,
+} from './dashboard-links.ts';
+import { ReportChart } from './report-chart.tsx';
+import { cell, type ReportResult } from './reports-api.ts';
 
 const PATH = '/reports/director';
+const FIELDS = ['service', 'payer'] as const;
 
 /** The HIM director's dashboard: DNFB, coding backlog, duplicates, diagnoses, the privacy queue. */
 export function DirectorDashboard({ session }: { session: Session }): ReactNode {
-  const range = rangeFrom(useLocation().search, 90);
+  const filters = filtersFrom(useLocation().search, 90, [...FIELDS]);
   const privacy = isAllowed(session.role, 'PrivacyReport', 'read');
+  const encounters = encounterFilters(filters);
   const [state, retry] = useReports(
     'director',
     [
-      { name: 'dnfb' },
-      { name: 'coding-backlog' },
+      { name: 'dnfb', filters: encounters },
+      { name: 'coding-backlog', filters: encounters },
       { name: 'duplicate-rate' },
       { name: 'top-diagnoses', filters: { limit: '10' } },
       { name: 'roi-volume' },
@@ -27,13 +48,13 @@ export function DirectorDashboard({ session }: { session: Session }): ReactNode 
       { name: 'roi-turnaround' },
       ...(privacy ? [{ name: 'break-glass' }] : []),
     ],
-    range,
+    filters,
   );
   return (
     <Page title="HIM director's dashboard">
-      <RangeForm path={PATH} range={range} />
+      <FilterBar path={PATH} filters={filters} fields={[...FIELDS]} />
       <Loaded state={state} retry={retry}>
-        {(r) => <DirectorBody reports={r} range={range} />}
+        {(r) => <DirectorBody reports={r} filters={filters} />}
       </Loaded>
     </Page>
   );
@@ -42,15 +63,12 @@ export function DirectorDashboard({ session }: { session: Session }): ReactNode 
 const dollars = (value: number): string =>
   value.toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
 
-const sum = (result: ReportResult | undefined, column: string): number =>
-  result ? result.rows.reduce((n, row) => n + num(cell(result, row, column)), 0) : 0;
-
 function DirectorBody({
   reports,
-  range,
+  filters,
 }: {
   reports: Record<string, ReportResult>;
-  range: { from: string; to: string };
+  filters: DashboardFilters;
 }): ReactNode {
   const dnfb = reports.dnfb as ReportResult;
   const backlog = reports['coding-backlog'] as ReportResult;
@@ -59,91 +77,112 @@ function DirectorBody({
   const glass = reports['break-glass'];
   const roi = reports['roi-volume'] as ReportResult;
   const deficiencies = reports['chart-deficiencies'] as ReportResult;
-  const roiMonths = [...new Set(roi.rows.map((row) => String(cell(roi, row, 'month'))))];
-  const roiStatuses = [...new Set(roi.rows.map((row) => String(cell(roi, row, 'status'))))].sort();
-  const over30 = dnfb.rows.find((row) => cell(dnfb, row, 'bucket') === 'over 30 days');
   const delinquency = reports['chart-delinquency'] as ReportResult;
   const turnaround = reports['roi-turnaround'] as ReportResult;
+  // DNFB by age bucket, built once: the encounters chart, the charges chart and the tiles.
+  const dnfbSeries = columnSeries(dnfb, 'bucket', [
+    { name: 'Encounters', column: 'encounters' },
+    { name: 'Charges (USD)', column: 'charges' },
+  ]);
+  const [dnfbCount, dnfbCharges] = dnfbSeries.series;
+  const buckets = dnfbSeries.categories;
+  const dnfbLink = (i: number): string => dnfbWorklistPath(buckets[i], filters);
+  const over30 = buckets.indexOf('over 30 days');
   // One row per provider and age bucket: providers in the report's order (most delinquent first).
-  const providers = [...new Set(delinquency.rows.map((row) => String(cell(delinquency, row, 'provider'))))];
-  const ageBuckets = [...new Set(delinquency.rows.map((row) => String(cell(delinquency, row, 'ageBucket'))))];
-  const delinquentCharts = providers.reduce((n, p) => {
-    const row = delinquency.rows.find((r) => cell(delinquency, r, 'provider') === p);
-    return n + (row ? num(cell(delinquency, row, 'delinquentCharts')) : 0);
+  const delinquent = pivotSeries(delinquency, {
+    category: 'ageBucket',
+    series: 'provider',
+    value: 'openDeficiencies',
+  });
+  const providerId = (name: string | undefined): string | undefined => {
+    const row = delinquency.rows.find((r) => cell(delinquency, r, 'provider') === name);
+    const id = row ? cell(delinquency, row, 'providerId') : null;
+    return id ? String(id) : undefined;
+  };
+  const delinquentCharts = delinquent.series.reduce((n, s) => {
+    const row = delinquency.rows.find((r) => cell(delinquency, r, 'provider') === s.name);
+    return n + (row ? Number(cell(delinquency, row, 'delinquentCharts') ?? 0) : 0);
   }, 0);
+  const months = labelsOf(turnaround, 'month');
+  const roiVolume = pivotSeries(roi, {
+    category: 'month',
+    series: 'status',
+    value: 'requests',
+    seriesNames: distinctOf(roi, 'status').sort(),
+  });
+  const duplicateMonths = labelsOf(duplicates, 'month');
+  const backlogByClass = pivotSeries(backlog, {
+    category: 'class',
+    series: 'state',
+    value: 'encounters',
+    seriesNames: ['uncoded', 'coded'],
+  });
   const tiles: TileSpec[] = [
     {
       id: 'dnfb',
       title: 'Discharged, not final billed',
-      value: sum(dnfb, 'encounters'),
+      value: totalOf(dnfb, 'encounters'),
       description: 'Encounters discharged in the range whose coding is not final',
-      path: '/coding/worklist',
+      path: dnfbWorklistPath(undefined, filters),
     },
     {
       id: 'dnfb-over-30',
       title: 'DNFB over 30 days',
-      value: over30 ? num(cell(dnfb, over30, 'encounters')) : 0,
+      value: dnfbCount?.values[over30] ?? 0,
       description: 'The oldest accounts, first on the coding worklist',
-      path: '/coding/worklist',
+      path: dnfbWorklistPath('over 30 days', filters),
     },
     {
       id: 'dnfb-charges',
       title: 'DNFB charges',
-      value: dollars(sum(dnfb, 'charges')),
+      value: dollars(totalOf(dnfb, 'charges')),
       description: 'Total charges of the encounters not final billed',
-      path: '/coding/worklist',
+      path: dnfbWorklistPath(undefined, filters),
     },
     {
       id: 'delinquent-charts',
       title: 'Delinquent charts',
       value: delinquentCharts,
-      description: `Charts with a deficiency open past the delinquency threshold on ${range.to}`,
+      description: `Charts with a deficiency open past the delinquency threshold on ${filters.to}`,
       path: '/completeness/delinquency',
     },
     {
       id: 'roi-late',
       title: 'Releases past the legal clock',
-      value: sum(turnaround, 'late'),
+      value: totalOf(turnaround, 'late'),
       description: 'Requests released after their due date (30 days, or the extension) in the range',
-      path: '/disclosure',
+      path: releasedPath(undefined, true),
     },
     {
       id: 'duplicates-open',
       title: 'Duplicate pairs open',
-      value: sum(duplicates, 'open'),
+      value: totalOf(duplicates, 'open'),
       description: 'Possible duplicate patients flagged in the range, not yet decided',
-      path: '/duplicates',
+      path: duplicatesPath('open'),
     },
     {
       id: 'deficiencies-open',
       title: 'Chart deficiencies open',
-      value: sum(deficiencies, 'open'),
+      value: totalOf(deficiencies, 'open'),
       description: 'Deficiencies raised in the range and not yet resolved',
       path: '/completeness',
     },
     {
       id: 'roi-requests',
       title: 'Release requests logged',
-      value: sum(roi, 'requests'),
+      value: totalOf(roi, 'requests'),
       description: 'Requests for records logged in the range',
-      path: '/disclosure',
+      path: '/disclosure?status=all',
     },
   ];
   if (glass)
     tiles.push({
       id: 'break-glass',
       title: 'Break-the-glass to review',
-      value: sum(glass, 'unreviewed'),
+      value: totalOf(glass, 'unreviewed'),
       description: 'Emergency access grants awaiting the privacy review',
-      path: '/reports/break-glass',
+      path: `${breakGlassPath(filters)}&unreviewed=true`,
     });
-  const classes = [...new Set(backlog.rows.map((row) => String(cell(backlog, row, 'class'))))];
-  const backlogOf = (state: string): number[] =>
-    classes.map((c) =>
-      backlog.rows
-        .filter((row) => cell(backlog, row, 'class') === c && cell(backlog, row, 'state') === state)
-        .reduce((n, row) => n + num(cell(backlog, row, 'encounters')), 0),
-    );
   return (
     <>
       <Tiles tiles={tiles} />
@@ -152,49 +191,23 @@ function DirectorBody({
           id="dnfb"
           title="DNFB by days since discharge"
           kind="bar"
-          data={{
-            categories: dnfb.rows.map((row) => String(cell(dnfb, row, 'bucket'))),
-            series: [
-              { name: 'Encounters', values: dnfb.rows.map((row) => num(cell(dnfb, row, 'encounters'))) },
-            ],
-            link: () => '/coding/worklist',
-          }}
+          data={{ categories: buckets, series: dnfbCount ? [dnfbCount] : [], link: dnfbLink }}
         />
         <ReportChart
           id="dnfb-charges"
           title="DNFB charges (USD) by days since discharge"
           kind="bar"
-          data={{
-            categories: dnfb.rows.map((row) => String(cell(dnfb, row, 'bucket'))),
-            series: [
-              { name: 'Charges (USD)', values: dnfb.rows.map((row) => num(cell(dnfb, row, 'charges'))) },
-            ],
-            link: () => '/coding/worklist',
-          }}
+          data={{ categories: buckets, series: dnfbCharges ? [dnfbCharges] : [], link: dnfbLink }}
         />
         <ReportChart
           id="delinquency"
-          title={`Open deficiencies by days since discharge and provider, on ${range.to}`}
+          title={`Open deficiencies by days since discharge and provider, on ${filters.to}`}
           kind="bar"
           stacked
           data={{
-            categories: ageBuckets,
-            series: providers.map((p) => ({
-              name: p,
-              values: ageBuckets.map((b) =>
-                num(
-                  cell(
-                    delinquency,
-                    delinquency.rows.find(
-                      (row) =>
-                        cell(delinquency, row, 'provider') === p && cell(delinquency, row, 'ageBucket') === b,
-                    ) ?? [],
-                    'openDeficiencies',
-                  ),
-                ),
-              ),
-            })),
-            link: () => '/completeness/delinquency',
+            ...delinquent,
+            link: (i, s) =>
+              deficienciesPath(providerId(delinquent.series[s]?.name), delinquent.categories[i]),
           }}
         />
         <ReportChart
@@ -202,22 +215,13 @@ function DirectorBody({
           title="Release of information turnaround (days from received to released)"
           kind="line"
           data={{
-            categories: turnaround.rows.map((row) => String(cell(turnaround, row, 'month'))),
-            series: [
-              {
-                name: 'Median days',
-                values: turnaround.rows.map((row) => num(cell(turnaround, row, 'medianDays'))),
-              },
-              {
-                name: '90th percentile days',
-                values: turnaround.rows.map((row) => num(cell(turnaround, row, 'p90Days'))),
-              },
-              {
-                name: 'Released late',
-                values: turnaround.rows.map((row) => num(cell(turnaround, row, 'late'))),
-              },
-            ],
-            link: () => '/disclosure',
+            ...columnSeries(turnaround, 'month', [
+              { name: 'Median days', column: 'medianDays' },
+              { name: '90th percentile days', column: 'p90Days' },
+              { name: 'Released late', column: 'late' },
+            ]),
+            // The late series leads to the month's late releases; the others to all its releases.
+            link: (i, s) => releasedPath(months[i], s === 2),
           }}
         />
         <ReportChart
@@ -226,12 +230,13 @@ function DirectorBody({
           kind="bar"
           stacked
           data={{
-            categories: classes,
-            series: [
-              { name: 'Uncoded', values: backlogOf('uncoded') },
-              { name: 'Coded, not final', values: backlogOf('coded') },
-            ],
-            link: () => '/coding/worklist',
+            categories: backlogByClass.categories,
+            series: backlogByClass.series.map((s) => ({
+              ...s,
+              name: s.name === 'uncoded' ? 'Uncoded' : 'Coded, not final',
+            })),
+            link: (i, s) =>
+              backlogWorklistPath(s === 0 ? 'uncoded' : 'coded', backlogByClass.categories[i], filters),
           }}
         />
         <ReportChart
@@ -239,15 +244,14 @@ function DirectorBody({
           title="Duplicate pairs by month"
           kind="line"
           data={{
-            categories: duplicates.rows.map((row) => String(cell(duplicates, row, 'month'))),
-            series: [
-              {
-                name: 'Flagged',
-                values: duplicates.rows.map((row) => num(cell(duplicates, row, 'flagged'))),
-              },
-              { name: 'Merged', values: duplicates.rows.map((row) => num(cell(duplicates, row, 'merged'))) },
-            ],
-            link: () => '/duplicates',
+            ...columnSeries(duplicates, 'month', [
+              { name: 'Flagged', column: 'flagged' },
+              { name: 'Still open', column: 'open' },
+              { name: 'Merged', column: 'merged' },
+              { name: 'Not duplicates', column: 'notDuplicate' },
+            ]),
+            link: (i, s) =>
+              duplicatesPath(s === 2 ? 'merged' : s === 3 ? 'not-duplicate' : 'open', duplicateMonths[i]),
           }}
         />
         <ReportChart
@@ -256,16 +260,8 @@ function DirectorBody({
           kind="bar"
           stacked
           data={{
-            categories: roiMonths,
-            series: roiStatuses.map((status) => ({
-              name: status,
-              values: roiMonths.map((m) =>
-                roi.rows
-                  .filter((row) => cell(roi, row, 'month') === m && cell(roi, row, 'status') === status)
-                  .reduce((n, row) => n + num(cell(roi, row, 'requests')), 0),
-              ),
-            })),
-            link: () => '/disclosure',
+            ...roiVolume,
+            link: (i, s) => receivedPath(roiVolume.categories[i], roiVolume.series[s]?.name),
           }}
         />
         <ReportChart
@@ -274,11 +270,8 @@ function DirectorBody({
           kind="bar"
           horizontal
           data={{
-            categories: diagnoses.rows.map((row) => String(cell(diagnoses, row, 'code'))),
-            series: [
-              { name: 'Coded', values: diagnoses.rows.map((row) => num(cell(diagnoses, row, 'count'))) },
-            ],
-            link: (i) => casesPath(String(cell(diagnoses, diagnoses.rows[i] ?? [], 'code')), range),
+            ...columnSeries(diagnoses, 'code', [{ name: 'Coded', column: 'count' }]),
+            link: (i) => casesPath(String(cell(diagnoses, diagnoses.rows[i] ?? [], 'code')), filters),
           }}
         />
       </div>

@@ -3,9 +3,11 @@ import { get } from '../../api.ts';
 import { Page } from '../../components/page.tsx';
 import { useLoad } from '../../components/use-load.ts';
 import { useLocation } from '../../router.tsx';
-import { Loaded, RangeForm, Tiles, type TileSpec } from './dashboard.tsx';
+import { distinctOf, totalOf } from './chart-series.ts';
+import { FilterBar, filtersFrom, Loaded, Tiles, type DashboardFilters, type TileSpec } from './dashboard.tsx';
+import { breakGlassPath } from './dashboard-links.ts';
 import { ReportChart } from './report-chart.tsx';
-import { cell, fetchReport, num, rangeFrom, type ReportResult } from './reports-api.ts';
+import { cell, fetchReport, num, type ReportResult } from './reports-api.ts';
 
 const PATH = '/reports/privacy';
 
@@ -16,7 +18,7 @@ interface ChainStatus {
 
 /** The privacy officer's dashboard: break-the-glass, who looks at how much, the audit chain. */
 export function PrivacyDashboard(): ReactNode {
-  const range = rangeFrom(useLocation().search, 29);
+  const range = filtersFrom(useLocation().search, 29);
   const [state, retry] = useLoad(`privacy:${range.from}:${range.to}`, async () => {
     const [glass, volume, chain] = await Promise.all([
       fetchReport('break-glass', range),
@@ -27,9 +29,11 @@ export function PrivacyDashboard(): ReactNode {
   });
   return (
     <Page title="Privacy officer's dashboard">
-      <RangeForm path={PATH} range={range} />
+      <FilterBar path={PATH} filters={range} />
       <Loaded state={state} retry={retry}>
-        {(r) => <PrivacyBody glass={r['break-glass']} volume={r['access-volume']} chain={r.chain} />}
+        {(r) => (
+          <PrivacyBody glass={r['break-glass']} volume={r['access-volume']} chain={r.chain} range={range} />
+        )}
       </Loaded>
     </Page>
   );
@@ -39,19 +43,18 @@ function PrivacyBody({
   glass,
   volume,
   chain,
+  range,
 }: {
   glass: ReportResult | undefined;
   volume: ReportResult | undefined;
   chain: ChainStatus;
+  range: DashboardFilters;
 }): ReactNode {
   if (!glass || !volume) return null;
-  const days = [...new Set(glass.rows.map((row) => String(cell(glass, row, 'day'))))].sort();
-  const perDay = (column: string): number[] =>
-    days.map((d) =>
-      glass.rows
-        .filter((row) => cell(glass, row, 'day') === d)
-        .reduce((n, row) => n + num(cell(glass, row, column)), 0),
-    );
+  // The report has one row per day (and user): reviewed and awaiting review, summed per day.
+  const days = distinctOf(glass, 'day').sort();
+  const sumOn = (column: string): number[] =>
+    days.map((d) => totalOf(glass, column, (row) => cell(glass, row, 'day') === d));
   const users = new Map<string, { accesses: number; refused: number }>();
   for (const row of volume.rows) {
     const user = String(cell(volume, row, 'user'));
@@ -65,9 +68,9 @@ function PrivacyBody({
     {
       id: 'break-glass-unreviewed',
       title: 'Break-the-glass to review',
-      value: perDay('unreviewed').reduce((a, b) => a + b, 0),
+      value: totalOf(glass, 'unreviewed'),
       description: 'Emergency access grants in the range awaiting review',
-      path: '/reports/break-glass',
+      path: `${breakGlassPath(range)}&unreviewed=true`,
     },
     {
       id: 'audit-chain',
@@ -96,10 +99,16 @@ function PrivacyBody({
           data={{
             categories: days,
             series: [
-              { name: 'Reviewed', values: perDay('reviewed') },
-              { name: 'Awaiting review', values: perDay('unreviewed') },
+              { name: 'Reviewed', values: sumOn('reviewed') },
+              { name: 'Awaiting review', values: sumOn('unreviewed') },
             ],
-            link: () => '/reports/break-glass',
+            // The grants of the day clicked; the awaiting series to those not yet reviewed.
+            link: (i, s) => {
+              const day = days[i];
+              if (!day) return undefined;
+              const path = breakGlassPath({ from: day, to: day });
+              return s === 1 ? `${path}&unreviewed=true` : path;
+            },
           }}
         />
         <ReportChart
