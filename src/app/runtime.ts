@@ -5,6 +5,8 @@ import type { Config } from './config.ts';
 import { openDb, type Db } from '../db/index.ts';
 import { buildApp } from './server.ts';
 import { ensureSearchIndexCurrent } from '../fhir/reindex.ts';
+import { FhirStore } from '../fhir/store.ts';
+import { backfillReleaseTimes } from '../disclosure/release.ts';
 import type { RequestContext } from '../auth/access.ts';
 import {
   announceServer,
@@ -64,7 +66,13 @@ export async function startServer(
       holder: 'server',
     }));
   // Before anything else writes: a fresh store is simply marked as indexed by this version.
-  await ensureSearchIndexCurrent(db, SERVER_CONTEXT, log);
+  const reindexed = await ensureSearchIndexCurrent(db, SERVER_CONTEXT, log);
+  // A store of an older version: requests it released lack Task.executionPeriod (index version 5).
+  if (reindexed > 0) {
+    const backfilled = await backfillReleaseTimes(new FhirStore(db, SERVER_CONTEXT));
+    if (backfilled > 0)
+      log(`Kept the release time of ${backfilled} earlier released requests where reports count it.`);
+  }
   await ensureAdmin(db, config, log);
   const operator = createOperatorKey();
   const app = await buildApp({ db, config, web: options.web ?? true, operator });

@@ -1,12 +1,14 @@
-import type { Bundle, Consent, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Consent, OperationOutcome, Patient, Resource, Task } from '@medplum/fhirtypes';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliContext } from '../cli/context.ts';
+import { FhirStore } from '../fhir/store.ts';
 import type { Role } from '../shared/index.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import type { Accounting } from './accounting.ts';
 import { authorizationForm } from './authorization-fixture.ts';
 import { addDays, today } from './legal-clock.ts';
-import type { ReleasePreview, ReleaseResult } from './release.ts';
+import { backfillReleaseTimes, type ReleasePreview, type ReleaseResult } from './release.ts';
 import type { ReleaseRequest } from './requests.ts';
 
 let server: TestServer;
@@ -194,6 +196,9 @@ describe('release', () => {
     );
     expect(after.status).toBe('released');
     expect(after.clock.state).toBe('stopped');
+    // The release time where the index holds it (Task `period`), for the turnaround report.
+    const task = await json<Task>(await server.call('admin', 'GET', `/fhir/R4/Task/${request.id}`));
+    expect(task.executionPeriod?.end).toBe(result.releasedAt);
     expect(await blockers(await release(request.id))).toEqual(['not-open']);
   });
 
@@ -379,6 +384,23 @@ describe('accounting of disclosures', () => {
     expect(
       (await server.call('privacy-officer', 'GET', `/disclosure/accounting?patient=${patientId}`)).status,
     ).toBe(200);
+  });
+
+  it('backfills the release time of a request released before it was kept in executionPeriod', async () => {
+    const request = await create({});
+    const result = await json<ReleaseResult>(await release(request.id));
+    const path = `/fhir/R4/Task/${request.id}`;
+    const { executionPeriod, meta, ...older } = await json<Task>(await server.call('admin', 'GET', path));
+    expect(executionPeriod?.end).toBe(result.releasedAt);
+    // As an earlier version stored it.
+    expect((await server.call('admin', 'PUT', path, older)).status).toBe(200);
+    const store = new FhirStore(server.db, cliContext());
+    expect(await backfillReleaseTimes(store)).toBe(1);
+    const after = await json<Task>(await server.call('admin', 'GET', path));
+    expect(after.executionPeriod?.end).toBe(result.releasedAt);
+    expect(after.lastModified).toBe(older.lastModified);
+    expect(Number(after.meta?.versionId)).toBe(Number(meta?.versionId) + 2);
+    expect(await backfillReleaseTimes(store)).toBe(0);
   });
 
   it('refuses anonymous callers and roles without ROI rights on release and accounting routes', async () => {

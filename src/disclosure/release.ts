@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Bundle, Consent, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Consent, OperationOutcome, Patient, Resource, Task } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../db/index.ts';
 import { appendAudit } from '../fhir/audit-trail.ts';
 import { conflict, OutcomeError } from '../fhir/outcomes.ts';
@@ -27,7 +27,7 @@ import {
   RELEASABLE_TYPES,
 } from './selection.ts';
 import { specialCategoriesOf, withholdingReason } from './sensitivity.ts';
-import { OPEN_STATUSES } from './terms.ts';
+import { OPEN_STATUSES, OUTPUT_SYSTEM, ROI_TASK_CODE, STATUS_SYSTEM, TASK_SYSTEM } from './terms.ts';
 
 /**
  * Fulfilment: the records a request may carry (minimum necessary, the authorization's scope,
@@ -361,4 +361,42 @@ export async function destroyReleasedPackets(tx: Queryable, patientId: string): 
     [patientId],
   );
   return res.rows.length;
+}
+
+/**
+ * Requests released before the release time was also kept in Task.executionPeriod.end (issue #19)
+ * lack it, and the turnaround report, which counts from that index, would leave them out. At
+ * start, each released (or closed after release) request without it gets it from its
+ * `released-at` output, through the store: a new version of the Task, audited; nothing else
+ * changes (not lastModified, which the volume report counts by). Run again it finds none.
+ * Returns how many requests were brought up to date.
+ */
+export async function backfillReleaseTimes(store: FhirStore): Promise<number> {
+  let done = 0;
+  for (;;) {
+    const { matches } = await store.findAll({
+      type: 'Task',
+      where: [
+        { param: 'code', tokens: [{ system: TASK_SYSTEM, code: ROI_TASK_CODE }] },
+        {
+          param: 'business-status',
+          tokens: [
+            { system: STATUS_SYSTEM, code: 'released' },
+            { system: STATUS_SYSTEM, code: 'closed' },
+          ],
+        },
+        { param: 'period', missing: true },
+      ],
+    });
+    const updated = (matches as Task[]).flatMap((task): Task[] => {
+      const at = task.output?.find((o) =>
+        o.type.coding?.some((c) => c.system === OUTPUT_SYSTEM && c.code === 'released-at'),
+      )?.valueDateTime;
+      return at ? [{ ...task, executionPeriod: { ...task.executionPeriod, end: at } }] : [];
+    });
+    // A closed request never released has no release time: nothing to add, and it stays matched.
+    if (updated.length === 0) return done;
+    for (let i = 0; i < updated.length; i += 500) await store.saveAll(updated.slice(i, i + 500));
+    done += updated.length;
+  }
 }
