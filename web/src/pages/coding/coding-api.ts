@@ -87,10 +87,14 @@ export function lastWorklistQuery(): WorklistQuery {
   }
 }
 
-/** The case after this one in the last worklist (the first other case when it is no longer listed). */
+/**
+ * The case after this one in the last worklist (the first other case of its page when it is no
+ * longer listed). Reads the page it was opened from and one row more, not the whole list: every
+ * row read is a patient named in the audit trail.
+ */
 export async function nextCase(encounterId: string): Promise<string | undefined> {
-  const { offset: _offset, limit: _limit, ...query } = lastWorklistQuery();
-  const list = await fetchWorklist({ ...query, limit: '1000' });
+  const { limit, ...query } = lastWorklistQuery();
+  const list = await fetchWorklist({ ...query, limit: String(Math.min(Number(limit || '50') + 1, 1000)) });
   const at = list.items.findIndex((i) => i.encounterId === encounterId);
   const rest = at >= 0 ? list.items.slice(at + 1) : list.items;
   return rest.find((i) => i.encounterId !== encounterId)?.encounterId;
