@@ -1,3 +1,4 @@
+import { STATUSES } from '../disclosure/disclosure-words.ts';
 import type { Range } from './reports-api.ts';
 
 /**
@@ -82,7 +83,9 @@ export function releasedPath(month: string | undefined, late = false): string {
 
 /** The ROI queue of requests received in a month, in one status (the volume chart). */
 export function receivedPath(month: string | undefined, status?: string): string {
-  return withQuery('/disclosure', { status: status ?? 'all', received: month });
+  // A status the queue does not know (a record written by another system) shows them all.
+  const known = STATUSES.some(([code]) => code === status);
+  return withQuery('/disclosure', { status: known ? status : 'all', received: month });
 }
 
 export type DuplicateStatus = 'open' | 'merged' | 'not-duplicate';

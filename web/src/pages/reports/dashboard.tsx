@@ -12,7 +12,7 @@ export interface DashboardFilters extends Range, EncounterFilters {}
 
 const ENCOUNTER_FIELDS = {
   service: { label: 'Service', hint: 'Encounter type code' },
-  payer: { label: 'Payer', hint: 'Organization id or self-pay' },
+  payer: { label: 'Payer', hint: 'Payer id or self-pay' },
 } as const;
 export type EncounterField = keyof typeof ENCOUNTER_FIELDS;
 
