@@ -148,13 +148,14 @@ export async function aggregateSearch(
   const figures = measures.map((m, i) => `${measureSql(m, columns, p)} AS f${i}`);
   const keyNames = by.map((_, i) => `m.k${i}`).join(', ');
   // Records and their groups first (a record once per group), then each record's own figures,
-  // then the groups' totals.
+  // then the groups' totals. OFFSET 0 keeps the figures a subquery of their own: flattened, the
+  // planner would probe a date once for each measure that names it.
   const matches =
     `SELECT DISTINCT r.id, ${keys.join(', ')} FROM fhir_resource r ${joins.join(' ')} ` +
     `WHERE ${where.join(' AND ')}`;
   const sql =
     `SELECT ${keyNames}, count(*)::int AS n, ${figures.join(', ')} ` +
-    `FROM (SELECT x.*, ${columns.columns.join(', ')} FROM (${matches}) x) m ` +
+    `FROM (SELECT x.*, ${columns.columns.join(', ')} FROM (${matches}) x OFFSET 0) m ` +
     `GROUP BY ${keyNames} ORDER BY n DESC, ${keyNames} LIMIT ${p.add(MAX_TALLY_GROUPS, 'int')}`;
   const rows = await db.transaction(async (tx) => {
     // As a tally (tally.ts): hash joins over index-only slices, no JIT.
