@@ -25,5 +25,5 @@ export const DEFICIENCY_KIND_SYSTEM = 'urn:custodian:deficiency-kind';
 export const CODING_EDIT_SYSTEM = 'urn:custodian:coding-edit';
 /** A released ROI request's Task.output `released-at` (its type coded under this system). */
 export const ROI_OUTPUT_SYSTEM = 'urn:custodian:roi-output';
-/** A visit's total charges from charge capture (Encounter extension, Money). */
+/** A visit's total charges from charge capture (Encounter extension, Money; the store indexes it as `total-charges`). */
 export const TOTAL_CHARGES_URL = 'urn:custodian:fhir:total-charges';
