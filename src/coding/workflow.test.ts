@@ -473,7 +473,7 @@ describe('worklist filters, paging, assignment and reopening', () => {
 
   it("filters by payer through the patient's Coverage, and offers the payers in its menu", async () => {
     const all = await page({ limit: '1000' });
-    const [insured, selfPaying] = [...new Set(all.items.map((i) => i.patientId))];
+    const [insured, selfPaying, formerlyInsured] = [...new Set(all.items.map((i) => i.patientId))];
     const payer = await server
       .call('admin', 'POST', '/fhir/R4/Organization', {
         resourceType: 'Organization',
@@ -503,6 +503,12 @@ describe('worklist filters, paging, assignment and reopening', () => {
         })
       ).status,
     ).toBe(201);
+    // A cancelled coverage does not make the payer the patient's.
+    const cancelled = await coverage(formerlyInsured!, {
+      status: 'cancelled',
+      payor: [{ reference: `Organization/${payer.id}`, display: 'Medicare Part A' }],
+    });
+    expect(cancelled.status).toBe(201);
     const medicare = await page({ payer: payer.id!, limit: '1000' });
     expect(ids(medicare)).toEqual(ids(all).filter((_, n) => all.items[n]!.patientId === insured));
     expect(medicare.items.every((i) => i.payer === 'Medicare Part A')).toBe(true);

@@ -165,12 +165,14 @@ function payerCriterion(payer: string): Criterion {
   }
   if (!PAYER_ID.test(payer))
     throw badRequest('payer must be a payer Organization id, self-pay or none', ['payer']);
-  // Any Coverage of the payer, as the reports filter (src/reports/encounter-filters.ts); the
+  // An active Coverage of the payer, as the reports filter (src/reports/encounter-filters.ts); the
   // row shows the primary (lowest order) one, which differs only for patients with two payers.
-  const coverage: Criterion =
+  const coverage: Criterion[] = [
     payer === SELF_PAY
       ? { param: 'type', tokens: [{ code: 'pay' }] }
-      : { param: 'payor', references: [`Organization/${payer}`] };
+      : { param: 'payor', references: [`Organization/${payer}`] },
+    { param: 'status', tokens: [{ code: 'active' }] },
+  ];
   return onPatient({ param: 'beneficiary', has: { type: 'Coverage', where: coverage } });
 }
 
