@@ -58,12 +58,14 @@ function storedParam(type: string, code: string, kinds: readonly string[]): stri
 }
 
 /**
- * The per-record columns of the measures: each is one probe of the record's own index rows (the
- * owner index), made once per matching record after the keys are joined, so a record with two
- * values of a key is not summed twice within a group.
+ * The per-record columns of the measures: each a LEFT JOIN of one parameter's index slice, added
+ * up per record first (so a record with two values of a key is not summed twice within a group),
+ * joined to the matching records by hash. A slice is read whole, whatever the matches: a DNFB of
+ * a hundred thousand encounters is one scan, not a hundred thousand probes of the owner index.
  */
 class RecordColumns {
   readonly columns: string[] = [];
+  readonly joins: string[] = [];
   private readonly named = new Map<string, string>();
   constructor(
     private readonly type: string,
@@ -71,35 +73,44 @@ class RecordColumns {
     private readonly typeParam: string,
   ) {}
 
-  /** `sql` is built only for a new column: a parameter added but never mentioned fails the statement. */
-  private column(key: string, sql: () => string): string {
+  /**
+   * One column from the per-record `figure` of a parameter's rows in `table`, as `value` of the
+   * joined alias. Built only when new: a parameter added but never mentioned fails the statement.
+   */
+  private column(
+    key: string,
+    table: string,
+    param: string,
+    figure: string,
+    value: (alias: string) => string,
+  ): string {
     const held = this.named.get(key);
     if (held) return held;
+    const alias = `j${this.joins.length}`;
+    this.joins.push(
+      `LEFT JOIN (SELECT resource_id, ${figure} AS v FROM ${table} WHERE resource_type = ${this.typeParam} ` +
+        `AND param = ${this.p.add(param, 'text')} GROUP BY resource_id) ${alias} ON ${alias}.resource_id = x.id`,
+    );
     const name = `v${this.columns.length}`;
-    this.columns.push(`${sql()} AS ${name}`);
+    this.columns.push(`${value(alias)} AS ${name}`);
     this.named.set(key, name);
     return name;
   }
 
   sum(code: string): string {
     const stored = storedParam(this.type, code, ['number', 'quantity']);
-    return this.column(
-      `sum:${code}`,
-      () =>
-        `(SELECT sum(n.value) FROM search_number n WHERE n.resource_type = ${this.typeParam} ` +
-        `AND n.resource_id = x.id AND n.param = ${this.p.add(stored, 'text')})`,
-    );
+    return this.column(`sum:${code}`, 'search_number', stored, 'sum(value)', (a) => `${a}.v`);
   }
 
   /** The UTC day of a date point, NULL when absent or open-ended. */
   day(point: DatePoint): string {
     const stored = storedParam(this.type, point.date, ['date']);
-    const bound = point.end ? 'max(d.high)' : 'min(d.low)';
     return this.column(
       `day:${point.date}:${point.end ? 'end' : 'start'}`,
-      () =>
-        `(SELECT CASE WHEN isfinite(${bound}) THEN (${bound} AT TIME ZONE 'UTC')::date END FROM search_date d ` +
-        `WHERE d.resource_type = ${this.typeParam} AND d.resource_id = x.id AND d.param = ${this.p.add(stored, 'text')})`,
+      'search_date',
+      stored,
+      point.end ? 'max(high)' : 'min(low)',
+      (a) => `CASE WHEN isfinite(${a}.v) THEN (${a}.v AT TIME ZONE 'UTC')::date END`,
     );
   }
 
@@ -149,13 +160,13 @@ export async function aggregateSearch(
   const keyNames = by.map((_, i) => `m.k${i}`).join(', ');
   // Records and their groups first (a record once per group), then each record's own figures,
   // then the groups' totals. OFFSET 0 keeps the figures a subquery of their own: flattened, the
-  // planner would probe a date once for each measure that names it.
+  // planner would compute a day once for each measure that names it.
   const matches =
     `SELECT DISTINCT r.id, ${keys.join(', ')} FROM fhir_resource r ${joins.join(' ')} ` +
     `WHERE ${where.join(' AND ')}`;
   const sql =
     `SELECT ${keyNames}, count(*)::int AS n, ${figures.join(', ')} ` +
-    `FROM (SELECT x.*, ${columns.columns.join(', ')} FROM (${matches}) x OFFSET 0) m ` +
+    `FROM (SELECT x.*, ${columns.columns.join(', ')} FROM (${matches}) x ${columns.joins.join(' ')} OFFSET 0) m ` +
     `GROUP BY ${keyNames} ORDER BY n DESC, ${keyNames} LIMIT ${p.add(MAX_TALLY_GROUPS, 'int')}`;
   const rows = await db.transaction(async (tx) => {
     // As a tally (tally.ts): hash joins over index-only slices, no JIT.
