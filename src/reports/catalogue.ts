@@ -13,6 +13,7 @@ import { accessVolume, breakGlass } from './privacy.ts';
 import { anomalies } from './anomalies.ts';
 import { chartDeficiencies, roiVolume } from './him-work.ts';
 import { codingQuality } from './coding-quality.ts';
+import { finalizedCases, overriddenEdits } from './coding-records.ts';
 import { roiTurnaround } from './roi-turnaround.ts';
 import { chartDelinquency } from './chart-delinquency.ts';
 
@@ -22,6 +23,8 @@ export const REPORTS: readonly ReportDefinition[] = [
   codingBacklog,
   codingProductivity,
   codingQuality,
+  finalizedCases,
+  overriddenEdits,
   caseMix,
   topDiagnoses,
   topProcedures,

@@ -245,6 +245,58 @@ describe('operations reports on a constructed data set', () => {
     ]);
   });
 
+  it('coding-finalized: the cases behind the Finalized figures, per coder (t3 not final, t5 before from, t6 another task)', async () => {
+    const r = await report('him-director', '/reports/coding-finalized?from=2025-03-01&to=2025-03-31');
+    expect(r.columns).toEqual(['finalized', 'coder', 'encounter', 'patient', 'patientName']);
+    // The fixture's work items name no encounter: coder and day are what tell them apart.
+    expect(r.rows.map((row) => [row[0], row[1]])).toEqual([
+      ['2025-03-10', 'coder-a'],
+      ['2025-03-10', 'coder-a'],
+      ['2025-03-11', 'coder-b'],
+    ]);
+    const b = await report('coder', '/reports/coding-finalized?from=2025-02-01&to=2025-03-31&coder=coder-b');
+    expect(b.rows.map((row) => [row[0], row[1]])).toEqual([
+      ['2025-02-27', 'coder-b'],
+      ['2025-03-11', 'coder-b'],
+    ]);
+  });
+
+  it('coding-overrides: each override behind coding-quality, with its encounter, coder and reason', async () => {
+    const r = await report('him-director', '/reports/coding-overrides?from=2025-03-01&to=2025-03-31');
+    expect(r.columns).toEqual([
+      'identified',
+      'kind',
+      'codes',
+      'coder',
+      'reason',
+      'encounter',
+      'patient',
+      'patientName',
+    ]);
+    // t1's two overrides share a time: compared without their order.
+    expect(r.rows.map((row) => [row[0], row[1], row[3], row[5]]).sort()).toEqual([
+      ['2025-03-10', 'age-conflict', 'coder-a', 'rep-e1'],
+      ['2025-03-10', 'excludes1', 'coder-a', 'rep-e1'],
+      ['2025-03-10', 'excludes1', 'coder-a', 'rep-e2'],
+      ['2025-03-11', 'excludes1', 'coder-b', 'rep-e3'],
+    ]);
+    expect(r.rows[0]?.slice(4)).toEqual(['Documented', 'rep-e1', 'rep-patient', 'Reportson, Rita']);
+    const kind = await report(
+      'coder',
+      '/reports/coding-overrides?from=2025-02-01&to=2025-03-31&kind=excludes1&coder=coder-b',
+    );
+    expect(kind.rows.map((row) => row[5])).toEqual(['rep-e3']);
+    const b = await report('coder', '/reports/coding-overrides?from=2025-02-01&to=2025-03-31&coder=coder-b');
+    expect(b.rows.map((row) => [row[1], row[5]])).toEqual([
+      ['sex-conflict', 'rep-e4'],
+      ['excludes1', 'rep-e3'],
+    ]);
+    expect((await server.call('auditor', 'GET', '/reports/coding-overrides')).status).toBe(403);
+    expect((await server.call('him-director', 'GET', '/reports/coding-finalized?state=final')).status).toBe(
+      400,
+    );
+  });
+
   it('roi-turnaround: released requests by month, median and 90th percentile days, past the legal clock', async () => {
     const r = await report('him-director', '/reports/roi-turnaround?from=2025-04-01&to=2025-06-30');
     expect(r.columns).toEqual(['month', 'released', 'medianDays', 'p90Days', 'late']);
