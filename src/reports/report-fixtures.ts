@@ -69,6 +69,7 @@ function codingTask(
   modified: string,
   state: 'coded' | 'final',
   code = CODING_TASK,
+  work?: { encounter: string; patient: string },
 ): Resource {
   return {
     resourceType: 'Task',
@@ -76,6 +77,12 @@ function codingTask(
     status: state === 'final' ? 'completed' : 'in-progress',
     intent: 'order',
     code: { coding: [{ system: TASK_SYSTEM, code }] },
+    ...(work
+      ? {
+          focus: { reference: `Encounter/rep-${work.encounter}` },
+          for: { reference: `Patient/${work.patient}` },
+        }
+      : {}),
     businessStatus: { coding: [{ system: CODING_STATE_SYSTEM, code: state }] },
     owner: { identifier: { system: 'urn:custodian:user', value: coder } },
     lastModified: modified,
@@ -244,14 +251,26 @@ export const FIXTURE_RESOURCES: Resource[] = [
   encounter('e6', 'IMP', 'in-progress', '2025-03-28T08:00:00Z', undefined, undefined),
   // prettier-ignore
   encounter('e7', 'AMB', 'finished', '2024-10-30T08:00:00Z', '2024-11-01T09:00:00Z', undefined, CARDIO, { patient: 'rep-patient-2', charges: 250 }),
-  codingTask('t1', 'coder-a', '2025-03-10T10:00:00Z', 'final'),
+  codingTask('t1', 'coder-a', '2025-03-10T10:00:00Z', 'final', CODING_TASK, {
+    encounter: 'e1',
+    patient: 'rep-patient',
+  }),
   ...overrides('t1', 'e1', 'coder-a', '2025-03-10T10:00:00Z', ['excludes1', 'age-conflict']),
-  codingTask('t2', 'coder-a', '2025-03-10T15:00:00Z', 'final'),
+  codingTask('t2', 'coder-a', '2025-03-10T15:00:00Z', 'final', CODING_TASK, {
+    encounter: 'e2',
+    patient: 'rep-patient',
+  }),
   ...overrides('t2', 'e2', 'coder-a', '2025-03-10T15:00:00Z', ['excludes1']),
   codingTask('t3', 'coder-a', '2025-03-10T16:00:00Z', 'coded'),
-  codingTask('t4', 'coder-b', '2025-03-11T09:00:00Z', 'final'),
+  codingTask('t4', 'coder-b', '2025-03-11T09:00:00Z', 'final', CODING_TASK, {
+    encounter: 'e3',
+    patient: 'rep-patient-2',
+  }),
   ...overrides('t4', 'e3', 'coder-b', '2025-03-11T09:00:00Z', ['excludes1']),
-  codingTask('t5', 'coder-b', '2025-02-27T09:00:00Z', 'final'),
+  codingTask('t5', 'coder-b', '2025-02-27T09:00:00Z', 'final', CODING_TASK, {
+    encounter: 'e4',
+    patient: 'rep-patient-2',
+  }),
   ...overrides('t5', 'e4', 'coder-b', '2025-02-27T09:00:00Z', ['sex-conflict']),
   codingTask('t6', 'coder-b', '2025-03-11T09:30:00Z', 'final', 'chart-completion'),
   diagnosis('d1', 'E11.9', 'Type 2 diabetes mellitus without complications', '2025-01-10T10:00:00Z', {

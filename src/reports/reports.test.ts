@@ -248,16 +248,15 @@ describe('operations reports on a constructed data set', () => {
   it('coding-finalized: the cases behind the Finalized figures, per coder (t3 not final, t5 before from, t6 another task)', async () => {
     const r = await report('him-director', '/reports/coding-finalized?from=2025-03-01&to=2025-03-31');
     expect(r.columns).toEqual(['finalized', 'coder', 'encounter', 'patient', 'patientName']);
-    // The fixture's work items name no encounter: coder and day are what tell them apart.
-    expect(r.rows.map((row) => [row[0], row[1]])).toEqual([
-      ['2025-03-10', 'coder-a'],
-      ['2025-03-10', 'coder-a'],
-      ['2025-03-11', 'coder-b'],
+    expect(r.rows).toEqual([
+      ['2025-03-10', 'coder-a', 'rep-e1', 'rep-patient', 'Reportson, Rita'],
+      ['2025-03-10', 'coder-a', 'rep-e2', 'rep-patient', 'Reportson, Rita'],
+      ['2025-03-11', 'coder-b', 'rep-e3', 'rep-patient-2', 'Paysown, Sam'],
     ]);
     const b = await report('coder', '/reports/coding-finalized?from=2025-02-01&to=2025-03-31&coder=coder-b');
-    expect(b.rows.map((row) => [row[0], row[1]])).toEqual([
-      ['2025-02-27', 'coder-b'],
-      ['2025-03-11', 'coder-b'],
+    expect(b.rows.map((row) => [row[0], row[2]])).toEqual([
+      ['2025-02-27', 'rep-e4'],
+      ['2025-03-11', 'rep-e3'],
     ]);
   });
 

@@ -167,6 +167,8 @@ describe('dashboards', () => {
     await page.goBack();
     // Dr Delta's delinquent deficiency opens the completeness worklist of that provider and age.
     await page.getByRole('heading', { level: 1, name: "HIM director's dashboard" }).waitFor();
+    // Back on the dashboard, its reports load again: read the header once Dr Delta's column is drawn.
+    await page.locator('figure[data-chart="delinquency"] thead th').filter({ hasText: 'Delta' }).waitFor();
     const providers = await page.locator('figure[data-chart="delinquency"] thead th').allTextContents();
     const deltaColumn = providers.findIndex((name) => name.includes('Delta')) - 1;
     expect(deltaColumn).toBeGreaterThanOrEqual(0);
@@ -201,6 +203,37 @@ describe('dashboards', () => {
       .click();
     await page.getByRole('heading', { level: 1, name: 'Coded cases of E11.9' }).waitFor();
     await expect.poll(() => page.getByRole('row').filter({ hasText: 'Rita Reportson' }).count()).toBe(3);
+    await page.goBack();
+    // The 0DTJ4ZZ figure of the procedures table opens the two coded procedures of that code.
+    await page
+      .locator('figure[data-chart="procedures"] tr')
+      .filter({ hasText: '0DTJ4ZZ' })
+      .getByRole('link', { name: '2' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Coded procedures of 0DTJ4ZZ' }).waitFor();
+    await expect.poll(() => page.getByRole('row').filter({ hasText: 'Rita Reportson' }).count()).toBe(2);
+    await page.goBack();
+    // Finalized in the range: t1, t2 (coder-a), t4 and t5 (coder-b): the encounters they worked.
+    await expect(page.locator('[data-tile="finalized"] .count').textContent()).resolves.toBe('4');
+    await page.locator('[data-tile="finalized"]').getByRole('link').click();
+    await page.waitForURL('**/app/reports/finalized?from=2025-01-01&to=2025-03-31');
+    await page.getByRole('heading', { level: 1, name: 'Cases finalized' }).waitFor();
+    const encounters = (): Promise<string[]> => page.locator('tbody th').allTextContents();
+    await expect.poll(encounters).toEqual(['rep-e4', 'rep-e1', 'rep-e2', 'rep-e3']);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.goBack();
+    // coder-b's excludes1 override opens exactly that one: on encounter e3.
+    await excludes.locator('td').nth(1).getByRole('link').click();
+    await page.waitForURL(
+      '**/app/reports/overrides?from=2025-01-01&to=2025-03-31&coder=coder-b&kind=excludes1',
+    );
+    await page.getByRole('heading', { level: 1, name: 'Edits overridden' }).waitFor();
+    await expect.poll(encounters).toEqual(['rep-e3']);
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'Documented' })
+      .filter({ hasText: 'Reportson, Rita' })
+      .waitFor();
     await page.goBack();
     await page.locator('[data-tile="uncoded"]').getByRole('link').click();
     await page.waitForURL('**/app/coding/worklist?state=uncoded');

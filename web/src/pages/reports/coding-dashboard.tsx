@@ -1,10 +1,10 @@
 import type { ReactNode } from 'react';
 import { Page } from '../../components/page.tsx';
 import { useLocation } from '../../router.tsx';
-import { casesPath } from './cases-page.tsx';
+import { casesPath, procedureCasesPath } from './cases-page.tsx';
 import { columnSeries, distinctOf, pivotSeries, totalOf } from './chart-series.ts';
 import { FilterBar, filtersFrom, Loaded, Tiles, useReports, type DashboardFilters } from './dashboard.tsx';
-import { backlogWorklistPath } from './dashboard-links.ts';
+import { backlogWorklistPath, finalizedPath, overridesPath } from './dashboard-links.ts';
 import { ReportChart } from './report-chart.tsx';
 import { cell, type ReportResult } from './reports-api.ts';
 
@@ -72,8 +72,8 @@ function CodingBody({
   });
   const byMonth = pivotSeries(trend, { category: 'month', series: 'code', value: 'count' });
   const codes = byMonth.series.map((s) => s.name);
-  const coderPath = (coder: string | undefined, state?: 'coded'): string =>
-    `${WORKLIST}?${new URLSearchParams({ ...(state ? { state } : {}), ...(coder ? { coder } : {}) }).toString()}`;
+  const coderPath = (coder: string | undefined, state: 'coded'): string =>
+    `${WORKLIST}?${new URLSearchParams({ state, ...(coder ? { coder } : {}) }).toString()}`;
   return (
     <>
       <Tiles
@@ -97,14 +97,14 @@ function CodingBody({
             title: 'Finalized in the range',
             value: finalized.reduce((a, b) => a + b, 0),
             description: `Encounters made final from ${range.from} to ${range.to}`,
-            path: WORKLIST,
+            path: finalizedPath(range),
           },
           {
             id: 'overrides',
             title: 'Edits overridden',
             value: totalOf(quality, 'overrides'),
             description: 'Coding edits overridden with a reason to finalize, in the range',
-            path: WORKLIST,
+            path: overridesPath(range),
           },
         ]}
       />
@@ -120,8 +120,9 @@ function CodingBody({
               { name: 'Finalized', values: finalized },
               { name: 'Coded, not final', values: perCoder('inProgress') },
             ],
-            // A coder's work still on the worklist: what they saved and have not made final.
-            link: (i, s) => coderPath(coders[i], s === 1 ? 'coded' : undefined),
+            // A coder's cases made final in the range, or their work still on the worklist: what
+            // they saved and have not made final.
+            link: (i, s) => (s === 1 ? coderPath(coders[i], 'coded') : finalizedPath(range, coders[i])),
           }}
         />
         <ReportChart
@@ -129,7 +130,11 @@ function CodingBody({
           title="Edits overridden at final coding, by edit kind and coder"
           kind="bar"
           stacked
-          data={{ ...overrides, link: (_, s) => coderPath(overrides.series[s]?.name) }}
+          data={{
+            ...overrides,
+            link: (i, s) =>
+              overridesPath(range, { kind: overrides.categories[i], coder: overrides.series[s]?.name }),
+          }}
         />
         <ReportChart
           id="trend"
@@ -161,7 +166,8 @@ function CodingBody({
           horizontal
           data={{
             ...columnSeries(procedures, 'code', [{ name: 'Coded', column: 'count' }]),
-            link: () => WORKLIST,
+            link: (i) =>
+              procedureCasesPath(String(cell(procedures, procedures.rows[i] ?? [], 'code')), range),
           }}
         />
       </div>

@@ -99,3 +99,18 @@ export function duplicatesPath(status: DuplicateStatus, month?: string): string 
 export function breakGlassPath(range: Range): string {
   return withQuery('/reports/break-glass', { from: range.from, to: range.to });
 }
+
+/** The encounters made final in a range, one coder's when given (the Finalized tile and bars). */
+export function finalizedPath(range: Range, coder?: string): string {
+  return withQuery('/reports/finalized', { from: range.from, to: range.to, coder });
+}
+
+/** The coding edits overridden at finalization in a range, of one coder and edit kind when given. */
+export function overridesPath(range: Range, point: { coder?: string; kind?: string } = {}): string {
+  return withQuery('/reports/overrides', {
+    from: range.from,
+    to: range.to,
+    coder: point.coder,
+    kind: point.kind,
+  });
+}

@@ -5,6 +5,7 @@ import { AuditStatusPage } from './audit-page.tsx';
 import { BreakGlassReviewPage } from './break-glass-page.tsx';
 import { CasesPage } from './cases-page.tsx';
 import { CodingDashboard } from './coding-dashboard.tsx';
+import { FinalizedCasesPage, OverriddenEditsPage } from './coding-records-page.tsx';
 import { DirectorDashboard } from './director-dashboard.tsx';
 import { PrivacyDashboard } from './privacy-dashboard.tsx';
 
@@ -14,6 +15,8 @@ export function reportsRoute(path: string, session: Session): ReactNode | undefi
   if (path === '/reports/coding') return <CodingDashboard />;
   if (path === '/reports/privacy') return <PrivacyDashboard />;
   if (path === '/reports/cases') return <CasesPage />;
+  if (path === '/reports/finalized') return <FinalizedCasesPage />;
+  if (path === '/reports/overrides') return <OverriddenEditsPage />;
   if (path === '/reports/access') return <AccessReportPage />;
   if (path === '/reports/break-glass') return <BreakGlassReviewPage session={session} />;
   if (path === '/reports/audit') return <AuditStatusPage />;
