@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Bundle } from '@medplum/fhirtypes';
+import { spawnSync } from 'node:child_process';
+import { repoRoot } from '../src/app/config.ts';
 import {
+  ADMIN_PASSWORD,
   killServer,
   residentBytes,
   startCustodian,
@@ -84,6 +87,18 @@ async function drive(
   };
 }
 
+function ensureAdmin(env: NodeJS.ProcessEnv): void {
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'user', ...args], {
+      env,
+      encoding: 'utf8',
+    });
+  const added = cli(['add', 'admin', '--role', 'admin', '--password', ADMIN_PASSWORD]);
+  if (added.status === 0) return;
+  const reset = cli(['reset-password', 'admin', '--password', ADMIN_PASSWORD]);
+  if (reset.status !== 0) throw new Error(`cannot set the administrator: ${added.stderr} ${reset.stderr}`);
+}
+
 export async function runLoadBench(opts: {
   patients: number;
   seconds: number;
@@ -111,6 +126,9 @@ export async function runLoadBench(opts: {
       ? `load (${database}): starting on the seeded store at ${opts.databaseUrl ?? ''} ...`
       : `load (${database}): seeding ${opts.patients} demo patients through custodian start ...`,
   );
+  // A store seeded by another bench has its own users: the administrator the run signs in as is
+  // added (or its password set) through the CLI before the server owns the database.
+  if (seeded) ensureAdmin(env);
   const t0 = Date.now();
   const server = await startCustodian(env, {
     demoPatients: seeded ? 0 : opts.patients,

@@ -23,7 +23,9 @@ export { checkAfterRestart, emptyLedger, type Acknowledged } from './crash-write
 
 /** The repository (bin/custodian.js): computed here, as src/app imports this module's folder. */
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const PASSWORD = 'crash-run-pass-42';
+/** The administrator `startCustodian` signs in as (user admin). */
+export const ADMIN_PASSWORD = 'crash-run-pass-42';
+const PASSWORD = ADMIN_PASSWORD;
 
 export interface RunningServer {
   child: ChildProcess;
