@@ -144,11 +144,13 @@ export async function runLoadBench(opts: {
     const families = (patients.entry ?? [])
       .map((e) => (e.resource?.resourceType === 'Patient' ? (e.resource.name?.[0]?.family ?? '') : ''))
       .filter(Boolean);
-    const worklist = await getJson<{ items: Array<{ encounterId: string }> }>(
+    // Cases to open: discharged encounters from a plain search, so a slow worklist is timed by
+    // its own scenario rather than stopping the run before it starts.
+    const discharged = await getJson<Bundle>(
       server,
-      '/coding/worklist?limit=200',
+      '/fhir/R4/Encounter?status=finished&_count=200&_elements=id',
     );
-    const encounters = worklist.items.map((i) => i.encounterId);
+    const encounters = (discharged.entry ?? []).map((e) => e.resource?.id ?? '').filter(Boolean);
     if (ids.length === 0 || encounters.length === 0)
       throw new Error('the demo data has no patients or encounters');
     const afterSeed = residentBytes(server.child.pid) ?? 0;
