@@ -3,7 +3,7 @@ import { badRequest } from '../outcomes.ts';
 import { paramFor, storedAs } from './definitions.ts';
 import { renderWhere } from './search.ts';
 import { SqlParams } from './sql-params.ts';
-import { keyTable, keyValue, MAX_TALLY_GROUPS, type TallyKey } from './tally.ts';
+import { keyJoin, keyValue, MAX_TALLY_GROUPS, querySlices, type TallyKey } from './tally.ts';
 import type { SearchAccess, SearchRequest } from './types.ts';
 import { resolveValueSets } from './value-set.ts';
 
@@ -145,13 +145,8 @@ export async function aggregateSearch(
   const joins: string[] = [];
   const keys: string[] = [];
   by.forEach((key, i) => {
-    const alias = `g${i}`;
-    const { table, param } = keyTable(request.resourceType, key);
-    const system = 'token' in key && key.system ? ` AND ${alias}.system = ${p.add(key.system, 'text')}` : '';
-    joins.push(
-      `LEFT JOIN ${table} ${alias} ON ${alias}.resource_type = r.resource_type AND ${alias}.resource_id = r.id ` +
-        `AND ${alias}.param = ${p.add(param, 'text')}${system}`,
-    );
+    const { alias, join } = keyJoin(request.resourceType, key, i, p);
+    joins.push(join);
     keys.push(`${keyValue(key, alias)} AS k${i}`);
   });
   const where = renderWhere(request, access, p);
@@ -168,13 +163,8 @@ export async function aggregateSearch(
     `SELECT ${keyNames}, count(*)::int AS n, ${figures.join(', ')} ` +
     `FROM (SELECT x.*, ${columns.columns.join(', ')} FROM (${matches}) x ${columns.joins.join(' ')} OFFSET 0) m ` +
     `GROUP BY ${keyNames} ORDER BY n DESC, ${keyNames} LIMIT ${p.add(MAX_TALLY_GROUPS, 'int')}`;
-  const rows = await db.transaction(async (tx) => {
-    // As a tally (tally.ts): hash joins over index-only slices, no JIT.
-    await tx.query('SET LOCAL jit = off');
-    await tx.query('SET LOCAL enable_nestloop = off');
-    return tx.query<Record<string, string | number | null>>(sql, p.values);
-  });
-  return rows.rows.map((row) => ({
+  const rows = await querySlices(db, sql, p.values);
+  return rows.map((row) => ({
     keys: by.map((_, i) => (row[`k${i}`] ?? null) as string | null),
     count: Number(row.n ?? 0),
     values: measures.map((_, i) => {

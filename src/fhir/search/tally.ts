@@ -55,6 +55,48 @@ export function keyValue(key: TallyKey, alias: string): string {
   return `CASE WHEN isfinite(${column}) THEN to_char(${column} AT TIME ZONE 'UTC', '${format}') END`;
 }
 
+/**
+ * The LEFT JOIN that sets group key `i`'s index rows (alias g<i>) beside each record; `name` is
+ * the key's parameter placeholder, for later references to the same index slice.
+ */
+export function keyJoin(
+  type: string,
+  key: TallyKey,
+  i: number,
+  p: SqlParams,
+): { alias: string; join: string; name: string } {
+  const alias = `g${i}`;
+  const { table, param } = keyTable(type, key);
+  const name = p.add(param, 'text');
+  const system = 'token' in key && key.system ? ` AND ${alias}.system = ${p.add(key.system, 'text')}` : '';
+  return {
+    alias,
+    name,
+    join:
+      `LEFT JOIN ${table} ${alias} ON ${alias}.resource_type = r.resource_type AND ${alias}.resource_id = r.id ` +
+      `AND ${alias}.param = ${name}${system}`,
+  };
+}
+
+/**
+ * Runs a statement that reads whole slices of the index (every Encounter's status), as tallies
+ * and aggregates do: hash joins over index-only scans. Probing record by record, which the
+ * planner picks when it misjudges how many records pass two criteria together, took seconds per
+ * 100,000 records; and a plan costed this high is JIT-compiled, which took longer than running
+ * it. Both settings hold for this transaction only.
+ */
+export async function querySlices(
+  db: Db,
+  sql: string,
+  values: unknown[],
+): Promise<Array<Record<string, string | number | null>>> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET LOCAL jit = off');
+    await tx.query('SET LOCAL enable_nestloop = off');
+    return (await tx.query<Record<string, string | number | null>>(sql, values)).rows;
+  });
+}
+
 export async function tallySearch(
   db: Db,
   request: SearchRequest,
@@ -72,14 +114,8 @@ export async function tallySearch(
   const reps: string[] = [];
   const labels: string[] = [];
   by.forEach((key, i) => {
-    const alias = `g${i}`;
-    const { table, param } = keyTable(request.resourceType, key);
-    const name = p.add(param, 'text');
-    const system = 'token' in key && key.system ? ` AND ${alias}.system = ${p.add(key.system, 'text')}` : '';
-    joins.push(
-      `LEFT JOIN ${table} ${alias} ON ${alias}.resource_type = r.resource_type AND ${alias}.resource_id = r.id ` +
-        `AND ${alias}.param = ${name}${system}`,
-    );
+    const { alias, join, name } = keyJoin(request.resourceType, key, i, p);
+    joins.push(join);
     values.push(`${keyValue(key, alias)} AS k${i}`);
     if (!('token' in key)) {
       labels.push(`NULL AS l${i}`);
@@ -101,17 +137,8 @@ export async function tallySearch(
     `SELECT ${keys}, ${labels.join(', ')}, g.n FROM (SELECT ${[...values, ...reps].join(', ')}, count(DISTINCT r.id)::int AS n ` +
     `FROM fhir_resource r ${joins.join(' ')} WHERE ${where.join(' AND ')} GROUP BY ${groups}) g ` +
     `ORDER BY g.n DESC, ${keys} LIMIT ${p.add(MAX_TALLY_GROUPS, 'int')}`;
-  const rows = await db.transaction(async (tx) => {
-    // A tally reads whole slices of the index (every Encounter's status): hash joins over
-    // index-only scans. Probing record by record, which the planner picks when it misjudges how
-    // many records pass two criteria together, took seconds per 100,000 records; and a plan
-    // costed this high is JIT-compiled, which took longer than running it. Both settings hold
-    // for this transaction only.
-    await tx.query('SET LOCAL jit = off');
-    await tx.query('SET LOCAL enable_nestloop = off');
-    return tx.query<Record<string, string | number | null>>(sql, p.values);
-  });
-  return rows.rows.map((row) => ({
+  const rows = await querySlices(db, sql, p.values);
+  return rows.map((row) => ({
     keys: by.map((_, i) => (row[`k${i}`] ?? null) as string | null),
     labels: by.map((_, i) => (row[`l${i}`] ?? null) as string | null),
     count: Number(row.n ?? 0),
