@@ -115,6 +115,22 @@ describe('the CapabilityStatement', () => {
     const refused = await server.call('admin', 'POST', '/fhir/R4/AuditEvent', { resourceType: 'AuditEvent' });
     expect(refused.status).toBeGreaterThanOrEqual(400);
   });
+
+  it("lists R4's 146 resource types and no later release's", async () => {
+    const cs = await json<CapabilityStatement>(await server.call(null, 'GET', '/fhir/R4/metadata'));
+    const types = (cs.rest?.[0]?.resource ?? []).map((r) => r.type);
+    expect(types).toHaveLength(146);
+    expect(types).toEqual(expect.arrayContaining(['Patient', 'Subscription', 'Bundle', 'Binary']));
+    // SubscriptionStatus came with R4B: not offered, and refused as an unknown type.
+    expect(types).not.toContain('SubscriptionStatus');
+    const posted = await server.call('admin', 'POST', '/fhir/R4/SubscriptionStatus', {
+      resourceType: 'SubscriptionStatus',
+      status: 'active',
+      type: 'heartbeat',
+    });
+    expect(posted.status).toBe(404);
+    expect(((await posted.json()) as OperationOutcome).issue[0]?.diagnostics).toMatch(/SubscriptionStatus/);
+  });
 });
 
 describe('identifier:of-type', () => {

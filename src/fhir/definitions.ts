@@ -19,7 +19,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { CUSTODIAN_PARAMETER_BUNDLE } from './custodian-parameters.ts';
 import { assertJsonShape } from './json-shape.ts';
-import { requiredCodeIssues } from './required-codes.ts';
+import { r4CodeSystemCodes, requiredCodeIssues } from './required-codes.ts';
 import { withoutFalseFindings } from './validator-corrections.ts';
 import { badRequest, isOutcomeError, OutcomeError } from './outcomes.ts';
 
@@ -41,11 +41,15 @@ export function loadDefinitions(): ReadonlySet<string> {
   indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
   // Custodian's own parameters (charges, due dates) after R4's, which they never replace.
   indexSearchParameterBundle(CUSTODIAN_PARAMETER_BUNDLE);
+  // R4 4.0.1's own list of resource types: Medplum's definitions also carry R4B's
+  // SubscriptionStatus under an hl7.org URL, which no R4 client expects and R4 cannot validate.
+  const r4List = r4CodeSystemCodes('http://hl7.org/fhir/resource-types');
   r4Types = new Set(
     resources.entry
       ?.map((e) => e.resource as { kind?: string; abstract?: boolean; type?: string; url?: string })
       .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.url?.startsWith('http://hl7.org/fhir/'))
-      .map((sd) => sd.type ?? '') ?? [],
+      .map((sd) => sd.type ?? '')
+      .filter((type) => r4List.has(type)) ?? [],
   );
   return r4Types;
 }

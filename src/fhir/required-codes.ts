@@ -30,6 +30,19 @@ let definitions: Bundle<CodeSystem | ValueSet> | undefined;
 const valueSetBundle = (): Bundle<CodeSystem | ValueSet> =>
   (definitions ??= readJson('fhir/r4/valuesets.json') as Bundle<CodeSystem | ValueSet>);
 
+/**
+ * Every code of an R4 code system (nested concepts included), e.g. the resource types of
+ * http://hl7.org/fhir/resource-types; empty for a system R4 does not define.
+ */
+export function r4CodeSystemCodes(url: string): ReadonlySet<string> {
+  const codes = new Set<string>();
+  for (const e of valueSetBundle().entry ?? []) {
+    const r = e.resource;
+    if (r?.resourceType === 'CodeSystem' && r.url === url) flatten(r.concept, codes);
+  }
+  return codes;
+}
+
 let systemsOfSets: Map<string, string> | undefined;
 
 /**
