@@ -4,6 +4,7 @@ import type { Db } from '../db/index.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
 import { FhirStore } from '../fhir/store.ts';
 import { finalizeEncounterCoding, getEncounterCoding, saveEncounterCoding } from './workflow.ts';
+import { referencedId } from '../fhir/definitions.ts';
 
 /**
  * The demo's coding department at work: before a director first opens the reports, the coders
@@ -55,7 +56,7 @@ function contextFor(coder: string): RequestContext {
 /** The clinicians' diagnoses in the Encounter's rank order: the coder's principal is the first. */
 async function rankedDiagnoses(store: FhirStore, encounter: Encounter): Promise<string[]> {
   const ranked = [...(encounter.diagnosis ?? [])].sort((a, b) => (a.rank ?? 99) - (b.rank ?? 99));
-  const ids = ranked.map((d) => /^Condition\/(.+)$/.exec(d.condition.reference ?? '')?.[1]).filter(Boolean);
+  const ids = ranked.map((d) => referencedId(d.condition, 'Condition')).filter(Boolean);
   const conditions = (await store.readMany('Condition', ids as string[])) as Condition[];
   const byId = new Map(conditions.map((c) => [c.id, c]));
   const codes: string[] = [];

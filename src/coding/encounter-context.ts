@@ -1,6 +1,7 @@
 import type { Encounter, Patient } from '@medplum/fhirtypes';
 import { conflict } from '../fhir/outcomes.ts';
 import type { CodingRequest } from './types.ts';
+import { referencedId } from '../fhir/definitions.ts';
 
 /** How HIM sees a visit: the coding setting, the class shown on the worklist, and its dates. */
 export type EncounterClassLabel = 'inpatient' | 'outpatient' | 'emergency';
@@ -33,8 +34,7 @@ export function classLabel(encounter: Encounter): EncounterClassLabel {
 }
 
 export function patientIdOf(encounter: Encounter): string | undefined {
-  const m = /^Patient\/([^/]+)$/.exec(encounter.subject?.reference ?? '');
-  return m?.[1];
+  return referencedId(encounter.subject, 'Patient');
 }
 
 /** Whole years between a birth date and a date (age at admission for the MCE-style edits). */

@@ -9,7 +9,8 @@ import type {
 import type { Queryable } from '../db/index.ts';
 import { isOutcomeError } from '../fhir/outcomes.ts';
 import type { FhirStore } from '../fhir/store.ts';
-import { chartFacts, idOf, type ChartFacts, type Clinician } from './chart-facts.ts';
+import { chartFacts, type ChartFacts, type Clinician } from './chart-facts.ts';
+import { referencedId } from '../fhir/definitions.ts';
 import {
   CLOSE_SYSTEM,
   deficiencyTaskId,
@@ -253,5 +254,5 @@ export async function evaluateCharts(
 
 /** The encounters a document is filed to. */
 export function encountersOfDocument(doc: DocumentReference | null): string[] {
-  return (doc?.context?.encounter ?? []).flatMap((r) => idOf(r, 'Encounter') ?? []);
+  return (doc?.context?.encounter ?? []).flatMap((r) => referencedId(r, 'Encounter') ?? []);
 }

@@ -1,4 +1,5 @@
 import type { DocumentReference, Encounter, Procedure, Reference } from '@medplum/fhirtypes';
+import { referencedId } from '../fhir/definitions.ts';
 
 /**
  * What the rules need to know about one chart, taken from its FHIR resources. Pure: the
@@ -47,13 +48,8 @@ const SURGICAL_PROCEDURE = '387713003';
 const ICD10PCS = 'http://www.cms.gov/Medicare/Coding/ICD10';
 const CPT = 'http://www.ama-assn.org/go/cpt';
 
-export function idOf(ref: Reference | undefined, type: string): string | undefined {
-  const m = new RegExp(`^${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(ref?.reference ?? '');
-  return m?.[1];
-}
-
 function clinician(ref: Reference | undefined): Clinician | undefined {
-  const id = idOf(ref, 'Practitioner');
+  const id = referencedId(ref, 'Practitioner');
   if (!id) return undefined;
   return ref?.display ? { id, name: ref.display } : { id };
 }
@@ -135,7 +131,7 @@ export function chartFacts(
   documents: ReadonlyArray<DocumentReference & { id: string }>,
   procedures: ReadonlyArray<Procedure & { id: string }>,
 ): ChartFacts | undefined {
-  const patientId = idOf(encounter.subject, 'Patient');
+  const patientId = referencedId(encounter.subject, 'Patient');
   if (!patientId) return undefined;
   return {
     encounterId: encounter.id,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Communication, Encounter, Task, TaskInput } from '@medplum/fhirtypes';
 import { badRequest, conflict, forbidden, notFound } from '../fhir/outcomes.ts';
 import type { FhirStore } from '../fhir/store.ts';
-import { idOf } from './chart-facts.ts';
+import { referencedId } from '../fhir/definitions.ts';
 import { practitionerOf } from './documents/indexing.ts';
 import { TASK_SYSTEM } from './deficiency-task.ts';
 
@@ -85,12 +85,12 @@ export async function sendQuery(
 ): Promise<QueryTask> {
   store.assertMay('Task', 'create');
   const encounter = (await store.read('Encounter', request.encounter)) as Encounter & { id: string };
-  const patient = idOf(encounter.subject, 'Patient');
+  const patient = referencedId(encounter.subject, 'Patient');
   if (!patient) throw badRequest(`Encounter/${encounter.id} has no patient`, ['encounter']);
   const owner =
     provider ??
     (encounter.participant ?? [])
-      .map((p) => idOf(p.individual, 'Practitioner'))
+      .map((p) => referencedId(p.individual, 'Practitioner'))
       .find((id): id is string => !!id);
   if (!owner) throw badRequest('The encounter names no practitioner: give provider', ['provider']);
   await store.read('Practitioner', owner);

@@ -19,6 +19,7 @@ import {
   wholeNumber,
 } from './route-input.ts';
 import { listDeficiencies, SORTS, waiveDeficiency } from './worklist.ts';
+import { referencedId } from '../fhir/definitions.ts';
 
 type Query = Record<string, string | undefined>;
 
@@ -73,7 +74,7 @@ export async function registerCompletenessRoutes(
       const id = resourceId(request.params.id, 'id');
       const body = (request.body ?? {}) as { reason?: unknown };
       const task = await waiveDeficiency(storeFor(db, request), id, requiredText(body.reason, 'reason'));
-      const patient = /^Patient\/(.+)$/.exec(task.for?.reference ?? '')?.[1];
+      const patient = referencedId(task.for, 'Patient');
       if (patient) request.auditPatients = [patient];
       return task;
     },
@@ -92,7 +93,7 @@ export async function registerCompletenessRoutes(
               'provider',
             );
       const task = await sendQuery(storeFor(db, request), parseQuery(request.body), provider);
-      const patient = /^Patient\/(.+)$/.exec(task.for?.reference ?? '')?.[1];
+      const patient = referencedId(task.for, 'Patient');
       if (patient) request.auditPatients = [patient];
       return reply.code(201).send(task);
     },
@@ -120,7 +121,7 @@ export async function registerCompletenessRoutes(
         option: requiredText(body.option, 'option', 300),
         text: optionalText(body.text, 'text', 2000),
       });
-      const patient = /^Patient\/(.+)$/.exec(done.task.for?.reference ?? '')?.[1];
+      const patient = referencedId(done.task.for, 'Patient');
       if (patient) request.auditPatients = [patient];
       return done;
     },

@@ -2,7 +2,7 @@ import type { DocumentReference, Procedure } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../db/index.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
 import { FhirStore, type ChangedRecord } from '../fhir/store.ts';
-import { idOf } from './chart-facts.ts';
+import { referencedId } from '../fhir/definitions.ts';
 import { encountersOfDocument, evaluateCharts } from './chart-evaluation.ts';
 
 /**
@@ -72,7 +72,7 @@ async function documentEncounters(q: Queryable, rows: readonly ChangedRecord[]):
      ON CONFLICT (document_id) DO UPDATE SET patient_id = EXCLUDED.patient_id, encounter_ids = EXCLUDED.encounter_ids`,
     [
       ids,
-      rows.map((r) => idOf((r.content as DocumentReference | null)?.subject, 'Patient') ?? null),
+      rows.map((r) => referencedId((r.content as DocumentReference | null)?.subject, 'Patient') ?? null),
       now.map((e) => e.join(' ')),
     ],
   );
@@ -81,7 +81,7 @@ async function documentEncounters(q: Queryable, rows: readonly ChangedRecord[]):
 
 function encountersOf(type: (typeof FOLLOWED)[number], row: ChangedRecord): string[] {
   if (type === 'Encounter') return [row.id];
-  const encounter = idOf((row.content as Procedure | null)?.encounter, 'Encounter');
+  const encounter = referencedId((row.content as Procedure | null)?.encounter, 'Encounter');
   return encounter ? [encounter] : [];
 }
 

@@ -192,6 +192,19 @@ function loadCompartment(): void {
  * The patient a resource belongs to (its patient compartment owner), or null. A Patient owns
  * itself. This id is the distribution key and what Patient/$everything gathers by.
  */
+/**
+ * The id in a local reference `<type>/<id>` (an id as FHIR allows it), or undefined for another
+ * type, an absolute URL, a contained or logical reference, or none.
+ */
+export function referencedId(ref: Reference | undefined, type: string): string | undefined {
+  const reference = ref?.reference;
+  if (!reference?.startsWith(`${type}/`)) return undefined;
+  const id = reference.slice(type.length + 1);
+  return FHIR_ID.test(id) ? id : undefined;
+}
+
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
 export function patientOf(resource: Resource): string | null {
   if (resource.resourceType === 'Patient') return resource.id ?? null;
   loadCompartment();

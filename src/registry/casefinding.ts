@@ -1,4 +1,4 @@
-import type { Condition, DiagnosticReport, Reference } from '@medplum/fhirtypes';
+import type { Condition, DiagnosticReport } from '@medplum/fhirtypes';
 import type { Db } from '../db/index.ts';
 import { badRequest, notFound, unprocessable } from '../fhir/outcomes.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
@@ -7,6 +7,7 @@ import { casefindingFlag, ICD10CM_SYSTEM, siteKeyOf, type CaseFlag } from './cas
 import { refreshLastContacts } from './follow-up.ts';
 import { visiblePatientNames } from './patient-names.ts';
 import { readWatermark, settledUpTo, settleMsOf, writeWatermark } from './registry-tables.ts';
+import { referencedId } from '../fhir/definitions.ts';
 
 /**
  * Casefinding: the store's change feed of Conditions and pathology reports (DiagnosticReport
@@ -56,11 +57,6 @@ interface Found {
 const FOLLOWED = ['Condition', 'DiagnosticReport'] as const;
 const BATCH = 500;
 
-function idOf(ref: Reference | undefined, type: string): string | null {
-  const m = new RegExp(`^${type}/([^/]+)$`).exec(ref?.reference ?? '');
-  return m?.[1] ?? null;
-}
-
 /** A diagnosis entered in error or refuted (a coder's retired code), or a report entered in error. */
 function withdrawn(r: Condition | DiagnosticReport): boolean {
   if (r.resourceType === 'DiagnosticReport')
@@ -77,7 +73,7 @@ function foundIn(row: ChangedRecord): Found | undefined {
     r.resourceType === 'Condition'
       ? (r.code?.coding ?? [])
       : (r.conclusionCode ?? []).flatMap((c) => c.coding ?? []);
-  const patientId = idOf(r.subject, 'Patient');
+  const patientId = referencedId(r.subject, 'Patient');
   if (!patientId) return undefined;
   for (const coding of codings) {
     if (coding.system !== ICD10CM_SYSTEM || !coding.code) continue;
@@ -87,7 +83,7 @@ function foundIn(row: ChangedRecord): Found | undefined {
       patientId,
       source: `${r.resourceType}/${row.id}`,
       code: coding.code,
-      encounterId: idOf(r.encounter, 'Encounter'),
+      encounterId: referencedId(r.encounter, 'Encounter') ?? null,
       flag,
       siteKey: siteKeyOf(coding.code),
     };

@@ -11,6 +11,7 @@ import {
   settleMsOf,
   writeWatermark,
 } from './registry-tables.ts';
+import { referencedId } from '../fhir/definitions.ts';
 
 /**
  * Follow-up: every living patient with an analytic case is followed yearly. A new encounter of a
@@ -48,7 +49,7 @@ export async function refreshLastContacts(db: Db, store: FhirStore, now = new Da
     const latest = new Map<string, string>();
     for (const row of rows) {
       const e = row.content as Encounter | null;
-      const patientId = /^Patient\/([^/]+)$/.exec(e?.subject?.reference ?? '')?.[1];
+      const patientId = referencedId(e?.subject, 'Patient');
       const date = e && !row.deleted ? contactDate(e, today) : undefined;
       if (!patientId || !date) continue;
       if ((latest.get(patientId) ?? '') < date) latest.set(patientId, date);

@@ -14,6 +14,7 @@ import { heldBy, listHolds } from './holds.ts';
 import { factsOf, patientRetention, recordDate } from './patient-retention.ts';
 import { loadRules } from './rules.ts';
 import { retentionEnd } from './schedule.ts';
+import { referencedId } from '../fhir/definitions.ts';
 
 /**
  * The destruction run: what is past retention and under no hold (proposed), approved by a
@@ -91,7 +92,7 @@ export async function dueCharts(store: FhirStore, asOf: string): Promise<RunItem
   const encounters = (await store.findAll({ type: 'Encounter' })).matches as Encounter[];
   const byPatient = new Map<string, Encounter[]>();
   for (const e of encounters) {
-    const p = /^Patient\/(.+)$/.exec(e.subject?.reference ?? '')?.[1];
+    const p = referencedId(e.subject, 'Patient');
     if (p) byPatient.set(p, [...(byPatient.get(p) ?? []), e]);
   }
   const held = new Set((await listHolds(store.db, {})).map((h) => h.patientId));

@@ -1,7 +1,7 @@
 import type { DocumentReference, Encounter } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/outcomes.ts';
 import type { FhirStore } from '../../fhir/store.ts';
-import { idOf } from '../chart-facts.ts';
+import { referencedId } from '../../fhir/definitions.ts';
 
 /**
  * Where a document is filed: its patient and, optionally, the encounter. Both are read through
@@ -28,7 +28,7 @@ export async function resolveFiling(
   if (input.encounter && !encounter) throw badRequest('encounter must be Encounter/<id>', ['encounter']);
   if (encounter) {
     const enc = (await store.read('Encounter', encounter)) as Encounter;
-    const owner = idOf(enc.subject, 'Patient');
+    const owner = referencedId(enc.subject, 'Patient');
     if (patient && owner !== patient)
       throw badRequest(`Encounter/${encounter} is not Patient/${patient}'s`, ['encounter']);
     patient = owner;
@@ -39,8 +39,8 @@ export async function resolveFiling(
 }
 
 export function filingOf(doc: DocumentReference): { patient?: string; encounter?: string } {
-  const patient = idOf(doc.subject, 'Patient');
-  const encounter = idOf(doc.context?.encounter?.[0], 'Encounter');
+  const patient = referencedId(doc.subject, 'Patient');
+  const encounter = referencedId(doc.context?.encounter?.[0], 'Encounter');
   return { ...(patient ? { patient } : {}), ...(encounter ? { encounter } : {}) };
 }
 

@@ -10,6 +10,7 @@ import { COMPLETENESS_CONTEXT } from '../watcher.ts';
 import { fileDocument, documentContent, indexingQueue, signDocument } from './indexing.ts';
 import { storeDocument, type Upload } from './intake.ts';
 import { filingOf } from './location.ts';
+import { referencedId } from '../../fhir/definitions.ts';
 
 const UPLOAD_FIELDS = ['patient', 'encounter', 'type', 'date', 'author', 'description'] as const;
 
@@ -112,7 +113,7 @@ export async function registerDocumentRoutes(
       request.auditPatients = filed.patient ? [filed.patient] : [];
       await reevaluate(
         db,
-        (signed.context?.encounter ?? []).map((e) => /^Encounter\/(.+)$/.exec(e.reference ?? '')?.[1]),
+        (signed.context?.encounter ?? []).map((e) => referencedId(e, 'Encounter')),
       );
       return signed;
     },
