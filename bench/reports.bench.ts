@@ -5,6 +5,7 @@ import { FhirStore } from '../src/fhir/store.ts';
 import type { RequestContext } from '../src/fhir/request-context.ts';
 import { writeVersions, type VersionWrite } from '../src/fhir/unchecked-storage.ts';
 import { REPORTS, runReport } from '../src/reports/index.ts';
+import { seedMoreReportData } from './reports-records.ts';
 import { seedPatients } from './store.bench.ts';
 import { percentile } from './stats.ts';
 
@@ -12,8 +13,10 @@ import { percentile } from './stats.ts';
  * Each report (src/reports) timed on a PostgreSQL server at `patients` patients (issue #19: each
  * answers within 2 s at 100,000). The patients are store.bench.ts's `bench-<i>`; beside each, two
  * finished encounters over 2025 (a third of them coded, a sixth final), two coded ICD-10-CM
- * diagnoses, a coded procedure, the coding work item, and a duplicate-review Task for one in fifty.
- * Written straight through the store's storage layer in batches (seeding is not what is measured);
+ * diagnoses, a coded procedure, the coding work item, and a duplicate-review Task for one in fifty;
+ * then (reports-records.ts) the encounters' charges and attending, coverage, release requests,
+ * coding overrides, restricted charts with break-the-glass and the year's access trail, and chart
+ * deficiencies. Written straight through the store's storage layer in batches (seeding is not what is measured);
  * a store seeded before is reused.
  */
 
@@ -97,8 +100,10 @@ export async function seedReportData(
   log: (s: string) => void,
 ): Promise<void> {
   // Batches commit whole: a batch whose last record exists was written by an earlier run.
-  const patientsHave = await store.count({ type: 'Patient' });
-  if (patientsHave < patients) await seedPatients(db, patients, undefined, patientsHave);
+  // The last patient there says the patients are (an unaudited look: a count is audited, and
+  // waits for the trail's lock whoever else holds it).
+  if (!(await store.exists('Patient', `bench-${patients - 1}`)))
+    await seedPatients(db, patients, undefined, await store.count({ type: 'Patient' }));
   const batch = 500;
   let wrote = 0;
   for (let start = 0; start < patients; start += batch) {
@@ -111,9 +116,13 @@ export async function seedReportData(
     wrote += end - start;
     if ((start / batch) % 20 === 0) log(`reports bench: records of ${end} patients written`);
   }
+  // What several reports read besides (charges, coverage, release requests, overrides, the
+  // access trail, deficiencies: reports-records.ts), each batch marked by its own record, so a
+  // store seeded before this pass existed gains them.
+  const wroteMore = await seedMoreReportData(db, store, patients, log);
   // As autovacuum would have by then: statistics, and the visibility map that lets the tallies
   // read the index alone.
-  if (wrote > 0) await db.query('VACUUM ANALYZE');
+  if (wrote > 0 || wroteMore) await db.query('VACUUM ANALYZE');
 }
 
 export interface ReportsScaleResult {

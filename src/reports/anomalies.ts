@@ -1,7 +1,8 @@
-import type { Address, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
+import type { Address, Patient, Practitioner } from '@medplum/fhirtypes';
 import type { FhirStore } from '../fhir/store.ts';
 import { isAllowed } from '../shared/index.ts';
-import { tallyRecords } from '../fhir/tally.ts';
+import type { Criterion } from '../fhir/search/typed.ts';
+import { tallyRecords, type TallyKey, type TallyRow } from '../fhir/tally.ts';
 import { isoDay, type Cell, type ReportDefinition, type ReportParams } from './definition.ts';
 import { USER_SYSTEM } from './record-terms.ts';
 
@@ -81,28 +82,49 @@ async function staffByUser(store: FhirStore): Promise<Map<string, Practitioner>>
   return staff;
 }
 
+/** An accessed patient (AuditEvent `patient`) who is a Patient matching `where`. */
+const patientWho = (where: Criterion): Criterion => ({
+  param: 'patient',
+  chain: { type: 'Patient', where },
+});
+
+/**
+ * Who looked at whom, among the looks that may raise a flag: at an employee's chart, or at a
+ * patient whose family name starts like a staff member's (the database narrows, the names are
+ * compared here). Counted per user and patient in the database, so only those few pairs (never
+ * every patient the staff saw) come back, and only their patients are read.
+ */
 async function relationFlags(store: FhirStore, params: ReportParams): Promise<Flag[]> {
-  const pairs = await tallyRecords(store, {
-    type: 'AuditEvent',
-    where: [
-      { param: 'date', date: params.from, prefix: 'ge' },
-      { param: 'date', date: params.to, prefix: 'le' },
-      { param: 'outcome', tokens: [{ code: '0' }] },
-    ],
-    by: [{ token: 'agent:identifier' }, { reference: 'patient' }],
-  });
-  const seen = pairs.filter((p) => p.keys[0] && p.keys[1]);
-  if (seen.length === 0) return [];
+  const looks: Criterion[] = [
+    { param: 'date', date: params.from, prefix: 'ge' },
+    { param: 'date', date: params.to, prefix: 'le' },
+    { param: 'outcome', tokens: [{ code: '0' }] },
+  ];
+  const by: TallyKey[] = [{ token: 'agent:identifier' }, { reference: 'patient' }];
+  const pairsWhere = async (who: Criterion): Promise<TallyRow[]> =>
+    (await tallyRecords(store, { type: 'AuditEvent', where: [...looks, patientWho(who)], by })).filter(
+      (p) => p.keys[0] && p.keys[1],
+    );
+  const onEmployees = await pairsWhere({ param: '_security', tokens: [{ ...EMPLOYEE }] });
   const staff = await staffByUser(store);
-  const employees = new Set(
-    (
-      await store.findAll({ type: 'Patient', where: [{ param: '_security', tokens: [{ ...EMPLOYEE }] }] })
-    ).matches.map((p: Resource) => p.id ?? ''),
-  );
-  // Only the patients seen by users whose own name we know need reading.
-  const wanted = seen.filter((p) => staff.has(p.keys[0] ?? '')).map((p) => p.keys[1] ?? '');
+  const families = [...new Set([...staff.values()].map(familyOf).filter(Boolean))];
+  const onNamesakes = families.length > 0 ? await pairsWhere({ param: 'family', strings: families }) : [];
+  // Only the namesakes looked at by a user whose own name we know need reading.
+  const wanted = onNamesakes.filter((p) => staff.has(p.keys[0] ?? '')).map((p) => p.keys[1] ?? '');
   const patients = new Map(
-    ((await store.readMany('Patient', wanted)) as Patient[]).map((p) => [p.id ?? '', p] as const),
+    ((await store.readMany('Patient', [...new Set(wanted)])) as Patient[]).map(
+      (p) => [p.id ?? '', p] as const,
+    ),
+  );
+  const employees = new Set(onEmployees.map((p) => p.keys[1] ?? ''));
+  // Each pair once, as one tally would list them: most looks first.
+  const pairs = new Map<string, TallyRow>();
+  for (const p of [...onEmployees, ...onNamesakes]) pairs.set(JSON.stringify(p.keys), p);
+  const seen = [...pairs.values()].sort(
+    (a, b) =>
+      b.count - a.count ||
+      (a.keys[0] ?? '').localeCompare(b.keys[0] ?? '') ||
+      (a.keys[1] ?? '').localeCompare(b.keys[1] ?? ''),
   );
   const flags: Flag[] = [];
   for (const pair of seen) {

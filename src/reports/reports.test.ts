@@ -505,6 +505,24 @@ describe('the catalogue and role checks', () => {
     expect((await server.call(null, 'GET', '/reports/dnfb')).status).toBe(401);
   });
 
+  it('the coding lists (coding-finalized, coding-overrides) are operations reports: the coder and the privacy officer read them, the auditor does not', async () => {
+    for (const name of ['coding-finalized', 'coding-overrides']) {
+      const path = `/reports/${name}?from=2025-03-01&to=2025-03-31`;
+      const director = await report('him-director', path);
+      expect(director.rows.length, name).toBeGreaterThan(0);
+      // Same records, same patients named: none of the fixture's coded cases carries a label the
+      // coder's access hides (a labelled chart's case would drop out of the coder's list only).
+      expect((await report('coder', path)).rows, name).toEqual(director.rows);
+      expect((await report('privacy-officer', path)).rows, name).toEqual(director.rows);
+      expect(await names('coder')).toContain(name);
+      expect(await names('privacy-officer')).toContain(name);
+      expect(await names('auditor')).not.toContain(name);
+      const refused = await server.call('auditor', 'GET', path);
+      expect(refused.status, name).toBe(403);
+      expect(((await refused.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
+    }
+  });
+
   it('answers 404 for an unknown report and 400 for bad parameters', async () => {
     expect((await server.call('him-director', 'GET', '/reports/no-such-report')).status).toBe(404);
     for (const query of [
