@@ -3,6 +3,10 @@
  * searchCodes (in-memory index), the same search in SQL only (pg_trgm), and a plain in-memory scan
  * over the same codes, over a mix of code prefixes, word queries and typos.
  * Run: npx tsx bench/coding.bench.ts   (writes bench/results/coding.json)
+ *
+ * With BENCH_WORKLIST_URL naming a seeded store (e.g. bench/reports.bench.ts's 100,000 patients on
+ * PostgreSQL), it also times the coder's worklist there: the first page with its total, sorted and
+ * filtered, a later page, the menus' facets and the home tile's count (issue #23).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +16,9 @@ import { getCodeCache } from '../src/coding/cache.ts';
 import { codeSetsLoaded, loadCodeSets } from '../src/coding/loader.ts';
 import { scanCache, searchCache, searchCodes } from '../src/coding/search.ts';
 import { searchCodesSql } from '../src/coding/search-sql.ts';
+import { codingWorklist, worklistCount, type WorklistOptions } from '../src/coding/worklist.ts';
+import { FhirStore } from '../src/fhir/store.ts';
+import type { RequestContext } from '../src/fhir/request-context.ts';
 
 const QUERIES = [
   // code prefixes
@@ -77,7 +84,50 @@ async function time(fn: () => unknown): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** Worklist requests a coder makes: the first page (100 rows) in each order and filter, a later one. */
+const WORKLIST_CASES: Array<[string, WorklistOptions]> = [
+  ['first page with facets', { facets: true }],
+  ['first page', {}],
+  ['newest discharge first', { sort: '-discharge' }],
+  ['DNFB 30 days or more', { dnfbMin: 30 }],
+  ['inpatient', { class: 'inpatient' }],
+  ['by class', { sort: 'class' }],
+  ['offset 5000', { offset: 5000 }],
+];
+
+/** The worklist at a seeded store, as a coder (p50 of `runs`, in ms, with the total it shows). */
+async function timeWorklist(databaseUrl: string, runs = 3): Promise<object> {
+  const db = await openDb({ databaseUrl });
+  try {
+    const ctx: RequestContext = {
+      userId: 'bench',
+      username: 'bench-coder',
+      role: 'coder',
+      purpose: 'HOPERAT',
+      sourceAddress: 'bench',
+      tokenId: 'bench',
+      brokenGlassPatients: [],
+    };
+    const store = new FhirStore(db, ctx);
+    const out: Record<string, { p50Ms: number; total: number }> = {};
+    for (const [name, options] of WORKLIST_CASES) {
+      let total = 0;
+      const samples: number[] = [];
+      for (let i = 0; i < runs; i++)
+        samples.push(await time(async () => (total = (await codingWorklist(store, options)).total)));
+      out[name] = { p50Ms: summarise(samples).p50, total };
+    }
+    let count = 0;
+    const countMs = await time(async () => (count = await worklistCount(store)));
+    out['home tile count'] = { p50Ms: round(countMs), total: count };
+    return out;
+  } finally {
+    await db.close();
+  }
+}
+
 export async function runCodingBench(): Promise<object> {
+  const worklistUrl = process.env.BENCH_WORKLIST_URL;
   const dir = loadConfig().codesetsDir;
   if (!dir) throw new Error('No code sets folder: set CUSTODIAN_CODESETS_DIR');
   const db = await openDb({});
@@ -117,6 +167,7 @@ export async function runCodingBench(): Promise<object> {
       targetP95Ms: 5,
       meetsTarget: summarise(full).p95 <= 5,
       top3ForType2Diabetes: top3,
+      ...(worklistUrl ? { worklist: await timeWorklist(worklistUrl) } : {}),
     };
     await mkdir(new URL('./results/', import.meta.url), { recursive: true });
     await writeFile(
@@ -143,5 +194,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(
     `plain scan   p50 ${r.plainScanMs.p50} ms  p95 ${r.plainScanMs.p95} ms  (ratio p95 ${String(r.ratioToPlainScanP95)})`,
   );
+  if (r.worklist) console.log(`worklist: ${JSON.stringify(r.worklist)}`);
   console.log('written bench/results/coding.json');
 }

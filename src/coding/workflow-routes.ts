@@ -51,6 +51,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { db: Db }): 
         payer: q.payer || undefined,
         coder: q.coder || undefined,
         sort: parseWorklistSort(q.sort),
+        facets: flag(q.facets, 'facets'),
         count: q._summary === 'count',
       };
     });
@@ -100,6 +101,13 @@ function parseLimit(value: string | undefined): number | undefined {
   if (!Number.isInteger(n) || n < 1 || n > WORKLIST_MAX)
     throw badRequest(`limit must be a whole number from 1 to ${WORKLIST_MAX}`, ['limit']);
   return n;
+}
+
+/** `1`/`true` or `0`/`false` (absent: false). */
+function flag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw badRequest(`${name} must be 1 or 0`, [name]);
 }
 
 function whole(value: string | undefined, name: string, min: number, max: number): number | undefined {

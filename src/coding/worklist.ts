@@ -27,9 +27,11 @@ import {
  * The coder's worklist: discharged encounters (status finished, with an end time) whose coding is
  * not final, i.e. discharged-not-final-billed (DNFB), oldest discharge first. Every filter, the
  * total, the order and the page are one indexed search in the database (the Encounter's
- * coding-state tag, chains to the patient and its Coverage, reverse chains from the work item);
- * only the page shown is read, so the audit trail names only the patients on it. The filter menus
- * come from tallies (counts per value), not from records.
+ * coding-state tag, chains to the patient and its Coverage, reverse chains from the work item),
+ * run as a broad search (each index slice read once, joined by hash: the worklist is most
+ * finished encounters); only the page shown is read, so the audit trail names only the patients
+ * on it. The filter menus come from tallies (counts per value), not from records, and only when
+ * asked: they do not change from page to page.
  */
 
 export interface WorklistItem {
@@ -83,6 +85,8 @@ export interface WorklistOptions {
   coder?: string | undefined;
   sort?: WorklistSort | undefined;
   now?: Date | undefined;
+  /** Also the filter menus' values (a screen asks once, when it opens, and keeps them). */
+  facets?: boolean | undefined;
 }
 
 /** One value of a filter menu: what the filter takes and what the menu shows. */
@@ -107,7 +111,7 @@ export const SELF_PAY = 'self-pay';
 const PAYER_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** The worklist's search: finished encounters with a discharge time, by their coding-state tag. */
-function baseWhere(state: WorklistOptions['state']): Criterion[] {
+export function baseWhere(state: WorklistOptions['state']): Criterion[] {
   const where: Criterion[] = [
     { param: 'status', tokens: [{ code: 'finished' }] },
     // An end time: an open period ends at infinity, which no date ends before.
@@ -134,15 +138,15 @@ export function parseWorklistState(value: string | undefined): WorklistOptions['
 
 /** How many encounters wait for final coding (the home page tile). */
 export async function worklistCount(store: FhirStore, state?: WorklistOptions['state']): Promise<number> {
-  return store.count({ type: 'Encounter', where: baseWhere(state) });
+  return store.count({ type: 'Encounter', where: baseWhere(state) }, { broad: true });
 }
 
-/** One page of the filtered worklist, with the total and the filter menus' values. */
+/** One page of the filtered worklist, with the total and, when asked, the filter menus' values. */
 export interface WorklistPage {
   total: number;
   offset: number;
   items: WorklistItem[];
-  facets: WorklistFacets;
+  facets?: WorklistFacets;
 }
 
 const onPatient = (where: Criterion): Criterion => ({ param: 'subject', chain: { type: 'Patient', where } });
@@ -244,21 +248,27 @@ export async function codingWorklist(store: FhirStore, options: WorklistOptions 
   const offset = Math.max(options.offset ?? 0, 0);
   const now = options.now ?? new Date();
   const where = [...baseWhere(options.state), ...filterWhere(options, now)];
-  const total = await store.count({ type: 'Encounter', where });
-  const found = await store.find({
-    type: 'Encounter',
-    where,
-    sort: sortOf(options.sort ?? 'discharge'),
-    count: limit,
-    offset,
-    include: [{ param: 'subject' }],
-  });
+  // Broad: the worklist is most finished encounters (every one not final), so the search reads
+  // each criterion's index slice once and counts the total in the same pass as the page.
+  const found = await store.find(
+    {
+      type: 'Encounter',
+      where,
+      sort: sortOf(options.sort ?? 'discharge'),
+      count: limit,
+      offset,
+      include: [{ param: 'subject' }],
+    },
+    { broad: true },
+  );
   const encounters = found.matches.filter((r): r is Encounter => r.resourceType === 'Encounter');
   const patients = new Map<string, Patient>();
   for (const r of found.included) if (r.resourceType === 'Patient' && r.id) patients.set(r.id, r);
   const tasks = await workItems(store, encounters);
   const payers = await primaryPayers(store, [...patients.keys()]);
   const items = encounters.map((e) => worklistItem(e, patients, tasks, payers, now.getTime()));
+  const total = found.total ?? 0;
+  if (!options.facets) return { total, offset, items };
   return { total, offset, items, facets: await worklistFacets(store) };
 }
 

@@ -35,6 +35,7 @@ import {
 import { countSearch, parseSearch, searchBundle, type SearchRequest } from './search/index.ts';
 import { loadIncludes } from './search/include.ts';
 import { searchPage } from './search/search.ts';
+import { broadCount, broadPage } from './search/broad.ts';
 import { describeSpec, typedSearchRequest, type Criterion, type SearchSpec } from './search/typed.ts';
 import { noteWrites } from './statistics.ts';
 import { historyPage, parseHistory } from './history.ts';
@@ -47,6 +48,17 @@ export interface Found {
   matches: Resource[];
   included: Resource[];
   complete: boolean;
+  /** Every match's count, when a broad search asked for the page (same pass as the page). */
+  total?: number;
+}
+
+/**
+ * How a typed search runs. `broad`: it matches much of its type (a worklist over every discharge
+ * not yet final), so each criterion and sort key reads its index slice once, joined by hash, the
+ * page is paged by offset and comes with its total (search/broad.ts). Same matches, same order.
+ */
+export interface SearchPlan {
+  broad?: boolean;
 }
 
 export type { ChangedRecord };
@@ -430,8 +442,28 @@ export class FhirStore {
    * A search built in code (parameters and values as data, see search/typed.ts): one page of
    * matches and what `include` asked for, under the access filter, audited as a search.
    */
-  async find(spec: SearchSpec): Promise<Found> {
-    return this.findPages(spec, 1);
+  async find(spec: SearchSpec, plan: SearchPlan = {}): Promise<Found> {
+    return plan.broad ? this.findBroad(spec) : this.findPages(spec, 1);
+  }
+
+  /** One page of a broad search and its total (see `SearchPlan`). */
+  private async findBroad(spec: SearchSpec): Promise<Found> {
+    const query = describeSpec(spec);
+    return this.audited('search', query, async () => {
+      this.allow(spec.type, 'search');
+      const request = typedSearchRequest(spec);
+      const access = accessOf(this.ctx);
+      const { matches, total } = await broadPage(this.db, request, access);
+      const included =
+        request.include.length > 0 ? await loadIncludes(this.db, matches, request.include, [], access) : [];
+      await queueAudit(this.db, [
+        this.entry('search', 'success', {
+          query,
+          patientIds: patientsIn([...matches, ...included].map((resource) => ({ resource }))),
+        }),
+      ]);
+      return { matches, included, complete: true, total };
+    });
   }
 
   /** Every page of a typed search, up to `limit` matches (the rest are left out, `complete` false). */
@@ -467,11 +499,12 @@ export class FhirStore {
   }
 
   /** How many records the caller may see match a typed search. */
-  async count(spec: SearchSpec): Promise<number> {
+  async count(spec: SearchSpec, plan: SearchPlan = {}): Promise<number> {
     const query = describeSpec(spec);
     return this.audited('search', query, async () => {
       this.allow(spec.type, 'search');
-      const n = await countSearch(this.db, typedSearchRequest(spec), accessOf(this.ctx));
+      const counted = plan.broad ? broadCount : countSearch;
+      const n = await counted(this.db, typedSearchRequest(spec), accessOf(this.ctx));
       await queueAudit(this.db, [this.entry('search', 'success', { query: `${query} (count)` })]);
       return n;
     });

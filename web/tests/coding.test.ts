@@ -81,6 +81,18 @@ describe('the coder’s screens', () => {
   });
 
   it('lists discharged encounters oldest first, filters, pages and claims', async () => {
+    // The worklist's calls (not the home page's counts): the filter menus are asked for once.
+    const calls: URL[] = [];
+    const onRequest = (r: { url(): string; resourceType(): string }): void => {
+      const url = new URL(r.url());
+      if (
+        r.resourceType() === 'fetch' &&
+        url.pathname.endsWith('/coding/worklist') &&
+        !url.searchParams.has('_summary')
+      )
+        calls.push(url);
+    };
+    page.on('request', onRequest);
     await nav('Coding worklist').click();
     const rows = page.locator('table.worklist tbody tr');
     await rows.first().waitFor();
@@ -99,6 +111,10 @@ describe('the coder’s screens', () => {
         (c) => c.textContent === 'Inpatient',
       ),
     );
+    page.off('request', onRequest);
+    expect(calls.map((u) => u.searchParams.get('facets'))).toEqual(['1', ...calls.slice(1).map(() => null)]);
+    expect(calls.length).toBeGreaterThan(1);
+    expect(await page.getByLabel('Service').locator('option').count()).toBeGreaterThan(1);
     const first = rows.first();
     await first.getByRole('button', { name: /^Claim/ }).click();
     await first.getByText('coder-user').waitFor();

@@ -102,30 +102,83 @@ export interface SortColumn {
 }
 
 const SORT_VALUE: Record<IndexTable, [string, string, SqlType]> = {
-  // [ascending aggregate, descending aggregate, type]: dates sort by start ascending, by end descending.
-  search_token: ['min(s.code)', 'max(s.code)', 'text'],
-  search_string: ['min(s.norm)', 'max(s.norm)', 'text'],
-  search_date: ['min(s.low)', 'max(s.high)', 'timestamptz'],
-  search_reference: ['min(s.target_id)', 'max(s.target_id)', 'text'],
-  search_number: ['min(s.value)', 'max(s.value)', 'numeric'],
+  // [column aggregated ascending (min), descending (max), type]: dates sort by start ascending,
+  // by end descending.
+  search_token: ['code', 'code', 'text'],
+  search_string: ['norm', 'norm', 'text'],
+  search_date: ['low', 'high', 'timestamptz'],
+  search_reference: ['target_id', 'target_id', 'text'],
+  search_number: ['value', 'value', 'numeric'],
 };
 
 /** A date sorted by the end of its range both ways (a discharge date: the end of an Encounter's period). */
-const DATE_END_SORT: [string, string, SqlType] = ['min(s.high)', 'max(s.high)', 'timestamptz'];
+const DATE_END_SORT: [string, string, SqlType] = ['high', 'high', 'timestamptz'];
 
+/**
+ * A sort key kept in an index table: the aggregate of its rows that orders the record (`min` of
+ * the ascending column, `max` of the descending one, over alias `s`), and the rows' condition
+ * apart from the owner.
+ */
+function sortSlice(
+  { param, descending, end }: SortKey,
+  p: SqlParams,
+): {
+  table: IndexTable;
+  aggregate: (alias: string) => string;
+  rows: (alias: string) => string;
+  type: SqlType;
+} {
+  const table = tableOf(param);
+  const [asc, desc, type] = table === 'search_date' && end ? DATE_END_SORT : SORT_VALUE[table];
+  const stored = storedAs(param);
+  const resourceType = p.add(param.resourceType, 'text');
+  const codes = stored.codes.length === 1 ? p.add(stored.codes[0], 'text') : p.add(stored.codes, 'text[]');
+  const targetType = stored.targetType ? p.add(stored.targetType, 'text') : undefined;
+  return {
+    table,
+    type,
+    aggregate: (s) => (descending ? `max(${s}.${desc})` : `min(${s}.${asc})`),
+    rows: (s) =>
+      `${s}.resource_type = ${resourceType} AND ${s}.param ${stored.codes.length === 1 ? `= ${codes}` : `= ANY(${codes})`}` +
+      (targetType ? ` AND ${s}.target_type = ${targetType}` : ''),
+  };
+}
+
+/** A sort key on one of the record's own columns, if it is one. */
+function ownColumn({ param, descending }: SortKey): SortColumn | undefined {
+  if (param.column === 'id') return { expr: 'r.id', type: 'text', descending };
+  if (param.column === 'last_updated') return { expr: 'r.last_updated', type: 'timestamptz', descending };
+  return undefined;
+}
+
+/** Sort keys as correlated subqueries: what the page's ORDER BY and keyset compare. */
 export function sortColumns(sort: SortKey[], p: SqlParams): SortColumn[] {
-  return sort.map(({ param, descending, end }) => {
-    if (param.column === 'id') return { expr: 'r.id', type: 'text', descending };
-    if (param.column === 'last_updated') return { expr: 'r.last_updated', type: 'timestamptz', descending };
-    const table = tableOf(param);
-    const [asc, desc, type] = table === 'search_date' && end ? DATE_END_SORT : SORT_VALUE[table];
-    const stored = storedAs(param);
-    const narrowed = stored.targetType ? ` AND s.target_type = ${p.add(stored.targetType, 'text')}` : '';
-    const expr =
-      `(SELECT ${descending ? desc : asc} FROM ${table} s WHERE s.resource_type = ${p.add(param.resourceType, 'text')}` +
-      ` AND s.resource_id = r.id AND ${paramIn('s.param', stored.codes, p)}${narrowed})`;
-    return { expr, type, descending };
+  return sort.map((key) => {
+    const own = ownColumn(key);
+    if (own) return own;
+    const slice = sortSlice(key, p);
+    const expr = `(SELECT ${slice.aggregate('s')} FROM ${slice.table} s WHERE ${slice.rows('s')} AND s.resource_id = r.id)`;
+    return { expr, type: slice.type, descending: key.descending };
   });
+}
+
+/**
+ * Sort keys as LEFT JOINs of their index rows (alias o<i>) beside each record, aggregated per
+ * record (the query groups by the record): for a search that sorts much of its type, where the
+ * joins read each key's index slice once, by hash, instead of probing it once per record.
+ * Same values and order as `sortColumns`.
+ */
+export function sortJoins(sort: SortKey[], p: SqlParams): { joins: string[]; columns: SortColumn[] } {
+  const joins: string[] = [];
+  const columns = sort.map((key, i): SortColumn => {
+    const own = ownColumn(key);
+    if (own) return own;
+    const slice = sortSlice(key, p);
+    const alias = `o${i}`;
+    joins.push(`LEFT JOIN ${slice.table} ${alias} ON ${slice.rows(alias)} AND ${alias}.resource_id = r.id`);
+    return { expr: slice.aggregate(alias), type: slice.type, descending: key.descending };
+  });
+  return { joins, columns };
 }
 
 export function renderOrderBy(columns: SortColumn[]): string {

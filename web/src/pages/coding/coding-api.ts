@@ -16,6 +16,7 @@ export type {
   SaveResult,
   WorklistItem,
   WorklistPage,
+  WorklistFacets,
   CodingEvent,
   PcsStep,
 } from '../../../../src/coding/index.ts';
@@ -66,9 +67,17 @@ export function worklistQueryOf(search: URLSearchParams): WorklistQuery {
   return query;
 }
 
-export function fetchWorklist(query: WorklistQuery): Promise<Coding.WorklistPage> {
+/**
+ * One page of the worklist; `facets`: with the filter menus' values too (they do not change from
+ * page to page, and the server computes them from whole tallies, so a screen asks once).
+ */
+export function fetchWorklist(
+  query: WorklistQuery,
+  options: { facets?: boolean } = {},
+): Promise<Coding.WorklistPage> {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v) params.set(k, v);
+  if (options.facets) params.set('facets', '1');
   return get(`/coding/worklist?${params.toString()}`);
 }
 

@@ -12,6 +12,7 @@ import {
   lastWorklistQuery,
   rememberWorklistQuery,
   worklistQueryOf,
+  type WorklistFacets,
   type WorklistItem,
   type WorklistQuery,
 } from './coding-api.ts';
@@ -24,6 +25,8 @@ const CLASS_NAMES: Record<WorklistItem['class'], string> = {
 };
 
 const PAGE_SIZE = 50;
+
+const NO_FACETS: WorklistFacets = { services: [], payers: [], coders: [] };
 
 const SORTS: Array<[string, string]> = [
   ['discharge', 'Oldest discharge first'],
@@ -104,7 +107,15 @@ export function CodingWorklistPage(): ReactNode {
     if (Object.keys(fromUrl).length === 0 && Object.keys(query).length > 1)
       navigate(worklistPath({ ...query, limit: '' }), { replace: true });
   }, [key]);
-  const [state, reload] = useLoad(key, () => fetchWorklist(query));
+  // The menus' values come with the first page and are kept: every later page, filter or sort
+  // reads the list only.
+  const [facets, setFacets] = useState<WorklistFacets | undefined>(undefined);
+  const [state, reload] = useLoad(key, async () => {
+    const page = await fetchWorklist(query, { facets: facets === undefined });
+    if (page.facets) setFacets(page.facets);
+    return page;
+  });
+  const menus = facets ?? NO_FACETS;
   const [cursor, setCursor] = useState(0);
   const me = getSession()?.username ?? '';
   const change = (patch: WorklistQuery): void => {
@@ -132,7 +143,6 @@ export function CodingWorklistPage(): ReactNode {
   });
 
   const offset = Number(query.offset ?? 0);
-  const facets = state.status === 'done' ? state.data.facets : { services: [], payers: [], coders: [] };
   return (
     <Page title="Coding worklist">
       <form
@@ -161,7 +171,7 @@ export function CodingWorklistPage(): ReactNode {
             onChange={(e) => change({ service: e.target.value })}
           >
             <option value="">All</option>
-            {facets.services.map((s) => (
+            {menus.services.map((s) => (
               <option key={s.value} value={s.value}>
                 {s.label}
               </option>
@@ -218,7 +228,7 @@ export function CodingWorklistPage(): ReactNode {
             onChange={(e) => change({ payer: e.target.value })}
           >
             <option value="">All</option>
-            {facets.payers.map((p) => (
+            {menus.payers.map((p) => (
               <option key={p.value} value={p.value}>
                 {p.label}
               </option>
@@ -236,7 +246,7 @@ export function CodingWorklistPage(): ReactNode {
             <option value="">Anyone</option>
             {me && <option value={me}>Mine</option>}
             <option value="unassigned">Unassigned</option>
-            {facets.coders
+            {menus.coders
               .filter((c) => c.value !== me)
               .map((c) => (
                 <option key={c.value} value={c.value}>
