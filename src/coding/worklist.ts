@@ -111,7 +111,7 @@ export const SELF_PAY = 'self-pay';
 const PAYER_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** The worklist's search: finished encounters with a discharge time, by their coding-state tag. */
-export function baseWhere(state: WorklistOptions['state']): Criterion[] {
+function baseWhere(state: WorklistOptions['state']): Criterion[] {
   const where: Criterion[] = [
     { param: 'status', tokens: [{ code: 'finished' }] },
     // An end time: an open period ends at infinity, which no date ends before.
