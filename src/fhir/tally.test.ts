@@ -82,6 +82,20 @@ describe('tallyRecords', () => {
     ]);
   });
 
+  it('answers the same when told the matches are few (probed one by one, not scanned by slice)', async () => {
+    const spec = {
+      type: 'Condition',
+      where: [{ param: 'recorded-date', date: '2025-01-01', prefix: 'ge' as const }],
+      by: [
+        { token: 'code', system: ICD10CM },
+        { date: 'recorded-date', unit: 'month' as const },
+      ],
+    };
+    const sliced = await tallyRecords(store, spec);
+    expect(sliced.length).toBeGreaterThan(1);
+    expect(await tallyRecords(store, { ...spec, few: true })).toEqual(sliced);
+  });
+
   it('groups by a date key too', async () => {
     const rows = await tallyRecords(store, {
       type: 'Condition',

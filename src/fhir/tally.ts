@@ -11,6 +11,8 @@ export interface TallySpec {
   type: string;
   where?: SearchSpec['where'];
   by: TallyKey[];
+  /** The criteria match a few thousand records at most: probe them one by one (SliceOptions). */
+  few?: boolean;
 }
 
 /**
@@ -26,7 +28,9 @@ export async function tallyRecords(store: FhirStore, spec: TallySpec): Promise<T
     store.assertMay(spec.type, 'search');
     // The trail's own recent reads must be counted too.
     if (spec.type === 'AuditEvent') await flushAudit(store.db);
-    const rows = await tallySearch(store.db, typedSearchRequest(search), spec.by, accessOf(store.ctx));
+    const rows = await tallySearch(store.db, typedSearchRequest(search), spec.by, accessOf(store.ctx), {
+      few: spec.few,
+    });
     await queueAudit(store.db, [store.auditEntry('search', 'success', { query })]);
     return rows;
   });
