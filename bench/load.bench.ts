@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import type { Bundle } from '@medplum/fhirtypes';
-import { spawnSync } from 'node:child_process';
 import { repoRoot } from '../src/app/config.ts';
 import {
   ADMIN_PASSWORD,
@@ -19,6 +20,13 @@ import {
  * Patient read, a name search, a Patient create, the coding worklist, a coding case, the chart
  * screen's $everything, and the chart finder. Embedded PGlite in a fresh folder, or the
  * PostgreSQL server at `databaseUrl` (a fresh database: the server seeds it on first start).
+ *
+ * Each figure stands alone: the first scenario waits until the server's own background work
+ * (search index rebuild, MPI scoring and chart completeness sweeps of a store they never saw) is
+ * done, and each scenario waits until the server has drained what the previous one left (requests
+ * still running when the clients stopped, patients it created being scored). Beside the read, the
+ * floor: the same load against a bare node:http server doing only the read's raw SQL, and the
+ * read's raw SQL plus a durable record of it (bench/store.bench.ts), on the same database.
  */
 export interface LoadFigures {
   scenario: string;
@@ -29,21 +37,65 @@ export interface LoadFigures {
   requests: number;
   non2xx: number;
   errors: number;
-  /** Sent but unanswered when the scenario ended (slower than the scenario's seconds) or timed out. */
+  /**
+   * Sent but unanswered when the clients stopped: one in flight per connection is the cut-off
+   * itself; more means requests slower than the scenario's seconds or timed out (10 s).
+   */
   unanswered: number;
+  timeouts: number;
+  /**
+   * Seconds the server needed afterwards to be quiet again (no statement of its own running,
+   * its CPU idle), waited out before the next scenario; `drained` false when it never was.
+   */
+  drainSeconds?: number;
+  drained?: boolean;
+}
+
+/** The read's floor on the same database, same connections, same seconds. */
+export interface ReadFloor {
+  /** A bare node:http server running only the read's raw SQL. */
+  rawSql: LoadFigures;
+  /** The same plus one row recording the read, group-committed before the answer. */
+  rawSqlPlusAudit: LoadFigures;
+  /** The floor's reads a second over Custodian's (2 = the floor answers twice as many). */
+  rawSqlThroughputOverCustodian: number;
+  rawSqlPlusAuditThroughputOverCustodian: number;
+  /** Custodian's p99 over the floor's. */
+  custodianP99OverRawSql: number;
+  custodianP99OverRawSqlPlusAudit: number;
 }
 
 export interface LoadResult {
   database: 'embedded' | 'server';
   patients: number;
   seedSeconds: number;
+  /** Seconds waited after start for the server's background work to finish, before measuring. */
+  backgroundSettleSeconds: number;
+  backgroundSettled: boolean;
   connections: number;
   secondsPerScenario: number;
   serverRssMb: { afterSeed: number; afterLoad: number };
   scenarios: LoadFigures[];
+  readFloor?: ReadFloor | undefined;
+  /** Issue #23's figure for the PostgreSQL server: 1,000 reads a second at p99 50 ms or less. */
+  readTarget: { readsPerSecond: number; p99Ms: number; met: boolean };
 }
 
+/** Scenario keys for BENCH_LOAD_SCENARIOS (all when absent). */
+export const LOAD_SCENARIOS = [
+  'read',
+  'search',
+  'create',
+  'worklist',
+  'case',
+  'everything',
+  'finder',
+] as const;
+export type LoadScenario = (typeof LOAD_SCENARIOS)[number];
+
 const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)] as T;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 async function getJson<T>(server: RunningServer, path: string): Promise<T> {
   const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${server.token}` } });
@@ -51,18 +103,26 @@ async function getJson<T>(server: RunningServer, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+interface Target {
+  url: string;
+  token?: string | undefined;
+}
+
 /** One scenario: `connections` clients for `seconds`, each request's path from `path()`. */
 async function drive(
-  server: RunningServer,
+  target: Target,
   scenario: string,
   opts: { connections: number; seconds: number },
   request: { method?: 'GET' | 'POST'; path: () => string; body?: () => string },
 ): Promise<LoadFigures> {
   const result = await autocannon({
-    url: server.url,
+    url: target.url,
     connections: opts.connections,
     duration: opts.seconds,
-    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/fhir+json' },
+    headers: {
+      ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+      'content-type': 'application/fhir+json',
+    },
     requests: [
       {
         method: request.method ?? 'GET',
@@ -84,7 +144,94 @@ async function drive(
     non2xx: result.non2xx,
     errors: result.errors,
     unanswered: Math.max(0, result.requests.sent - result.requests.total - result.errors),
+    timeouts: result.timeouts,
   };
+}
+
+const describe = (f: LoadFigures): string =>
+  `${f.requestsPerSecond}/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms ` +
+  `(${f.non2xx} non-2xx, ${f.errors} errors, ${f.unanswered} unanswered)`;
+
+/** CPU seconds (user + system) the process has used so far, from Linux /proc; 0 once gone. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * What the server is doing besides answering: its CPU, and on a PostgreSQL server the statements
+ * its own connections are running (they carry the application name the bench gave it, so other
+ * users of a shared server do not count).
+ */
+interface ServerWatch {
+  pid: number | undefined;
+  statements(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+async function watchServer(server: RunningServer, databaseUrl: string | undefined, appName: string) {
+  const client = databaseUrl
+    ? new pg.Client({ connectionString: databaseUrl, application_name: 'custodian-load-watch' })
+    : undefined;
+  await client?.connect();
+  const watch: ServerWatch = {
+    pid: server.child.pid,
+    async statements() {
+      if (!client) return [];
+      const res = await client.query<{ query: string }>(
+        `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS query FROM pg_stat_activity
+          WHERE application_name = $1 AND state <> 'idle'`,
+        [appName],
+      );
+      return res.rows.map((r) => r.query);
+    },
+    close: async () => client?.end(),
+  };
+  return watch;
+}
+
+/** Below this share of one core the server counts as idle (its timers' empty rounds cost ~1%). */
+const IDLE_CPU = 0.15;
+
+/**
+ * Waits until the server has been quiet for `quietSeconds` in a row (CPU under IDLE_CPU of a
+ * core and no statement of its own running), at most `timeoutSeconds`. Prints what it waits
+ * for every `progressSeconds`. Answers the seconds waited and whether it got quiet.
+ */
+async function waitUntilQuiet(
+  watch: ServerWatch,
+  opts: { quietSeconds: number; timeoutSeconds: number; progressSeconds: number; label: string },
+  log: (line: string) => void,
+): Promise<{ seconds: number; settled: boolean }> {
+  const start = Date.now();
+  let quiet = 0;
+  let lastCpu = cpuSeconds(watch.pid);
+  let lastProgress = start;
+  while (Date.now() - start < opts.timeoutSeconds * 1000) {
+    await sleep(1000);
+    const cpu = cpuSeconds(watch.pid);
+    const share = cpu - lastCpu;
+    lastCpu = cpu;
+    const running = await watch.statements();
+    quiet = share < IDLE_CPU && running.length === 0 ? quiet + 1 : 0;
+    if (quiet >= opts.quietSeconds)
+      return { seconds: Math.round((Date.now() - start) / 1000), settled: true };
+    if (Date.now() - lastProgress >= opts.progressSeconds * 1000) {
+      lastProgress = Date.now();
+      log(
+        `  ${opts.label}: ${Math.round((Date.now() - start) / 1000)} s, server CPU ${Math.round(share * 100)}%` +
+          (running.length > 0 ? `, ${running.length} statement(s) running: ${running[0] ?? ''}` : ''),
+      );
+    }
+  }
+  log(`  ${opts.label}: not quiet after ${opts.timeoutSeconds} s; measuring anyway`);
+  return { seconds: opts.timeoutSeconds, settled: false };
 }
 
 function ensureAdmin(env: NodeJS.ProcessEnv): void {
@@ -99,6 +246,69 @@ function ensureAdmin(env: NodeJS.ProcessEnv): void {
   if (reset.status !== 0) throw new Error(`cannot set the administrator: ${added.stderr} ${reset.stderr}`);
 }
 
+/** bench/load-floor.ts as a process of its own; answers its URL once it listens. */
+async function startFloor(
+  kind: 'raw' | 'raw+audit',
+  env: NodeJS.ProcessEnv,
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'load-floor.ts'), kind], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const m = /floor listening at (http:\/\/\S+)/.exec(output);
+      if (m?.[1]) resolve(m[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the floor server exited ${String(code)}: ${output}`)));
+  });
+  return { url, child };
+}
+
+const stopFloor = (child: ChildProcess): Promise<void> =>
+  child.exitCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+
+/** The read's floor: both bare servers on the server's database, one after the other. */
+async function measureFloor(
+  env: NodeJS.ProcessEnv,
+  ids: string[],
+  run: { connections: number; seconds: number },
+  read: LoadFigures,
+  log: (line: string) => void,
+): Promise<ReadFloor> {
+  const figures: LoadFigures[] = [];
+  for (const kind of ['raw', 'raw+audit'] as const) {
+    const floor = await startFloor(kind, env);
+    try {
+      const name = kind === 'raw' ? 'floor: raw SQL read' : 'floor: raw SQL read + audit row';
+      const f = await drive({ url: floor.url }, name, run, { path: () => `/${pick(ids)}` });
+      log(`  ${name}: ${describe(f)}`);
+      figures.push(f);
+    } finally {
+      await stopFloor(floor.child);
+    }
+  }
+  const [rawSql, rawSqlPlusAudit] = figures as [LoadFigures, LoadFigures];
+  const over = (a: number, b: number): number => (b > 0 ? round2(a / b) : 0);
+  return {
+    rawSql,
+    rawSqlPlusAudit,
+    rawSqlThroughputOverCustodian: over(rawSql.requestsPerSecond, read.requestsPerSecond),
+    rawSqlPlusAuditThroughputOverCustodian: over(rawSqlPlusAudit.requestsPerSecond, read.requestsPerSecond),
+    custodianP99OverRawSql: over(read.p99Ms, rawSql.p99Ms),
+    custodianP99OverRawSqlPlusAudit: over(read.p99Ms, rawSqlPlusAudit.p99Ms),
+  };
+}
+
 export async function runLoadBench(opts: {
   patients: number;
   seconds: number;
@@ -110,17 +320,30 @@ export async function runLoadBench(opts: {
    * Seeding 100,000 demo patients through first start would take hours.
    */
   seeded?: boolean | undefined;
+  /** Only these scenarios (all when absent); the floor goes with `read`. */
+  scenarios?: readonly LoadScenario[] | undefined;
+  /** Longest wait for the server's background work after start (default 3 hours). */
+  settleTimeoutSeconds?: number | undefined;
+  /** NODE_OPTIONS for the server process (e.g. `--inspect=127.0.0.1:9339` to attach a profiler; --cpu-prof is refused there). */
+  serverNodeOptions?: string | undefined;
   log: (line: string) => void;
 }): Promise<LoadResult> {
-  const env: NodeJS.ProcessEnv = opts.databaseUrl
-    ? { ...process.env, DATABASE_URL: opts.databaseUrl }
-    : {
-        ...process.env,
-        DATABASE_URL: '',
-        CUSTODIAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'custodian-load-')),
-      };
+  const dataDir = opts.databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'custodian-load-'));
+  // The server's connections carry this name, so the bench can see its statements on a shared server.
+  const appName = `custodian-load-${process.pid}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: opts.databaseUrl ?? '',
+    ...(dataDir ? { CUSTODIAN_DATA_DIR: dataDir } : {}),
+  };
+  const serverEnv: NodeJS.ProcessEnv = {
+    ...env,
+    PGAPPNAME: appName,
+    ...(opts.serverNodeOptions ? { NODE_OPTIONS: opts.serverNodeOptions } : {}),
+  };
   const database = opts.databaseUrl ? 'server' : 'embedded';
   const seeded = opts.seeded === true && database === 'server';
+  const wanted = new Set<LoadScenario>(opts.scenarios ?? LOAD_SCENARIOS);
   opts.log(
     seeded
       ? `load (${database}): starting on the seeded store at ${opts.databaseUrl ?? ''} ...`
@@ -130,12 +353,30 @@ export async function runLoadBench(opts: {
   // added (or its password set) through the CLI before the server owns the database.
   if (seeded) ensureAdmin(env);
   const t0 = Date.now();
-  const server = await startCustodian(env, {
+  const server = await startCustodian(serverEnv, {
     demoPatients: seeded ? 0 : opts.patients,
     startTimeoutMs: 6 * 3_600_000,
   });
   const seedSeconds = Math.round((Date.now() - t0) / 1000);
+  const watch = await watchServer(server, opts.databaseUrl, appName);
+  let readFloorArgs: { ids: string[]; read: LoadFigures } | undefined;
+  let readFloor: ReadFloor | undefined;
+  let result: LoadResult;
   try {
+    // A store the server never saw is scored for duplicates and analysed for completeness in
+    // the background right after start: measured under that, a figure says nothing of the load.
+    opts.log(`load (${database}): waiting for the server's background work to finish ...`);
+    const background = await waitUntilQuiet(
+      watch,
+      {
+        quietSeconds: 12,
+        timeoutSeconds: opts.settleTimeoutSeconds ?? 3 * 3600,
+        progressSeconds: 30,
+        label: 'background work',
+      },
+      opts.log,
+    );
+    opts.log(`load (${database}): quiet after ${background.seconds} s`);
     const patientCount = seeded
       ? ((await getJson<Bundle>(server, '/fhir/R4/Patient?_summary=count')).total ?? 0)
       : opts.patients;
@@ -151,48 +392,94 @@ export async function runLoadBench(opts: {
       '/fhir/R4/Encounter?status=finished&_count=200&_elements=id',
     );
     const encounters = (discharged.entry ?? []).map((e) => e.resource?.id ?? '').filter(Boolean);
-    if (ids.length === 0 || encounters.length === 0)
+    if (ids.length === 0 || (encounters.length === 0 && wanted.has('case')))
       throw new Error('the demo data has no patients or encounters');
     const afterSeed = residentBytes(server.child.pid) ?? 0;
     const run = { connections: opts.connections, seconds: opts.seconds };
     const scenarios: LoadFigures[] = [];
-    const measure = async (name: string, request: Parameters<typeof drive>[3]): Promise<void> => {
-      const figures = await drive(server, name, run, request);
-      opts.log(
-        `  ${name}: ${figures.requestsPerSecond}/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ` +
-          `max ${figures.maxMs} ms (${figures.non2xx} non-2xx, ${figures.errors} errors, ${figures.unanswered} unanswered)`,
+    const target: Target = { url: server.url, token: server.token };
+    const measure = async (
+      key: LoadScenario,
+      name: string,
+      request: Parameters<typeof drive>[3],
+    ): Promise<LoadFigures | undefined> => {
+      if (!wanted.has(key)) return undefined;
+      const figures = await drive(target, name, run, request);
+      opts.log(`  ${name}: ${describe(figures)}`);
+      // Requests the clients gave up on still run on the server, and what a scenario wrote is
+      // scored in the background: the next scenario starts once all that is done.
+      const drain = await waitUntilQuiet(
+        watch,
+        { quietSeconds: 3, timeoutSeconds: 180, progressSeconds: 15, label: `after ${name}` },
+        opts.log,
       );
+      figures.drainSeconds = drain.seconds;
+      figures.drained = drain.settled;
       scenarios.push(figures);
+      return figures;
     };
-    await measure('read Patient', { path: () => `/fhir/R4/Patient/${pick(ids)}` });
-    await measure('search Patient by name', {
+    const read = await measure('read', 'read Patient', { path: () => `/fhir/R4/Patient/${pick(ids)}` });
+    if (read) readFloorArgs = { ids, read };
+    // On a PostgreSQL server the floor runs right after the read (the idle server beside it), so
+    // both see the same machine; embedded it must wait until the server gave the folder up.
+    if (readFloorArgs && database === 'server') {
+      readFloor = await measureFloor(env, readFloorArgs.ids, run, readFloorArgs.read, opts.log);
+      readFloorArgs = undefined;
+    }
+    await measure('search', 'search Patient by name', {
       path: () => `/fhir/R4/Patient?family=${encodeURIComponent(pick(families))}&_count=20`,
     });
     let n = 0;
-    await measure('create Patient', {
+    await measure('create', 'create Patient', {
       method: 'POST',
       path: () => '/fhir/R4/Patient',
       body: () =>
         JSON.stringify({ resourceType: 'Patient', name: [{ family: `Load${++n}`, given: ['Bench'] }] }),
     });
-    await measure('coding worklist', { path: () => '/coding/worklist?limit=50' });
-    await measure('coding case', { path: () => `/coding/encounters/${pick(encounters)}` });
-    await measure('chart ($everything)', { path: () => `/fhir/R4/Patient/${pick(ids)}/$everything` });
-    await measure('chart finder', {
+    await measure('worklist', 'coding worklist', { path: () => '/coding/worklist?limit=50' });
+    await measure('case', 'coding case', { path: () => `/coding/encounters/${pick(encounters)}` });
+    await measure('everything', 'chart ($everything)', {
+      path: () => `/fhir/R4/Patient/${pick(ids)}/$everything`,
+    });
+    await measure('finder', 'chart finder', {
       path: () => `/chart/patients?q=${encodeURIComponent(pick(families).slice(0, 4))}`,
     });
     const afterLoad = residentBytes(server.child.pid) ?? 0;
     const mb = (b: number): number => Math.round(b / 1024 / 1024);
-    return {
+    result = {
       database,
       patients: patientCount,
       seedSeconds,
+      backgroundSettleSeconds: background.seconds,
+      backgroundSettled: background.settled,
       connections: opts.connections,
       secondsPerScenario: opts.seconds,
       serverRssMb: { afterSeed: mb(afterSeed), afterLoad: mb(afterLoad) },
       scenarios,
+      readTarget: {
+        readsPerSecond: 1000,
+        p99Ms: 50,
+        met: !!read && read.requestsPerSecond >= 1000 && read.p99Ms <= 50 && read.non2xx === 0,
+      },
     };
   } finally {
+    await watch.close();
     await killServer(server, 'SIGTERM');
   }
+  if (readFloorArgs && dataDir)
+    readFloor = await measureFloor(
+      { ...env, LOAD_FLOOR_DATA_DIR: join(dataDir, 'db') },
+      readFloorArgs.ids,
+      { connections: opts.connections, seconds: opts.seconds },
+      readFloorArgs.read,
+      opts.log,
+    );
+  if (readFloor)
+    opts.log(
+      `  read vs floor: the raw SQL read serves ${readFloor.rawSqlThroughputOverCustodian}x ` +
+        `Custodian's reads/s, with its audit row ${readFloor.rawSqlPlusAuditThroughputOverCustodian}x; ` +
+        `Custodian's p99 is ${readFloor.custodianP99OverRawSql}x / ` +
+        `${readFloor.custodianP99OverRawSqlPlusAudit}x theirs`,
+    );
+  return { ...result, readFloor };
 }

@@ -4,7 +4,7 @@ import { repoRoot } from '../src/app/config.ts';
 import { runCodingBench } from './coding.bench.ts';
 import { runExportBench } from './export.bench.ts';
 import { runFinderBench } from './finder.bench.ts';
-import { runLoadBench } from './load.bench.ts';
+import { LOAD_SCENARIOS, runLoadBench, type LoadScenario } from './load.bench.ts';
 import { runMatchBench } from './mpi-match.bench.ts';
 import { runMpiBench } from './mpi.bench.ts';
 import { startBenchPostgres } from './pg-server.ts';
@@ -115,11 +115,22 @@ if (only.has('load')) {
   // The running server under autocannon (read, search, write, coding and chart screens) on PGlite
   // and on a PostgreSQL server; BENCH_LOAD_PATIENTS (default 2,000; the issue's figure is 100000),
   // BENCH_LOAD_SECONDS per scenario (default 5), BENCH_LOAD_CONNECTIONS (default 10),
-  // BENCH_LOAD_EMBEDDED=0 to time only the PostgreSQL server.
+  // BENCH_LOAD_EMBEDDED=0 to time only the PostgreSQL server; BENCH_LOAD_SCENARIOS=read,search,...
+  // for some scenarios only (read, search, create, worklist, case, everything, finder; the read's
+  // floor goes with read); BENCH_LOAD_SETTLE_MINUTES the longest wait for the server's background
+  // work after start (default 180); BENCH_LOAD_SERVER_NODE_OPTIONS for the server process (e.g.
+  // `--inspect=127.0.0.1:9339` to attach a profiler).
+  const scenarioKeys = process.env.BENCH_LOAD_SCENARIOS?.split(',').filter(Boolean);
+  const unknown = scenarioKeys?.filter((k) => !(LOAD_SCENARIOS as readonly string[]).includes(k)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(`BENCH_LOAD_SCENARIOS: no scenario ${unknown.join(', ')} (${LOAD_SCENARIOS.join(', ')})`);
   const load = {
     patients: Number(process.env.BENCH_LOAD_PATIENTS ?? 2_000),
     seconds: Number(process.env.BENCH_LOAD_SECONDS ?? 5),
     connections: Number(process.env.BENCH_LOAD_CONNECTIONS ?? 10),
+    scenarios: scenarioKeys as LoadScenario[] | undefined,
+    settleTimeoutSeconds: Number(process.env.BENCH_LOAD_SETTLE_MINUTES ?? 180) * 60,
+    serverNodeOptions: process.env.BENCH_LOAD_SERVER_NODE_OPTIONS,
     log,
   };
   // BENCH_LOAD_SEEDED_URL: a PostgreSQL database seeded before (the reports bench's store of

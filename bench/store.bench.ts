@@ -18,7 +18,7 @@ import { measureMemory, type MemoryFigures } from './memory.ts';
 
 const PASSWORD = 'bench-password-123';
 
-interface LocalServer {
+export interface LocalServer {
   url: string;
   close(): Promise<void>;
 }
@@ -42,7 +42,7 @@ async function emptyServer(): Promise<LocalServer> {
  * raw query and the empty round trip measured together, so the query runs as it does between
  * requests (on PGlite a query right after socket work costs more than one in a tight loop).
  */
-async function rawSqlServer(db: Db): Promise<LocalServer> {
+export async function rawSqlServer(db: Db): Promise<LocalServer> {
   const srv = createServer((req, res) => {
     const id = (req.url ?? '/').slice(1);
     db.query<{ content: string }>(
@@ -62,7 +62,7 @@ async function rawSqlServer(db: Db): Promise<LocalServer> {
  * does (every read waiting at that moment, one transaction). What any server that must record
  * every read durably pays at least.
  */
-async function rawSqlPlusAuditServer(db: Db): Promise<LocalServer> {
+export async function rawSqlPlusAuditServer(db: Db): Promise<LocalServer> {
   await db.query(
     `CREATE TABLE bench_read_log (seq bigserial PRIMARY KEY, recorded timestamptz NOT NULL, patient text NOT NULL)`,
   );
