@@ -137,6 +137,40 @@ describe('audit trail', () => {
     await db.close();
   });
 
+  it.runIf(!!testDatabaseUrl())(
+    'chains the reads of two servers on one PostgreSQL database, and their changes, without a gap',
+    async () => {
+      // Two pools on one database, as two server processes: each remembers the head its last
+      // group commit left, and the other one's appends make that head stale.
+      const a = await openTestDb();
+      const name = (await a.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
+      const url = new URL(testDatabaseUrl() ?? '');
+      url.pathname = `/${name}`;
+      const b = await openDb({ databaseUrl: url.toString() });
+      const reads = (db: Db, from: number) =>
+        Promise.all([from, from + 1, from + 2].map((i) => queueAudit(db, [entry(i)])));
+      await reads(a, 1);
+      await reads(b, 10);
+      await reads(a, 20);
+      await Promise.all([
+        reads(a, 30),
+        reads(b, 40),
+        a.transaction((tx) => appendAudit(tx, [entry(50)])),
+        b.transaction((tx) => appendAudit(tx, [entry(51)])),
+        reads(a, 60),
+        reads(b, 70),
+      ]);
+      await Promise.all([flushAudit(a), flushAudit(b)]);
+      const recorded = await a.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = 'AuditEvent'`,
+      );
+      expect(Number(recorded.rows[0]?.n)).toBe(23);
+      expect(await verifyAuditChain(a)).toEqual({ ok: true, checked: 23 });
+      await b.close();
+      await a.close();
+    },
+  );
+
   it.skipIf(!!testDatabaseUrl())('custodian audit verify exits non-zero and names the event', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'custodian-audit-'));
     const db = await openDb({ dataDir: join(dataDir, 'db') });

@@ -54,11 +54,16 @@ interface ChainHead {
 /**
  * Builds the events of `entries` chained after `head` and writes the documents, their index rows
  * and their chain rows in one statement. Answers the events and the chain's new head.
+ * `guarded`: the head was remembered, not read under the chain lock; the statement takes the lock
+ * itself before its chain rows go in, and fails (StaleHead) unless `head` is still the chain's
+ * last link: its row must be there as remembered (else division by zero) and the next seq free
+ * (else the chain's unique key). Nothing of a failed statement is written.
  */
 async function insertChained(
   q: Queryable,
   entries: AuditEntry[],
   head: ChainHead,
+  guarded = false,
 ): Promise<{ events: AuditEvent[]; head: ChainHead }> {
   let { seq, hash: prev } = head;
   const now = new Date();
@@ -84,11 +89,18 @@ async function insertChained(
   });
   await insertFirstVersions(q, events, now, (params) => {
     const at = (value: unknown) => `$${params.push(value)}`;
+    // Joined before any chain row is produced: the lock is held from then until the commit. The
+    // check is filtered on, or PostgreSQL would drop it as an output nobody reads.
+    const guard = guarded
+      ? `, (SELECT pg_advisory_xact_lock(${at(CHAIN_LOCK)}),
+                1 / (SELECT count(*) FROM audit_chain WHERE seq = ${at(head.seq)} AND hash = ${at(head.hash)}) AS ok) AS g
+        WHERE g.ok = 1`
+      : '';
     return [
       `ins_audit_chain AS (INSERT INTO audit_chain (seq, event_id, patient_ids, recorded, prev_hash, hash)
        SELECT s, i, ARRAY(SELECT jsonb_array_elements_text(p::jsonb)), ${at(recorded)}::timestamptz, ph, h
          FROM unnest(${at(rows.seq)}::bigint[], ${at(rows.id)}::text[], ${at(rows.patients)}::text[],
-                     ${at(rows.prev)}::text[], ${at(rows.hash)}::text[]) AS x(s, i, p, ph, h))`,
+                     ${at(rows.prev)}::text[], ${at(rows.hash)}::text[]) AS x(s, i, p, ph, h)${guard})`,
     ];
   });
   return { events, head: { seq, hash: prev } };
@@ -117,35 +129,37 @@ export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise
 }
 
 /**
- * The head the last group commit of reads left, per embedded database. PGlite has one
- * connection and one owning process (src/operations owner lock), so nothing can slip between
- * two of its statements: a group commit of reads chains after this head in one statement of
- * its own, without the transaction, the lock and the lookup (four of five round trips, on the
- * path every answered read waits for). A change's events move the chain on without telling
- * this cache; the next group commit then collides on the chain's seq (a unique key, so nothing
- * is written) and takes the locked path. A PostgreSQL server always takes the locked path:
- * other connections may append between the statements.
+ * The head the last group commit of reads left, per database. A group commit of reads chains
+ * after it in ONE statement that takes the chain lock itself (insertChained `guarded`), instead of
+ * a transaction of five round trips (begin, lock, last link, insert, commit) on the path every
+ * answered read waits for; the chain lock is then held only while the rows go in, not while the
+ * events are built. Whoever else appends (a change's events in its transaction, another server
+ * process on the same PostgreSQL database) moves the chain on without telling this cache; the
+ * next group commit then finds the head stale, writes nothing, and takes the locked path.
  */
 const readHeads = new WeakMap<Db, ChainHead>();
 
-const isUniqueViolation = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+/** The chain's unique seq taken (23505), or the remembered link gone (division by zero, 22012). */
+const isStaleHead = (err: unknown): boolean => {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === '23505' || code === '22012';
+};
 
 async function recordReads(db: Db, entries: AuditEntry[]): Promise<void> {
-  const cached = db.dialect === 'pglite' ? readHeads.get(db) : undefined;
+  const cached = readHeads.get(db);
   if (cached) {
     try {
-      readHeads.set(db, (await insertChained(db, entries, cached)).head);
+      readHeads.set(db, (await insertChained(db, entries, cached, true)).head);
       return;
     } catch (err) {
       readHeads.delete(db);
-      if (!isUniqueViolation(err)) throw err;
+      if (!isStaleHead(err)) throw err;
     }
   }
   const head = await db.transaction(
     async (tx) => (await insertChained(tx, entries, await lockedHead(tx))).head,
   );
-  if (db.dialect === 'pglite') readHeads.set(db, head);
+  readHeads.set(db, head);
 }
 
 /** Records entries in a transaction of their own (refusals, failures, logins, admin actions). */
