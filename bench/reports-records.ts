@@ -430,7 +430,10 @@ const readOf = (patient: string): Partial<AuditEntry> => ({
 function accessesOf(i: number, users: Map<string, string>): Array<AuditEvent & { id: string }> {
   const out: Array<AuditEvent & { id: string }> = [];
   const patient = `bench-${i}`;
-  const at = dayMs(Math.floor(i / 4) * 7 + (i % 4)) + (8 + (i % 10)) * 3_600_000;
+  // The m-th read is staff m % 30's; 211 days apart per user, so each user's reads spread over
+  // the whole year (a user's reads bunched on a few days would each be an "unusual volume").
+  const m = Math.floor(i / 4);
+  const at = dayMs(m * 7 + Math.floor(m / 30)) + (8 + (i % 10)) * 3_600_000;
   if (i % 4 === 0)
     out.push(
       accessEvent(`rb-ae-read-${i}`, at, staffOf(users, i / 4), { action: 'read', ...readOf(patient) }),
@@ -468,7 +471,9 @@ function glassOf(
 } {
   const staff = staffOf(users, i / 40);
   const patient = `bench-${i}`;
-  const at = dayMs(Math.floor(i / 40) * 7 + 3) + (1 + (i % 20)) * 3_600_000;
+  const m = Math.floor(i / 40);
+  // As the reads: each user's grants spread over the year.
+  const at = dayMs(m * 7 + Math.floor(m / 30) + 3) + (1 + (i % 20)) * 3_600_000;
   const reviewed = chance(i, 31) < 0.85;
   const reason = 'Emergency department: patient unresponsive, history needed';
   return {
