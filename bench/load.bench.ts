@@ -408,9 +408,16 @@ export async function runLoadBench(opts: {
       opts.log(`  ${name}: ${describe(figures)}`);
       // Requests the clients gave up on still run on the server, and what a scenario wrote is
       // scored in the background: the next scenario starts once all that is done.
+      // A server whose own background work never finished is not quiet between scenarios
+      // either: then only a short pause for what the clients left in flight.
       const drain = await waitUntilQuiet(
         watch,
-        { quietSeconds: 3, timeoutSeconds: 180, progressSeconds: 15, label: `after ${name}` },
+        {
+          quietSeconds: 3,
+          timeoutSeconds: background.settled ? 180 : 10,
+          progressSeconds: 15,
+          label: `after ${name}`,
+        },
         opts.log,
       );
       figures.drainSeconds = drain.seconds;
