@@ -63,7 +63,9 @@ export function renderCond(cond: Cond, scope: Scope, p: SqlParams, access?: Sear
       return `${col(scope.idColumn)} = ANY(${p.add(cond.values, 'text[]')})`;
     case 'visible': {
       const target = p.alias();
-      const visible = visibleTo(access, p, target);
+      // The type is fixed here: a non-Binary target skips the Binary rule, so the check reads
+      // only the primary key's columns (index-only, no heap visit per chained record).
+      const visible = visibleTo(access, p, target, cond.resourceType);
       if (!visible) return 'TRUE';
       return (
         `EXISTS (SELECT 1 FROM fhir_resource ${target} WHERE ${target}.resource_type = ${p.add(cond.resourceType, 'text')}` +
@@ -82,7 +84,7 @@ export function renderCond(cond: Cond, scope: Scope, p: SqlParams, access?: Sear
     case 'referredBy': {
       const x = p.alias();
       const source = p.alias();
-      const visible = visibleTo(access, p, source);
+      const visible = visibleTo(access, p, source, cond.sourceType);
       return (
         `EXISTS (SELECT 1 FROM search_reference ${x} JOIN fhir_resource ${source}` +
         ` ON ${source}.resource_type = ${x}.resource_type AND ${source}.id = ${x}.resource_id` +
