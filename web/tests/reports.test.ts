@@ -92,6 +92,11 @@ describe('dashboards', () => {
     expect(await marks(page, 'diagnoses')).toBeGreaterThanOrEqual(3);
     expect(await marks(page, 'duplicates')).toBeGreaterThanOrEqual(1);
     expect(await marks(page, 'roi')).toBeGreaterThanOrEqual(1);
+    // No release in the first quarter: the turnaround chart says so instead of bare axes.
+    await expect
+      .poll(() => page.locator('figure[data-chart="roi-turnaround"] .chart-empty').textContent())
+      .toBe('Nothing recorded in this range');
+    expect(await page.locator('figure[data-chart="dnfb"] .chart-empty').count()).toBe(0);
     await expect(page.locator('[data-tile="deficiencies-open"] .count').textContent()).resolves.toBe('1');
     // The data table under the chart holds the same numbers.
     const over30 = page.locator('figure[data-chart="dnfb"] tr').filter({ hasText: 'over 30 days' });

@@ -22,6 +22,9 @@ export interface ChartData {
   link?: (categoryIndex: number, seriesIndex: number) => string | undefined;
 }
 
+/** Nothing to plot: no categories, or every value zero. */
+const isEmpty = (data: ChartData): boolean => data.series.every((s) => s.values.every((v) => !v));
+
 /**
  * A chart (ECharts, SVG renderer) with its data table beneath it: the table carries the same
  * numbers for screen readers and keyboard users, and its figures link where the chart's points do.
@@ -97,7 +100,11 @@ export function ReportChart({
   return (
     <figure className="report-chart" data-chart={id} aria-labelledby={`${id}-title`}>
       <figcaption id={`${id}-title`}>{title}</figcaption>
-      <div ref={box} className="chart-canvas" aria-hidden="true" />
+      <div className="chart-frame">
+        <div ref={box} className="chart-canvas" aria-hidden="true" />
+        {/* Bare axes read as "still loading" or "broken": say the range holds nothing instead. */}
+        {isEmpty(data) && <p className="chart-empty">Nothing recorded in this range</p>}
+      </div>
       <DataTable
         className="data-table chart-data"
         caption={`${title}: data`}
