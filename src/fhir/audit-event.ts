@@ -78,14 +78,45 @@ const CRUDE: Record<AuditAction, AuditEvent['action']> = {
 
 const OUTCOME_CODE: Record<AuditOutcome, AuditEvent['outcome']> = { success: '0', denied: '4', failure: '8' };
 
+/**
+ * Records one AuditEvent names at most. A read of a whole population (the MPI training on every
+ * patient, a bulk export) would otherwise be one event naming 100,000 patients: its index rows
+ * grow past what one statement builds in reasonable time, and the chain lock is held meanwhile.
+ */
+export const AUDIT_EVENT_MAX_RECORDS = 500;
+
+/**
+ * The entry as the events that record it: one, or for more than AUDIT_EVENT_MAX_RECORDS
+ * patients or records, consecutive parts each naming a slice of them (same user, action, query),
+ * their detail saying which part they are. The access report finds each patient in its part.
+ */
+export function inBoundedParts(entry: AuditEntry): AuditEntry[] {
+  const patients = entry.patientIds ?? [];
+  const named = new Set(patients.map((p) => `Patient/${p}`));
+  const others = (entry.entities ?? []).filter((e) => !named.has(e));
+  const max = AUDIT_EVENT_MAX_RECORDS;
+  const parts = Math.ceil(Math.max(patients.length, others.length) / max);
+  if (parts <= 1) return [entry];
+  return Array.from({ length: parts }, (_, k): AuditEntry => {
+    const part = `part ${k + 1} of ${parts}`;
+    return {
+      ...entry,
+      patientIds: patients.slice(k * max, (k + 1) * max),
+      entities: others.slice(k * max, (k + 1) * max),
+      detail: entry.detail ? `${entry.detail} (${part})` : part,
+    };
+  });
+}
+
 export function toAuditEvent(id: string, entry: AuditEntry, recorded: string): AuditEvent {
   const patientEntities = (entry.patientIds ?? []).map((p) => ({
     what: { reference: `Patient/${p}` },
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
     role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
   }));
+  const named = new Set((entry.patientIds ?? []).map((p) => `Patient/${p}`));
   const otherEntities = (entry.entities ?? [])
-    .filter((e) => !(entry.patientIds ?? []).some((p) => e === `Patient/${p}`))
+    .filter((e) => !named.has(e))
     .map((e) => ({ what: { reference: e } }));
   const queryEntity = entry.query
     ? [

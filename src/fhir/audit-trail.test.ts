@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot, testDatabaseUrl } from '../app/config.ts';
 import { openDb, type Db } from '../db/index.ts';
 import { openTestDb } from '../testing/test-db.ts';
-import { appendAudit, canonicalJson, flushAudit, queueAudit, verifyAuditChain } from './audit-trail.ts';
+import type { AuditEvent } from '@medplum/fhirtypes';
+import {
+  appendAudit,
+  auditEventsAbout,
+  canonicalJson,
+  flushAudit,
+  queueAudit,
+  verifyAuditChain,
+} from './audit-trail.ts';
 import type { AuditEntry } from './audit-event.ts';
 
 const entry = (i: number): AuditEntry => ({
@@ -107,6 +115,46 @@ describe('audit trail', () => {
     expect(result.ok).toBe(false);
     expect(result.problem?.seq).toBe(4);
     expect(result.problem?.eventId).toBe(ids[4]);
+    await db.close();
+  });
+
+  it('records a read of many patients as parts of at most 500, every patient in its part, chained', async () => {
+    const db = await openTestDb();
+    const patients = Array.from({ length: 1201 }, (_, i) => `many-${i}`);
+    const population: AuditEntry = {
+      ...entry(0),
+      patientIds: patients,
+      entities: [...patients.map((p) => `Patient/${p}`), 'Group/all', 'Organization/o1'],
+      query: 'GET /fhir/R4/Patient?_count=2000',
+    };
+    await queueAudit(db, [entry(1), population]);
+    await flushAudit(db);
+    const events = await db.query<{ content: AuditEvent }>(
+      `SELECT r.content FROM audit_chain c JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
+        ORDER BY c.seq`,
+    );
+    const contents = events.rows.map((r) => r.content);
+    expect(
+      contents.map((e) => e.entity?.filter((x) => x.what?.reference?.startsWith('Patient/')).length),
+    ).toEqual([1, 500, 500, 201]);
+    expect(contents.map((e) => e.outcomeDesc)).toEqual([
+      undefined,
+      'part 1 of 3',
+      'part 2 of 3',
+      'part 3 of 3',
+    ]);
+    // Every patient named once, the records besides them in the first part, the query in each.
+    const named = contents
+      .slice(1)
+      .flatMap((e) => (e.entity ?? []).map((x) => x.what?.reference).filter(Boolean));
+    expect(named.filter((r) => r?.startsWith('Patient/')).sort()).toEqual(
+      patients.map((p) => `Patient/${p}`).sort(),
+    );
+    expect(named.filter((r) => !r?.startsWith('Patient/'))).toEqual(['Group/all', 'Organization/o1']);
+    for (const e of contents.slice(1))
+      expect(e.entity?.some((x) => x.description === population.query)).toBe(true);
+    expect((await auditEventsAbout(db, 'many-1200', 10)).map((e) => e.id)).toEqual([contents[3]?.id]);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 4 });
     await db.close();
   });
 

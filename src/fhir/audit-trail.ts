@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../db/index.ts';
 import { insertFirstVersions, newId } from './unchecked-storage.ts';
-import { toAuditEvent, type AuditEntry } from './audit-event.ts';
+import { inBoundedParts, toAuditEvent, type AuditEntry } from './audit-event.ts';
 
 const CHAIN_LOCK = 724002;
 export const GENESIS_HASH = '0'.repeat(64);
@@ -61,10 +61,11 @@ interface ChainHead {
  */
 async function insertChained(
   q: Queryable,
-  entries: AuditEntry[],
+  recordedEntries: AuditEntry[],
   head: ChainHead,
   guarded = false,
 ): Promise<{ events: AuditEvent[]; head: ChainHead }> {
+  const entries = recordedEntries.flatMap(inBoundedParts);
   let { seq, hash: prev } = head;
   const now = new Date();
   const recorded = now.toISOString();
