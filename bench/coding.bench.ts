@@ -18,7 +18,7 @@ import { scanCache, searchCache, searchCodes } from '../src/coding/search.ts';
 import { searchCodesSql } from '../src/coding/search-sql.ts';
 import { codingWorklist, worklistCount, type WorklistOptions } from '../src/coding/worklist.ts';
 import { FhirStore } from '../src/fhir/store.ts';
-import type { RequestContext } from '../src/fhir/request-context.ts';
+import { benchUser } from './reports.bench.ts';
 
 const QUERIES = [
   // code prefixes
@@ -99,16 +99,7 @@ const WORKLIST_CASES: Array<[string, WorklistOptions]> = [
 async function timeWorklist(databaseUrl: string, runs = 3): Promise<object> {
   const db = await openDb({ databaseUrl });
   try {
-    const ctx: RequestContext = {
-      userId: 'bench',
-      username: 'bench-coder',
-      role: 'coder',
-      purpose: 'HOPERAT',
-      sourceAddress: 'bench',
-      tokenId: 'bench',
-      brokenGlassPatients: [],
-    };
-    const store = new FhirStore(db, ctx);
+    const store = new FhirStore(db, benchUser('bench-coder', 'coder'));
     const out: Record<string, { p50Ms: number; total: number }> = {};
     for (const [name, options] of WORKLIST_CASES) {
       let total = 0;

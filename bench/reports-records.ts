@@ -4,7 +4,6 @@ import type {
   DetectedIssue,
   DocumentReference,
   Encounter,
-  Organization,
   Patient,
   Practitioner,
   Resource,
@@ -15,6 +14,7 @@ import { evaluateCharts } from '../src/completeness/index.ts';
 import { overrideIssue } from '../src/coding/work-item.ts';
 import { taskOf, type RequestRecord } from '../src/disclosure/request-task.ts';
 import { addDays } from '../src/disclosure/legal-clock.ts';
+import { payerOrganization } from '../src/demo/billing.ts';
 import type { RequesterType, RequestStatus } from '../src/disclosure/terms.ts';
 import { toAuditEvent, type AuditEntry } from '../src/fhir/audit-event.ts';
 import type { FhirStore } from '../src/fhir/store.ts';
@@ -130,27 +130,6 @@ function staffChart(n: number): Patient & { id: string } {
     name: [{ family, given: [given] }],
     gender: n % 2 ? 'male' : 'female',
     birthDate: `19${60 + (n % 30)}-0${1 + (n % 9)}-1${n % 10}`,
-  };
-}
-
-/** As src/demo/billing.ts demoPayerBundle writes a payer. */
-function payerOrganization(payer: (typeof PAYERS)[number]): Organization & { id: string } {
-  return {
-    resourceType: 'Organization',
-    id: payer.id,
-    active: true,
-    type: [
-      {
-        coding: [
-          {
-            system: 'http://terminology.hl7.org/CodeSystem/organization-type',
-            code: 'pay',
-            display: 'Payer',
-          },
-        ],
-      },
-    ],
-    name: payer.name,
   };
 }
 

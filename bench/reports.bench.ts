@@ -3,6 +3,7 @@ import { openDb, type Db } from '../src/db/index.ts';
 import { cliContext } from '../src/cli/context.ts';
 import { FhirStore } from '../src/fhir/store.ts';
 import type { RequestContext } from '../src/fhir/request-context.ts';
+import type { Role } from '../src/shared/index.ts';
 import { writeVersions, type VersionWrite } from '../src/fhir/unchecked-storage.ts';
 import { REPORTS, runReport } from '../src/reports/index.ts';
 import { seedMoreReportData } from './reports-records.ts';
@@ -154,6 +155,19 @@ async function databaseFor(serverUrl: string, patients: number): Promise<string>
   return url.toString();
 }
 
+/** A signed-in user of the benches: the store's access rules and audit as for that role. */
+export function benchUser(username: string, role: Role): RequestContext {
+  return {
+    userId: 'bench',
+    username,
+    role,
+    purpose: 'HOPERAT',
+    sourceAddress: 'bench',
+    tokenId: 'bench',
+    brokenGlassPatients: [],
+  };
+}
+
 async function timeReports(
   databaseUrl: string,
   patients: number,
@@ -162,16 +176,7 @@ async function timeReports(
 ): Promise<ReportsScaleResult> {
   const db = await openDb({ databaseUrl });
   try {
-    const ctx: RequestContext = {
-      userId: 'bench',
-      username: 'bench-director',
-      role: 'him-director',
-      purpose: 'HOPERAT',
-      sourceAddress: 'bench',
-      tokenId: 'bench',
-      brokenGlassPatients: [],
-    };
-    const store = new FhirStore(db, ctx);
+    const store = new FhirStore(db, benchUser('bench-director', 'him-director'));
     await seedReportData(db, new FhirStore(db, cliContext()), patients, log);
     const reports: ReportsScaleResult['reports'] = {};
     const query = { from: '2025-01-01', to: '2025-12-31' };

@@ -40,11 +40,11 @@ const SELF_PAY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/coverage-selfpay'
 const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 const DAY_MS = 86_400_000;
 
-/** The payers' Organizations (self-pay has none); load once, before the patients. */
-export function demoPayerBundle(): Bundle {
-  const resources: Organization[] = DEMO_PAYERS.filter((p) => p.kind !== 'self-pay').map((p) => ({
+/** A payer's Organization as the demo loads it (the reports bench seeds the same). */
+export function payerOrganization(payer: { id: string; name: string }): Organization & { id: string } {
+  return {
     resourceType: 'Organization',
-    id: p.id,
+    id: payer.id,
     active: true,
     type: [
       {
@@ -57,8 +57,13 @@ export function demoPayerBundle(): Bundle {
         ],
       },
     ],
-    name: p.name,
-  }));
+    name: payer.name,
+  };
+}
+
+/** The payers' Organizations (self-pay has none); load once, before the patients. */
+export function demoPayerBundle(): Bundle {
+  const resources = DEMO_PAYERS.filter((p) => p.kind !== 'self-pay').map(payerOrganization);
   return {
     resourceType: 'Bundle',
     type: 'transaction',
