@@ -123,18 +123,25 @@ export async function folderHolder(folder: string): Promise<FolderHolder | undef
 }
 
 async function createExclusive(file: string, text: string): Promise<boolean> {
+  // Written whole beside it, then linked into place (link fails if the lock exists): nobody ever
+  // reads a half-written lock. An empty one looks like a crash's and would be taken over while
+  // its writer still means to hold it, and then two processes would both hold the folder.
+  const draft = `${file}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await open(draft, 'wx', 0o600);
   try {
-    const handle = await open(file, 'wx', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(draft, file);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
+  } finally {
+    await unlink(draft).catch(() => undefined);
   }
 }
 
