@@ -175,6 +175,32 @@ interface ServerWatch {
   close(): Promise<void>;
 }
 
+/**
+ * The load bench's own copy of a seeded database (`<name>_load`, made from it as a template the
+ * first time): the server writes to what it runs on (its first MPI training files duplicate
+ * reviews, the completeness watcher files deficiencies), and the reports bench's store must stay
+ * as seeded. The copy is kept, so the server's catch-up on a freshly seeded store happens once.
+ */
+export async function loadCopyOf(seededUrl: string): Promise<string> {
+  const source = new URL(seededUrl);
+  const name = source.pathname.slice(1);
+  if (!/^[a-z0-9_]+$/.test(name))
+    throw new Error(`BENCH_LOAD_SEEDED_URL: '${name}' is not a plain database name`);
+  const copy = `${name}_load`;
+  const admin = new URL(seededUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const have = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [copy]);
+    if (have.rows.length === 0) await client.query(`CREATE DATABASE ${copy} TEMPLATE ${name}`);
+  } finally {
+    await client.end();
+  }
+  source.pathname = `/${copy}`;
+  return source.toString();
+}
+
 async function watchServer(server: RunningServer, databaseUrl: string | undefined, appName: string) {
   const client = databaseUrl
     ? new pg.Client({ connectionString: databaseUrl, application_name: 'custodian-load-watch' })
@@ -419,9 +445,11 @@ export async function runLoadBench(opts: {
       .filter(Boolean);
     // Cases to open: discharged encounters from a plain search, so a slow worklist is timed by
     // its own scenario rather than stopping the run before it starts.
+    // Narrowed to the first patients' charts: a search over every discharge of a large store
+    // was once refused by the statement timeout while the server caught up on its own work.
     const discharged = await getJson<Bundle>(
       server,
-      '/fhir/R4/Encounter?status=finished&_count=200&_elements=id',
+      `/fhir/R4/Encounter?status=finished&patient=${ids.slice(0, 100).join(',')}&_count=200&_elements=id`,
     );
     const encounters = (discharged.entry ?? []).map((e) => e.resource?.id ?? '').filter(Boolean);
     if (ids.length === 0 || (encounters.length === 0 && wanted.has('case')))

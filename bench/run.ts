@@ -4,7 +4,7 @@ import { repoRoot } from '../src/app/config.ts';
 import { runCodingBench } from './coding.bench.ts';
 import { runExportBench } from './export.bench.ts';
 import { runFinderBench } from './finder.bench.ts';
-import { LOAD_SCENARIOS, runLoadBench, type LoadScenario } from './load.bench.ts';
+import { LOAD_SCENARIOS, loadCopyOf, runLoadBench, type LoadScenario } from './load.bench.ts';
 import { runMatchBench } from './mpi-match.bench.ts';
 import { runMpiBench } from './mpi.bench.ts';
 import { startBenchPostgres } from './pg-server.ts';
@@ -134,8 +134,11 @@ if (only.has('load')) {
     log,
   };
   // BENCH_LOAD_SEEDED_URL: a PostgreSQL database seeded before (the reports bench's store of
-  // 100,000 patients, BENCH_REPORT_PG_DATA): the server side runs on it instead of seeding demo data.
-  const seededUrl = process.env.BENCH_LOAD_SEEDED_URL;
+  // 100,000 patients, BENCH_REPORT_PG_DATA): the server side runs on a copy of it (loadCopyOf)
+  // instead of seeding demo data.
+  const seededUrl = process.env.BENCH_LOAD_SEEDED_URL
+    ? await loadCopyOf(process.env.BENCH_LOAD_SEEDED_URL)
+    : undefined;
   const embedded = process.env.BENCH_LOAD_EMBEDDED === '0' ? 'skipped' : await runLoadBench(load);
   const pgServer = process.env.DATABASE_URL || seededUrl ? undefined : startBenchPostgres(55443);
   const url = seededUrl ?? process.env.DATABASE_URL ?? pgServer?.url;

@@ -5,7 +5,7 @@ import type { AuditEntry } from './audit-event.ts';
 import { storedResource } from './exact-json.ts';
 import { badRequest } from './outcomes.ts';
 import { parseSearch } from './search/index.ts';
-import { planFilter } from './search/plan.ts';
+import { planFilters } from './search/plan.ts';
 import { renderCond, ROOT } from './search/sql.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SearchRequest } from './search/types.ts';
@@ -154,7 +154,7 @@ function scopeConditions(
   const access = accessOf(store.ctx);
   if (filters.length > 0) {
     const alternatives = filters.map((request) => {
-      const conds = request.filters.map((f) => renderCond(planFilter(f), ROOT, p, access));
+      const conds = planFilters(request.filters).map((c) => renderCond(c, ROOT, p, access));
       return conds.length > 0 ? `(${conds.join(' AND ')})` : 'TRUE';
     });
     where.push(`(${alternatives.join(' OR ')})`);

@@ -100,6 +100,13 @@ export interface ParamDef {
    * Observation.status): the system its bare codes are indexed under.
    */
   readonly impliedSystem?: string;
+  /**
+   * A date parameter with at most one index row per record: its expression yields at most one
+   * value (Medplum's reading of the element definitions: Encounter.period, Task.lastModified)
+   * and that value is no Timing (whose events are a row each). Two criteria on it may then be
+   * tested on the same row (plan.ts, `planFilters`).
+   */
+  readonly single?: boolean;
 }
 
 const cache = new Map<string, ReadonlyMap<string, ParamDef>>();
@@ -252,9 +259,11 @@ function toParamDef(resourceType: string, sp: SearchParameter): ParamDef | undef
   if (!code || !sp.expression || !isIndexedType(sp.type) || code === '_compartment') return undefined;
   let expression: FhirPathAtom;
   let impliedSystem: string | undefined;
+  let single = false;
   try {
     const details = getSearchParameterDetails(resourceType, sp);
     expression = details.parsedExpression;
+    single = sp.type === 'date' && details.array === false && oneRowEach(details.elementDefinitions);
     if (sp.type === 'token') impliedSystem = requiredCodeSystem(details.elementDefinitions);
   } catch {
     // A definition Medplum cannot analyse is left out rather than failing every write.
@@ -284,7 +293,13 @@ function toParamDef(resourceType: string, sp: SearchParameter): ParamDef | undef
     ...(sp.description ? { description: sp.description } : {}),
     ...(composite ? { composite } : {}),
     ...(impliedSystem ? { impliedSystem } : {}),
+    ...(single && !composite ? { single } : {}),
   };
+}
+
+/** Elements whose value is one index row: known, and none a Timing (a row per event). */
+function oneRowEach(elements: readonly InternalSchemaElement[] | undefined): boolean {
+  return !!elements?.length && elements.every((el) => el.type.every((t) => t.code !== 'Timing'));
 }
 
 /** The code system every element of a token parameter is bound to, when all are required-bound `code`s. */

@@ -76,6 +76,33 @@ function exists(table: IndexTable, param: ParamDef, where?: Cond): Cond {
   };
 }
 
+/**
+ * A request's filters, one condition each, all to hold. Date criteria on a parameter that holds
+ * at most one value per record (a discharge between two dates: `ge` and `eb` on Encounter.period)
+ * are tested together on that one index row: one probe or one slice of the index instead of one
+ * per criterion, which is what a report over a year of encounters spends its time on.
+ */
+export function planFilters(filters: readonly Filter[]): Cond[] {
+  const conds: Cond[] = [];
+  const dates = new Map<string, { at: number; param: ParamDef; values: RangeValue[][] }>();
+  for (const filter of filters) {
+    if (filter.kind !== 'date' || !filter.param.single || filter.param.column !== undefined) {
+      conds.push(planFilter(filter));
+      continue;
+    }
+    const key = `${filter.param.resourceType}.${filter.param.code}`;
+    const same = dates.get(key);
+    if (same) same.values.push(filter.values);
+    else {
+      dates.set(key, { at: conds.length, param: filter.param, values: [filter.values] });
+      conds.push(and());
+    }
+  }
+  for (const { at, param, values } of dates.values())
+    conds[at] = exists('search_date', param, and(...values.map((v) => dateCond(v, 'low', 'high'))));
+  return conds;
+}
+
 export function planFilter(filter: Filter, inChain = false): Cond {
   switch (filter.kind) {
     case 'token':

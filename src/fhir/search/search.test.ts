@@ -4,6 +4,7 @@ import { openTestDb } from '../../testing/test-db.ts';
 import type { Db } from '../../db/db.ts';
 import { isOutcomeError } from '../outcomes.ts';
 import { deleteSearchRows, parseSearch, searchBundle } from './index.ts';
+import { planFilters } from './plan.ts';
 import {
   bloodPressure,
   exampleResources,
@@ -121,6 +122,55 @@ describe('date parameters', () => {
     expect(await ids('Patient', `${family}&birthdate=eb1971`)).toEqual(['accent', 'month']);
     expect(await ids('Patient', `${family}&birthdate=ne1971`)).toEqual(['accent', 'month']);
     expect(await ids('Patient', `${family}&birthdate=ge1970&birthdate=lt1971`)).toEqual(['accent', 'month']);
+  });
+  it('two criteria on a one-valued date hold on the same value; on a many-valued date each may hold on its own', async () => {
+    // One index row to test (planFilters): a birth date cannot be both before 1970 and after 1971.
+    const [single] = planFilters(
+      parseSearch('Patient', new URLSearchParams('birthdate=lt1970&birthdate=gt1971'), { lenient: false })
+        .filters,
+    );
+    expect(
+      planFilters(
+        parseSearch('Patient', new URLSearchParams('birthdate=ge1970&birthdate=lt1971'), { lenient: false })
+          .filters,
+      ),
+    ).toHaveLength(1);
+    expect(single).toMatchObject({ kind: 'exists', table: 'search_date' });
+    expect(await ids('Patient', 'family=gomez&birthdate=ge1970-03-01&birthdate=eb1970-03-16')).toEqual([
+      'accent',
+    ]);
+    // 1970-03 is the whole month: it ends before April, not before the 16th.
+    expect(await ids('Patient', 'family=gomez&birthdate=ge1970-03-01&birthdate=eb1970-04-01')).toEqual([
+      'accent',
+      'month',
+    ]);
+    expect(await ids('Patient', 'family=gomez&birthdate=lt1970&birthdate=gt1971')).toEqual([]);
+    // A Goal with two targets due 2020 and 2030 has a due date before 2021 and one after 2029.
+    await storeResources(db, [
+      {
+        resourceType: 'Goal',
+        id: 'two-targets',
+        lifecycleStatus: 'active',
+        description: { text: 'two targets' },
+        subject: { reference: 'Patient/accent' },
+        target: [{ dueDate: '2020-01-01' }, { dueDate: '2030-01-01' }],
+      },
+    ]);
+    expect(
+      planFilters(
+        parseSearch('Goal', new URLSearchParams('target-date=lt2021&target-date=gt2029'), { lenient: false })
+          .filters,
+      ),
+    ).toHaveLength(2);
+    expect(await ids('Goal', 'target-date=lt2021&target-date=gt2029')).toEqual(['two-targets']);
+    // One occurrence, but a Timing's events are an index row each.
+    expect(
+      planFilters(
+        parseSearch('ServiceRequest', new URLSearchParams('occurrence=lt2021&occurrence=gt2029'), {
+          lenient: false,
+        }).filters,
+      ),
+    ).toHaveLength(2);
   });
   it.skipIf(!hasSharedTestdata)('periods and dateTimes on Encounter, Procedure', async () => {
     // f203's period is 2013-03-11..2013-03-20.

@@ -5,7 +5,7 @@ import { visibleTo } from '../access-filter.ts';
 import { encodeCursor } from './cursor.ts';
 import { resolveValueSets } from './value-set.ts';
 import { loadIncludes } from './include.ts';
-import { planFilter } from './plan.ts';
+import { planFilters } from './plan.ts';
 import { renderCond, renderKeyset, renderOrderBy, ROOT, sortColumns } from './sql.ts';
 import { storedResource } from '../exact-json.ts';
 import { SqlParams } from './sql-params.ts';
@@ -24,7 +24,7 @@ export function renderWhere(
   p: SqlParams,
 ): string[] {
   const where = [`r.resource_type = ${p.add(request.resourceType, 'text')}`, 'NOT r.deleted'];
-  for (const filter of request.filters) where.push(renderCond(planFilter(filter), ROOT, p, access));
+  for (const cond of planFilters(request.filters)) where.push(renderCond(cond, ROOT, p, access));
   const accessSql = visibleTo(access, p, 'r', request.resourceType);
   if (accessSql) where.push(accessSql);
   return where;
