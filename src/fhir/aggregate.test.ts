@@ -142,6 +142,25 @@ describe('aggregateRecords', () => {
       { keys: ['2025-04'], count: 3, values: [3, 10, 1] },
       { keys: [null], count: 1, values: [null, null, 0] },
     ]);
+    // Requests received in May, from the received date's index slice (tally.ts, groupSource):
+    // the same figures as May's group above, and the still-open one.
+    const may = await aggregateRecords(store, {
+      type: 'Task',
+      where: [
+        { param: 'authored-on', date: '2025-05-01', prefix: 'ge' },
+        { param: 'authored-on', date: '2025-05-31', prefix: 'le' },
+      ],
+      by: [{ date: 'period', unit: 'month', end: true }],
+      measures: [
+        { percentile: 0.5, days },
+        { percentile: 0.9, days },
+        { countOver: 0, days: late },
+      ],
+    });
+    expect(may).toEqual([
+      { keys: ['2025-05'], count: 4, values: [4, 8, 0] },
+      { keys: [null], count: 1, values: [null, null, 0] },
+    ]);
   });
 
   it('refuses a measure on a parameter of the wrong kind, or a percentile outside 0..1', async () => {

@@ -29,6 +29,7 @@ const condition = (
 describe('tallyRecords', () => {
   let db: Db;
   let store: FhirStore;
+  let glass: FhirStore;
 
   beforeAll(async () => {
     db = await openTestDb();
@@ -49,6 +50,10 @@ describe('tallyRecords', () => {
       // Hidden from the director by its label: neither counted nor shown.
       condition('t-c5', [['J18.9', 'Pneumonia']], { meta: { security: [RESTRICTED] } }),
       condition('t-c6', [['I10', 'Hypertension']], { recordedDate: '2024-12-31' }),
+      // A restricted patient's record: hidden through its patient, unless the glass is broken.
+      { resourceType: 'Patient', id: 't-p2', meta: { security: [RESTRICTED] } },
+      condition('t-c7', [['J18.9', 'Pneumonia']], { subject: { reference: 'Patient/t-p2' } }),
+      condition('t-c8', [['J18.9', 'Pneumonia']]),
     ];
     await db.transaction((tx) =>
       writeVersions(
@@ -66,6 +71,12 @@ describe('tallyRecords', () => {
       brokenGlassPatients: [],
     };
     store = new FhirStore(db, ctx);
+    // t-c8 deleted: its index rows go with it.
+    const deleted = records.find((r) => r.id === 't-c8') as Resource & { id: string };
+    await db.transaction((tx) =>
+      writeVersions(tx, [{ resource: deleted, previousVersion: 1, deleted: true }]),
+    );
+    glass = new FhirStore(db, { ...ctx, brokenGlassPatients: ['t-p2'] });
   });
   afterAll(() => db.close());
 
@@ -105,5 +116,40 @@ describe('tallyRecords', () => {
       { keys: ['2025-03'], labels: [null], count: 4 },
       { keys: ['2024-12'], labels: [null], count: 1 },
     ]);
+  });
+
+  it("counts from a date's slice (a range on a one-valued date) exactly what it counts from the records", async () => {
+    const spec = {
+      type: 'Condition',
+      where: [
+        { param: 'recorded-date', date: '2025-01-01', prefix: 'ge' as const },
+        { param: 'recorded-date', date: '2025-12-31', prefix: 'le' as const },
+      ],
+      by: [{ token: 'code', system: ICD10CM }],
+    };
+    const expected = [
+      { keys: ['E11.9'], labels: ['diabetes'], count: 2 },
+      { keys: ['I10'], labels: ['hypertension'], count: 2 },
+      { keys: [null], labels: [null], count: 1 },
+    ];
+    // Neither the deleted record, nor the labelled one, nor the restricted patient's.
+    expect(await tallyRecords(store, spec)).toEqual(expected);
+    expect(await tallyRecords(store, { ...spec, few: true })).toEqual(expected);
+    // A criterion on the record's own column (_lastUpdated) reads the records themselves.
+    const updated = { param: '_lastUpdated', date: '2000-01-01', prefix: 'ge' as const };
+    expect(await tallyRecords(store, { ...spec, where: [...spec.where, updated] })).toEqual(expected);
+    // With the glass broken for t-p2, its record counts; the labelled record stays hidden.
+    const broken = [
+      { keys: ['E11.9'], labels: ['diabetes'], count: 2 },
+      { keys: ['I10'], labels: ['hypertension'], count: 2 },
+      { keys: ['J18.9'], labels: ['pneumonia'], count: 1 },
+      { keys: [null], labels: [null], count: 1 },
+    ];
+    expect(await tallyRecords(glass, spec)).toEqual(broken);
+    expect(await tallyRecords(glass, { ...spec, few: true })).toEqual(broken);
+    // Grouped by the same date: the slice is the key too.
+    expect(
+      await tallyRecords(glass, { ...spec, by: [{ date: 'recorded-date', unit: 'month' as const }] }),
+    ).toEqual([{ keys: ['2025-03'], labels: [null], count: 5 }]);
   });
 });

@@ -3,7 +3,14 @@ import { badRequest } from '../outcomes.ts';
 import { paramFor, storedAs } from './definitions.ts';
 import { renderWhere } from './search.ts';
 import { SqlParams } from './sql-params.ts';
-import { keyJoin, keyValue, MAX_TALLY_GROUPS, querySlices, type TallyKey } from './tally.ts';
+import {
+  groupSource,
+  keyValue,
+  oneRowPerRecord,
+  MAX_TALLY_GROUPS,
+  querySlices,
+  type TallyKey,
+} from './tally.ts';
 import type { SearchAccess, SearchRequest } from './types.ts';
 import { resolveValueSets } from './value-set.ts';
 
@@ -142,14 +149,10 @@ export async function aggregateSearch(
   request = await resolveValueSets(db, request);
   const p = new SqlParams();
   const type = p.add(request.resourceType, 'text');
-  const joins: string[] = [];
-  const keys: string[] = [];
-  by.forEach((key, i) => {
-    const { alias, join } = keyJoin(request.resourceType, key, i, p);
-    joins.push(join);
-    keys.push(`${keyValue(key, alias)} AS k${i}`);
-  });
-  const where = renderWhere(request, access, p);
+  const grouped = groupSource(request, by, p);
+  const joins = grouped.joins.map((j) => j.join).filter(Boolean);
+  const keys = by.map((key, i) => `${keyValue(key, grouped.joins[i]?.alias ?? '')} AS k${i}`);
+  const where = renderWhere(grouped.request, access, p);
   const columns = new RecordColumns(request.resourceType, p, type);
   const figures = measures.map((m, i) => `${measureSql(m, columns, p)} AS f${i}`);
   const keyNames = by.map((_, i) => `m.k${i}`).join(', ');
@@ -157,7 +160,7 @@ export async function aggregateSearch(
   // then the groups' totals. OFFSET 0 keeps the figures a subquery of their own: flattened, the
   // planner would compute a day once for each measure that names it.
   const matches =
-    `SELECT DISTINCT r.id, ${keys.join(', ')} FROM fhir_resource r ${joins.join(' ')} ` +
+    `SELECT ${oneRowPerRecord(request.resourceType, by) ? '' : 'DISTINCT '}r.id, ${keys.join(', ')} FROM ${grouped.from} ${joins.join(' ')} ` +
     `WHERE ${where.join(' AND ')}`;
   const sql =
     `SELECT ${keyNames}, count(*)::int AS n, ${figures.join(', ')} ` +

@@ -103,6 +103,23 @@ export function planFilters(filters: readonly Filter[]): Cond[] {
   return conds;
 }
 
+/**
+ * The date criteria on parameter `code` taken out of `filters` when that parameter holds one
+ * value per record, as one condition on its index row (columns `low`, `high`): a tally grouping
+ * by that date tests them on the row it groups by (tally.ts, `groupJoins`).
+ */
+export function takeDateCriteria(filters: readonly Filter[], code: string): { rest: Filter[]; where?: Cond } {
+  const taken = filters.filter(
+    (f): f is Extract<Filter, { kind: 'date' }> =>
+      f.kind === 'date' && f.param.code === code && f.param.single === true && f.param.column === undefined,
+  );
+  if (taken.length === 0) return { rest: [...filters] };
+  return {
+    rest: filters.filter((f) => !(taken as Filter[]).includes(f)),
+    where: and(...taken.map((f) => dateCond(f.values, 'low', 'high'))),
+  };
+}
+
 export function planFilter(filter: Filter, inChain = false): Cond {
   switch (filter.kind) {
     case 'token':
