@@ -189,6 +189,10 @@ function findAlias(
   // A union of other parameters' expressions (combo-code = code | component-code).
   const leaves = unionLeaves(key);
   if (leaves.length < 2) return undefined;
+  if (def.type === 'reference') {
+    const narrowedUnion = narrowedLeaves(leaves, byExpression);
+    if (narrowedUnion) return narrowedUnion;
+  }
   const parts = plain.filter((other) => {
     if (other === def || other.type !== def.type || !sameParts(other, def) || exprKey(other) === key)
       return false;
@@ -198,6 +202,25 @@ function findAlias(
   const covered = new Set(parts.flatMap((p) => unionLeaves(exprKey(p))));
   if (parts.length === 0 || !leaves.every((l) => covered.has(l))) return undefined;
   return { codes: parts.map((p) => p.code) };
+}
+
+/**
+ * A union of other reference parameters' expressions each narrowed to the same target type
+ * (AuditEvent's patient = agent.who and entity.what that are Patients): those parameters' rows
+ * of that target type, so each audit record is indexed once per reference, not twice.
+ */
+function narrowedLeaves(leaves: string[], byExpression: Map<string, ParamDef>): StoredAs | undefined {
+  const codes: string[] = [];
+  let targetType: string | undefined;
+  for (const leaf of leaves) {
+    const narrowed = RESOLVE_IS.exec(stripParens(leaf.trim()));
+    const base = narrowed?.[1] ? byExpression.get(`${narrowed[1]}#`) : undefined;
+    if (!narrowed?.[2] || base?.type !== 'reference' || (targetType && targetType !== narrowed[2]))
+      return undefined;
+    targetType = narrowed[2];
+    codes.push(base.code);
+  }
+  return targetType ? { codes, targetType } : undefined;
 }
 
 /** The operands of a top-level FHIRPath union `(a | b) | c` -> [a, b, c], unwrapping parentheses. */

@@ -111,7 +111,11 @@ export function planFilters(filters: readonly Filter[]): Cond[] {
 export function takeDateCriteria(filters: readonly Filter[], code: string): { rest: Filter[]; where?: Cond } {
   const taken = filters.filter(
     (f): f is Extract<Filter, { kind: 'date' }> =>
-      f.kind === 'date' && f.param.code === code && f.param.single === true && f.param.column === undefined,
+      f.kind === 'date' &&
+      f.param.code === code &&
+      f.param.single === true &&
+      f.param.column === undefined &&
+      !f.param.indexedAs,
   );
   if (taken.length === 0) return { rest: [...filters] };
   return {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Bundle, Patient, Resource } from '@medplum/fhirtypes';
 import { openTestDb } from '../../testing/test-db.ts';
 import type { Db } from '../../db/db.ts';
 import { isOutcomeError } from '../outcomes.ts';
-import { deleteSearchRows, parseSearch, searchBundle } from './index.ts';
+import { deleteSearchRows, extractSearchRows, parseSearch, searchBundle } from './index.ts';
 import { planFilters } from './plan.ts';
 import {
   bloodPressure,
@@ -447,6 +447,26 @@ describe('number and quantity', () => {
     expect(await ids('Observation', 'combo-code=http://loinc.org|85354-9')).toEqual(['bp']);
     expect(await ids('Observation', 'code=8480-6')).toEqual([]);
     expect(await ids('Observation', 'combo-value-quantity=120&combo-code=8480-6')).toEqual(['bp']);
+  });
+});
+
+describe("an audit record's patient", () => {
+  it('is found through the agent and entity rows that are Patients, not indexed a second time', async () => {
+    const event: AuditEvent = {
+      resourceType: 'AuditEvent',
+      id: 'ae-patient',
+      type: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110110' },
+      recorded: '2025-01-01T00:00:00Z',
+      agent: [{ who: { reference: 'Patient/accent' }, requestor: true }],
+      source: { observer: { display: 'test' } },
+      entity: [{ what: { reference: 'Patient/month' } }, { what: { reference: 'Encounter/e1' } }],
+    };
+    await storeResources(db, [event]);
+    expect(extractSearchRows(event).reference.map((r) => r.param)).not.toContain('patient');
+    expect(await ids('AuditEvent', 'patient=Patient/accent')).toEqual(['ae-patient']);
+    expect(await ids('AuditEvent', 'patient=month')).toEqual(['ae-patient']);
+    expect(await ids('AuditEvent', 'patient=e1')).toEqual([]);
+    expect(await ids('AuditEvent', 'entity=Encounter/e1')).toEqual(['ae-patient']);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/db.ts';
 import { badRequest } from '../outcomes.ts';
-import { paramFor } from './definitions.ts';
+import { paramFor, storedAs } from './definitions.ts';
 import { takeDateCriteria, type Cond } from './plan.ts';
 import { renderWhere } from './search.ts';
 import { renderCond } from './sql.ts';
@@ -35,8 +35,15 @@ export const MAX_TALLY_GROUPS = 10_000;
 
 const TABLE = { token: 'search_token', reference: 'search_reference', date: 'search_date' } as const;
 
-/** The index table and stored parameter name a grouping key joins (also used by aggregate.ts). */
-export function keyTable(type: string, key: TallyKey): { table: string; param: string } {
+/**
+ * The index table, stored parameter names and implied target type of a grouping key (also used by
+ * aggregate.ts): a parameter indexed as others (AuditEvent's patient: the agent and entity rows
+ * that are Patients) is read from their rows.
+ */
+export function keyTable(
+  type: string,
+  key: TallyKey,
+): { table: string; params: string[]; targetType?: string } {
   const kind = 'token' in key ? 'token' : 'reference' in key ? 'reference' : 'date';
   const name = 'token' in key ? key.token : 'reference' in key ? key.reference : key.date;
   // `owner:identifier` and the like are indexed as tokens under their own name.
@@ -45,7 +52,13 @@ export function keyTable(type: string, key: TallyKey): { table: string; param: s
   if (!def) throw badRequest(`Unknown search parameter '${base}' for ${type}`);
   const expected = name.includes(':identifier') ? 'reference' : kind;
   if (def.type !== expected) throw badRequest(`${base} is not a ${kind} parameter of ${type}`);
-  return { table: TABLE[kind], param: name };
+  if (name !== base) return { table: TABLE[kind], params: [name] };
+  const stored = storedAs(def);
+  return {
+    table: TABLE[kind],
+    params: stored.codes,
+    ...(stored.targetType ? { targetType: stored.targetType } : {}),
+  };
 }
 
 /** A grouping key's value in SQL, from its joined index row `alias`. */
@@ -63,8 +76,9 @@ export function keyValue(key: TallyKey, alias: string): string {
  */
 function keyJoin(type: string, key: TallyKey, i: number, p: SqlParams, within?: Cond): KeyJoin {
   const alias = `g${i}`;
-  const { table, param } = keyTable(type, key);
-  const name = p.add(param, 'text');
+  const { table, params, targetType } = keyTable(type, key);
+  const name = params.length === 1 ? p.add(params[0], 'text') : `ANY(${p.add(params, 'text[]')})`;
+  const target = targetType ? ` AND ${alias}.target_type = ${p.add(targetType, 'text')}` : '';
   const system = 'token' in key && key.system ? ` AND ${alias}.system = ${p.add(key.system, 'text')}` : '';
   const criteria = within ? ` AND ${renderCond(within, { alias, idColumn: 'resource_id' }, p)}` : '';
   return {
@@ -72,7 +86,7 @@ function keyJoin(type: string, key: TallyKey, i: number, p: SqlParams, within?: 
     name,
     join:
       `${within ? 'JOIN' : 'LEFT JOIN'} ${table} ${alias} ON ${alias}.resource_type = r.resource_type ` +
-      `AND ${alias}.resource_id = r.id AND ${alias}.param = ${name}${system}${criteria}`,
+      `AND ${alias}.resource_id = r.id AND ${alias}.param = ${name}${target}${system}${criteria}`,
   };
 }
 
@@ -87,7 +101,7 @@ export function oneRowPerRecord(type: string, by: readonly TallyKey[]): boolean 
 export interface KeyJoin {
   alias: string;
   join: string;
-  /** The key's parameter placeholder, for later references to the same index slice. */
+  /** The key's parameter placeholder (`$n`, or `ANY($n)` for several), for later references to the same index slice. */
   name: string;
 }
 
@@ -156,7 +170,7 @@ function onRecordColumn(filter: Filter): boolean {
  * `high`, for a key grouping by it).
  */
 function dateSliceRecords(type: string, code: string, where: Cond, p: SqlParams): string {
-  const { param } = keyTable(type, { date: code, unit: 'day' });
+  const [param] = keyTable(type, { date: code, unit: 'day' }).params;
   const t = p.add(type, 'text');
   return (
     `(SELECT d.resource_type, d.resource_id AS id, d.patient_id, false AS deleted, ` +
