@@ -2,7 +2,7 @@ import type { Encounter, Resource, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/index.ts';
 import { openTestDb } from '../testing/test-db.ts';
-import { aggregateRecords } from './aggregate.ts';
+import { aggregateRecords, type AggregateSpec } from './aggregate.ts';
 import { isOutcomeError } from './outcomes.ts';
 import type { RequestContext } from './request-context.ts';
 import { FhirStore } from './store.ts';
@@ -126,7 +126,7 @@ describe('aggregateRecords', () => {
   it('takes nearest-rank percentiles of day spans (odd and even counts) and counts spans over a limit', async () => {
     const days = { from: { date: 'authored-on' }, to: { date: 'period', end: true } };
     const late = { from: { date: 'restriction-period', end: true }, to: { date: 'period', end: true } };
-    const rows = await aggregateRecords(store, {
+    const byMonth: AggregateSpec = {
       type: 'Task',
       by: [{ date: 'period', unit: 'month', end: true }],
       measures: [
@@ -134,7 +134,8 @@ describe('aggregateRecords', () => {
         { percentile: 0.9, days },
         { countOver: 0, days: late },
       ],
-    });
+    };
+    const rows = await aggregateRecords(store, byMonth);
     expect(rows).toEqual([
       // 2, 4, 6, 8: the median is the 2nd value, the 90th percentile the 4th.
       { keys: ['2025-05'], count: 4, values: [4, 8, 0] },
@@ -145,16 +146,10 @@ describe('aggregateRecords', () => {
     // Requests received in May, from the received date's index slice (tally.ts, groupSource):
     // the same figures as May's group above, and the still-open one.
     const may = await aggregateRecords(store, {
-      type: 'Task',
+      ...byMonth,
       where: [
         { param: 'authored-on', date: '2025-05-01', prefix: 'ge' },
         { param: 'authored-on', date: '2025-05-31', prefix: 'le' },
-      ],
-      by: [{ date: 'period', unit: 'month', end: true }],
-      measures: [
-        { percentile: 0.5, days },
-        { percentile: 0.9, days },
-        { countOver: 0, days: late },
       ],
     });
     expect(may).toEqual([

@@ -86,7 +86,7 @@ export function planFilters(filters: readonly Filter[]): Cond[] {
   const conds: Cond[] = [];
   const dates = new Map<string, { at: number; param: ParamDef; values: RangeValue[][] }>();
   for (const filter of filters) {
-    if (filter.kind !== 'date' || !filter.param.single || filter.param.column !== undefined) {
+    if (!onOneDateRow(filter)) {
       conds.push(planFilter(filter));
       continue;
     }
@@ -104,18 +104,26 @@ export function planFilters(filters: readonly Filter[]): Cond[] {
 }
 
 /**
+ * A date criterion on a parameter with one index row per record (`single`, its own rows, not a
+ * record column): several such criteria on one parameter may be tested on that one row.
+ */
+export function onOneDateRow(filter: Filter): filter is Extract<Filter, { kind: 'date' }> {
+  return (
+    filter.kind === 'date' &&
+    filter.param.single === true &&
+    filter.param.column === undefined &&
+    !filter.param.indexedAs
+  );
+}
+
+/**
  * The date criteria on parameter `code` taken out of `filters` when that parameter holds one
  * value per record, as one condition on its index row (columns `low`, `high`): a tally grouping
- * by that date tests them on the row it groups by (tally.ts, `groupJoins`).
+ * by that date tests them on the row it groups by (tally.ts, `groupSource`).
  */
 export function takeDateCriteria(filters: readonly Filter[], code: string): { rest: Filter[]; where?: Cond } {
   const taken = filters.filter(
-    (f): f is Extract<Filter, { kind: 'date' }> =>
-      f.kind === 'date' &&
-      f.param.code === code &&
-      f.param.single === true &&
-      f.param.column === undefined &&
-      !f.param.indexedAs,
+    (f): f is Extract<Filter, { kind: 'date' }> => onOneDateRow(f) && f.param.code === code,
   );
   if (taken.length === 0) return { rest: [...filters] };
   return {

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/db.ts';
 import { badRequest } from '../outcomes.ts';
 import { paramFor, storedAs } from './definitions.ts';
-import { takeDateCriteria, type Cond } from './plan.ts';
+import { onOneDateRow, takeDateCriteria, type Cond } from './plan.ts';
 import { renderWhere } from './search.ts';
 import { renderCond } from './sql.ts';
 import { SqlParams } from './sql-params.ts';
@@ -71,8 +71,9 @@ export function keyValue(key: TallyKey, alias: string): string {
 }
 
 /**
- * The LEFT JOIN that sets group key `i`'s index rows (alias g<i>) beside each record; `name` is
- * the key's parameter placeholder, for later references to the same index slice.
+ * The join that sets group key `i`'s index rows (alias g<i>) beside each record: a LEFT JOIN, or
+ * an inner one on the row that passes `within`; `name` is the key's parameter placeholder, for
+ * later references to the same index slice.
  */
 function keyJoin(type: string, key: TallyKey, i: number, p: SqlParams, within?: Cond): KeyJoin {
   const alias = `g${i}`;
@@ -132,17 +133,10 @@ export function groupSource(
   const sliced = !options.few && type !== 'Binary' && !filters.some(onRecordColumn);
   let from = 'fhir_resource r';
   // The date key (or, failing one, the first date criterion) whose slice stands in for the records.
-  const driver = sliced
-    ? by.findIndex((key) => 'date' in key && takeDateCriteria(filters, key.date).where)
-    : -1;
+  const bounded = (code: string): boolean => filters.some((f) => onOneDateRow(f) && f.param.code === code);
+  const driver = sliced ? by.findIndex((key) => 'date' in key && bounded(key.date)) : -1;
   const driverKey = driver >= 0 ? (by[driver] as { date: string }) : undefined;
-  const driverCode =
-    driverKey?.date ??
-    (sliced
-      ? filters.flatMap((f) =>
-          f.kind === 'date' && takeDateCriteria([f], f.param.code).where ? [f.param.code] : [],
-        )[0]
-      : undefined);
+  const driverCode = driverKey?.date ?? (sliced ? filters.find(onOneDateRow)?.param.code : undefined);
   if (driverCode) {
     const { rest, where } = takeDateCriteria(filters, driverCode);
     filters = rest;
