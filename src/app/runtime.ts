@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { flushAudit } from '../fhir/audit-trail.ts';
+import { flushAudit, startAuditFiler } from '../fhir/audit-trail.ts';
 import { countUsers, createUser, generatePassword } from '../auth/users.ts';
 import type { Config } from './config.ts';
 import { openDb, type Db } from '../db/index.ts';
@@ -77,6 +77,8 @@ export async function startServer(
   const operator = createOperatorKey();
   const app = await buildApp({ db, config, web: options.web ?? true, operator });
   await app.listen({ port: config.port, host: config.host });
+  // Reads record their AuditEvents in the audit inbox; this files them into the store in batches.
+  const auditFiler = startAuditFiler(db);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `${config.tlsCert && config.tlsKey ? 'https' : 'http'}://${config.host}:${port}`;
@@ -92,6 +94,7 @@ export async function startServer(
     async stop() {
       if (ownsFolder) await withdrawAnnouncement(config.dataDir, process.pid);
       await app.close();
+      await auditFiler.stop();
       await flushAudit(db);
       if (!options.db) await db.close();
     },

@@ -1,5 +1,6 @@
 import type { Group } from '@medplum/fhirtypes';
 import { stringifyExact } from '../fhir/exact-json.ts';
+import { flushAudit } from '../fhir/audit-trail.ts';
 import { isOutcomeError } from '../fhir/outcomes.ts';
 import { countRecords, storedTypes, streamRecords, type RecordScope } from '../fhir/record-stream.ts';
 import type { FhirStore } from '../fhir/store.ts';
@@ -113,6 +114,8 @@ async function patientsOf(
 async function typesOf(store: FhirStore, request: ExportRequest): Promise<string[]> {
   if (request.types) {
     for (const type of request.types) store.assertMay(type, 'search');
+    // The audit trail's documents waiting in its inbox are filed first, so the export holds them.
+    if (request.types.includes('AuditEvent')) await flushAudit(store.db);
     return request.types;
   }
   const out: string[] = [];

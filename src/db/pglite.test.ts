@@ -80,3 +80,39 @@ describe('PGlite adapter with prepared statements', () => {
     expect((await db.query(select, ['a'])).rows[0]).toMatchObject({ id: 'a', extra: 'e' });
   });
 });
+
+describe('plans of kept statements', () => {
+  /** How PostgreSQL runs the kept statement of this text now (its own plan, not a fresh one). */
+  const keptPlan = async (db: Db, sql: string, arg: number): Promise<string> => {
+    const kept = await db.query<{ name: string }>(
+      `SELECT name FROM pg_prepared_statements WHERE statement = $1`,
+      [sql],
+      { oneOff: true },
+    );
+    const name = kept.rows[0]?.name ?? '';
+    const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}(${arg})`, [], {
+      oneOff: true,
+    });
+    return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+  };
+
+  it('are made afresh against the tables as they have grown, not kept from when they were empty', async () => {
+    // As a new store's audit chain: analysed while nearly empty, then grown by every read.
+    const db = await openPglite(undefined, { replanAfterMs: 200 });
+    try {
+      await db.query(`CREATE TABLE chain (seq bigint PRIMARY KEY, hash text NOT NULL)`);
+      await db.query(`INSERT INTO chain VALUES (1, 'h')`);
+      await db.query('ANALYZE chain');
+      const lookup = `SELECT count(*) AS n FROM chain WHERE seq = $1`;
+      for (let i = 0; i < 8; i++) await db.query(lookup, [1]);
+      await db.query(`INSERT INTO chain SELECT g, 'h' FROM generate_series(2, 20000) g`);
+      // The plan made while the table held one row scans it whole.
+      expect(await keptPlan(db, lookup, 19999)).toMatch(/Seq Scan/);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      for (let i = 0; i < 8; i++) await db.query(lookup, [i + 2]);
+      expect(await keptPlan(db, lookup, 19999)).toMatch(/Index Only Scan|Index Scan/);
+    } finally {
+      await db.close();
+    }
+  });
+});

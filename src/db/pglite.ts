@@ -29,6 +29,14 @@ interface Prepared {
 
 /** Statements kept prepared in PGlite's one session; the least recently used is closed. */
 const CACHED_STATEMENTS = 256;
+/**
+ * How long a kept statement's plan is trusted. PostgreSQL keeps a prepared statement's generic
+ * plan until an ANALYZE invalidates it, and PGlite runs no autovacuum: a plan made while a table
+ * was nearly empty (the audit chain on a new store: a sequential scan to check the chain's last
+ * link) stayed in use as the table grew, and every audited read scanned the whole trail. Kept
+ * statements are prepared afresh this often, and planned against the tables' sizes of the moment.
+ */
+const REPLAN_AFTER_MS = 60_000;
 /** Statements worth keeping: queries and data changes (DDL and session commands run once). */
 const CACHEABLE = /^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b/i;
 /** A schema change may change what a kept statement returns (`SELECT *`): start afresh. */
@@ -58,9 +66,13 @@ class PreparedStatements {
   private readonly cache = new Map<string, Prepared>();
   private readonly toClose: string[] = [];
   private next = 0;
+  private plannedAt = Date.now();
   inTransaction = false;
 
-  constructor(private readonly pg: PGlite) {}
+  constructor(
+    private readonly pg: PGlite,
+    private readonly replanAfterMs = REPLAN_AFTER_MS,
+  ) {}
 
   async query<T>(
     sql: string,
@@ -71,6 +83,10 @@ class PreparedStatements {
       const res = await this.pg.query<T>(sql, [...params]);
       if (SCHEMA_CHANGE.test(sql)) this.forgetAll();
       return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+    }
+    if (Date.now() - this.plannedAt > this.replanAfterMs) {
+      this.plannedAt = Date.now();
+      this.forgetAll();
     }
     const statement = this.cache.get(sql) ?? (await this.prepare(sql));
     // Most recently used last: Map keeps insertion order.
@@ -170,6 +186,8 @@ export interface PgliteOptions {
   initdbArgs?: readonly string[] | undefined;
   /** What this process is, for whoever the folder lock refuses next (`server`, a command). */
   holder?: string | undefined;
+  /** How long a kept statement's plan is trusted before it is prepared afresh (default 60 s). */
+  replanAfterMs?: number | undefined;
   /** The folder's lock, already taken (a restore holds it while it replaces the folder). */
   lock?: FolderLock | undefined;
 }
@@ -239,7 +257,7 @@ async function openLocked(
     extensions: { pg_trgm, fuzzystrmatch },
   });
   const turns = new Turnstile();
-  const statements = new PreparedStatements(pg);
+  const statements = new PreparedStatements(pg, options.replanAfterMs);
   const raw = <T>(
     sql: string,
     params?: readonly unknown[],

@@ -11,8 +11,10 @@ import {
   appendAudit,
   auditEventsAbout,
   canonicalJson,
+  fileAuditEvents,
   flushAudit,
   queueAudit,
+  startAuditFiler,
   verifyAuditChain,
 } from './audit-trail.ts';
 import type { AuditEntry } from './audit-event.ts';
@@ -53,6 +55,8 @@ async function seeded(): Promise<{ db: Db; ids: string[] }> {
     const [event] = await db.transaction((tx) => appendAudit(tx, [entry(i)]));
     ids.push(event?.id ?? '');
   }
+  // Filed into the store, where the tampering below goes.
+  expect(await fileAuditEvents(db)).toBe(6);
   return { db, ids };
 }
 
@@ -223,6 +227,7 @@ describe('audit trail', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'custodian-audit-'));
     const db = await openDb({ dataDir: join(dataDir, 'db') });
     const events = await db.transaction((tx) => appendAudit(tx, [entry(1), entry(2), entry(3)]));
+    await fileAuditEvents(db);
     const cli = (): ReturnType<typeof spawnSync> =>
       spawnSync(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'audit', 'verify'], {
         env: { ...process.env, CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '' },
@@ -242,5 +247,75 @@ describe('audit trail', () => {
     const bad = cli();
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(events[1]?.id ?? 'missing');
+  });
+});
+
+describe('the audit inbox', () => {
+  const storedEvents = async (db: Db): Promise<number> =>
+    Number(
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = 'AuditEvent'`,
+        )
+      ).rows[0]?.n,
+    );
+
+  it("holds a read's record, chained and durable, until it is filed into the store with its index rows", async () => {
+    const db = await openTestDb();
+    await queueAudit(db, [entry(1)]);
+    await queueAudit(db, [entry(2)]);
+    // Answered reads are recorded: chain rows and documents, none in the store yet.
+    expect(await storedEvents(db)).toBe(0);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 2 });
+    expect((await auditEventsAbout(db, 'p2', 10)).map((e) => e.agent?.[0]?.name)).toEqual(['user2']);
+    expect(await fileAuditEvents(db)).toBe(2);
+    expect(await fileAuditEvents(db)).toBe(0);
+    expect(await storedEvents(db)).toBe(2);
+    const found = await db.query<{ id: string; last_updated: Date; recorded: string }>(
+      `SELECT r.id, r.last_updated, r.content->>'recorded' AS recorded FROM fhir_resource r
+         JOIN search_reference s ON s.resource_type = 'AuditEvent' AND s.resource_id = r.id
+        WHERE r.resource_type = 'AuditEvent' AND s.param = 'entity' AND s.target_id = 'p1'`,
+    );
+    expect(found.rows).toHaveLength(1);
+    // Stamped when it was recorded, not when it was filed.
+    expect(new Date(found.rows[0]?.last_updated ?? 0).getTime()).toBe(
+      new Date(found.rows[0]?.recorded ?? '').getTime(),
+    );
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 2 });
+    expect((await db.query('SELECT seq FROM audit_inbox')).rows).toEqual([]);
+    await db.close();
+  });
+
+  it('files more than a batch, oldest first, and the chain still verifies', async () => {
+    const db = await openTestDb();
+    await Promise.all(Array.from({ length: 600 }, (_, i) => queueAudit(db, [entry(i)])));
+    expect(await fileAuditEvents(db)).toBe(600);
+    expect(await storedEvents(db)).toBe(600);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 600 });
+    await db.close();
+  });
+
+  it('is filed in the background by the filer a server runs', async () => {
+    const db = await openTestDb();
+    const filer = startAuditFiler(db, { intervalMs: 20 });
+    await queueAudit(db, [entry(1)]);
+    await expect.poll(() => storedEvents(db), { timeout: 5000 }).toBe(1);
+    await filer.stop();
+    await db.close();
+  });
+
+  it('names a document edited or removed before it was filed', async () => {
+    const db = await openTestDb();
+    await queueAudit(db, [entry(1), entry(2), entry(3)]);
+    await tamper(db, `UPDATE audit_inbox SET content = jsonb_set(content, '{outcome}', '"4"') WHERE seq = 2`);
+    const edited = await verifyAuditChain(db);
+    expect(edited.problem?.seq).toBe(2);
+    expect(edited.problem?.reason).toMatch(/edited/);
+    await tamper(db, `DELETE FROM audit_inbox WHERE seq = 3`);
+    await tamper(db, `UPDATE audit_inbox SET content = jsonb_set(content, '{outcome}', '"0"') WHERE seq = 2`);
+    const removed = await verifyAuditChain(db);
+    expect(removed.problem?.seq).toBe(3);
+    expect(removed.problem?.reason).toMatch(/deleted/);
+    await db.close();
   });
 });

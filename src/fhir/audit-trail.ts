@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../db/index.ts';
 import { insertFirstVersions, newId } from './unchecked-storage.ts';
+import { noteWrites } from './statistics.ts';
 import { inBoundedParts, toAuditEvent, type AuditEntry } from './audit-event.ts';
 
 const CHAIN_LOCK = 724002;
@@ -52,8 +53,10 @@ interface ChainHead {
 }
 
 /**
- * Builds the events of `entries` chained after `head` and writes the documents, their index rows
- * and their chain rows in one statement. Answers the events and the chain's new head.
+ * Builds the events of `entries` chained after `head` and records them in one statement: each
+ * event's chain row and its document in the audit inbox (fileAuditEvents moves the documents into
+ * the store with their index rows later, many at a time: the statement every answered read waits
+ * for stays two small inserts). Answers the events and the chain's new head.
  * `guarded`: the head was remembered, not read under the chain lock; the statement takes the lock
  * itself before its chain rows go in, and fails (StaleHead) unless `head` is still the chain's
  * last link: its row must be there as remembered (else division by zero) and the next seq free
@@ -67,8 +70,7 @@ async function insertChained(
 ): Promise<{ events: AuditEvent[]; head: ChainHead }> {
   const entries = recordedEntries.flatMap(inBoundedParts);
   let { seq, hash: prev } = head;
-  const now = new Date();
-  const recorded = now.toISOString();
+  const recorded = new Date().toISOString();
   const events = entries.map((e) => toAuditEvent(newId(), e, recorded)) as Array<AuditEvent & { id: string }>;
   const rows = {
     seq: [] as number[],
@@ -77,7 +79,7 @@ async function insertChained(
     prev: [] as string[],
     hash: [] as string[],
   };
-  // The chain hashes the event as recorded, before the store adds its meta (chainHash drops it).
+  // The chain hashes the event as recorded, before the store's meta is added (chainHash drops it).
   events.forEach((event, i) => {
     seq += 1;
     const hash = chainHash(prev, seq, event);
@@ -87,24 +89,109 @@ async function insertChained(
     rows.prev.push(prev);
     rows.hash.push(hash);
     prev = hash;
+    event.meta = { versionId: '1', lastUpdated: recorded };
   });
-  await insertFirstVersions(q, events, now, (params) => {
-    const at = (value: unknown) => `$${params.push(value)}`;
-    // Joined before any chain row is produced: the lock is held from then until the commit. The
-    // check is filtered on, or PostgreSQL would drop it as an output nobody reads.
-    const guard = guarded
-      ? `, (SELECT pg_advisory_xact_lock(${at(CHAIN_LOCK)}),
-                1 / (SELECT count(*) FROM audit_chain WHERE seq = ${at(head.seq)} AND hash = ${at(head.hash)}) AS ok) AS g
-        WHERE g.ok = 1`
-      : '';
-    return [
-      `ins_audit_chain AS (INSERT INTO audit_chain (seq, event_id, patient_ids, recorded, prev_hash, hash)
-       SELECT s, i, ARRAY(SELECT jsonb_array_elements_text(p::jsonb)), ${at(recorded)}::timestamptz, ph, h
-         FROM unnest(${at(rows.seq)}::bigint[], ${at(rows.id)}::text[], ${at(rows.patients)}::text[],
-                     ${at(rows.prev)}::text[], ${at(rows.hash)}::text[]) AS x(s, i, p, ph, h)${guard})`,
-    ];
-  });
+  const params: unknown[] = [];
+  const at = (value: unknown) => `$${params.push(value)}`;
+  // Joined before any chain row is produced: the lock is held from then until the commit. The
+  // check is filtered on, or PostgreSQL would drop it as an output nobody reads.
+  const guard = guarded
+    ? `, (SELECT pg_advisory_xact_lock(${at(CHAIN_LOCK)}),
+              1 / (SELECT count(*) FROM audit_chain WHERE seq = ${at(head.seq)} AND hash = ${at(head.hash)}) AS ok) AS g
+      WHERE g.ok = 1`
+    : '';
+  const sql = `WITH ins_audit_chain AS (INSERT INTO audit_chain (seq, event_id, patient_ids, recorded, prev_hash, hash)
+     SELECT s, i, ARRAY(SELECT jsonb_array_elements_text(p::jsonb)), ${at(recorded)}::timestamptz, ph, h
+       FROM unnest(${at(rows.seq)}::bigint[], ${at(rows.id)}::text[], ${at(rows.patients)}::text[],
+                   ${at(rows.prev)}::text[], ${at(rows.hash)}::text[]) AS x(s, i, p, ph, h)${guard}
+     RETURNING seq)
+   INSERT INTO audit_inbox (seq, content)
+   SELECT x.s, c.value
+     FROM unnest(${at(rows.seq)}::bigint[]) WITH ORDINALITY AS x(s, n)
+     JOIN jsonb_array_elements(${at(JSON.stringify(events))}::jsonb) WITH ORDINALITY AS c(value, n) ON c.n = x.n
+    WHERE x.s IN (SELECT seq FROM ins_audit_chain)`;
+  await q.query(sql, params, { prepareAs: guarded ? 'audit_record_guarded' : 'audit_record' });
   return { events, head: { seq, hash: prev } };
+}
+
+/** How many inbox documents one filing statement moves: a read arriving meanwhile waits for it. */
+const FILING_BATCH = 250;
+
+/**
+ * Moves the audit inbox's documents into the store (fhir_resource and its search index rows), the
+ * oldest first, a batch per transaction, until none wait; answers how many it filed. Anything that
+ * reads AuditEvents from the store files first (flushAudit). Filers on other connections skip the
+ * rows one is filing, so each document is filed once.
+ */
+export async function fileAuditEvents(db: Db): Promise<number> {
+  let filed = 0;
+  for (;;) {
+    const moved = await db.transaction(async (tx) => {
+      const waiting = await tx.query<{
+        seq: string;
+        content: AuditEvent & { id: string; meta: { lastUpdated: string } };
+      }>(
+        'SELECT seq, content FROM audit_inbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED',
+        [FILING_BATCH],
+        { prepareAs: 'audit_inbox_waiting' },
+      );
+      const seqs = waiting.rows.map((r) => r.seq);
+      await insertFirstVersions(
+        tx,
+        waiting.rows.map((r) => r.content),
+        (params) => [
+          `del_audit_inbox AS (DELETE FROM audit_inbox WHERE seq = ANY($${params.push(seqs)}::bigint[]))`,
+        ],
+      );
+      return seqs.length;
+    });
+    filed += moved;
+    if (moved < FILING_BATCH) break;
+  }
+  noteWrites(db, filed);
+  await vacuumInboxNow(db, filed);
+  return filed;
+}
+
+/** Filed documents since the inbox was last vacuumed, per embedded database. */
+const filedSinceVacuum = new WeakMap<Db, number>();
+const VACUUM_INBOX_AFTER = 5000;
+
+/**
+ * Filing leaves a dead row in the inbox for every document it moved. A PostgreSQL server's
+ * autovacuum clears them; PGlite runs none, so the filer does, or the inbox's scans would step
+ * over every row it ever held.
+ */
+async function vacuumInboxNow(db: Db, filed: number): Promise<void> {
+  if (db.dialect !== 'pglite' || filed === 0) return;
+  const since = (filedSinceVacuum.get(db) ?? 0) + filed;
+  filedSinceVacuum.set(db, since >= VACUUM_INBOX_AFTER ? 0 : since);
+  if (since >= VACUUM_INBOX_AFTER) await db.query('VACUUM audit_inbox');
+}
+
+/** Files the audit inbox every `intervalMs` (default 200 ms) in the background; rounds never overlap. */
+export function startAuditFiler(
+  db: Db,
+  options: { intervalMs?: number; onError?: (err: unknown) => void } = {},
+): { stop(): Promise<void> } {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = fileAuditEvents(db)
+      .catch((err: unknown) =>
+        (options.onError ?? ((e) => console.error('custodian: audit filing:', e)))(err),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+  }, options.intervalMs ?? 200);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /** The chain's last link, under the chain lock (held until the caller's transaction ends). */
@@ -232,10 +319,11 @@ export function queueAudit(db: Db, entries: AuditEntry[]): Promise<void> {
   return written;
 }
 
-/** Waits until every queued audit entry of this database is written. */
+/** Waits until every queued audit entry of this database is written and filed in the store. */
 export async function flushAudit(db: Db): Promise<void> {
   const q = queueOf(db);
   while (q.flushing) await q.flushing;
+  await fileAuditEvents(db);
 }
 
 /** The AuditEvents naming a patient, newest first (the patient's access report reads these). */
@@ -245,9 +333,11 @@ export async function auditEventsAbout(
   limit: number,
 ): Promise<AuditEvent[]> {
   const res = await q.query<{ content: AuditEvent }>(
-    `SELECT r.content FROM audit_chain c
-       JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
-      WHERE c.patient_ids @> ARRAY[$1]::text[] ORDER BY c.seq DESC LIMIT $2`,
+    `SELECT coalesce(r.content, i.content) AS content FROM audit_chain c
+       LEFT JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
+       LEFT JOIN audit_inbox i ON i.seq = c.seq
+      WHERE c.patient_ids @> ARRAY[$1]::text[] AND coalesce(r.content, i.content) IS NOT NULL
+      ORDER BY c.seq DESC LIMIT $2`,
     [patientId, limit],
   );
   return res.rows.map((r) => r.content);
@@ -277,8 +367,9 @@ export async function verifyAuditChain(
       hash: string;
       content: AuditEvent | null;
     }>(
-      `SELECT c.seq, c.event_id, c.prev_hash, c.hash, r.content
+      `SELECT c.seq, c.event_id, c.prev_hash, c.hash, coalesce(r.content, i.content) AS content
          FROM audit_chain c LEFT JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
+         LEFT JOIN audit_inbox i ON i.seq = c.seq
         WHERE c.seq >= $1 ORDER BY c.seq LIMIT $2`,
       [expectedSeq, pageSize],
     );

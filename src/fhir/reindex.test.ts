@@ -65,6 +65,7 @@ describe('reindexSearch', () => {
     expect((await db.query(rows)).rows).toEqual(before);
     expect((await reindexSearch(db, cliContext())).resources).toBeGreaterThanOrEqual(2);
 
+    await flushAudit(db);
     const audit = await db.query<{ detail: string }>(
       `SELECT content->>'outcomeDesc' AS detail FROM fhir_resource WHERE resource_type = 'AuditEvent'
         AND content->>'outcomeDesc' LIKE 'search index rebuilt%'`,

@@ -150,6 +150,7 @@ export class FhirStore {
     id: string,
   ): Promise<{ json: string; versionId: string; lastUpdated: string }> {
     return this.audited('read', `${type}/${id}`, async () => {
+      if (type === 'AuditEvent') await flushAudit(this.db);
       const { found, audit } = await this.currentJson(this.db, type, id);
       await queueAudit(this.db, [audit]);
       return found;
@@ -198,6 +199,7 @@ export class FhirStore {
   async vread(type: string, id: string, version: string): Promise<Resource> {
     return this.audited('vread', `${type}/${id}/_history/${version}`, async () => {
       this.allow(type, 'read');
+      if (type === 'AuditEvent') await flushAudit(this.db);
       assertId(id);
       // The record's confidentiality first: a restricted record refuses every version alike, so
       // which version numbers exist (how often it changed) is not told without the glass.
@@ -450,7 +452,7 @@ export class FhirStore {
   private async findBroad(spec: SearchSpec): Promise<Found> {
     const query = describeSpec(spec);
     return this.audited('search', query, async () => {
-      this.allow(spec.type, 'search');
+      await this.allowReading(spec.type, 'search');
       const request = typedSearchRequest(spec);
       const access = accessOf(this.ctx);
       const { matches, total } = await broadPage(this.db, request, access);
@@ -475,7 +477,7 @@ export class FhirStore {
   private async findPages(spec: SearchSpec, maxPages: number): Promise<Found> {
     const query = describeSpec(spec);
     return this.audited('search', query, async () => {
-      this.allow(spec.type, 'search');
+      await this.allowReading(spec.type, 'search');
       let request = typedSearchRequest(spec);
       const access = accessOf(this.ctx);
       const found: Found = { matches: [], included: [], complete: true };
@@ -502,7 +504,7 @@ export class FhirStore {
   async count(spec: SearchSpec, plan: SearchPlan = {}): Promise<number> {
     const query = describeSpec(spec);
     return this.audited('search', query, async () => {
-      this.allow(spec.type, 'search');
+      await this.allowReading(spec.type, 'search');
       const counted = plan.broad ? broadCount : countSearch;
       const n = await counted(this.db, typedSearchRequest(spec), accessOf(this.ctx));
       await queueAudit(this.db, [this.entry('search', 'success', { query: `${query} (count)` })]);
@@ -536,7 +538,7 @@ export class FhirStore {
    * and page, then read (audited) only the records they show.
    */
   async visibleIds(type: string, idList: readonly string[]): Promise<Set<string>> {
-    this.allow(type, 'search');
+    await this.allowReading(type, 'search');
     if (idList.length === 0) return new Set();
     return visibleIdsOf(this.db, type, [...new Set(idList)], accessOf(this.ctx));
   }
@@ -546,7 +548,7 @@ export class FhirStore {
    * what break-the-glass needs before a grant, and it is answered to roles that may read the type.
    */
   async exists(type: string, id: string): Promise<boolean> {
-    this.allow(type, 'read');
+    await this.allowReading(type, 'read');
     assertId(id);
     const row = await readCurrent(this.db, type, id);
     return !!row && !row.deleted;
@@ -564,7 +566,7 @@ export class FhirStore {
   ): Promise<ChangedRecord[]> {
     return this.audited('read', `${type}/_changes`, async () => {
       if (this.ctx.role !== 'system') throw forbidden('The change feed is for background work only');
-      this.allow(type, 'read');
+      await this.allowReading(type, 'read');
       const rows = await changedRecords(this.db, type, after, limit);
       await queueAudit(this.db, [
         this.entry('read', 'success', {
@@ -584,6 +586,7 @@ export class FhirStore {
       else if (this.ctx.role !== 'admin' && this.ctx.role !== 'system')
         assertAllowed(this.ctx, 'SystemHistory', 'read');
       const request = parseHistory(type, id, query);
+      if (type === 'AuditEvent') await flushAudit(this.db);
       if (type && id) {
         assertId(id);
         // One resource's history: say it is restricted rather than hide it.
@@ -831,6 +834,15 @@ export class FhirStore {
       }),
     ]);
     return destroyed;
+  }
+
+  /**
+   * The role check of a read or search by type; for the audit trail, its documents waiting in the
+   * inbox are filed first, so what the store answers includes every event recorded before.
+   */
+  private async allowReading(type: string, action: 'read' | 'search'): Promise<void> {
+    this.allow(type, action);
+    if (type === 'AuditEvent') await flushAudit(this.db);
   }
 
   assertMay(type: string, action: Action): void {

@@ -290,7 +290,7 @@ interface VersionColumns {
  */
 function versionColumns(
   writes: VersionWrite[],
-  stamp: string,
+  stampOf: (w: VersionWrite) => string,
   patients: Set<string>,
 ): { cols: VersionColumns; live: IndexItem[] } {
   const cols: VersionColumns = {
@@ -306,7 +306,7 @@ function versionColumns(
   const live: IndexItem[] = [];
   for (const w of writes) {
     const version = w.previousVersion + 1;
-    w.resource.meta = { ...w.resource.meta, versionId: String(version), lastUpdated: stamp };
+    w.resource.meta = { ...w.resource.meta, versionId: String(version), lastUpdated: stampOf(w) };
     const patientId = patientOf(w.resource);
     if (patientId) patients.add(patientId);
     cols.type.push(w.resource.resourceType);
@@ -325,36 +325,35 @@ function versionColumns(
 
 /**
  * First versions of resources that cannot exist yet (fresh random ids: the audit trail's
- * AuditEvents), their index rows and whatever `more` adds (the audit chain's rows), in ONE
- * statement of data-modifying CTEs: a read's AuditEvent is on the path of every answered read,
- * and each statement is a round trip into the database. `more` gets the parameter list to append
- * its values to and answers its CTEs. A clash with an existing id fails the statement (the
- * primary key), never overwrites.
+ * AuditEvents, filed from its inbox), each stamped with its own `meta.lastUpdated` (when it was
+ * recorded), their index rows and whatever `more` adds, in ONE statement of data-modifying CTEs.
+ * `more` gets the parameter list to append its values to and answers its CTEs. A clash with an
+ * existing id fails the statement (the primary key), never overwrites.
  */
 export async function insertFirstVersions(
   q: Queryable,
-  resources: ReadonlyArray<Resource & { id: string }>,
-  now: Date,
+  resources: ReadonlyArray<Resource & { id: string; meta: { lastUpdated: string } }>,
   more: (params: unknown[]) => string[] = () => [],
 ): Promise<void> {
   if (resources.length === 0) return;
-  const stamp = now.toISOString();
+  const stamps = resources.map((r) => r.meta.lastUpdated);
   const writes = resources.map((resource) => ({ resource, previousVersion: 0, deleted: false }));
-  const { cols, live } = versionColumns(writes, stamp, new Set());
+  const { cols, live } = versionColumns(writes, (w) => w.resource.meta?.lastUpdated ?? '', new Set());
   const params: unknown[] = [
     cols.type,
     cols.id,
     cols.patient,
     cols.security,
     JSON.stringify(cols.content),
-    stamp,
+    stamps,
     cols.exact,
   ];
   const ctes = [
     `ins_fhir_resource AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, patient_id,
                                  security, content, content_text)
-     SELECT t, i, 1, $6::timestamptz, false, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), c.value, e
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $7::text[]) WITH ORDINALITY AS x(t, i, p, s, e, n)
+     SELECT t, i, 1, u, false, p, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), c.value, e
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $7::text[], $6::timestamptz[])
+            WITH ORDINALITY AS x(t, i, p, s, e, u, n)
        JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS c(value, n) ON c.n = x.n)`,
     ...indexInsertCtes(live, params),
     ...more(params),
@@ -380,7 +379,7 @@ export async function writeVersions(
   const patients = new Set<string>();
   if (writes.length === 0) return patients;
   const stamp = now.toISOString();
-  const { cols, live } = versionColumns(writes, stamp, patients);
+  const { cols, live } = versionColumns(writes, () => stamp, patients);
   const params = [
     cols.type,
     cols.id,
