@@ -318,4 +318,37 @@ describe('the audit inbox', () => {
     expect(removed.problem?.reason).toMatch(/deleted/);
     await db.close();
   });
+
+  it.runIf(!!testDatabaseUrl())(
+    'waits for a filer on another connection holding documents, and files them all',
+    async () => {
+      const a = await openTestDb();
+      const name = (await a.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
+      const url = new URL(testDatabaseUrl() ?? '');
+      url.pathname = `/${name}`;
+      const b = await openDb({ databaseUrl: url.toString() });
+      await queueAudit(a, [entry(1), entry(2), entry(3)]);
+      // Another connection holds the first two documents, as a filer busy with them would.
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let holding: () => void = () => undefined;
+      const locked = new Promise<void>((resolve) => (holding = resolve));
+      const holder = b.transaction(async (tx) => {
+        await tx.query('SELECT seq FROM audit_inbox WHERE seq <= 2 FOR UPDATE');
+        holding();
+        await held;
+      });
+      await locked;
+      let flushed = false;
+      const flushing = flushAudit(a).then(() => (flushed = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(flushed).toBe(false);
+      release();
+      await holder;
+      await flushing;
+      expect(await storedEvents(a)).toBe(3);
+      await b.close();
+      await a.close();
+    },
+  );
 });

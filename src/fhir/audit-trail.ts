@@ -120,8 +120,9 @@ const FILING_BATCH = 250;
 /**
  * Moves the audit inbox's documents into the store (fhir_resource and its search index rows), the
  * oldest first, a batch per transaction, until none wait; answers how many it filed. Anything that
- * reads AuditEvents from the store files first (flushAudit). Filers on other connections skip the
- * rows one is filing, so each document is filed once.
+ * reads AuditEvents from the store files first (flushAudit). A filer on another connection (the
+ * server's, another server's) that holds rows is waited for, not skipped: when this returns, every
+ * document recorded before it began is in the store, and each is filed once.
  */
 export async function fileAuditEvents(db: Db): Promise<number> {
   let filed = 0;
@@ -130,11 +131,9 @@ export async function fileAuditEvents(db: Db): Promise<number> {
       const waiting = await tx.query<{
         seq: string;
         content: AuditEvent & { id: string; meta: { lastUpdated: string } };
-      }>(
-        'SELECT seq, content FROM audit_inbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED',
-        [FILING_BATCH],
-        { prepareAs: 'audit_inbox_waiting' },
-      );
+      }>('SELECT seq, content FROM audit_inbox ORDER BY seq LIMIT $1 FOR UPDATE', [FILING_BATCH], {
+        prepareAs: 'audit_inbox_waiting',
+      });
       const seqs = waiting.rows.map((r) => r.seq);
       await insertFirstVersions(
         tx,
@@ -146,7 +145,9 @@ export async function fileAuditEvents(db: Db): Promise<number> {
       return seqs.length;
     });
     filed += moved;
-    if (moved < FILING_BATCH) break;
+    // Rows another filer moved while this one waited for them drop out of a batch: only an
+    // empty batch says the inbox is empty.
+    if (moved === 0) break;
   }
   noteWrites(db, filed);
   await vacuumInboxNow(db, filed);
