@@ -60,6 +60,14 @@ async function seeded(): Promise<{ db: Db; ids: string[] }> {
   return { db, ids };
 }
 
+/** A second pool on the test's PostgreSQL database, as another server process would hold. */
+async function sameDatabase(db: Db): Promise<Db> {
+  const name = (await db.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
+  const url = new URL(testDatabaseUrl() ?? '');
+  url.pathname = `/${name}`;
+  return openDb({ databaseUrl: url.toString() });
+}
+
 /** Tampering goes around the append-only triggers, as someone with database access could. */
 async function tamper(db: Db, sql: string, params: unknown[] = []): Promise<void> {
   await db.transaction(async (tx) => {
@@ -195,10 +203,7 @@ describe('audit trail', () => {
       // Two pools on one database, as two server processes: each remembers the head its last
       // group commit left, and the other one's appends make that head stale.
       const a = await openTestDb();
-      const name = (await a.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
-      const url = new URL(testDatabaseUrl() ?? '');
-      url.pathname = `/${name}`;
-      const b = await openDb({ databaseUrl: url.toString() });
+      const b = await sameDatabase(a);
       const reads = (db: Db, from: number) =>
         Promise.all([from, from + 1, from + 2].map((i) => queueAudit(db, [entry(i)])));
       await reads(a, 1);
@@ -323,10 +328,7 @@ describe('the audit inbox', () => {
     'waits for a filer on another connection holding documents, and files them all',
     async () => {
       const a = await openTestDb();
-      const name = (await a.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
-      const url = new URL(testDatabaseUrl() ?? '');
-      url.pathname = `/${name}`;
-      const b = await openDb({ databaseUrl: url.toString() });
+      const b = await sameDatabase(a);
       await queueAudit(a, [entry(1), entry(2), entry(3)]);
       // Another connection holds the first two documents, as a filer busy with them would.
       let release: () => void = () => undefined;

@@ -127,8 +127,8 @@ const FILING_BATCH = 250;
 export async function fileAuditEvents(db: Db): Promise<number> {
   let filed = 0;
   // An empty inbox (an idle server's every round) costs one read, not a transaction.
-  const waiting = await db.query('SELECT 1 FROM audit_inbox LIMIT 1', [], { prepareAs: 'audit_inbox_any' });
-  if (waiting.rows.length === 0) return 0;
+  const any = await db.query('SELECT 1 FROM audit_inbox LIMIT 1', [], { prepareAs: 'audit_inbox_any' });
+  if (any.rows.length === 0) return 0;
   for (;;) {
     const moved = await db.transaction(async (tx) => {
       const waiting = await tx.query<{

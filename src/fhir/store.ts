@@ -198,8 +198,7 @@ export class FhirStore {
 
   async vread(type: string, id: string, version: string): Promise<Resource> {
     return this.audited('vread', `${type}/${id}/_history/${version}`, async () => {
-      this.allow(type, 'read');
-      if (type === 'AuditEvent') await flushAudit(this.db);
+      await this.allowReading(type, 'read');
       assertId(id);
       // The record's confidentiality first: a restricted record refuses every version alike, so
       // which version numbers exist (how often it changed) is not told without the glass.
@@ -582,11 +581,10 @@ export class FhirStore {
   async history(type: string | undefined, id: string | undefined, query: URLSearchParams): Promise<Bundle> {
     const label = [type, id, '_history'].filter(Boolean).join('/');
     return this.audited('history', label, async () => {
-      if (type) this.allow(type, 'read');
+      if (type) await this.allowReading(type, 'read');
       else if (this.ctx.role !== 'admin' && this.ctx.role !== 'system')
         assertAllowed(this.ctx, 'SystemHistory', 'read');
       const request = parseHistory(type, id, query);
-      if (type === 'AuditEvent') await flushAudit(this.db);
       if (type && id) {
         assertId(id);
         // One resource's history: say it is restricted rather than hide it.
