@@ -438,7 +438,9 @@ export async function runLoadBench(opts: {
     const patientCount = seeded
       ? ((await getJson<Bundle>(server, '/fhir/R4/Patient?_summary=count')).total ?? 0)
       : opts.patients;
-    const patients = await getJson<Bundle>(server, '/fhir/R4/Patient?_count=200');
+    // Patients with a birth date: the create scenario's own patients (a seeded store's copy keeps
+    // them from run to run) have none, nor any chart to open.
+    const patients = await getJson<Bundle>(server, '/fhir/R4/Patient?birthdate=lt2100-01-01&_count=200');
     const ids = (patients.entry ?? []).map((e) => e.resource?.id ?? '').filter(Boolean);
     const families = (patients.entry ?? [])
       .map((e) => (e.resource?.resourceType === 'Patient' ? (e.resource.name?.[0]?.family ?? '') : ''))

@@ -12,6 +12,7 @@ import { loadConfig, sharedTestdataDir } from '../src/app/config.ts';
 import { openDb, type Db } from '../src/db/index.ts';
 import { checkResources } from '../src/fhir/definitions.ts';
 import { FhirStore } from '../src/fhir/store.ts';
+import { ensureSearchIndexCurrent } from '../src/fhir/reindex.ts';
 import { writeVersions, type VersionWrite } from '../src/fhir/unchecked-storage.ts';
 import { timeInterleaved } from './stats.ts';
 import { measureMemory, type MemoryFigures } from './memory.ts';
@@ -121,6 +122,15 @@ async function emptyFastifyServer(): Promise<LocalServer> {
   return { url, close: () => app.close() };
 }
 
+/** MurmurHash3's finaliser: a well-spread 32-bit hash of a counter, the same on every run. */
+function mixBits(n: number): number {
+  let h = n ^ (n >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** Seeds bench-<from>..bench-<n-1> (batches commit whole, so a partial earlier run left bench-0..from-1). */
 export async function seedPatients(
   db: Db,
@@ -161,12 +171,39 @@ export async function seedPatients(
     'Linda',
     'William',
     'Elizabeth',
+    'David',
+    'Barbara',
+    'Richard',
+    'Susan',
+    'Joseph',
+    'Jessica',
+    'Charles',
+    'Sarah',
+    'Thomas',
+    'Karen',
+    'Christopher',
+    'Nancy',
+    'Daniel',
+    'Lisa',
+    'Matthew',
+    'Betty',
+    'Anthony',
+    'Margaret',
+    'Mark',
+    'Sandra',
   ];
+  // A store seeded from empty is written by this version's indexer: marked so (as a server marks
+  // an empty store on first start), a server started on it does not rebuild its search index.
+  if (from === 0) await ensureSearchIndexCurrent(db, cliContext(), () => undefined);
   const batch = 2000;
   for (let start = from; start < n; start += batch) {
     const writes: VersionWrite[] = [];
     for (let i = start; i < Math.min(n, start + batch); i++) {
-      const day = new Date(Date.UTC(1930 + (i % 80), (i * 7) % 12, 1 + (i % 28)));
+      // Given name and birth date vary apart from the family name (a hash of i), as in a real
+      // population: tied to i's residues, each family name shared one birth year and given name
+      // with 1 in 80 patients, and the MPI's blocks held over a thousand records each.
+      const h = mixBits(i + 1);
+      const day = new Date(Date.UTC(1930 + (h % 80), (h >>> 8) % 12, 1 + ((h >>> 16) % 28)));
       const resource: Patient & { id: string } = {
         resourceType: 'Patient',
         id: `bench-${i}`,
@@ -174,7 +211,7 @@ export async function seedPatients(
         name: [
           {
             family: `${families[i % families.length] ?? 'X'}${Math.floor(i / 400)}`,
-            given: [given[i % given.length] ?? 'Y'],
+            given: [given[(h >>> 24) % given.length] ?? 'Y'],
           },
         ],
         gender: i % 2 ? 'male' : 'female',
