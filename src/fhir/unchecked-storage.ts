@@ -160,9 +160,14 @@ export async function changedRecords(
     deleted: boolean;
     content: Resource | null;
   }>(
+    // Written as one range of the (resource_type, last_updated, id) index: the row comparison
+    // over all three columns starts the scan at the watermark, `resource_type <= $1` ends it
+    // with the type. The plain form (`resource_type = $1 AND (last_updated, id) > ...`) let the
+    // planner walk the last_updated index instead, through every record of every type written
+    // since: 0.3-2.4 s a poll at 100,000 patients, where this takes 0.1-11 ms.
     `SELECT id, last_updated, deleted, content FROM fhir_resource
-      WHERE resource_type = $1 AND (last_updated, id) > ($2::timestamptz, $3::text)
-      ORDER BY last_updated, id LIMIT $4`,
+      WHERE (resource_type, last_updated, id) > ($1::text, $2::timestamptz, $3::text) AND resource_type <= $1::text
+      ORDER BY resource_type, last_updated, id LIMIT $4`,
     [type, after.lastUpdated, after.id, limit],
   );
   return res.rows.map((r) => ({
