@@ -23,17 +23,13 @@ import { resolveValueSets } from './value-set.ts';
 
 /**
  * Runs statements that read whole index slices: no nested loops (the planner would probe per
- * record), no JIT (a plan costed this high is compiled for longer than it runs), no parallel
- * workers, and memory for the hash tables and the sort of every match (at the default 4 MB they
- * spill to disk). Parallel workers each build the small hash tables and sort a slice again: at
- * 100,000 patients the worklist's page took 1.2 s in three processes and 1.1 s in one, so ten
- * coders at once needed three times the CPU and none was answered within 10 s.
+ * record), no JIT (a plan costed this high is compiled for longer than it runs), and memory for
+ * the hash tables and the sort of every match (at the default 4 MB they spill to disk).
  */
 async function inSlices<T>(db: Db, run: (tx: Queryable) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     await tx.query('SET LOCAL jit = off');
     await tx.query('SET LOCAL enable_nestloop = off');
-    await tx.query('SET LOCAL max_parallel_workers_per_gather = 0');
     await tx.query("SET LOCAL work_mem = '32MB'");
     return run(tx);
   });
