@@ -126,6 +126,7 @@ function sortSlice(
   p: SqlParams,
 ): {
   table: IndexTable;
+  resourceType: string;
   aggregate: (alias: string) => string;
   rows: (alias: string) => string;
   type: SqlType;
@@ -139,6 +140,7 @@ function sortSlice(
   return {
     table,
     type,
+    resourceType,
     aggregate: (s) => (descending ? `max(${s}.${desc})` : `min(${s}.${asc})`),
     rows: (s) =>
       `${s}.resource_type = ${resourceType} AND ${s}.param ${stored.codes.length === 1 ? `= ${codes}` : `= ANY(${codes})`}` +
@@ -159,7 +161,14 @@ export function sortColumns(sort: SortKey[], p: SqlParams): SortColumn[] {
     const own = ownColumn(key);
     if (own) return own;
     const slice = sortSlice(key, p);
-    const expr = `(SELECT ${slice.aggregate('s')} FROM ${slice.table} s WHERE ${slice.rows('s')} AND s.resource_id = r.id)`;
+    // The key's rows are picked by the aggregate's FILTER, not by WHERE: the subquery then reads
+    // the record's own rows through the owner index. With the parameter in WHERE the planner
+    // could take the (type, param) slice of the lookup index instead, estimated small (it
+    // multiplies the two columns' frequencies), and filter the whole slice once per record: 7 s
+    // for 500 of 8,890 DetectedIssues sorted by date at 100,000 patients.
+    const expr =
+      `(SELECT ${slice.aggregate('s')} FILTER (WHERE ${slice.rows('s')}) FROM ${slice.table} s ` +
+      `WHERE s.resource_type = ${slice.resourceType} AND s.resource_id = r.id)`;
     return { expr, type: slice.type, descending: key.descending };
   });
 }
