@@ -69,6 +69,7 @@ describe('sort keys (sortColumns)', () => {
     const bundle = await new FhirStore(watched, cliContext()).search(
       'DetectedIssue',
       new URLSearchParams('_sort=identified&_count=20'),
+      { lenient: false },
     );
     const dates = (bundle.entry ?? []).map((e) => (e.resource as DetectedIssue).identifiedDateTime ?? '');
     expect(dates).toHaveLength(20);
