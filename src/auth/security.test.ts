@@ -24,7 +24,7 @@ const auditCount = async (): Promise<number> => {
   return countAudit();
 };
 const countAudit = async (): Promise<number> =>
-  Number((await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_chain')).rows[0]?.n);
+  Number((await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_links')).rows[0]?.n);
 
 /** The HL7 confidentiality label "restricted": roles without it must break the glass to see. */
 const RESTRICTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };

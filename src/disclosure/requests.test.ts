@@ -428,7 +428,7 @@ describe('access', () => {
     ];
     const audits = async (): Promise<number> => {
       await flushAudit(server.db);
-      const res = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_chain');
+      const res = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_links');
       return Number(res.rows[0]?.n);
     };
     for (const [method, path, body] of routes) {
@@ -447,7 +447,7 @@ describe('access', () => {
     await json(await server.call(ROI, 'GET', `/disclosure/requests/${made.id}`));
     await flushAudit(server.db);
     const named = await server.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_chain WHERE seq > $1 AND patient_ids @> ARRAY[$2]::text[]`,
+      `SELECT count(*)::int AS n FROM audit_links WHERE seq > $1 AND patient_ids @> ARRAY[$2]::text[]`,
       [before, patientId],
     );
     expect(Number(named.rows[0]?.n)).toBeGreaterThan(0);

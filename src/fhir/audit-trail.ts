@@ -52,66 +52,109 @@ interface ChainHead {
   hash: string;
 }
 
+/** Events built and chained after a head, ready to record: one inbox row each. */
+interface Chained {
+  events: AuditEvent[];
+  /** The chain's head after them. */
+  head: ChainHead;
+  recorded: string;
+  rows: Array<{ seq: number; id: string; patients: string[]; prev: string; hash: string; document: string }>;
+}
+
 /**
- * Builds the events of `entries` chained after `head` and records them in one statement: each
- * event's chain row and its document in the audit inbox (fileAuditEvents moves the documents into
- * the store with their index rows later, many at a time: the statement every answered read waits
- * for stays two small inserts). Answers the events and the chain's new head.
- * `guarded`: the head was remembered, not read under the chain lock; the statement takes the lock
- * itself before its chain rows go in, and fails (StaleHead) unless `head` is still the chain's
- * last link: its row must be there as remembered (else division by zero) and the next seq free
- * (else the chain's unique key). Nothing of a failed statement is written.
+ * Builds the events of `entries` chained after `head`. Each is recorded as one row of the audit
+ * inbox, its link of the chain and its document (fileAuditEvents later moves the link into
+ * `audit_chain` and the document into the store with its index rows, many at a time): the
+ * statement every answered read waits for writes one small row.
  */
-async function insertChained(
-  q: Queryable,
-  recordedEntries: AuditEntry[],
-  head: ChainHead,
-  guarded = false,
-): Promise<{ events: AuditEvent[]; head: ChainHead }> {
+function chainAfter(recordedEntries: AuditEntry[], head: ChainHead): Chained {
   const entries = recordedEntries.flatMap(inBoundedParts);
   let { seq, hash: prev } = head;
   const recorded = new Date().toISOString();
   const events = entries.map((e) => toAuditEvent(newId(), e, recorded)) as Array<AuditEvent & { id: string }>;
-  const rows = {
-    seq: [] as number[],
-    id: [] as string[],
-    patients: [] as string[],
-    prev: [] as string[],
-    hash: [] as string[],
-  };
   // The chain hashes the event as recorded, before the store's meta is added (chainHash drops it).
-  events.forEach((event, i) => {
+  const rows = events.map((event, i) => {
     seq += 1;
     const hash = chainHash(prev, seq, event);
-    rows.seq.push(seq);
-    rows.id.push(event.id);
-    rows.patients.push(JSON.stringify(entries[i]?.patientIds ?? []));
-    rows.prev.push(prev);
-    rows.hash.push(hash);
+    const row = { seq, id: event.id, patients: entries[i]?.patientIds ?? [], prev, hash };
     prev = hash;
     event.meta = { versionId: '1', lastUpdated: recorded };
+    return { ...row, document: JSON.stringify(event) };
   });
-  const params: unknown[] = [];
-  const at = (value: unknown) => `$${params.push(value)}`;
-  // Joined before any chain row is produced: the lock is held from then until the commit. The
-  // check is filtered on, or PostgreSQL would drop it as an output nobody reads.
-  const guard = guarded
-    ? `, (SELECT pg_advisory_xact_lock(${at(CHAIN_LOCK)}),
-              1 / (SELECT count(*) FROM audit_chain WHERE seq = ${at(head.seq)} AND hash = ${at(head.hash)}) AS ok) AS g
-      WHERE g.ok = 1`
-    : '';
-  const sql = `WITH ins_audit_chain AS (INSERT INTO audit_chain (seq, event_id, patient_ids, recorded, prev_hash, hash)
-     SELECT s, i, ARRAY(SELECT jsonb_array_elements_text(p::jsonb)), ${at(recorded)}::timestamptz, ph, h
-       FROM unnest(${at(rows.seq)}::bigint[], ${at(rows.id)}::text[], ${at(rows.patients)}::text[],
-                   ${at(rows.prev)}::text[], ${at(rows.hash)}::text[]) AS x(s, i, p, ph, h)${guard}
-     RETURNING seq)
-   INSERT INTO audit_inbox (seq, content)
-   SELECT x.s, c.value
-     FROM unnest(${at(rows.seq)}::bigint[]) WITH ORDINALITY AS x(s, n)
-     JOIN jsonb_array_elements(${at(JSON.stringify(events))}::jsonb) WITH ORDINALITY AS c(value, n) ON c.n = x.n
-    WHERE x.s IN (SELECT seq FROM ins_audit_chain)`;
-  await q.query(sql, params, { prepareAs: guarded ? 'audit_record_guarded' : 'audit_record' });
-  return { events, head: { seq, hash: prev } };
+  return { events, head: { seq, hash: prev }, recorded, rows };
+}
+
+const INBOX_COLUMNS = 'seq, event_id, patient_ids, recorded, prev_hash, hash, content';
+
+/**
+ * The inbox rows of chained events as a SELECT, and its parameters. One event (a lone read's
+ * record, the common case) binds its values directly, which PGlite runs in about half the time
+ * of the arrays a group of events needs.
+ */
+function inboxRows(chained: Chained): { sql: string; params: unknown[] } {
+  const { rows, recorded } = chained;
+  const [one] = rows;
+  if (rows.length === 1 && one)
+    return {
+      sql: `SELECT $1::bigint, $2::text, $3::text[], $4::timestamptz, $5::text, $6::text, $7::text`,
+      params: [one.seq, one.id, one.patients, recorded, one.prev, one.hash, one.document],
+    };
+  return {
+    sql: `SELECT s, i, ARRAY(SELECT jsonb_array_elements_text(p::jsonb)), $4::timestamptz, ph, h, c
+            FROM unnest($1::bigint[], $2::text[], $3::text[], $5::text[], $6::text[], $7::text[]) AS x(s, i, p, ph, h, c)`,
+    params: inboxColumns(chained),
+  };
+}
+
+/** The inbox rows' columns as arrays (each row's patient ids as a JSON array), recorded alone. */
+function inboxColumns({ rows, recorded }: Chained): unknown[] {
+  return [
+    rows.map((r) => r.seq),
+    rows.map((r) => r.id),
+    rows.map((r) => JSON.stringify(r.patients)),
+    recorded,
+    rows.map((r) => r.prev),
+    rows.map((r) => r.hash),
+    rows.map((r) => r.document),
+  ];
+}
+
+/** Records chained events whose head was read under the chain lock (lockedHead). */
+async function insertLinks(tx: Queryable, chained: Chained): Promise<void> {
+  const rows = inboxRows(chained);
+  await tx.query(`INSERT INTO audit_inbox (${INBOX_COLUMNS}) ${rows.sql}`, rows.params, {
+    prepareAs: `audit_record_${chained.rows.length === 1 ? 'one' : 'many'}`,
+  });
+}
+
+/**
+ * Records chained events after a head remembered, not read under the chain lock, in one
+ * statement that writes only when `head` is still the chain's last link; answers whether it
+ * wrote. On a PostgreSQL server `custodian_audit_record_after` (migration 0105) takes the chain
+ * lock and checks under it (other connections append and file meanwhile). PGlite has one
+ * connection whose statements never overlap, so the checks go in the insert itself, which saves
+ * a function call on the path every answered read waits for.
+ */
+async function insertLinksAfter(db: Db, chained: Chained, head: ChainHead): Promise<boolean> {
+  if (db.dialect === 'pglite') {
+    const rows = inboxRows(chained);
+    const [after, afterHash] = [`$${rows.params.push(head.seq)}`, `$${rows.params.push(head.hash)}`];
+    const res = await db.query(
+      `INSERT INTO audit_inbox (${INBOX_COLUMNS}) ${rows.sql}
+        WHERE NOT EXISTS (SELECT 1 FROM audit_links WHERE seq = ${after}::bigint + 1)
+          AND (${after}::bigint = 0 OR EXISTS (SELECT 1 FROM audit_links WHERE seq = ${after} AND hash = ${afterHash}))`,
+      rows.params,
+      { prepareAs: `audit_record_after_${chained.rows.length === 1 ? 'one' : 'many'}` },
+    );
+    return res.rowCount > 0;
+  }
+  const res = await db.query<{ written: boolean }>(
+    `SELECT custodian_audit_record_after($1, $2, $3, $4::bigint[], $5::text[], $6::text[], $7::timestamptz,
+                                         $8::text[], $9::text[], $10::text[]) AS written`,
+    [head.seq, head.hash, CHAIN_LOCK, ...inboxColumns(chained)],
+    { prepareAs: 'audit_record_after' },
+  );
+  return res.rows[0]?.written === true;
 }
 
 /** How many inbox documents one filing statement moves: a read arriving meanwhile waits for it. */
@@ -131,16 +174,26 @@ export async function fileAuditEvents(db: Db): Promise<number> {
   if (any.rows.length === 0) return 0;
   for (;;) {
     const moved = await db.transaction(async (tx) => {
-      const waiting = await tx.query<{
-        seq: string;
-        content: AuditEvent & { id: string; meta: { lastUpdated: string } };
-      }>('SELECT seq, content FROM audit_inbox ORDER BY seq LIMIT $1 FOR UPDATE', [FILING_BATCH], {
-        prepareAs: 'audit_inbox_waiting',
-      });
+      const waiting = await tx.query<{ seq: string; content: string }>(
+        'SELECT seq, content FROM audit_inbox ORDER BY seq LIMIT $1 FOR UPDATE',
+        [FILING_BATCH],
+        { prepareAs: 'audit_inbox_waiting' },
+      );
       const seqs = waiting.rows.map((r) => r.seq);
+      // The links first: the inbox gives up a row only once its link is in the chain (0105). A
+      // document recorded before migration 0105 has no link in the inbox: its chain row exists.
+      await tx.query(
+        `INSERT INTO audit_chain (seq, event_id, patient_ids, recorded, prev_hash, hash)
+         SELECT seq, event_id, patient_ids, recorded, prev_hash, hash FROM audit_inbox
+          WHERE seq = ANY($1::bigint[]) AND hash IS NOT NULL`,
+        [seqs],
+        { prepareAs: 'audit_links_filed' },
+      );
       await insertFirstVersions(
         tx,
-        waiting.rows.map((r) => r.content),
+        waiting.rows.map(
+          (r) => JSON.parse(r.content) as AuditEvent & { id: string; meta: { lastUpdated: string } },
+        ),
         (params) => [
           `del_audit_inbox AS (DELETE FROM audit_inbox WHERE seq = ANY($${params.push(seqs)}::bigint[]))`,
         ],
@@ -153,24 +206,42 @@ export async function fileAuditEvents(db: Db): Promise<number> {
     if (moved === 0) break;
   }
   noteWrites(db, filed);
-  await vacuumInboxNow(db, filed);
+  await tendInbox(db, filed);
   return filed;
 }
 
-/** Filed documents since the inbox was last vacuumed, per embedded database. */
-const filedSinceVacuum = new WeakMap<Db, number>();
+/** Per embedded database: documents filed since the inbox was last vacuumed, links at the audit tables' last ANALYZE. */
+const inboxCare = new WeakMap<Db, { sinceVacuum: number; linksAtAnalyze: number | undefined }>();
 const VACUUM_INBOX_AFTER = 5000;
+const ANALYZE_LINKS_AFTER = 500;
 
 /**
- * Filing leaves a dead row in the inbox for every document it moved. A PostgreSQL server's
- * autovacuum clears them; PGlite runs none, so the filer does, or the inbox's scans would step
- * over every row it ever held.
+ * PGlite runs neither autovacuum nor autoanalyze, so the filer does both for the audit tables.
+ * Filing leaves a dead row in the inbox for every document it moved: vacuumed every 5,000, or the
+ * inbox's scans would step over every row it ever held. And the chain's probes on the path of
+ * every answered read (is the remembered head still the last link?) are planned from the tables'
+ * statistics: analysed while the chain was empty (a new store) they scan the whole chain, and
+ * every read grew slower as the trail grew. The audit tables are analysed each time the chain has
+ * grown by half (at least 500 links), which replans those statements.
  */
-async function vacuumInboxNow(db: Db, filed: number): Promise<void> {
+async function tendInbox(db: Db, filed: number): Promise<void> {
   if (db.dialect !== 'pglite' || filed === 0) return;
-  const since = (filedSinceVacuum.get(db) ?? 0) + filed;
-  filedSinceVacuum.set(db, since >= VACUUM_INBOX_AFTER ? 0 : since);
-  if (since >= VACUUM_INBOX_AFTER) await db.query('VACUUM audit_inbox');
+  const care = inboxCare.get(db) ?? { sinceVacuum: 0, linksAtAnalyze: undefined };
+  inboxCare.set(db, care);
+  care.sinceVacuum += filed;
+  if (care.sinceVacuum >= VACUUM_INBOX_AFTER) {
+    care.sinceVacuum = 0;
+    await db.query('VACUUM audit_inbox');
+  }
+  const links = await db.query<{ last: string | null }>('SELECT max(seq) AS last FROM audit_chain', [], {
+    prepareAs: 'audit_chain_length',
+  });
+  const length = Number(links.rows[0]?.last ?? 0);
+  care.linksAtAnalyze ??= length - filed;
+  if (length - care.linksAtAnalyze >= Math.max(ANALYZE_LINKS_AFTER, care.linksAtAnalyze / 2)) {
+    care.linksAtAnalyze = length;
+    await db.query('ANALYZE audit_chain, audit_inbox');
+  }
 }
 
 /** Files the audit inbox every `intervalMs` (default 200 ms) in the background; rounds never overlap. */
@@ -202,55 +273,50 @@ export function startAuditFiler(
 async function lockedHead(tx: Queryable): Promise<ChainHead> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
   const last = await tx.query<{ seq: number; hash: string }>(
-    'SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1',
+    'SELECT seq, hash FROM audit_links ORDER BY seq DESC LIMIT 1',
     [],
-    { prepareAs: 'audit_chain_last' },
+    { prepareAs: 'audit_links_last' },
   );
   return { seq: Number(last.rows[0]?.seq ?? 0), hash: last.rows[0]?.hash ?? GENESIS_HASH };
 }
 
 /**
  * Appends AuditEvents inside the caller's transaction: they commit or roll back with the change
- * they record. The chain lock serialises appenders so each event hashes its predecessor. After
- * the lock and the chain's last link, the documents, their index rows and their chain rows go
- * in one statement (every answered read waits for this, so round trips count).
+ * they record. The chain lock serialises appenders so each event hashes its predecessor.
  */
 export async function appendAudit(tx: Queryable, entries: AuditEntry[]): Promise<AuditEvent[]> {
   if (entries.length === 0) return [];
-  return (await insertChained(tx, entries, await lockedHead(tx))).events;
+  const chained = chainAfter(entries, await lockedHead(tx));
+  await insertLinks(tx, chained);
+  return chained.events;
 }
 
 /**
  * The head the last group commit of reads left, per database. A group commit of reads chains
- * after it in ONE statement that takes the chain lock itself (insertChained `guarded`), instead of
- * a transaction of five round trips (begin, lock, last link, insert, commit) on the path every
- * answered read waits for; the chain lock is then held only while the rows go in, not while the
+ * after it in ONE statement that takes the chain lock itself (insertLinksAfter), instead of a
+ * transaction of five round trips (begin, lock, last link, insert, commit) on the path every
+ * answered read waits for; the chain lock is then held only while the row goes in, not while the
  * events are built. Whoever else appends (a change's events in its transaction, another server
  * process on the same PostgreSQL database) moves the chain on without telling this cache; the
  * next group commit then finds the head stale, writes nothing, and takes the locked path.
  */
 const readHeads = new WeakMap<Db, ChainHead>();
 
-/** The chain's unique seq taken (23505), or the remembered link gone (division by zero, 22012). */
-const isStaleHead = (err: unknown): boolean => {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return code === '23505' || code === '22012';
-};
-
 async function recordReads(db: Db, entries: AuditEntry[]): Promise<void> {
   const cached = readHeads.get(db);
+  readHeads.delete(db);
   if (cached) {
-    try {
-      readHeads.set(db, (await insertChained(db, entries, cached, true)).head);
+    const chained = chainAfter(entries, cached);
+    if (await insertLinksAfter(db, chained, cached)) {
+      readHeads.set(db, chained.head);
       return;
-    } catch (err) {
-      readHeads.delete(db);
-      if (!isStaleHead(err)) throw err;
     }
   }
-  const head = await db.transaction(
-    async (tx) => (await insertChained(tx, entries, await lockedHead(tx))).head,
-  );
+  const head = await db.transaction(async (tx) => {
+    const chained = chainAfter(entries, await lockedHead(tx));
+    await insertLinks(tx, chained);
+    return chained.head;
+  });
   readHeads.set(db, head);
 }
 
@@ -337,10 +403,10 @@ export async function auditEventsAbout(
   limit: number,
 ): Promise<AuditEvent[]> {
   const res = await q.query<{ content: AuditEvent }>(
-    `SELECT coalesce(r.content, i.content) AS content FROM audit_chain c
+    `SELECT coalesce(r.content, i.content::jsonb) AS content FROM audit_links c
        LEFT JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
        LEFT JOIN audit_inbox i ON i.seq = c.seq
-      WHERE c.patient_ids @> ARRAY[$1]::text[] AND coalesce(r.content, i.content) IS NOT NULL
+      WHERE c.patient_ids @> ARRAY[$1]::text[] AND coalesce(r.content, i.content::jsonb) IS NOT NULL
       ORDER BY c.seq DESC LIMIT $2`,
     [patientId, limit],
   );
@@ -371,8 +437,8 @@ export async function verifyAuditChain(
       hash: string;
       content: AuditEvent | null;
     }>(
-      `SELECT c.seq, c.event_id, c.prev_hash, c.hash, coalesce(r.content, i.content) AS content
-         FROM audit_chain c LEFT JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
+      `SELECT c.seq, c.event_id, c.prev_hash, c.hash, coalesce(r.content, i.content::jsonb) AS content
+         FROM audit_links c LEFT JOIN fhir_resource r ON r.resource_type = 'AuditEvent' AND r.id = c.event_id
          LEFT JOIN audit_inbox i ON i.seq = c.seq
         WHERE c.seq >= $1 ORDER BY c.seq LIMIT $2`,
       [expectedSeq, pageSize],

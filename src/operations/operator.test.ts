@@ -23,7 +23,7 @@ const asOperator = (method: string, path: string, body?: unknown): Promise<Respo
 
 const auditCount = async (): Promise<number> => {
   await flushAudit(server.db);
-  const r = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_chain');
+  const r = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_links');
   return r.rows[0]?.n ?? 0;
 };
 
