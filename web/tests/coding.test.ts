@@ -179,6 +179,8 @@ describe('the coder’s screens', () => {
     // A secondary diagnosis without POA: a hard stop, with no override box.
     await page.getByRole('button', { name: 'Add diagnosis' }).click();
     await codeField('Diagnosis 2 code').fill('E11.9');
+    // A coder who typed the whole code closes the suggestions (they would open over the buttons).
+    await codeField('Diagnosis 2 code').press('Escape');
     const poa = page.locator('.edit[data-kind="poa-missing"]');
     await poa.waitFor();
     expect(await poa.innerText()).toContain('Hard stop');

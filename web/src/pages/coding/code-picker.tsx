@@ -64,6 +64,11 @@ export function CodePicker({
     setHits([]);
   };
   const onKey = (e: KeyboardEvent<HTMLInputElement>): void => {
+    // Escape closes the list even before its suggestions arrive, so they do not open over the page.
+    if (e.key === 'Escape') {
+      setOpen(false);
+      return;
+    }
     if (!open || hits.length === 0) return;
     if (e.key === 'ArrowDown') {
       e.preventDefault();
@@ -77,7 +82,7 @@ export function CodePicker({
         e.preventDefault();
         pick(hit);
       }
-    } else if (e.key === 'Escape') setOpen(false);
+    }
   };
   const expanded = open && hits.length > 0;
 
