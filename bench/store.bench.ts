@@ -117,9 +117,9 @@ export async function rawSqlPlusAuditServer(db: Db): Promise<LocalServer> {
 /**
  * Waits until the server started in this process has nothing running in the background: this
  * process idle (under 15% of a core) and, on a PostgreSQL server, no other statement active on
- * its database (autovacuum included), for 5 seconds in a row, then a checkpoint; at most 20 minutes. A server started on a freshly seeded
- * store first scores every new patient for the MPI (minutes at 100,000), and reads, searches and
- * imports timed meanwhile measured that work, not themselves.
+ * its database (autovacuum included), for 5 seconds in a row, then a checkpoint; at most 20
+ * minutes. A server started on a freshly seeded store first scores every new patient for the MPI,
+ * and reads, searches and imports timed meanwhile would measure that work, not themselves.
  */
 async function waitForQuietServer(
   db: Db,

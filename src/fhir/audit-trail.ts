@@ -171,6 +171,7 @@ const FILING_BATCH = 250;
  */
 export async function fileAuditEvents(db: Db): Promise<number> {
   let filed = 0;
+  let lastFiled = 0;
   // An empty inbox (an idle server's every round) costs one read, not a transaction.
   const any = await db.query('SELECT 1 FROM audit_inbox LIMIT 1', [], { prepareAs: 'audit_inbox_any' });
   if (any.rows.length === 0) return 0;
@@ -200,19 +201,20 @@ export async function fileAuditEvents(db: Db): Promise<number> {
           `del_audit_inbox AS (DELETE FROM audit_inbox WHERE seq = ANY($${params.push(seqs)}::bigint[]))`,
         ],
       );
-      return seqs.length;
+      return seqs;
     });
-    filed += moved;
+    filed += moved.length;
     // Rows another filer moved while this one waited for them drop out of a batch: only an
     // empty batch says the inbox is empty.
-    if (moved === 0) break;
+    if (moved.length === 0) break;
+    lastFiled = Number(moved[moved.length - 1]);
   }
   noteWrites(db, filed);
-  await tendInbox(db, filed);
+  await tendInbox(db, filed, lastFiled);
   return filed;
 }
 
-/** Per embedded database: documents filed since the inbox was last vacuumed, links at the audit tables' last ANALYZE. */
+/** Per embedded database: documents filed since the inbox was last vacuumed; chain length at the audit tables' last ANALYZE. */
 const inboxCare = new WeakMap<Db, { sinceVacuum: number; linksAtAnalyze: number | undefined }>();
 const VACUUM_INBOX_AFTER = 5000;
 const ANALYZE_LINKS_AFTER = 500;
@@ -226,7 +228,7 @@ const ANALYZE_LINKS_AFTER = 500;
  * every read grew slower as the trail grew. The audit tables are analysed each time the chain has
  * grown by half (at least 500 links), which replans those statements.
  */
-async function tendInbox(db: Db, filed: number): Promise<void> {
+async function tendInbox(db: Db, filed: number, lastFiled: number): Promise<void> {
   if (db.dialect !== 'pglite' || filed === 0) return;
   const care = inboxCare.get(db) ?? { sinceVacuum: 0, linksAtAnalyze: undefined };
   inboxCare.set(db, care);
@@ -235,13 +237,10 @@ async function tendInbox(db: Db, filed: number): Promise<void> {
     care.sinceVacuum = 0;
     await db.query('VACUUM audit_inbox');
   }
-  const links = await db.query<{ last: string | null }>('SELECT max(seq) AS last FROM audit_chain', [], {
-    prepareAs: 'audit_chain_length',
-  });
-  const length = Number(links.rows[0]?.last ?? 0);
-  care.linksAtAnalyze ??= length - filed;
-  if (length - care.linksAtAnalyze >= Math.max(ANALYZE_LINKS_AFTER, care.linksAtAnalyze / 2)) {
-    care.linksAtAnalyze = length;
+  // Filing goes oldest first and PGlite has no other filer: the last seq filed is the chain's length.
+  care.linksAtAnalyze ??= lastFiled - filed;
+  if (lastFiled - care.linksAtAnalyze >= Math.max(ANALYZE_LINKS_AFTER, care.linksAtAnalyze / 2)) {
+    care.linksAtAnalyze = lastFiled;
     await db.query('ANALYZE audit_chain, audit_inbox');
   }
 }
