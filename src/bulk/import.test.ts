@@ -1,8 +1,13 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliContext } from '../cli/context.ts';
+import { FhirStore } from '../fhir/store.ts';
+import { writeVersions } from '../fhir/unchecked-storage.ts';
 import { hasSharedTestdata, sharedTestdata } from '../testing/shared-testdata.ts';
-import { listImportFiles } from './import.ts';
+import { openTestDb } from '../testing/test-db.ts';
+import { importFiles, listImportFiles } from './import.ts';
 
 describe('listImportFiles', () => {
   it.skipIf(!hasSharedTestdata)(
@@ -24,5 +29,57 @@ describe('listImportFiles', () => {
     await expect(listImportFiles(['/no/such/file.json'])).rejects.toThrow(
       'No such file or folder: /no/such/file.json',
     );
+  });
+});
+
+/**
+ * Both backends: patient bundles look their practitioners up by identifier, so the planner must
+ * know them before the first patient bundle; a server's autovacuum waits for a tenth of a table.
+ */
+describe('importFiles and planner statistics', () => {
+  it('has the reference data analysed before the bundles that refer to it', async () => {
+    const db = await openTestDb();
+    try {
+      await db.transaction((tx) =>
+        writeVersions(
+          tx,
+          Array.from({ length: 6000 }, (_, i) => ({
+            resource: { resourceType: 'Patient' as const, id: `p-${i}` },
+            previousVersion: 0,
+            deleted: false,
+          })),
+        ),
+      );
+      await db.query('ANALYZE');
+      const dir = mkdtempSync(join(tmpdir(), 'custodian-import-'));
+      const file = join(dir, 'practitionerInformation1.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          resourceType: 'Bundle',
+          type: 'batch',
+          entry: Array.from({ length: 300 }, (_, i) => ({
+            fullUrl: `urn:uuid:4f0c2a51-0000-4000-8000-${String(i).padStart(12, '0')}`,
+            resource: {
+              resourceType: 'Practitioner',
+              identifier: [{ system: 'http://hl7.org/fhir/sid/us-npi', value: `99${i}` }],
+            },
+            request: { method: 'POST', url: 'Practitioner' },
+          })),
+        }),
+      );
+      const report = await importFiles(new FhirStore(db, cliContext()), [file]);
+      rmSync(dir, { recursive: true, force: true });
+      expect(report.failures).toEqual([]);
+      // Right after the import returns, not eventually: the next file's lookups are planned now.
+      const plan = await db.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+        `EXPLAIN (FORMAT JSON) SELECT 1 FROM fhir_resource WHERE resource_type = 'Practitioner'`,
+        [],
+        { oneOff: true },
+      );
+      expect(Number(plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'])).toBeGreaterThan(200);
+    } finally {
+      await db.close();
+    }
   });
 });

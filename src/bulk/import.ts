@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { processBundle } from '../fhir/bundle.ts';
 import { isOutcomeError } from '../fhir/outcomes.ts';
+import { settleStatistics } from '../fhir/statistics.ts';
 import type { FhirStore } from '../fhir/store.ts';
 
 /** One resource or bundle that could not be imported, and why. */
@@ -211,6 +212,8 @@ export async function importFiles(
     if (isSharedReferenceData(first)) {
       await importOne(first);
       next += 1;
+      // The bundles to come look these records up by identifier: the planner must know them.
+      await settleStatistics(store.db);
       continue;
     }
     let end = next;

@@ -209,7 +209,7 @@ export async function fileAuditEvents(db: Db): Promise<number> {
     if (moved.length === 0) break;
     lastFiled = Number(moved[moved.length - 1]);
   }
-  noteWrites(db, filed);
+  noteWrites(db, new Array<string>(filed).fill('AuditEvent'));
   await tendInbox(db, filed, lastFiled);
   return filed;
 }

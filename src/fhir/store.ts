@@ -245,7 +245,7 @@ export class FhirStore {
         }
         const resource = { ...body, id: newId() };
         await writeVersions(tx, [{ resource, previousVersion: 0, deleted: false }]);
-        noteWrites(this.db, 1);
+        noteWrites(this.db, [resource.resourceType]);
         await appendAudit(tx, [this.changeEntry('create', resource)]);
         return { resource, created: true };
       });
@@ -351,7 +351,7 @@ export class FhirStore {
     }
     if (current?.content) await assertVisible(tx, this.ctx, type, id);
     await writeVersions(tx, [{ resource, previousVersion: version, deleted: false }]);
-    noteWrites(this.db, 1);
+    noteWrites(this.db, [resource.resourceType]);
     await appendAudit(tx, [this.changeEntry(current ? 'update' : 'create', resource)]);
     return { resource, created: !current || current.deleted };
   }
@@ -754,7 +754,10 @@ export class FhirStore {
       }
     }
     const patients = await writeVersions(tx, writes);
-    noteWrites(this.db, writes.length);
+    noteWrites(
+      this.db,
+      writes.map((w) => w.resource.resourceType),
+    );
     // One AuditEvent for the whole bundle: every changed resource and patient is named in it.
     if (changed.length + deletes.length > 0) {
       await appendAudit(tx, [
