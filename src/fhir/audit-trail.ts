@@ -173,7 +173,10 @@ export async function fileAuditEvents(db: Db): Promise<number> {
   let filed = 0;
   let lastFiled = 0;
   // An empty inbox (an idle server's every round) costs one read, not a transaction.
-  const any = await db.query('SELECT 1 FROM audit_inbox LIMIT 1', [], { prepareAs: 'audit_inbox_any' });
+  // By the primary key: the inbox keeps its emptied pages (0106), which a plain scan would walk.
+  const any = await db.query('SELECT 1 FROM audit_inbox ORDER BY seq LIMIT 1', [], {
+    prepareAs: 'audit_inbox_any',
+  });
   if (any.rows.length === 0) return 0;
   for (;;) {
     const moved = await db.transaction(async (tx) => {
@@ -216,13 +219,14 @@ export async function fileAuditEvents(db: Db): Promise<number> {
 
 /** Per embedded database: documents filed since the inbox was last vacuumed; chain length at the audit tables' last ANALYZE. */
 const inboxCare = new WeakMap<Db, { sinceVacuum: number; linksAtAnalyze: number | undefined }>();
-const VACUUM_INBOX_AFTER = 5000;
+const VACUUM_INBOX_AFTER = 1000;
 const ANALYZE_LINKS_AFTER = 500;
 
 /**
  * PGlite runs neither autovacuum nor autoanalyze, so the filer does both for the audit tables.
- * Filing leaves a dead row in the inbox for every document it moved: vacuumed every 5,000, or the
- * inbox's scans would step over every row it ever held. And the chain's probes on the path of
+ * Filing leaves a dead row in the inbox for every document it moved: vacuumed every 1,000, so
+ * its pages are reused (migration 0106 keeps them: a file cut to nothing was planned as an
+ * empty table, and the read's probes scanned it). And the chain's probes on the path of
  * every answered read (is the remembered head still the last link?) are planned from the tables'
  * statistics: analysed while the chain was empty (a new store) they scan the whole chain, and
  * every read grew slower as the trail grew. The audit tables are analysed each time the chain has
