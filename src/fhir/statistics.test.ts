@@ -5,7 +5,7 @@ import { cliContext } from '../cli/context.ts';
 import { openTestDb } from '../testing/test-db.ts';
 import { FhirStore } from './store.ts';
 import { writeVersions } from './unchecked-storage.ts';
-import { noteWrites } from './statistics.ts';
+import { believedRows, noteWrites } from './statistics.ts';
 
 const addPatients = (db: Db, from: number, n: number) =>
   db.transaction((tx) =>
@@ -64,14 +64,7 @@ describe('planner statistics on PGlite', () => {
  */
 describe('planner statistics of a type new to the store', () => {
   let db: Db;
-  const believedPractitioners = async () => {
-    const res = await db.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
-      `EXPLAIN (FORMAT JSON) SELECT 1 FROM fhir_resource WHERE resource_type = 'Practitioner'`,
-      [],
-      { oneOff: true },
-    );
-    return Number(res.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows']);
-  };
+  const believedPractitioners = () => believedRows(db, 'Practitioner');
 
   beforeAll(async () => {
     db = await openTestDb();

@@ -163,7 +163,7 @@ async function readBeliefs(db: Db, g: Growth, types: string[]): Promise<void> {
 }
 
 /** The planner's estimate of a type's rows: what its plans are made for (0 when it cannot say). */
-async function believedRows(db: Db, type: string): Promise<number> {
+export async function believedRows(db: Db, type: string): Promise<number> {
   // The type is a checked resource type name (RESOURCE_TYPE), safe as a literal: EXPLAIN takes no parameters here.
   const res = await db
     .query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
