@@ -39,13 +39,13 @@ describe('listImportFiles', () => {
 describe('importFiles and planner statistics', () => {
   it('has the reference data analysed before the bundles that refer to it', async () => {
     const db = await openTestDb();
+    const dir = mkdtempSync(join(tmpdir(), 'custodian-import-'));
     try {
       const store = new FhirStore(db, cliContext());
       await store.saveAll(
         Array.from({ length: 6000 }, (_, i) => ({ resourceType: 'Patient', id: `p-${i}` })),
       );
       await db.query('ANALYZE');
-      const dir = mkdtempSync(join(tmpdir(), 'custodian-import-'));
       const file = join(dir, 'practitionerInformation1.json');
       writeFileSync(
         file,
@@ -63,11 +63,11 @@ describe('importFiles and planner statistics', () => {
         }),
       );
       const report = await importFiles(store, [file]);
-      rmSync(dir, { recursive: true, force: true });
       expect(report.failures).toEqual([]);
       // Right after the import returns, not eventually: the next file's lookups are planned now.
       expect(await believedRows(db, 'Practitioner')).toBeGreaterThan(200);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
       await db.close();
     }
   });

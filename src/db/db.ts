@@ -31,6 +31,11 @@ export interface Queryable {
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Promise<QueryResult<T>>;
+  /**
+   * Inside a transaction: runs `fn` once it has committed (never after a rollback). Work that
+   * must see the transaction's rows from another connection (an ANALYZE) waits for this.
+   */
+  afterCommit?(fn: () => void): void;
 }
 
 export interface Db extends Queryable {

@@ -273,9 +273,10 @@ async function openLocked(
         // and we sync once more after COMMIT before answering anyone.
         await pg.exec('BEGIN');
         statements.inTransaction = true;
+        const committed: Array<() => void> = [];
         let value: T;
         try {
-          value = await fn({ query: raw });
+          value = await fn({ query: raw, afterCommit: (then) => committed.push(then) });
         } catch (err) {
           await pg.exec('ROLLBACK');
           throw err;
@@ -284,6 +285,7 @@ async function openLocked(
         }
         await pg.exec('COMMIT');
         await pg.syncToFs();
+        for (const then of committed) then();
         return value;
       }),
     dumpDataDir: () =>

@@ -57,8 +57,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const value = await fn({ query: (sql, params, options) => run(client, sql, params, options) });
+        const committed: Array<() => void> = [];
+        const value = await fn({
+          query: (sql, params, options) => run(client, sql, params, options),
+          afterCommit: (then) => committed.push(then),
+        });
         await client.query('COMMIT');
+        for (const then of committed) then();
         return value;
       } catch (err) {
         await client.query('ROLLBACK').catch((rollbackErr: unknown) => {

@@ -1,4 +1,4 @@
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { INDEX_TABLES } from './search/write.ts';
 
 /**
@@ -41,13 +41,21 @@ const MIN_TYPE_WRITES = 200;
 const TYPE_GROWTH_FACTOR = 3;
 /** The share of time ANALYZE may take: on PGlite it holds the one connection, on a server another. */
 const DUTY_CYCLE = { pglite: 0.1, postgres: 0.25 } as const;
-const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
 /** The store's own tables: a server's other tables are left to its autovacuum. */
 const STORE_TABLES = ['fhir_resource', ...INDEX_TABLES];
 
-/** Notes resources written (one type name per resource); may start an ANALYZE in the background. */
-export function noteWrites(db: Db, resourceTypes: readonly string[]): void {
+/**
+ * Notes resources written (one type name per resource); may start an ANALYZE in the background.
+ * Written in a transaction (`tx`): noted once it has committed, or an ANALYZE on another
+ * connection of a server would run before the rows are there, miss them, and count them as seen.
+ */
+export function noteWrites(db: Db, resourceTypes: readonly string[], tx?: Queryable): void {
   if (resourceTypes.length === 0) return;
+  if (tx?.afterCommit) tx.afterCommit(() => noteWrites(db, resourceTypes));
+  else noteCommittedWrites(db, resourceTypes);
+}
+
+function noteCommittedWrites(db: Db, resourceTypes: readonly string[]): void {
   const g: Growth = growth.get(db) ?? {
     sinceAnalyze: 0,
     atLastAnalyze: undefined,
@@ -59,8 +67,7 @@ export function noteWrites(db: Db, resourceTypes: readonly string[]): void {
   growth.set(db, g);
   g.sinceAnalyze += resourceTypes.length;
   for (const type of resourceTypes) {
-    if (!RESOURCE_TYPE.test(type)) continue;
-    const t = g.types.get(type) ?? { written: 0, believed: undefined as number | undefined };
+    const t = g.types.get(type) ?? { written: 0, believed: undefined };
     t.written += 1;
     g.types.set(type, t);
   }
@@ -164,11 +171,11 @@ async function readBeliefs(db: Db, g: Growth, types: string[]): Promise<void> {
 
 /** The planner's estimate of a type's rows: what its plans are made for (0 when it cannot say). */
 export async function believedRows(db: Db, type: string): Promise<number> {
-  // The type is a checked resource type name (RESOURCE_TYPE), safe as a literal: EXPLAIN takes no parameters here.
+  // One-off (never kept prepared): planned with the type's value, as a search by type is.
   const res = await db
     .query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
-      `EXPLAIN (FORMAT JSON) SELECT 1 FROM fhir_resource WHERE resource_type = '${type}'`,
-      [],
+      'EXPLAIN (FORMAT JSON) SELECT 1 FROM fhir_resource WHERE resource_type = $1',
+      [type],
       { oneOff: true },
     )
     .catch(() => undefined);

@@ -245,7 +245,7 @@ export class FhirStore {
         }
         const resource = { ...body, id: newId() };
         await writeVersions(tx, [{ resource, previousVersion: 0, deleted: false }]);
-        noteWrites(this.db, [resource.resourceType]);
+        noteWrites(this.db, [resource.resourceType], tx);
         await appendAudit(tx, [this.changeEntry('create', resource)]);
         return { resource, created: true };
       });
@@ -351,7 +351,7 @@ export class FhirStore {
     }
     if (current?.content) await assertVisible(tx, this.ctx, type, id);
     await writeVersions(tx, [{ resource, previousVersion: version, deleted: false }]);
-    noteWrites(this.db, [resource.resourceType]);
+    noteWrites(this.db, [resource.resourceType], tx);
     await appendAudit(tx, [this.changeEntry(current ? 'update' : 'create', resource)]);
     return { resource, created: !current || current.deleted };
   }
@@ -757,6 +757,7 @@ export class FhirStore {
     noteWrites(
       this.db,
       writes.map((w) => w.resource.resourceType),
+      tx,
     );
     // One AuditEvent for the whole bundle: every changed resource and patient is named in it.
     if (changed.length + deletes.length > 0) {
