@@ -138,8 +138,12 @@ describe('release of information screens', () => {
     await expect(page.locator('.lead').textContent()).resolves.toContain('Pending authorization');
     await page.getByLabel('Reason to deny or close').fill('No court order and no authorization');
     await page.getByRole('button', { name: 'Deny request' }).click();
-    await page.getByText('No court order and no authorization').first().waitFor();
-    await expect(page.locator('.lead').textContent()).resolves.toContain('Denied');
+    // The reason typed into the form matches by text at once: wait for the status line itself.
+    await expect.poll(() => page.locator('.lead').textContent()).toContain('Denied');
+    await expect(page.locator('dl.facts').textContent()).resolves.toContain(
+      'Denied becauseNo court order and no authorization',
+    );
+    await expect(page.getByLabel('Reason to deny or close').count()).resolves.toBe(0);
   });
 
   it('shows the accounting of disclosures for a patient', async () => {

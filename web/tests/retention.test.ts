@@ -87,10 +87,11 @@ describe('amendment screens', () => {
 
     await page.getByLabel("Patient's statement of disagreement").fill('My nephrologist measured stage 2.');
     await page.getByRole('button', { name: 'File the statement' }).click();
-    await page.getByText('My nephrologist measured stage 2.').waitFor();
+    // Filed, it shows among the request's facts (the typed text in the form would match at once).
+    await page.locator('dd', { hasText: 'My nephrologist measured stage 2.' }).waitFor();
     await page.getByLabel('Rebuttal').fill('The eGFR of 2025-01-05 was 41.');
     await page.getByRole('button', { name: 'File the rebuttal' }).click();
-    await page.getByText('The eGFR of 2025-01-05 was 41.').waitFor();
+    await page.locator('dd', { hasText: 'The eGFR of 2025-01-05 was 41.' }).waitFor();
     await screenshot(page, 'amendment-request');
     expect(env.pageErrors).toEqual([]);
   });
