@@ -42,3 +42,38 @@ describe("a transaction's afterCommit", () => {
     expect((await db.query('SELECT 1 FROM after_commit_check WHERE x = 2')).rows).toEqual([]);
   });
 });
+
+/** Both backends; on PGlite long text goes over the wire in binary form (pglite.ts). */
+describe('long text and JSON parameters', () => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await openTestDb();
+    await db.query('CREATE TABLE long_text_check (t text, j jsonb, v varchar)');
+  });
+  afterAll(() => db.close());
+
+  // Beyond ASCII (two-, three- and four-byte UTF-8), a quote and a backslash, past 512 characters.
+  const note = `Zoë's chart — 病历 🏥 "quoted" back\\slash `.repeat(40);
+  const doc = { resourceType: 'Basic', text: note, nested: [{ n: 1.5 }] };
+
+  it('arrive intact as text, varchar and jsonb, short and long', async () => {
+    for (const t of [note, note.slice(0, 20)]) {
+      await db.query('DELETE FROM long_text_check');
+      await db.query('INSERT INTO long_text_check VALUES ($1::text, $2::jsonb, $3)', [
+        t,
+        JSON.stringify(doc),
+        t,
+      ]);
+      const row = (
+        await db.query<{ t: string; j: typeof doc; v: string; chars: number }>(
+          'SELECT t, j, v, length(t) AS chars FROM long_text_check',
+        )
+      ).rows[0];
+      expect(row).toEqual({ t, j: doc, v: t, chars: [...t].length });
+    }
+  });
+
+  it('are refused when the text holds a NUL, as in text form', async () => {
+    await expect(db.query('SELECT $1::text AS t', [`${'x'.repeat(600)}\u0000`])).rejects.toThrow();
+  });
+});
