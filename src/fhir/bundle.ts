@@ -409,27 +409,45 @@ function withEntry(err: unknown, index: number): unknown {
   return new OutcomeError(err.status, outcome);
 }
 
-/** Replaces every `reference` that names a bundle entry or a conditional search with Type/id. */
+/**
+ * Replaces every `reference` that names a bundle entry or a conditional search with Type/id.
+ * The resource is walked twice without awaiting (a walk that awaited at every node cost an import
+ * more than the lookups): once to find the conditional references, which are then resolved, and
+ * once to replace.
+ */
 async function rewriteReferences(
-  node: unknown,
+  resource: unknown,
   refMap: Map<string, string>,
   resolveConditional: (ref: string) => Promise<string>,
 ): Promise<void> {
+  const conditional = new Set<string>();
+  visitReferences(resource, (ref) => {
+    if (refMap.has(ref)) return;
+    if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:'))
+      throw badRequest(`Reference '${ref}' names no entry of this transaction`);
+    if (CONDITIONAL_REFERENCE.test(ref)) conditional.add(ref);
+  });
+  if (refMap.size === 0 && conditional.size === 0) return;
+  const resolved = new Map<string, string>();
+  for (const ref of conditional) resolved.set(ref, await resolveConditional(ref));
+  visitReferences(resource, (ref) => refMap.get(ref) ?? resolved.get(ref));
+}
+
+const CONDITIONAL_REFERENCE = /^[A-Z][A-Za-z]+\?/;
+
+/** Calls `visit` with every `reference` text in a resource; a text it answers replaces the reference. */
+function visitReferences(node: unknown, visit: (ref: string) => string | undefined | void): void {
   if (Array.isArray(node)) {
-    for (const item of node) await rewriteReferences(item, refMap, resolveConditional);
+    for (const item of node) visitReferences(item, visit);
     return;
   }
   if (!node || typeof node !== 'object') return;
   const obj = node as Record<string, unknown>;
-  for (const [key, value] of Object.entries(obj)) {
+  for (const key in obj) {
+    const value = obj[key];
     if (key === 'reference' && typeof value === 'string') {
-      const mapped = refMap.get(value);
-      if (mapped) obj[key] = mapped;
-      else if (value.startsWith('urn:uuid:') || value.startsWith('urn:oid:')) {
-        throw badRequest(`Reference '${value}' names no entry of this transaction`);
-      } else if (/^[A-Z][A-Za-z]+\?/.test(value)) obj[key] = await resolveConditional(value);
-    } else if (typeof value === 'object') {
-      await rewriteReferences(value, refMap, resolveConditional);
-    }
+      const replacement = visit(value);
+      if (typeof replacement === 'string') obj[key] = replacement;
+    } else if (typeof value === 'object') visitReferences(value, visit);
   }
 }
