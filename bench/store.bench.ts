@@ -341,6 +341,16 @@ export interface StoreBenchResult {
      */
     validatedStorageResourcesPerSecond: number;
     ratioToValidatedStorage: number;
+    /**
+     * CPU this process spent (every thread: the event loop, the validation workers and, embedded,
+     * the database) per second of the import, and in all. Near the core count, the import is
+     * bound by CPU, not by waiting: it gets faster only by doing less work, not by overlapping
+     * more. On a PostgreSQL server the server's own processes are not counted.
+     */
+    coresBusy: number;
+    cpuSeconds: number;
+    /** The same for the raw storage's timed inserts (embedded: the database's work alone). */
+    rawStorageCpuSeconds: number;
     /** Peak RSS and heap of the import (the process also holds the database when embedded). */
     memory: MemoryFigures;
   };
@@ -473,10 +483,13 @@ export async function runStoreBench(options: {
     // The product's import path: files read, parsed, validated and written as transactions,
     // a few files at once (custodian import does the same).
     let seconds = 0;
+    let cpuSeconds = 0;
     const { value: report, memory } = await measureMemory(async () => {
       const t = performance.now();
+      const cpu = process.cpuUsage();
       const imported = await importFiles(store, patientFiles);
       seconds = (performance.now() - t) / 1000;
+      cpuSeconds = cpuSecondsSince(cpu);
       return imported;
     });
     if (report.failures.length > 0) throw new Error(`import failed: ${JSON.stringify(report.failures[0])}`);
@@ -499,7 +512,7 @@ export async function runStoreBench(options: {
     }
     const rawSeconds = (performance.now() - t2) / 1000;
     await db.query(`DROP TABLE bench_raw_import`);
-    const rawStorage = await rawStorageSeconds(db, bundles);
+    const { seconds: rawStorage, cpuSeconds: rawStorageCpu } = await rawStorageSeconds(db, bundles);
     const all = bundles.flatMap((b) => (b.entry ?? []).map((e) => e.resource));
     checkResources(all.slice(0, 500)); // warm-up
     const t3 = performance.now();
@@ -521,11 +534,15 @@ export async function runStoreBench(options: {
       validationCeilingResourcesPerSecond: Math.round((availableParallelism() * 1e6) / validationMicros),
       validatedStorageResourcesPerSecond: Math.round(resources / validatedStorage),
       ratioToValidatedStorage: round(seconds / validatedStorage),
+      coresBusy: round(cpuSeconds / seconds),
+      cpuSeconds: round(cpuSeconds),
+      rawStorageCpuSeconds: round(rawStorageCpu),
     };
     options.log(
       `[${dialect}] import ${result.import.resourcesPerSecond} resources/s, raw storage of the same rows ` +
         `${result.import.rawStorageResourcesPerSecond}/s: ratioToRawStorage ${result.import.ratioToRawStorage}; ` +
-        `validated storage ${result.import.validatedStorageResourcesPerSecond}/s: ratioToValidatedStorage ${result.import.ratioToValidatedStorage}`,
+        `validated storage ${result.import.validatedStorageResourcesPerSecond}/s: ratioToValidatedStorage ${result.import.ratioToValidatedStorage}; ` +
+        `${result.import.coresBusy} of ${result.import.cores} cores busy (${result.import.cpuSeconds} s of CPU, raw storage ${result.import.rawStorageCpuSeconds} s)`,
     );
   }
   await empty.close();
@@ -551,7 +568,10 @@ const STORAGE_TABLES = [
  * Times raw multi-row inserts of what the import stored for each bundle (read back first, not
  * timed) into copies of the store's tables with the same indexes, one statement per bundle.
  */
-export async function rawStorageSeconds(db: Db, bundles: Bundle[]): Promise<number> {
+export async function rawStorageSeconds(
+  db: Db,
+  bundles: Bundle[],
+): Promise<{ seconds: number; cpuSeconds: number }> {
   const columns = new Map<string, Array<{ name: string; type: string }>>();
   for (const table of STORAGE_TABLES) {
     const res = await db.query<{ name: string; type: string }>(
@@ -584,6 +604,7 @@ export async function rawStorageSeconds(db: Db, bundles: Bundle[]): Promise<numb
     batches.push(batch);
   }
   const t = performance.now();
+  const cpu = process.cpuUsage();
   for (const batch of batches) {
     const params: unknown[] = [];
     const ctes = STORAGE_TABLES.map((table, n) => {
@@ -599,8 +620,15 @@ export async function rawStorageSeconds(db: Db, bundles: Bundle[]): Promise<numb
     await db.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
   }
   const seconds = (performance.now() - t) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpu);
   for (const table of STORAGE_TABLES) await db.query(`DROP TABLE bench_raw_${table}`);
-  return seconds;
+  return { seconds, cpuSeconds };
+}
+
+/** User and system CPU of this process (all its threads) since `start`, in seconds. */
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
