@@ -2,15 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb } from '../testing/test-db.ts';
 import type { Db } from './db.ts';
 
-/** Both backends (the one the test run opens). */
-describe("a transaction's afterCommit", () => {
-  let db: Db;
-  beforeAll(async () => {
-    db = await openTestDb();
-    await db.query('CREATE TABLE after_commit_check (x int)');
-  });
-  afterAll(() => db.close());
+/** Both backends (the one the test run opens), one database for the file. */
+let db: Db;
+beforeAll(async () => {
+  db = await openTestDb();
+  await db.query('CREATE TABLE after_commit_check (x int)');
+  await db.query('CREATE TABLE long_text_check (t text, j jsonb, v varchar)');
+});
+afterAll(() => db.close());
 
+describe("a transaction's afterCommit", () => {
   it('runs once the transaction has committed, its rows visible to any connection', async () => {
     let seen: number | undefined;
     let ran: Promise<void> | undefined;
@@ -43,15 +44,8 @@ describe("a transaction's afterCommit", () => {
   });
 });
 
-/** Both backends; on PGlite long text goes over the wire in binary form (pglite.ts). */
+/** On PGlite long text goes over the wire in binary form (pglite.ts). */
 describe('long text and JSON parameters', () => {
-  let db: Db;
-  beforeAll(async () => {
-    db = await openTestDb();
-    await db.query('CREATE TABLE long_text_check (t text, j jsonb, v varchar)');
-  });
-  afterAll(() => db.close());
-
   // Beyond ASCII (two-, three- and four-byte UTF-8), a quote and a backslash, past 512 characters.
   const note = `Zoë's chart — 病历 🏥 "quoted" back\\slash `.repeat(40);
   const doc = { resourceType: 'Basic', text: note, nested: [{ n: 1.5 }] };
