@@ -59,24 +59,35 @@ export function visibleTo(
         `AND ${ownerOf('bpc')} IS NOT DISTINCT FROM ${patient}) ELSE ${ownerOf(alias)} IS NOT DISTINCT FROM ${patient} END)`
       : ` AND ${ownerOf(alias)} IS NOT DISTINCT FROM ${patient}`;
   }
-  return `(${ownVisibility(alias, denied, allowed)}${binary}${own})`;
+  return `(${ownVisibility(alias, denied, allowed, type === 'Patient')}${binary}${own})`;
 }
 
 const ownerOf = (alias: string): string =>
   `COALESCE(${alias}.patient_id, CASE WHEN ${alias}.resource_type = 'Patient' THEN ${alias}.id END)`;
 
-/** The record's own labels and its patient's, or the glass broken for that patient. */
-function ownVisibility(alias: string, denied: string, allowed: string | undefined): string {
-  const owner = ownerOf(alias);
-  const visible =
-    `(NOT (${alias}.security && ${denied}) AND NOT EXISTS (SELECT 1 FROM fhir_resource ap ` +
-    // `security <> '{}'` adds nothing to the test but lets it use fhir_resource_labelled (0006).
-    `WHERE ap.resource_type = 'Patient' AND ap.id = ${owner} AND ap.security <> '{}' AND ap.security && ${denied}))`;
+/**
+ * The record's own labels and its patient's, or the glass broken for that patient. `patients`:
+ * the rows are Patients, and a Patient is its own patient (its `patient_id` is its id, as
+ * patientOf sets it): its labels are the patient's, so the probe of the patient's row, the same
+ * row again, is left out. That probe was a tenth of what a patient's read costs.
+ */
+function ownVisibility(alias: string, denied: string, allowed: string | undefined, patients = false): string {
+  const owner = patients ? `${alias}.id` : ownerOf(alias);
+  const visible = patients
+    ? `NOT (${alias}.security && ${denied})`
+    : `(NOT (${alias}.security && ${denied}) AND NOT EXISTS (SELECT 1 FROM fhir_resource ap ` +
+      // `security <> '{}'` adds nothing to the test but lets it use fhir_resource_labelled (0006).
+      `WHERE ap.resource_type = 'Patient' AND ap.id = ${owner} AND ap.security <> '{}' AND ap.security && ${denied}))`;
   if (!allowed) return visible;
   return `(${visible} OR COALESCE(${owner} = ANY(${allowed}), false))`;
 }
 
 /** The filter as a boolean column (`TRUE` when nothing is hidden), for reads that must tell 403 from 404. */
-export function visibleColumn(access: SearchAccess | undefined, p: SqlParams, alias = 'r'): string {
-  return visibleTo(access, p, alias) ?? 'TRUE';
+export function visibleColumn(
+  access: SearchAccess | undefined,
+  p: SqlParams,
+  alias = 'r',
+  type?: string,
+): string {
+  return visibleTo(access, p, alias, type) ?? 'TRUE';
 }

@@ -42,19 +42,22 @@ export interface AuditEntry {
   detail?: string | undefined;
 }
 
+// Every object below is written with its keys in sorted order (as canonicalJson sorts them), so
+// an event's JSON.stringify is its canonical text: the chain hashes it without sorting again
+// (src/fhir/audit-trail.ts; audit-event.test.ts holds the two equal for every shape of entry).
 const REST_TYPE: Coding = {
-  system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
   code: 'rest',
   display: 'RESTful Operation',
+  system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
 };
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 
 const TYPE_BY_ACTION: Partial<Record<AuditAction, Coding>> = {
-  login: { system: DCM, code: '110114', display: 'User Authentication' },
-  logout: { system: DCM, code: '110114', display: 'User Authentication' },
-  export: { system: DCM, code: '110106', display: 'Export' },
-  disclose: { system: DCM, code: '110106', display: 'Export' },
-  'break-glass': { system: DCM, code: '110113', display: 'Security Alert' },
+  login: { code: '110114', display: 'User Authentication', system: DCM },
+  logout: { code: '110114', display: 'User Authentication', system: DCM },
+  export: { code: '110106', display: 'Export', system: DCM },
+  disclose: { code: '110106', display: 'Export', system: DCM },
+  'break-glass': { code: '110113', display: 'Security Alert', system: DCM },
 };
 
 const CRUDE: Record<AuditAction, AuditEvent['action']> = {
@@ -108,69 +111,61 @@ export function inBoundedParts(entry: AuditEntry): AuditEntry[] {
   });
 }
 
+const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
+const PERSON = {
+  code: '1',
+  display: 'Person',
+  system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+};
+const PATIENT_ROLE = {
+  code: '1',
+  display: 'Patient',
+  system: 'http://terminology.hl7.org/CodeSystem/object-role',
+};
+const QUERY_TYPE = { code: '2', system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type' };
+const SOURCE = {
+  observer: { display: 'Custodian' },
+  type: [{ code: '4', system: 'http://terminology.hl7.org/CodeSystem/security-source-type' }],
+};
+
+/** The entry as an AuditEvent, its keys in sorted order at every level (see REST_TYPE). */
 export function toAuditEvent(id: string, entry: AuditEntry, recorded: string): AuditEvent {
   const patientEntities = (entry.patientIds ?? []).map((p) => ({
+    role: PATIENT_ROLE,
+    type: PERSON,
     what: { reference: `Patient/${p}` },
-    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
-    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
   }));
   const named = new Set((entry.patientIds ?? []).map((p) => `Patient/${p}`));
   const otherEntities = (entry.entities ?? [])
     .filter((e) => !named.has(e))
     .map((e) => ({ what: { reference: e } }));
   const queryEntity = entry.query
-    ? [
-        {
-          type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' },
-          query: Buffer.from(entry.query).toString('base64'),
-          description: entry.query,
-        },
-      ]
+    ? [{ description: entry.query, query: Buffer.from(entry.query).toString('base64'), type: QUERY_TYPE }]
     : [];
   const entities = [...patientEntities, ...otherEntities, ...queryEntity];
+  const purpose = entry.purpose ? [{ coding: [{ code: entry.purpose, system: ACT_REASON }] }] : undefined;
   return {
-    resourceType: 'AuditEvent',
-    id,
-    type: TYPE_BY_ACTION[entry.action] ?? REST_TYPE,
-    subtype: [{ system: 'urn:custodian:audit-action', code: entry.action }],
     action: CRUDE[entry.action],
-    recorded,
-    outcome: OUTCOME_CODE[entry.outcome],
-    ...(entry.detail ? { outcomeDesc: entry.detail } : {}),
-    ...(entry.purpose
-      ? {
-          purposeOfEvent: [
-            {
-              coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: entry.purpose }],
-            },
-          ],
-        }
-      : {}),
     agent: [
       {
-        who: { identifier: { system: 'urn:custodian:user', value: entry.username }, display: entry.username },
-        name: entry.username,
         ...(entry.userId ? { altId: entry.userId } : {}),
-        requestor: true,
-        ...(entry.role ? { role: [{ coding: [{ system: 'urn:custodian:role', code: entry.role }] }] } : {}),
-        ...(entry.purpose
-          ? {
-              purposeOfUse: [
-                {
-                  coding: [
-                    { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: entry.purpose },
-                  ],
-                },
-              ],
-            }
-          : {}),
+        name: entry.username,
         ...(entry.sourceAddress ? { network: { address: entry.sourceAddress, type: '2' as const } } : {}),
+        ...(purpose ? { purposeOfUse: purpose } : {}),
+        requestor: true,
+        ...(entry.role ? { role: [{ coding: [{ code: entry.role, system: 'urn:custodian:role' }] }] } : {}),
+        who: { display: entry.username, identifier: { system: 'urn:custodian:user', value: entry.username } },
       },
     ],
-    source: {
-      observer: { display: 'Custodian' },
-      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4' }],
-    },
     ...(entities.length > 0 ? { entity: entities } : {}),
+    id,
+    outcome: OUTCOME_CODE[entry.outcome],
+    ...(entry.detail ? { outcomeDesc: entry.detail } : {}),
+    ...(purpose ? { purposeOfEvent: purpose } : {}),
+    recorded,
+    resourceType: 'AuditEvent',
+    source: SOURCE,
+    subtype: [{ code: entry.action, system: 'urn:custodian:audit-action' }],
+    type: TYPE_BY_ACTION[entry.action] ?? REST_TYPE,
   };
 }

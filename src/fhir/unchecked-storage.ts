@@ -84,7 +84,7 @@ export async function readCurrentJson(
 ): Promise<StoredJson | undefined> {
   const p = new SqlParams();
   const where = `r.resource_type = ${p.add(type, 'text')} AND r.id = ${p.add(id, 'text')}`;
-  const visible = visibleColumn(access, p);
+  const visible = visibleColumn(access, p, 'r', type);
   const res = await q.query<StoredJson>(
     `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, coalesce(r.content_text, r.content::text) AS json,
             ${visible} AS visible FROM fhir_resource r WHERE ${where}`,
@@ -109,7 +109,7 @@ export async function isVisible(
   const p = new SqlParams();
   const where = `r.resource_type = ${p.add(type, 'text')} AND r.id = ${p.add(id, 'text')}`;
   const res = await q.query<{ visible: boolean; owner: string | null }>(
-    `SELECT ${visibleColumn(access, p)} AS visible,
+    `SELECT ${visibleColumn(access, p, 'r', type)} AS visible,
             COALESCE(r.patient_id, CASE WHEN r.resource_type = 'Patient' THEN r.id END) AS owner
        FROM fhir_resource r WHERE ${where}`,
     p.values,
@@ -130,7 +130,7 @@ export async function visibleIdsOf(
     `r.id = ANY(${p.add(ids, 'text[]')})`,
     'NOT r.deleted',
   ];
-  const visible = visibleTo(access, p);
+  const visible = visibleTo(access, p, 'r', type);
   if (visible) where.push(visible);
   const res = await q.query<{ id: string }>(
     `SELECT r.id FROM fhir_resource r WHERE ${where.join(' AND ')}`,
