@@ -77,7 +77,8 @@ export async function startServer(
   const operator = createOperatorKey();
   const app = await buildApp({ db, config, web: options.web ?? true, operator });
   await app.listen({ port: config.port, host: config.host });
-  // Reads record their AuditEvents in the audit inbox; this files them into the store in batches.
+  // Reads record their AuditEvents in the audit inbox; this files them into the store in batches,
+  // when reads pause (src/fhir/audit-trail.ts).
   const auditFiler = startAuditFiler(db);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -71,3 +71,14 @@ describe('long text and JSON parameters', () => {
     await expect(db.query('SELECT $1::text AS t', [`${'x'.repeat(600)}\u0000`])).rejects.toThrow();
   });
 });
+
+describe('a statement name (prepareAs)', () => {
+  it('names one statement text: a second text under the same name is refused, on both backends', async () => {
+    const named = { prepareAs: 'db_test_named' };
+    expect((await db.query<{ n: number }>('SELECT 1 AS n', [], named)).rows).toEqual([{ n: 1 }]);
+    expect((await db.query<{ n: number }>('SELECT 1 AS n', [], named)).rows).toEqual([{ n: 1 }]);
+    await expect(db.query('SELECT 2 AS n', [], named)).rejects.toThrow(
+      /'db_test_named' was used for a different statement/,
+    );
+  });
+});

@@ -334,6 +334,33 @@ describe('the audit inbox', () => {
     await db.close();
   });
 
+  it('is filed in the background once reads pause, or while they go on once enough of them wait', async () => {
+    const db = await openTestDb();
+    const filer = startAuditFiler(db, { intervalMs: 5, quietMs: 2000, maxWaiting: 40, maxDelayMs: 60_000 });
+    for (let i = 0; i < 30; i++) await queueAudit(db, [entry(i)]);
+    // Many rounds come and go while reads keep arriving: each yields to them.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await storedEvents(db)).toBe(0);
+    for (let i = 30; i < 45; i++) await queueAudit(db, [entry(i)]);
+    // 45 wait, more than maxWaiting: a round runs although the reads have not paused.
+    await expect.poll(() => storedEvents(db), { timeout: 1500 }).toBeGreaterThanOrEqual(40);
+    await queueAudit(db, [entry(45)]);
+    // Then the reads pause, and whatever still waits is filed.
+    await expect.poll(() => storedEvents(db), { timeout: 10_000 }).toBe(46);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 46 });
+    await filer.stop();
+    await db.close();
+  });
+
+  it('is filed in the background under steady reads once the oldest has waited long enough', async () => {
+    const db = await openTestDb();
+    const filer = startAuditFiler(db, { intervalMs: 5, quietMs: 60_000, maxWaiting: 1000, maxDelayMs: 200 });
+    await queueAudit(db, [entry(1), entry(2), entry(3)]);
+    await expect.poll(() => storedEvents(db), { timeout: 5000 }).toBe(3);
+    await filer.stop();
+    await db.close();
+  });
+
   it('refuses to edit or remove an unfiled event, and names one edited or removed around the refusal', async () => {
     const db = await openTestDb();
     await queueAudit(db, [entry(1), entry(2), entry(3)]);

@@ -139,18 +139,19 @@ async function insertLinks(tx: Queryable, chained: Chained): Promise<void> {
  * wrote. On a PostgreSQL server `custodian_audit_record_after` (migration 0105) takes the chain
  * lock and checks under it (other connections append and file meanwhile). PGlite has one
  * connection whose statements never overlap, so the checks go in the insert itself, which saves
- * a function call on the path every answered read waits for.
+ * a function call on the path every answered read waits for. There the remembered head is always
+ * one this process wrote and saw committed (readHeads), in a folder no other process opens, and
+ * a link never leaves both tables (the chain refuses deletes, the inbox gives up only links
+ * filed): the head is still there, so only the place after it is checked, in both tables.
  */
 async function insertLinksAfter(db: Db, chained: Chained, head: ChainHead): Promise<boolean> {
   if (db.dialect === 'pglite') {
     const rows = inboxRows(chained);
-    const [after, afterHash] = [`$${rows.params.push(head.seq)}`, `$${rows.params.push(head.hash)}`];
+    const after = `$${rows.params.push(head.seq)}`;
     const res = await db.query(
       `INSERT INTO audit_inbox (${INBOX_COLUMNS}) ${rows.sql}
         WHERE NOT EXISTS (SELECT 1 FROM audit_inbox WHERE seq = ${after}::bigint + 1)
-          AND NOT EXISTS (SELECT 1 FROM audit_chain WHERE seq = ${after}::bigint + 1)
-          AND (${after}::bigint = 0 OR EXISTS (SELECT 1 FROM audit_inbox WHERE seq = ${after} AND hash = ${afterHash})
-                                  OR EXISTS (SELECT 1 FROM audit_chain WHERE seq = ${after} AND hash = ${afterHash}))`,
+          AND NOT EXISTS (SELECT 1 FROM audit_chain WHERE seq = ${after}::bigint + 1)`,
       rows.params,
       { prepareAs: `audit_record_after_${chained.rows.length === 1 ? 'one' : 'many'}` },
     );
@@ -255,15 +256,45 @@ async function tendInbox(db: Db, filed: number, lastFiled: number): Promise<void
   }
 }
 
-/** Files the audit inbox every `intervalMs` (default 200 ms) in the background; rounds never overlap. */
+/** When the background filer yields to reads (startAuditFiler). */
+export interface FilerPacing {
+  /** Every this often it considers a round (default 200 ms). */
+  intervalMs?: number;
+  /** A read recorded this recently makes the server busy: the round waits (default 100 ms). */
+  quietMs?: number;
+  /** ... unless this many reads wait to be filed (default 2,500, ten filing batches) ... */
+  maxWaiting?: number;
+  /** ... or the oldest of them has waited this long (default 5 s). */
+  maxDelayMs?: number;
+}
+
+/**
+ * Files the audit inbox in the background; rounds never overlap. Filing is bookkeeping (every
+ * read is on record in the inbox already), so it waits for a quiet moment: while reads keep
+ * arriving, a round runs only once enough of them wait or the oldest has waited long enough. A
+ * burst of reads is then answered without the filing's statements beside them (on a server, its
+ * CPU shared the two cores with every read), and the inbox stays bounded under steady load.
+ * Whatever reads AuditEvents files first (flushAudit), so nothing recorded is ever missing.
+ */
 export function startAuditFiler(
   db: Db,
-  options: { intervalMs?: number; onError?: (err: unknown) => void } = {},
+  options: FilerPacing & { onError?: (err: unknown) => void } = {},
 ): { stop(): Promise<void> } {
+  const { quietMs = 100, maxWaiting = 2500, maxDelayMs = 5000 } = options;
+  const q = queueOf(db);
   let running: Promise<unknown> | undefined;
   const timer = setInterval(() => {
     if (running) return;
+    const now = performance.now();
+    const busy = now - q.lastRecordedAt < quietMs;
+    if (busy && q.unfiled < maxWaiting && now - q.firstUnfiledAt < maxDelayMs) return;
+    const filing = q.unfiled;
     running = fileAuditEvents(db)
+      .then(() => {
+        // Reads recorded while this round ran may still wait: they stay counted.
+        q.unfiled = Math.max(0, q.unfiled - filing);
+        q.firstUnfiledAt = q.unfiled > 0 ? now : Infinity;
+      })
       .catch((err: unknown) =>
         (options.onError ?? ((e) => console.error('custodian: audit filing:', e)))(err),
       )
@@ -350,6 +381,11 @@ interface Waiting {
 interface AuditQueue {
   pending: Waiting[];
   flushing: Promise<void> | undefined;
+  /** When the last group commit of reads was written (performance.now()), for the filer's pacing. */
+  lastRecordedAt: number;
+  /** Reads recorded since the filer's last round, and when the first of them was. */
+  unfiled: number;
+  firstUnfiledAt: number;
 }
 
 const queues = new WeakMap<Db, AuditQueue>();
@@ -357,10 +393,16 @@ const queues = new WeakMap<Db, AuditQueue>();
 function queueOf(db: Db): AuditQueue {
   let q = queues.get(db);
   if (!q) {
-    q = { pending: [], flushing: undefined };
+    q = { pending: [], flushing: undefined, lastRecordedAt: -Infinity, unfiled: 0, firstUnfiledAt: Infinity };
     queues.set(db, q);
   }
   return q;
+}
+
+function noteRecorded(q: AuditQueue, reads: number): void {
+  q.lastRecordedAt = performance.now();
+  if (q.unfiled === 0) q.firstUnfiledAt = q.lastRecordedAt;
+  q.unfiled += reads;
 }
 
 /** Writes the waiting entries, a batch per transaction, until none wait. */
@@ -375,6 +417,7 @@ async function groupCommits(db: Db, q: AuditQueue): Promise<void> {
           db,
           batch.flatMap((w) => w.entries),
         );
+        noteRecorded(q, batch.length);
         for (const w of batch) w.written();
       } catch (err) {
         // The waiting requests fail and disclose nothing, so there is no access to record.

@@ -90,10 +90,11 @@ export async function readCurrentJson(
             ${visible} AS visible FROM fhir_resource r WHERE ${where}`,
     p.values,
     {
-      // One name per shape of the filter (a patient's compartment adds a condition).
+      // One name per shape of the filter: broken glass, a patient's compartment, and the type's
+      // rules (a Patient's own labels, a Binary's securityContext, any other type's patient).
       prepareAs: seesEverything(access)
         ? 'read_current_json'
-        : `read_current_json_${access.allowedPatients.length ? 'glass' : 'labels'}${access.compartment === undefined ? '' : '_own'}`,
+        : `read_current_json_${access.allowedPatients.length ? 'glass' : 'labels'}${access.compartment === undefined ? '' : '_own'}_${type === 'Patient' || type === 'Binary' ? type : 'record'}`,
     },
   );
   return res.rows[0];
