@@ -174,9 +174,15 @@ const FILING_BATCH = 250;
  * oldest first, a batch per transaction, until none wait; answers how many it filed. Anything that
  * reads AuditEvents from the store files first (flushAudit). A filer on another connection (the
  * server's, another server's) that holds rows is waited for, not skipped: when this returns, every
- * document recorded before it began is in the store, and each is filed once.
+ * document recorded before it began is in the store, and each is filed once. `options` are the
+ * background filer's: `filed(n)` after each batch, `emptied()` when the inbox is found empty, and
+ * `yieldNow()`, asked between batches, to stop early for reads that arrived meanwhile (the rest
+ * wait for its next round).
  */
-export async function fileAuditEvents(db: Db): Promise<number> {
+export async function fileAuditEvents(
+  db: Db,
+  options: { filed?: (n: number) => void; emptied?: () => void; yieldNow?: () => boolean } = {},
+): Promise<number> {
   let filed = 0;
   let lastFiled = 0;
   // An empty inbox (an idle server's every round) costs one read, not a transaction.
@@ -184,7 +190,10 @@ export async function fileAuditEvents(db: Db): Promise<number> {
   const any = await db.query('SELECT 1 FROM audit_inbox ORDER BY seq LIMIT 1', [], {
     prepareAs: 'audit_inbox_any',
   });
-  if (any.rows.length === 0) return 0;
+  if (any.rows.length === 0) {
+    options.emptied?.();
+    return 0;
+  }
   for (;;) {
     const moved = await db.transaction(async (tx) => {
       const waiting = await tx.query<{ seq: string; content: string }>(
@@ -214,10 +223,15 @@ export async function fileAuditEvents(db: Db): Promise<number> {
       return seqs;
     });
     filed += moved.length;
+    options.filed?.(moved.length);
     // Rows another filer moved while this one waited for them drop out of a batch: only an
     // empty batch says the inbox is empty.
-    if (moved.length === 0) break;
+    if (moved.length === 0) {
+      options.emptied?.();
+      break;
+    }
     lastFiled = Number(moved[moved.length - 1]);
+    if (options.yieldNow?.()) break;
   }
   noteWrites(db, new Array<string>(filed).fill('AuditEvent'));
   await tendInbox(db, filed, lastFiled);
@@ -282,19 +296,25 @@ export function startAuditFiler(
 ): { stop(): Promise<void> } {
   const { quietMs = 100, maxWaiting = 2500, maxDelayMs = 5000 } = options;
   const q = queueOf(db);
+  const mayWait = (): boolean => {
+    const now = performance.now();
+    return now - q.lastRecordedAt < quietMs && q.unfiled < maxWaiting && now - q.firstUnfiledAt < maxDelayMs;
+  };
+  // Counted down as batches are filed, and to none when the inbox is found empty (whoever filed
+  // them: a flush before an AuditEvent search files too). The oldest waiting read's time is kept
+  // until none wait: the ones left may be younger, so the filer files sooner, never later.
+  const emptied = (): void => {
+    q.unfiled = 0;
+    q.firstUnfiledAt = Infinity;
+  };
+  const filed = (n: number): void => {
+    q.unfiled = Math.max(0, q.unfiled - n);
+    if (q.unfiled === 0) emptied();
+  };
   let running: Promise<unknown> | undefined;
   const timer = setInterval(() => {
-    if (running) return;
-    const now = performance.now();
-    const busy = now - q.lastRecordedAt < quietMs;
-    if (busy && q.unfiled < maxWaiting && now - q.firstUnfiledAt < maxDelayMs) return;
-    const filing = q.unfiled;
-    running = fileAuditEvents(db)
-      .then(() => {
-        // Reads recorded while this round ran may still wait: they stay counted.
-        q.unfiled = Math.max(0, q.unfiled - filing);
-        q.firstUnfiledAt = q.unfiled > 0 ? now : Infinity;
-      })
+    if (running || mayWait()) return;
+    running = fileAuditEvents(db, { filed, emptied, yieldNow: mayWait })
       .catch((err: unknown) =>
         (options.onError ?? ((e) => console.error('custodian: audit filing:', e)))(err),
       )
