@@ -39,7 +39,8 @@ export function visibleTo(
   const allowed = access.allowedPatients.length > 0 ? p.add(access.allowedPatients, 'text[]') : undefined;
   // Without the Binary rule the filter reads only columns the primary key carries (0006), so a
   // search over a whole type (a report's tally) never visits the records' heap.
-  const mayBeBinary = type === undefined || type === 'Binary';
+  const rows = rowsOf(type);
+  const mayBeBinary = rows === 'binary';
   // A Binary belongs to no patient: it is as visible as the record its securityContext names
   // (a scanned document's DocumentReference), so its content is never read around that record.
   const context = `${alias}.content->'securityContext'->>'reference'`;
@@ -59,7 +60,23 @@ export function visibleTo(
         `AND ${ownerOf('bpc')} IS NOT DISTINCT FROM ${patient}) ELSE ${ownerOf(alias)} IS NOT DISTINCT FROM ${patient} END)`
       : ` AND ${ownerOf(alias)} IS NOT DISTINCT FROM ${patient}`;
   }
-  return `(${ownVisibility(alias, denied, allowed, type === 'Patient')}${binary}${own})`;
+  return `(${ownVisibility(alias, denied, allowed, rows === 'patients')}${binary}${own})`;
+}
+
+/** Which of the type rules the rows need: a Patient's own labels, a Binary's record, or their patient's. */
+function rowsOf(type: string | undefined): 'patients' | 'binary' | 'records' {
+  if (type === 'Patient') return 'patients';
+  return type === undefined || type === 'Binary' ? 'binary' : 'records';
+}
+
+/**
+ * What the SQL of visibleTo varies with for this caller and type, as a name: a statement kept
+ * under a name (`prepareAs`) holds one text, so its name must tell the shapes apart.
+ */
+export function filterShape(access: SearchAccess | undefined, type?: string): string {
+  if (!access || seesEverything(access)) return 'all';
+  const glass = access.allowedPatients.length > 0 ? 'glass' : 'labels';
+  return `${glass}${access.compartment === undefined ? '' : '_own'}_${rowsOf(type)}`;
 }
 
 const ownerOf = (alias: string): string =>

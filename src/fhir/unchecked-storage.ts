@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { patientOf } from './definitions.ts';
-import { seesEverything, visibleColumn, visibleTo } from './access-filter.ts';
+import { filterShape, visibleColumn, visibleTo } from './access-filter.ts';
 import { holdsExactNumbers, storedResource, stringifyExact } from './exact-json.ts';
 import { conflict } from './outcomes.ts';
 import { SqlParams } from './search/sql-params.ts';
@@ -89,13 +89,7 @@ export async function readCurrentJson(
     `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, coalesce(r.content_text, r.content::text) AS json,
             ${visible} AS visible FROM fhir_resource r WHERE ${where}`,
     p.values,
-    {
-      // One name per shape of the filter: broken glass, a patient's compartment, and the type's
-      // rules (a Patient's own labels, a Binary's securityContext, any other type's patient).
-      prepareAs: seesEverything(access)
-        ? 'read_current_json'
-        : `read_current_json_${access.allowedPatients.length ? 'glass' : 'labels'}${access.compartment === undefined ? '' : '_own'}_${type === 'Patient' || type === 'Binary' ? type : 'record'}`,
-    },
+    { prepareAs: `read_current_json_${filterShape(access, type)}` },
   );
   return res.rows[0];
 }
