@@ -72,6 +72,32 @@ describe('transport and hardening', () => {
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it("answers the FHIR API with OWASP's headers for API responses, and everything else with helmet's", async () => {
+    const token = (JSON.parse((await login('admin', TEST_PASSWORD)).body) as { access_token: string })
+      .access_token;
+    const fhirAnswers = [
+      await get('/fhir/R4/metadata'),
+      await get('/fhir/R4/Patient?_count=1', { authorization: `Bearer ${token}` }),
+      await get('/fhir/R4/Patient/nobody-here', { authorization: `Bearer ${token}` }),
+      await get('/fhir/R4/Patient'),
+    ];
+    expect(fhirAnswers.map((r) => r.status)).toEqual([200, 200, 404, 401]);
+    for (const res of fhirAnswers) {
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'self'");
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+      // helmet's headers for pages are not sent with FHIR JSON.
+      expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
+    }
+    const other = await get('/auth/me', { authorization: `Bearer ${token}` });
+    expect(other.status).toBe(200);
+    expect(other.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(other.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(other.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('expires tokens', async () => {
     const res = await login('admin', TEST_PASSWORD);
     const token = (JSON.parse(res.body) as { access_token: string; expires_in: number }).access_token;

@@ -44,7 +44,7 @@ describe("a transaction's afterCommit", () => {
   });
 });
 
-/** On PGlite long text goes over the wire in binary form (pglite.ts). */
+/** On PGlite our own writer puts the values on the wire (pglite-bind.ts). */
 describe('long text and JSON parameters', () => {
   // Beyond ASCII (two-, three- and four-byte UTF-8), a quote and a backslash, past 512 characters.
   const note = `Zoë's chart — 病历 🏥 "quoted" back\\slash `.repeat(40);

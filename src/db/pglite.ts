@@ -4,6 +4,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
 import type { Db, Queryable, QueryOptions, QueryResult } from './db.ts';
 import { lockFolder, type FolderLock } from './folder-lock.ts';
+import { bindExecuteSync } from './pglite-bind.ts';
 
 /**
  * PGlite has one backend; concurrent callers must take turns, and a transaction must hold the
@@ -43,25 +44,6 @@ const CACHEABLE = /^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b/i;
 const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i;
 
 const wire = protocol.serialize;
-
-/** Type oids whose binary wire form is their UTF-8 text (jsonb's after a version byte). */
-const TEXT_OID = 25;
-const VARCHAR_OID = 1043;
-const JSON_OID = 114;
-const JSONB_OID = 3802;
-const JSONB_VERSION = Buffer.from([1]);
-/**
- * Long text goes to PGlite in binary form, encoded by Node (native). PGlite's wire writer measures
- * a text value's UTF-8 length with a JavaScript loop over its characters, twice: for the documents
- * of a bulk write (megabytes a bundle) that was a tenth of an import's time on the main thread.
- */
-const BINARY_FROM = 512;
-
-function asBinary(text: string, oid: number): string | Uint8Array {
-  if (oid === TEXT_OID || oid === VARCHAR_OID || oid === JSON_OID) return Buffer.from(text, 'utf8');
-  if (oid === JSONB_OID) return Buffer.concat([JSONB_VERSION, Buffer.from(text, 'utf8')]);
-  return text;
-}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -124,10 +106,9 @@ class PreparedStatements {
     this.cache.delete(sql);
     this.cache.set(sql, statement);
     const values = params.map((value, i) => this.serialize(value, statement.paramTypes[i]));
-    const { messages } = await this.pg.execProtocol(
-      concat([wire.bind({ statement: statement.name, values }), wire.execute({}), wire.sync()]),
-      { syncToFs: !this.inTransaction },
-    );
+    const { messages } = await this.pg.execProtocol(bindExecuteSync(statement.name, values), {
+      syncToFs: !this.inTransaction,
+    });
     return this.rows<T>(messages, statement);
   }
 
@@ -174,16 +155,15 @@ class PreparedStatements {
     return prepared;
   }
 
-  private serialize(value: unknown, oid: number | undefined): string | Uint8Array | null {
+  private serialize(value: unknown, oid: number | undefined): string | null {
     if (value === null || value === undefined) return null;
     const serializer = oid === undefined ? undefined : this.pg.serializers[oid];
     // As PGlite's query() does for types it has no serializer for (text, numbers as text).
-    const text = serializer
+    return serializer
       ? serializer(value)
       : typeof value === 'object'
         ? JSON.stringify(value)
         : `${value as string | number | boolean | bigint}`;
-    return oid !== undefined && text.length >= BINARY_FROM ? asBinary(text, oid) : text;
   }
 
   private rows<T>(messages: Array<{ name: string }>, statement: Prepared): QueryResult<T> {

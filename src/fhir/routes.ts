@@ -11,6 +11,10 @@ import { splitValues } from './search/parse-values.ts';
 import { isSummaryMode, selectElements, summarize } from './summary.ts';
 
 export const FHIR_BASE = '/fhir/R4';
+
+/** Whether a request's URL is the FHIR API's: its base, or anything under it. */
+export const isFhirApiUrl = (url: string): boolean =>
+  url === FHIR_BASE || url.startsWith(`${FHIR_BASE}/`) || url.startsWith(`${FHIR_BASE}?`);
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 type Params = { type: string; id: string; vid: string };
@@ -149,12 +153,7 @@ export function registerFhirRoutes(app: FastifyInstance, deps: { db: Db }): void
   });
 
   app.addHook('onRequest', async (request) => {
-    if (
-      request.url === FHIR_BASE ||
-      request.url.startsWith(`${FHIR_BASE}/`) ||
-      request.url.startsWith(`${FHIR_BASE}?`)
-    )
-      assertAcceptsJson(request);
+    if (isFhirApiUrl(request.url)) assertAcceptsJson(request);
   });
 
   app.get(`${FHIR_BASE}/metadata`, { config: { public: true } }, async (request, reply) =>
