@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'web/**/*.test.ts'],
     globalSetup: [
+      // One temporary folder for the run's test folders, removed at its end.
+      'src/testing/test-folders.ts',
       // Prints one notice when ../shared/testdata is absent (the tests that need it skip).
       'src/testing/shared-testdata.ts',
       // Migrates the test database template once per migration set (src/db/README.md).

@@ -61,9 +61,17 @@ export async function openEmptyTestDb(): Promise<Db> {
   return openPostgres(await createServerDatabase(serverUrl));
 }
 
+/**
+ * This test run, in the names of the databases it creates on a server: the run's teardown drops
+ * them all (a server of a developer's would otherwise keep a database per test file of every run).
+ * Set by globalSetup, which the test files' processes inherit.
+ */
+const RUN = 'CUSTODIAN_TEST_RUN';
+const runDatabasePrefix = (run: string): string => `custodian_test_${run}_`;
+
 /** Creates a database on a PostgreSQL server (empty, or a copy of `template`) and returns its URL. */
 export async function createServerDatabase(serverUrl: string, template?: string): Promise<string> {
-  const name = `custodian_test_${randomBytes(6).toString('hex')}`;
+  const name = `${runDatabasePrefix(process.env[RUN] ?? 'adhoc')}${randomBytes(6).toString('hex')}`;
   await onServer(serverUrl, (admin) =>
     admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`),
   );
@@ -72,11 +80,28 @@ export async function createServerDatabase(serverUrl: string, template?: string)
 
 /**
  * vitest globalSetup: builds the templates once, before the test files start in parallel (each
- * would otherwise build its own on a cold cache; the results are the same, only slower).
+ * would otherwise build its own on a cold cache; the results are the same, only slower). Its
+ * teardown drops the databases this run created on the server.
  */
-export async function setup(): Promise<void> {
+export async function setup(): Promise<() => Promise<void>> {
   const serverUrl = testDatabaseUrl();
+  const run = randomBytes(4).toString('hex');
+  process.env[RUN] = run;
   await Promise.all([pgliteTemplate(), serverUrl ? serverTemplate(serverUrl) : undefined]);
+  return async () => {
+    if (serverUrl) await dropRunDatabases(serverUrl, run);
+  };
+}
+
+async function dropRunDatabases(serverUrl: string, run: string): Promise<void> {
+  await onServer(serverUrl, async (admin) => {
+    const made = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
+      [runDatabasePrefix(run)],
+    );
+    // FORCE: a test that failed may have left its connections open.
+    for (const { datname } of made.rows) await admin.query(`DROP DATABASE ${datname} WITH (FORCE)`);
+  });
 }
 
 let key: Promise<string> | undefined;

@@ -1,0 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * vitest globalSetup: every temporary folder a test makes (data folders, exports, backups, the
+ * browser's profile) goes into one folder of this run, which its teardown removes. The test files'
+ * processes inherit TMPDIR, and `os.tmpdir()` reads it; before, each run left its folders in /tmp.
+ */
+export function setup(): () => void {
+  const folder = mkdtempSync(join(tmpdir(), 'custodian-tests-'));
+  process.env.TMPDIR = folder;
+  return () => rmSync(folder, { recursive: true, force: true });
+}
