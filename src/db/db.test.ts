@@ -72,13 +72,20 @@ describe('long text and JSON parameters', () => {
   });
 });
 
-describe('a statement name (prepareAs)', () => {
-  it('names one statement text: a second text under the same name is refused, on both backends', async () => {
-    const named = { prepareAs: 'db_test_named' };
-    expect((await db.query<{ n: number }>('SELECT 1 AS n', [], named)).rows).toEqual([{ n: 1 }]);
-    expect((await db.query<{ n: number }>('SELECT 1 AS n', [], named)).rows).toEqual([{ n: 1 }]);
-    await expect(db.query('SELECT 2 AS n', [], named)).rejects.toThrow(
-      /'db_test_named' was used for a different statement/,
-    );
+describe('kept statements', () => {
+  it('are prepared once per text, and two texts never share one', async () => {
+    const kept = { keep: true };
+    const one = 'SELECT $1::int + 1 AS n /* db.test kept one */';
+    const two = 'SELECT $1::int + 2 AS n /* db.test kept two */';
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 3; i++) {
+        expect((await tx.query<{ n: number }>(one, [i], kept)).rows).toEqual([{ n: i + 1 }]);
+        expect((await tx.query<{ n: number }>(two, [i], kept)).rows).toEqual([{ n: i + 2 }]);
+      }
+      // One connection in a transaction: its prepared statements are this session's.
+      const prepared = await tx.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+      const texts = prepared.rows.map((r) => r.statement).filter((s) => s === one || s === two);
+      expect(texts.sort()).toEqual([one, two]);
+    });
   });
 });

@@ -12,11 +12,12 @@ export interface QueryResult<T> {
 
 export interface QueryOptions {
   /**
-   * A name for a statement run very often with the same text (a read by id): a PostgreSQL
-   * server then parses and plans it once per connection. PGlite needs no name: its adapter keeps
-   * every query it has run prepared in its one session (see pglite.ts).
+   * A statement run very often with the same text (a read by id): a PostgreSQL server then parses
+   * and plans it once per connection, kept under a name made from its text, so two texts never
+   * share a name (the server refuses that). PGlite keeps every query it has run prepared in its
+   * one session anyway (see pglite.ts).
    */
-  prepareAs?: string;
+  keep?: boolean;
   /**
    * A statement run once (an ad-hoc report, a benchmark's plain-driver baseline): PGlite runs it
    * through its own query() instead of keeping it prepared. No effect on a PostgreSQL server.

@@ -65,8 +65,6 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 class PreparedStatements {
   private readonly cache = new Map<string, Prepared>();
-  /** The text each `prepareAs` name was first given (see query()). */
-  private readonly named = new Map<string, string>();
   private readonly toClose: string[] = [];
   private next = 0;
   private plannedAt = Date.now();
@@ -82,16 +80,6 @@ class PreparedStatements {
     params: readonly unknown[] = [],
     options?: QueryOptions,
   ): Promise<QueryResult<T>> {
-    // PGlite keeps statements by their text and needs no name, but a server refuses a name given
-    // to two different texts: the same refusal here, so a test on PGlite finds it too.
-    if (options?.prepareAs !== undefined) {
-      const first = this.named.get(options.prepareAs);
-      if (first === undefined) this.named.set(options.prepareAs, sql);
-      else if (first !== sql)
-        throw new Error(
-          `Prepared statements must be unique - '${options.prepareAs}' was used for a different statement`,
-        );
-    }
     if (options?.oneOff || !CACHEABLE.test(sql)) {
       const res = await this.pg.query<T>(sql, [...params]);
       if (SCHEMA_CHANGE.test(sql)) this.forgetAll();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StatementCancelled, type Db, type Queryable, type QueryOptions, type QueryResult } from './db.ts';
 
@@ -18,6 +19,19 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
 }
 
+/** The names of kept statements by their text: each text hashed once per process. */
+const keptNames = new Map<string, string>();
+
+/** A kept statement's name: made from its text, so one name never covers two texts. */
+function keptName(sql: string): string {
+  let name = keptNames.get(sql);
+  if (name === undefined) {
+    name = `kept_${createHash('sha256').update(sql).digest('hex').slice(0, 32)}`;
+    keptNames.set(sql, name);
+  }
+  return name;
+}
+
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Db> {
   const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   // Sent with each connection's startup packet, so every statement of the pool runs under it.
@@ -34,8 +48,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   ): Promise<QueryResult<T>> => {
     const values = params ? [...params] : undefined;
     try {
-      const res = await (options?.prepareAs
-        ? client.query({ name: options.prepareAs, text: sql, values })
+      const res = await (options?.keep
+        ? client.query({ name: keptName(sql), text: sql, values })
         : client.query(sql, values));
       return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
     } catch (err) {

@@ -69,16 +69,6 @@ function rowsOf(type: string | undefined): 'patients' | 'binary' | 'records' {
   return type === undefined || type === 'Binary' ? 'binary' : 'records';
 }
 
-/**
- * What the SQL of visibleTo varies with for this caller and type, as a name: a statement kept
- * under a name (`prepareAs`) holds one text, so its name must tell the shapes apart.
- */
-export function filterShape(access: SearchAccess | undefined, type?: string): string {
-  if (!access || seesEverything(access)) return 'all';
-  const glass = access.allowedPatients.length > 0 ? 'glass' : 'labels';
-  return `${glass}${access.compartment === undefined ? '' : '_own'}_${rowsOf(type)}`;
-}
-
 const ownerOf = (alias: string): string =>
   `COALESCE(${alias}.patient_id, CASE WHEN ${alias}.resource_type = 'Patient' THEN ${alias}.id END)`;
 

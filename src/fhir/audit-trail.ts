@@ -129,7 +129,7 @@ function inboxColumns({ rows, recorded }: Chained): unknown[] {
 async function insertLinks(tx: Queryable, chained: Chained): Promise<void> {
   const rows = inboxRows(chained);
   await tx.query(`INSERT INTO audit_inbox (${INBOX_COLUMNS}) ${rows.sql}`, rows.params, {
-    prepareAs: `audit_record_${chained.rows.length === 1 ? 'one' : 'many'}`,
+    keep: true,
   });
 }
 
@@ -153,7 +153,7 @@ async function insertLinksAfter(db: Db, chained: Chained, head: ChainHead): Prom
         WHERE NOT EXISTS (SELECT 1 FROM audit_inbox WHERE seq = ${after}::bigint + 1)
           AND NOT EXISTS (SELECT 1 FROM audit_chain WHERE seq = ${after}::bigint + 1)`,
       rows.params,
-      { prepareAs: `audit_record_after_${chained.rows.length === 1 ? 'one' : 'many'}` },
+      { keep: true },
     );
     return res.rowCount > 0;
   }
@@ -161,7 +161,7 @@ async function insertLinksAfter(db: Db, chained: Chained, head: ChainHead): Prom
     `SELECT custodian_audit_record_after($1, $2, $3, $4::bigint[], $5::text[], $6::text[], $7::timestamptz,
                                          $8::text[], $9::text[], $10::text[]) AS written`,
     [head.seq, head.hash, CHAIN_LOCK, ...inboxColumns(chained)],
-    { prepareAs: 'audit_record_after' },
+    { keep: true },
   );
   return res.rows[0]?.written === true;
 }
@@ -188,7 +188,7 @@ export async function fileAuditEvents(
   // An empty inbox (an idle server's every round) costs one read, not a transaction.
   // By the primary key: the inbox keeps its emptied pages (0106), which a plain scan would walk.
   const any = await db.query('SELECT 1 FROM audit_inbox ORDER BY seq LIMIT 1', [], {
-    prepareAs: 'audit_inbox_any',
+    keep: true,
   });
   if (any.rows.length === 0) {
     options.emptied?.();
@@ -199,7 +199,7 @@ export async function fileAuditEvents(
       const waiting = await tx.query<{ seq: string; content: string }>(
         'SELECT seq, content FROM audit_inbox ORDER BY seq LIMIT $1 FOR UPDATE',
         [FILING_BATCH],
-        { prepareAs: 'audit_inbox_waiting' },
+        { keep: true },
       );
       const seqs = waiting.rows.map((r) => r.seq);
       // The links first: the inbox gives up a row only once its link is in the chain (0105). A
@@ -209,7 +209,7 @@ export async function fileAuditEvents(
          SELECT seq, event_id, patient_ids, recorded, prev_hash, hash FROM audit_inbox
           WHERE seq = ANY($1::bigint[]) AND hash IS NOT NULL`,
         [seqs],
-        { prepareAs: 'audit_links_filed' },
+        { keep: true },
       );
       await insertFirstVersions(
         tx,
@@ -341,7 +341,7 @@ async function lockedHead(tx: Queryable): Promise<ChainHead> {
                             UNION ALL (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1)) AS last
       ORDER BY seq DESC LIMIT 1`,
     [],
-    { prepareAs: 'audit_links_last' },
+    { keep: true },
   );
   return { seq: Number(last.rows[0]?.seq ?? 0), hash: last.rows[0]?.hash ?? GENESIS_HASH };
 }

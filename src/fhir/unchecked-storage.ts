@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/index.ts';
 import { patientOf } from './definitions.ts';
-import { filterShape, visibleColumn, visibleTo } from './access-filter.ts';
+import { visibleColumn, visibleTo } from './access-filter.ts';
 import { holdsExactNumbers, storedResource, stringifyExact } from './exact-json.ts';
 import { conflict } from './outcomes.ts';
 import { SqlParams } from './search/sql-params.ts';
@@ -89,7 +89,7 @@ export async function readCurrentJson(
     `SELECT r.version_id, r.last_updated, r.deleted, r.patient_id, coalesce(r.content_text, r.content::text) AS json,
             ${visible} AS visible FROM fhir_resource r WHERE ${where}`,
     p.values,
-    { prepareAs: `read_current_json_${filterShape(access, type)}` },
+    { keep: true },
   );
   return res.rows[0];
 }
@@ -359,11 +359,9 @@ export async function insertFirstVersions(
     ...more(params),
   ];
   const sql = `WITH ${ctes.join(',\n')} SELECT 1`;
-  // Prepared on a PostgreSQL server too (PGlite keeps every statement prepared): the text
-  // depends only on which index tables get rows, so a handful of names serve every event.
-  await q.query(sql, params, {
-    prepareAs: `first_versions_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`,
-  });
+  // Kept prepared on a PostgreSQL server too (PGlite keeps every statement prepared): the text
+  // depends only on which index tables get rows, so a handful of texts serve every event.
+  await q.query(sql, params, { keep: true });
 }
 
 /**
