@@ -1,5 +1,5 @@
 import type { Criterion } from '../fhir/search/typed.ts';
-import { tallyRecords } from '../fhir/tally.ts';
+import { tallyRecords, type TallyKey } from '../fhir/tally.ts';
 import { ENCOUNTER_FILTERS, recordWhere, tallyEach } from './encounter-filters.ts';
 import { intFilter, monthsOf, type Cell, type ReportDefinition, type ReportParams } from './definition.ts';
 import { CODED_TAG, ICD10CM } from './record-terms.ts';
@@ -19,69 +19,72 @@ function codedConditions(params: ReportParams): Criterion[] {
   ];
 }
 
-const TOP_FILTERS = { limit: 'how many codes to list (default 20, at most 500)', ...ENCOUNTER_FILTERS };
+function codedProcedures(params: ReportParams): Criterion[] {
+  return [
+    { param: '_tag', tokens: [{ ...CODED_TAG }] },
+    { param: 'status', tokens: [{ code: 'entered-in-error' }], not: true },
+    { param: 'date', date: params.from, prefix: 'ge' },
+    { param: 'date', date: params.to, prefix: 'le' },
+  ];
+}
 
-export const topDiagnoses: ReportDefinition = {
+/**
+ * A "top codes" report: the codes of one kind of coded record in the range, most frequent first,
+ * as many as the `limit` filter asks, with the encounter filters.
+ */
+function topCodesReport(report: {
+  name: string;
+  title: string;
+  description: string;
+  codeLabel: string;
+  displayLabel: string;
+  tally: (params: ReportParams) => { type: string; where: Criterion[]; by: TallyKey[] };
+}): ReportDefinition {
+  return {
+    name: report.name,
+    title: report.title,
+    description: report.description,
+    audience: 'OperationsReport',
+    columns: [
+      { name: 'code', label: report.codeLabel, type: 'text' },
+      { name: 'display', label: report.displayLabel, type: 'text' },
+      { name: 'count', label: 'Coded', type: 'number' },
+    ],
+    filters: { limit: 'how many codes to list (default 20, at most 500)', ...ENCOUNTER_FILTERS },
+    defaultDays: 364,
+    async run({ store }, params) {
+      const limit = intFilter(params, 'limit', 20, 500);
+      const rows = await tallyEach(store, report.tally(params), await recordWhere(store, params));
+      return rows
+        .filter((r) => r.keys[0])
+        .slice(0, limit)
+        .map((r): Cell[] => [r.keys[0] ?? '', r.labels[0] ?? null, r.count]);
+    },
+  };
+}
+
+export const topDiagnoses = topCodesReport({
   name: 'top-diagnoses',
   title: 'Top diagnoses',
   description:
     'ICD-10-CM codes assigned by coders in the range (Condition.recordedDate), most frequent first.',
-  audience: 'OperationsReport',
-  columns: [
-    { name: 'code', label: 'ICD-10-CM', type: 'text' },
-    { name: 'display', label: 'Diagnosis', type: 'text' },
-    { name: 'count', label: 'Coded', type: 'number' },
-  ],
-  filters: TOP_FILTERS,
-  defaultDays: 364,
-  async run({ store }, params) {
-    const limit = intFilter(params, 'limit', 20, 500);
-    const rows = await tallyEach(
-      store,
-      { type: 'Condition', where: codedConditions(params), by: [{ token: 'code', system: ICD10CM }] },
-      await recordWhere(store, params),
-    );
-    return rows
-      .filter((r) => r.keys[0])
-      .slice(0, limit)
-      .map((r): Cell[] => [r.keys[0] ?? '', r.labels[0] ?? null, r.count]);
-  },
-};
+  codeLabel: 'ICD-10-CM',
+  displayLabel: 'Diagnosis',
+  tally: (params) => ({
+    type: 'Condition',
+    where: codedConditions(params),
+    by: [{ token: 'code', system: ICD10CM }],
+  }),
+});
 
-export const topProcedures: ReportDefinition = {
+export const topProcedures = topCodesReport({
   name: 'top-procedures',
   title: 'Top procedures',
   description: 'ICD-10-PCS and HCPCS codes assigned by coders, performed in the range, most frequent first.',
-  audience: 'OperationsReport',
-  columns: [
-    { name: 'code', label: 'Code', type: 'text' },
-    { name: 'display', label: 'Procedure', type: 'text' },
-    { name: 'count', label: 'Coded', type: 'number' },
-  ],
-  filters: TOP_FILTERS,
-  defaultDays: 364,
-  async run({ store }, params) {
-    const limit = intFilter(params, 'limit', 20, 500);
-    const rows = await tallyEach(
-      store,
-      {
-        type: 'Procedure',
-        where: [
-          { param: '_tag', tokens: [{ ...CODED_TAG }] },
-          { param: 'status', tokens: [{ code: 'entered-in-error' }], not: true },
-          { param: 'date', date: params.from, prefix: 'ge' },
-          { param: 'date', date: params.to, prefix: 'le' },
-        ],
-        by: [{ token: 'code' }],
-      },
-      await recordWhere(store, params),
-    );
-    return rows
-      .filter((r) => r.keys[0])
-      .slice(0, limit)
-      .map((r): Cell[] => [r.keys[0] ?? '', r.labels[0] ?? null, r.count]);
-  },
-};
+  codeLabel: 'Code',
+  displayLabel: 'Procedure',
+  tally: (params) => ({ type: 'Procedure', where: codedProcedures(params), by: [{ token: 'code' }] }),
+});
 
 export const diagnosisTrend: ReportDefinition = {
   name: 'diagnosis-trend',
