@@ -89,7 +89,11 @@ export async function setup(): Promise<() => Promise<void>> {
   process.env[RUN] = run;
   await Promise.all([pgliteTemplate(), serverUrl ? serverTemplate(serverUrl) : undefined]);
   return async () => {
-    if (serverUrl) await dropRunDatabases(serverUrl, run);
+    // Tidying only: a database left behind must not fail a run whose tests passed.
+    if (serverUrl)
+      await dropRunDatabases(serverUrl, run).catch((err: unknown) =>
+        console.warn(`Could not drop this run's test databases: ${String(err)}`),
+      );
   };
 }
 
