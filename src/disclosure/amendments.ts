@@ -97,6 +97,22 @@ async function save(store: FhirStore, record: AmendmentRecord): Promise<void> {
   );
 }
 
+/**
+ * One step of the request's workflow: the request as stored now, checked and changed by `step`
+ * (which throws to refuse), saved only if nobody changed it meanwhile (If-Match), then shown.
+ */
+async function changeAmendment(
+  store: FhirStore,
+  id: string,
+  options: AmendmentOptions,
+  step: (record: AmendmentRecord) => void,
+): Promise<AmendmentView> {
+  const record = await loadAmendment(store, id);
+  step(record);
+  await save(store, record);
+  return getAmendment(store, id, options);
+}
+
 function assertOpen(record: AmendmentRecord, doing: string): void {
   if (!OPEN_AMENDMENT_STATUSES.has(record.status))
     throw conflict(`The amendment request is ${record.status}; it cannot be ${doing}`);
@@ -206,13 +222,12 @@ export async function extendAmendment(
   options: AmendmentOptions,
 ): Promise<AmendmentView> {
   const extension = extensionNotice(body, options.asOf);
-  const record = await loadAmendment(store, id);
-  assertOpen(record, 'extended');
-  assertExtensible(record, extension.noticeSent);
-  record.extension = extension;
-  record.dueDate = addDays(record.firstDueDate, AMENDMENT_CLOCK.extensionDays);
-  await save(store, record);
-  return getAmendment(store, id, options);
+  return changeAmendment(store, id, options, (record) => {
+    assertOpen(record, 'extended');
+    assertExtensible(record, extension.noticeSent);
+    record.extension = extension;
+    record.dueDate = addDays(record.firstDueDate, AMENDMENT_CLOCK.extensionDays);
+  });
 }
 
 /** HIM sends the request to the author of the information, who decides. */
@@ -223,13 +238,12 @@ export async function routeAmendment(
   options: AmendmentOptions,
 ): Promise<AmendmentView> {
   const author = requiredText(objectBody(body), 'author');
-  const record = await loadAmendment(store, id);
-  assertOpen(record, 'routed');
-  record.author = author;
-  record.routedOn = options.asOf;
-  record.status = 'routed';
-  await save(store, record);
-  return getAmendment(store, id, options);
+  return changeAmendment(store, id, options, (record) => {
+    assertOpen(record, 'routed');
+    record.author = author;
+    record.routedOn = options.asOf;
+    record.status = 'routed';
+  });
 }
 
 /**
@@ -347,15 +361,14 @@ export async function denyAmendment(
   if (!isDenialBasis(basis))
     throw badRequest(`'basis' must be one of ${Object.keys(DENIAL_BASES).join(', ')}`, ['basis']);
   const explanation = optionalText(raw, 'explanation');
-  const record = await loadAmendment(store, id);
-  assertOpen(record, 'denied');
-  record.status = 'denied';
-  record.denialBasis = basis;
-  if (explanation) record.denialExplanation = explanation;
-  record.decidedBy = store.ctx.username;
-  record.decidedOn = options.asOf;
-  await save(store, record);
-  return getAmendment(store, id, options);
+  return changeAmendment(store, id, options, (record) => {
+    assertOpen(record, 'denied');
+    record.status = 'denied';
+    record.denialBasis = basis;
+    if (explanation) record.denialExplanation = explanation;
+    record.decidedBy = store.ctx.username;
+    record.decidedOn = options.asOf;
+  });
 }
 
 /** The patient's statement of disagreement with a denial (164.526(d)(1)(ii)). */
@@ -368,12 +381,11 @@ export async function fileDisagreement(
   const raw = objectBody(body);
   const statement = requiredText(raw, 'statement');
   const filed = dateField(raw, 'filed', false) ?? options.asOf;
-  const record = await loadAmendment(store, id);
-  if (record.status !== 'denied') throw conflict('A statement of disagreement answers a denial');
-  if (record.disagreement) throw conflict('A statement of disagreement was already filed');
-  record.disagreement = { text: statement, filed };
-  await save(store, record);
-  return getAmendment(store, id, options);
+  return changeAmendment(store, id, options, (record) => {
+    if (record.status !== 'denied') throw conflict('A statement of disagreement answers a denial');
+    if (record.disagreement) throw conflict('A statement of disagreement was already filed');
+    record.disagreement = { text: statement, filed };
+  });
 }
 
 /** The facility's rebuttal of the statement (164.526(d)(3)); a copy goes to the patient. */
@@ -384,12 +396,11 @@ export async function fileRebuttal(
   options: AmendmentOptions,
 ): Promise<AmendmentView> {
   const statement = requiredText(objectBody(body), 'statement');
-  const record = await loadAmendment(store, id);
-  if (!record.disagreement) throw conflict('A rebuttal answers a statement of disagreement');
-  if (record.rebuttal) throw conflict('A rebuttal was already filed');
-  record.rebuttal = { text: statement, filed: options.asOf, by: store.ctx.username };
-  await save(store, record);
-  return getAmendment(store, id, options);
+  return changeAmendment(store, id, options, (record) => {
+    if (!record.disagreement) throw conflict('A rebuttal answers a statement of disagreement');
+    if (record.rebuttal) throw conflict('A rebuttal was already filed');
+    record.rebuttal = { text: statement, filed: options.asOf, by: store.ctx.username };
+  });
 }
 
 export function isAmendmentFilter(value: unknown): value is AmendmentFilter {
