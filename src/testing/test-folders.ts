@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,6 +9,8 @@ import { join } from 'node:path';
  */
 export function setup(): () => void {
   const folder = mkdtempSync(join(tmpdir(), 'custodian-tests-'));
+  // Open to every user as /tmp itself is: a test runs PostgreSQL as its own user in a folder here.
+  chmodSync(folder, 0o1777);
   process.env.TMPDIR = folder;
   return () => {
     try {
