@@ -6,14 +6,7 @@ const wire = protocol.serialize;
 
 /** What PGlite's own writer sends for the same statement and values. */
 function pgliteBytes(statement: string, values: BindValue[]): Uint8Array {
-  const parts = [wire.bind({ statement, values }), wire.execute({}), wire.sync()];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return Buffer.concat([wire.bind({ statement, values }), wire.execute({}), wire.sync()]);
 }
 
 describe('bindExecuteSync', () => {

@@ -45,16 +45,6 @@ const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i;
 
 const wire = protocol.serialize;
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 /**
  * Runs statements through PGlite's wire protocol with each distinct SQL text parsed once
  * and kept as a named prepared statement. PGlite's own query() parses, describes, binds and
@@ -110,7 +100,7 @@ class PreparedStatements {
     const closing = this.toClose.splice(0);
     const { messages } = await this.pg
       .execProtocol(
-        concat([
+        Buffer.concat([
           ...closing.map((old) => wire.close({ type: 'S', name: old })),
           wire.parse({ name, text: sql, types: [] }),
           wire.describe({ type: 'S', name }),
