@@ -1,6 +1,7 @@
 import type { DocumentReference, Procedure } from '@medplum/fhirtypes';
 import type { Db, Queryable } from '../db/index.ts';
 import type { RequestContext } from '../fhir/request-context.ts';
+import { startChangeWatcher, type ChangeWatcher, type ChangeWatcherOptions } from '../fhir/change-watcher.ts';
 import { FhirStore, type ChangedRecord } from '../fhir/store.ts';
 import { referencedId } from '../fhir/definitions.ts';
 import { encountersOfDocument, evaluateCharts } from './chart-evaluation.ts';
@@ -120,39 +121,12 @@ export async function evaluateChangedCharts(db: Db, options: WatchOptions = {}):
   return run;
 }
 
-export interface CompletenessWatcher {
-  /** Runs a round now (after a running one). */
-  runNow(): Promise<CompletenessRun>;
-  stop(): Promise<void>;
-}
+export type CompletenessWatcher = ChangeWatcher<CompletenessRun>;
 
-/** Re-evaluates changed charts every `intervalMs` (default 5 s); rounds never overlap. */
+/** Re-evaluates changed charts every `intervalMs` (default 5 s); see fhir/change-watcher.ts. */
 export function startCompletenessWatcher(
   db: Db,
-  options: WatchOptions & { intervalMs?: number; onError?: (err: unknown) => void } = {},
+  options: WatchOptions & ChangeWatcherOptions = {},
 ): CompletenessWatcher {
-  let running: Promise<CompletenessRun> | undefined;
-  let stopped = false;
-  const round = (): Promise<CompletenessRun> => {
-    if (running) return running.then(round, round);
-    running = evaluateChangedCharts(db, options).finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  const timer = setInterval(() => {
-    if (stopped || running) return;
-    round().catch((err: unknown) =>
-      (options.onError ?? ((e) => console.error('completeness watcher:', e)))(err),
-    );
-  }, options.intervalMs ?? 5000);
-  timer.unref();
-  return {
-    runNow: round,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return startChangeWatcher('completeness watcher', () => evaluateChangedCharts(db, options), options);
 }
