@@ -1,36 +1,23 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, testDatabaseUrl } from '../app/config.ts';
+import { testDatabaseUrl } from '../app/config.ts';
 import { hasSharedTestdata, sharedTestdata } from '../testing/shared-testdata.ts';
 import { openDb } from '../db/index.ts';
 import { FhirStore } from '../fhir/store.ts';
 import { cliContext } from './context.ts';
+import { runCustodian } from '../testing/run-custodian.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'custodian-cli-'));
 
-/**
- * Runs the real `custodian` command. Asynchronously: a spawnSync would block this test worker for
- * as long as the command runs, and vitest's worker calls time out under load.
- */
-async function custodian(
-  ...args: string[]
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), ...args], {
-    env: { ...process.env, CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '', CUSTODIAN_CODESETS_DIR: 'none' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  clearTimeout(timer);
-  return { status, stdout, stderr };
-}
+/** The real `custodian` command on this test's data folder. */
+const custodian = (...args: string[]) =>
+  runCustodian(
+    args,
+    { ...process.env, CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '', CUSTODIAN_CODESETS_DIR: 'none' },
+    { timeoutMs: 240_000 },
+  );
 
 /** How many versions of `type` the store holds, asked of the store (its history, at most 1,000). */
 async function count(type: string): Promise<number> {

@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, testDatabaseUrl } from '../app/config.ts';
+import { testDatabaseUrl } from '../app/config.ts';
 import { openDb } from '../db/index.ts';
 import { FhirStore } from '../fhir/store.ts';
 import { FIXTURE_RESOURCES, insertMpiDecisions } from '../reports/report-fixtures.ts';
 import { cliContext } from './context.ts';
+import { runCustodian } from '../testing/run-custodian.ts';
 
 /**
  * `custodian report` on the reports' constructed data set (src/reports/report-fixtures.ts): the
@@ -16,20 +16,13 @@ import { cliContext } from './context.ts';
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'custodian-report-'));
 
-async function custodian(
-  ...args: string[]
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), ...args], {
-    env: { ...process.env, CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '', CUSTODIAN_CODESETS_DIR: 'none' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const custodian = (...args: string[]) =>
+  runCustodian(args, {
+    ...process.env,
+    CUSTODIAN_DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    CUSTODIAN_CODESETS_DIR: 'none',
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { status, stdout, stderr };
-}
 
 describe.skipIf(!!testDatabaseUrl())('custodian report', () => {
   beforeAll(async () => {

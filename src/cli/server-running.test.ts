@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, testDatabaseUrl } from '../app/config.ts';
+import { runCustodian } from '../testing/run-custodian.ts';
 
 /**
  * Issue #23 items 1 and 3 with real processes: while `custodian start` holds the embedded data
@@ -26,22 +27,8 @@ const env = {
 const bin = join(repoRoot, 'bin', 'custodian.js');
 const children: ChildProcess[] = [];
 
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function custodian(...args: string[]): Promise<Ran> {
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { status, stdout, stderr };
-}
+const custodian = (...args: string[]) =>
+  runCustodian(args, env, { onSpawn: (child) => children.push(child) });
 
 /** `custodian start`, resolved once it says it runs. */
 async function startServer(): Promise<ChildProcess> {

@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../app/config.ts';
+
+/** What a `custodian` command printed and how it ended. */
+export interface CommandRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `custodian` command (bin/custodian.js in a node process of its own) with this
+ * environment, asynchronously: a spawnSync would block the test worker for as long as the command
+ * runs, and vitest's worker calls time out under load. A command still running after `timeoutMs`
+ * is killed (its status is then null). `onSpawn` gets the child, e.g. to kill what is left at the end.
+ */
+export async function runCustodian(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<CommandRun> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  options.onSpawn?.(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  clearTimeout(timer);
+  return { status, stdout, stderr };
+}
