@@ -50,7 +50,9 @@ afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-describe.skipIf(!!testDatabaseUrl())('custodian while the server runs', () => {
+// Several node processes in one test (the server and a command at a time beside it): a minute and
+// a half while the rest of the suite runs beside it, close to the suite's two minutes a test.
+describe.skipIf(!!testDatabaseUrl())('custodian while the server runs', { timeout: 600_000 }, () => {
   it('refuses a second owner, goes through the server, and restores after a kill', async () => {
     const server = await startServer();
 
