@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, testDatabaseUrl } from '../app/config.ts';
-import { runCustodian } from '../testing/run-custodian.ts';
+import { testDatabaseUrl } from '../app/config.ts';
+import { runCustodian, startCustodian } from '../testing/run-custodian.ts';
 
 /**
  * Issue #23 items 1 and 3 with real processes: while `custodian start` holds the embedded data
@@ -24,27 +24,14 @@ const env = {
   CUSTODIAN_MLLP_PORT: '0',
   CUSTODIAN_ADMIN_PASSWORD: 'correct-horse-battery-9',
 };
-const bin = join(repoRoot, 'bin', 'custodian.js');
 const children: ChildProcess[] = [];
 
 const custodian = (...args: string[]) =>
   runCustodian(args, env, { onSpawn: (child) => children.push(child) });
 
 /** `custodian start`, resolved once it says it runs. */
-async function startServer(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('Custodian is running at')) resolve();
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.on('close', () => reject(new Error(`custodian start ended: ${out}`)));
-  });
-  return child;
-}
+const startServer = async (): Promise<ChildProcess> =>
+  (await startCustodian(env, { onSpawn: (child) => children.push(child) })).child;
 
 afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, testDatabaseUrl } from '../app/config.ts';
+import { testDatabaseUrl } from '../app/config.ts';
 import { openDb, type Db } from '../db/index.ts';
 import { openTestDb } from '../testing/test-db.ts';
+import { runCustodian } from '../testing/run-custodian.ts';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import {
   appendAudit,
@@ -258,13 +258,10 @@ describe('audit trail', () => {
     const db = await openDb({ dataDir: join(dataDir, 'db') });
     const events = await db.transaction((tx) => appendAudit(tx, [entry(1), entry(2), entry(3)]));
     await fileAuditEvents(db);
-    const cli = (): ReturnType<typeof spawnSync> =>
-      spawnSync(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'audit', 'verify'], {
-        env: { ...process.env, CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '' },
-        encoding: 'utf8',
-      });
+    const cli = () =>
+      runCustodian(['audit', 'verify'], { ...process.env, CUSTODIAN_DATA_DIR: dataDir, DATABASE_URL: '' });
     await db.close();
-    const good = cli();
+    const good = await cli();
     expect(good.status).toBe(0);
     expect(good.stdout).toMatch(/3 events verified/);
     const again = await openDb({ dataDir: join(dataDir, 'db') });
@@ -274,7 +271,7 @@ describe('audit trail', () => {
       [events[1]?.id],
     );
     await again.close();
-    const bad = cli();
+    const bad = await cli();
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(events[1]?.id ?? 'missing');
   });

@@ -1,18 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, testDatabaseUrl } from '../app/config.ts';
+import { testDatabaseUrl } from '../app/config.ts';
 import { createServerDatabase } from '../testing/test-db.ts';
+import { startCustodian } from '../testing/run-custodian.ts';
 
 const PASSWORD = 'durability-pass-42';
 
-/** Starts the real product (`custodian start`) as a child process and waits until it listens. */
-async function startProduct(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'start'], {
-    env: {
+/** The real product (`custodian start`) on this store, listening on a port of its own. */
+const startProduct = (env: Record<string, string>) =>
+  startCustodian(
+    {
       ...process.env,
       CUSTODIAN_PORT: '0',
       CUSTODIAN_DEMO: '0',
@@ -22,25 +23,8 @@ async function startProduct(env: Record<string, string>): Promise<{ child: Child
       CUSTODIAN_ADMIN_PASSWORD: PASSWORD,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /running at (http:\/\/[^/\s]+)/.exec(output);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited ${String(code)}: ${output}`)));
-  });
-  return { child, url };
-}
+    { timeoutMs: 90_000 },
+  );
 
 async function token(url: string): Promise<string> {
   const res = await fetch(`${url}/oauth2/token`, {

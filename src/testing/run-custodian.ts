@@ -34,3 +34,41 @@ export async function runCustodian(
   clearTimeout(timer);
   return { status, stdout, stderr };
 }
+
+/**
+ * Starts the real product (`custodian start`) with this environment and resolves once it says it
+ * runs, with the address it listens on; rejects, with what it printed, if it ends first or (with
+ * `timeoutMs`) is not running by then. The caller stops it (`onSpawn` gets it at once, e.g. to
+ * kill what is left at the end).
+ */
+export async function startCustodian(
+  env: NodeJS.ProcessEnv,
+  options: { timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'start'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  options.onSpawn?.(child);
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = options.timeoutMs
+      ? setTimeout(() => reject(new Error(`custodian start did not start: ${output}`)), options.timeoutMs)
+      : undefined;
+    const onData = (chunk: string) => {
+      output += chunk;
+      const running = /running at (http:\/\/[^/\s]+)/.exec(output);
+      if (running?.[1]) {
+        clearTimeout(timer);
+        resolve(running[1]);
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`custodian start ended (${String(code)}): ${output}`));
+    });
+  });
+  return { child, url };
+}
