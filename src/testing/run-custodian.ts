@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { repoRoot } from '../app/config.ts';
 
 /** What a `custodian` command printed and how it ended. */
@@ -20,11 +21,7 @@ export async function runCustodian(
   env: NodeJS.ProcessEnv,
   options: { timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
 ): Promise<CommandRun> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  options.onSpawn?.(child);
+  const child = spawnCustodian(args, env, options.onSpawn);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -45,15 +42,15 @@ export async function startCustodian(
   env: NodeJS.ProcessEnv,
   options: { timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), 'start'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  options.onSpawn?.(child);
+  const child = spawnCustodian(['start'], env, options.onSpawn);
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
+    // Killed as well as refused: a caller without onSpawn has no other way to stop it.
     const timer = options.timeoutMs
-      ? setTimeout(() => reject(new Error(`custodian start did not start: ${output}`)), options.timeoutMs)
+      ? setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`custodian start did not start: ${output}`));
+        }, options.timeoutMs)
       : undefined;
     const onData = (chunk: string) => {
       output += chunk;
@@ -71,4 +68,18 @@ export async function startCustodian(
     });
   });
   return { child, url };
+}
+
+/** bin/custodian.js in a node process of its own, its output piped for the caller to read. */
+function spawnCustodian(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  onSpawn: ((child: ChildProcess) => void) | undefined,
+): ChildProcessByStdio<null, Readable, Readable> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'custodian.js'), ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onSpawn?.(child);
+  return child;
 }
